@@ -1,0 +1,57 @@
+# The seed document's usage block, calling the synthesized module (placeholder ids).
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = "ap-southeast-1"
+}
+
+variable "azs" {
+  type    = list(string)
+  default = ["ap-southeast-1a", "ap-southeast-1b"]
+}
+
+module "llm_service" {
+  source = "../../modules/ollama-service-multi-servers"
+
+  azs = var.azs
+
+  vpc_id         = "vpc-xxxxxx"
+  vpc_cidr_block = "172.31.0.0/16"
+  subnet_ids     = ["subnet-1111", "subnet-2222"]
+
+  llm_ec2_configs = [
+    {
+      llm_model     = "llama3:8b"
+      instance_type = "g5g.xlarge"
+      ami_id        = "" # if empty string, fall back to default DL AMI by AWS
+      ebs_volume_gb = 200
+      app_port      = 11434
+    },
+    {
+      llm_model     = "qwen2:7b"
+      instance_type = "g5g.xlarge"
+      ami_id        = "" # if empty string, fall back to default DL AMI by AWS
+      ebs_volume_gb = 200
+      app_port      = 11434
+    }
+  ]
+
+  open_webui_port = 8080
+
+  create_api_gw                   = true
+  api_gw_disable_execute_endpoint = true
+  api_gw_domain                   = "xx.xxx.com"
+  api_gw_domain_route53_zone      = "xxxx"
+  api_gw_domain_ssl_cert_arn      = "arn:aws:acm:ap-southeast-1:xxx:certificate/xxxxx"
+}
+
+output "service_endpoint" {
+  value = module.llm_service.service_endpoint
+}

@@ -1,0 +1,66 @@
+import { MapTerraformIterator, TerraformIterator, TerraformLocal } from "cdktf";
+import { Construct } from "constructs";
+import { familyArchitectures } from "../catalog/instance-families";
+import { DeepLearningAmis } from "./deep-learning-amis";
+import { ServiceVariables } from "./service-variables";
+
+/** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
+export const KEY_STRIP_REGEX = "/[-_.:]/";
+
+export interface ModelTableProps {
+  readonly variables: ServiceVariables;
+  readonly amis: DeepLearningAmis;
+}
+
+/**
+ * The one place where per-model values are derived: a map from model key to everything the
+ * per-model resources need. Every per-model resource iterates over it, so its keys are the keys
+ * of their addresses (`aws_instance.llm["llama38b"]`).
+ */
+export class ModelTable extends Construct {
+  public readonly models: TerraformLocal;
+  public readonly mainKey: TerraformLocal;
+  /** The distinct app ports, as strings (the keys of the per-port ingress rules). */
+  public readonly appPorts: TerraformLocal;
+  /** `for_each` over `models`: `each.key` is the model key, `each.value` its row. */
+  public readonly iterator: MapTerraformIterator;
+
+  constructor(scope: Construct, id: string, props: ModelTableProps) {
+    super(scope, id);
+    const v = props.variables;
+    const configs = v.llm_ec2_configs.value;
+
+    const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
+    familyArch.overrideLogicalId("instance_family_arch");
+
+    const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
+    const family = `split(".", c.instance_type)[0]`;
+    const arch = `lookup(${familyArch.expression}, ${family}, "")`;
+    const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
+    const row = [
+      `index = i`,
+      `llm_model = c.llm_model`,
+      `instance_type = c.instance_type`,
+      `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
+      `subnet_id = element(${v.subnet_ids.value}, i)`,
+      `availability_zone = element(${v.azs.value}, i)`,
+      `ebs_volume_gb = c.ebs_volume_gb`,
+      `app_port = c.app_port`,
+      `is_main = i == 0`,
+      `pull_models = i == 0 ? [for m in ${configs} : m.llm_model] : [c.llm_model]`,
+      `priority = i + 1`,
+      `name = i == 0 ? format("%s-main-%s", ${v.prefix.value}, c.llm_model) : format("%s-%s", ${v.prefix.value}, c.llm_model)`,
+      `target_group_name = ${key}`,
+    ];
+    this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
+    this.models.overrideLogicalId("llm_models");
+
+    this.mainKey = new TerraformLocal(this, "main_model_key", `\${replace(${configs}[0].llm_model, "${KEY_STRIP_REGEX}", "")}`);
+    this.mainKey.overrideLogicalId("main_model_key");
+
+    this.appPorts = new TerraformLocal(this, "app_ports", `\${toset([for m in ${this.models.expression} : tostring(m.app_port)])}`);
+    this.appPorts.overrideLogicalId("app_ports");
+
+    this.iterator = TerraformIterator.fromMap(this.models.expression);
+  }
+}

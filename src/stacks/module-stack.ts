@@ -1,0 +1,27 @@
+import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AwsProvider } from "../aws";
+import { OllamaService } from "../constructs/ollama-service";
+import { declareServiceVariables } from "../constructs/service-variables";
+
+/** Name of the module stack, and of the committed module's folder under `modules/`. */
+export const MODULE_NAME = "ollama-service-multi-servers";
+
+/**
+ * The reusable child module: the original module's variables and outputs, `required_providers`
+ * only. No provider block and no backend: the caller owns both.
+ */
+export class ModuleStack extends TerraformStack {
+  public readonly service: OllamaService;
+
+  constructor(scope: Construct, id: string = MODULE_NAME) {
+    super(scope, id);
+    // The provider construct only declares the requirement; its configuration block is the
+    // caller's, so it is removed below along with the backend cdktf adds by default.
+    new AwsProvider(this, "aws", {});
+    this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this) });
+    this.addOverride("provider", undefined);
+    this.addOverride("terraform.backend", undefined);
+    this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: ">= 5.0" });
+  }
+}
