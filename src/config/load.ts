@@ -1,9 +1,87 @@
 import { readFileSync } from "fs";
+import schema from "../../config/llm-service.schema.json";
 import { SEED_USAGE } from "./defaults";
-import { ServiceConfig } from "./types";
+import { findProblems, formatProblem } from "./rules";
+import { checkSchema, SchemaNode } from "./schema-check";
+import { LlmEc2Config, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
+import { VARIABLES } from "./variables";
 
-/** Reads the service config file at `file`, or returns the built-in default when none is named. */
+/** Region of the built-in default config (the seed's certificate lives there). */
+export const DEFAULT_REGION = "ap-southeast-1";
+
+/** Bad input: every problem found, one line each. Shown without a stack trace. */
+export class ConfigError extends Error {
+  constructor(
+    public readonly source: string,
+    public readonly problems: readonly string[],
+  ) {
+    super(`${source}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * The config of the `llm-service` stack: the JSON file at `file`, or the built-in default (the
+ * seed's usage example) when none is named. Throws a ConfigError listing every problem at once.
+ */
 export function loadServiceConfig(file?: string): ServiceConfig {
-  if (!file) return { ...SEED_USAGE, region: "ap-southeast-1" };
-  return JSON.parse(readFileSync(file, "utf8")) as ServiceConfig;
+  if (!file) return validateServiceConfig({ ...SEED_USAGE, region: DEFAULT_REGION }, "built-in default config");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the config file (LLM_SERVICE_CONFIG): ${(error as Error).message}`]);
+  }
+  return parseServiceConfig(text, file);
+}
+
+/** Parses and validates config file text; `source` names the file in messages. */
+export function parseServiceConfig(text: string, source: string): ServiceConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(source, [`is not valid JSON: ${jsonErrorPlace(text, error as Error)}`]);
+  }
+  const mismatches = checkSchema(schema as SchemaNode, raw);
+  if (mismatches.length > 0) {
+    throw new ConfigError(
+      source,
+      mismatches.map((m) => `${m.path || "(top level)"} ${m.message} (schema: config/llm-service.schema.json)`),
+    );
+  }
+  const file = raw as ServiceConfigFile;
+  const { $schema: _schema, ...rest } = file;
+  const config: ServiceConfig = {
+    ...withDefaults(rest),
+    ...(file.region === undefined ? { region: DEFAULT_REGION } : {}),
+  };
+  return validateServiceConfig(config, source);
+}
+
+/** Runs the rule table over a typed config. */
+export function validateServiceConfig(config: ServiceConfig, source: string): ServiceConfig {
+  const problems = findProblems(config);
+  if (problems.length > 0) throw new ConfigError(source, problems.map(formatProblem));
+  return config;
+}
+
+/** Fills the module's variable defaults (and `ami_id: ""`) into a config file's content. */
+function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {
+  const filled: Record<string, unknown> = { ...file };
+  for (const spec of VARIABLES) {
+    if (filled[spec.name] === undefined && spec.default !== undefined) filled[spec.name] = spec.default;
+  }
+  filled.llm_ec2_configs = file.llm_ec2_configs.map((c): LlmEc2Config => ({ ...c, ami_id: c.ami_id ?? "" }));
+  return filled as unknown as ServiceInputs & ServiceConfig;
+}
+
+/** `line L, column C: <parser message>` for a JSON.parse error. */
+function jsonErrorPlace(text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message);
+  if (!position) return error.message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `line ${line}, column ${column}: ${error.message}`;
 }

@@ -1,42 +1,27 @@
 /**
  * The inputs of the service, in the original module's variable format (snake_case, same names,
- * meanings and defaults), so one config file reads like the module call it replaces.
+ * meanings and defaults), so one config file reads like the module call it replaces. The config
+ * file's JSON Schema is generated from `ServiceConfigFile` (npm run build:schema).
  */
-export interface LlmEc2Config {
-  /** Ollama model name with tag, e.g. `llama3:8b`. The first entry is the main server. */
-  readonly llm_model: string;
-  /** EC2 instance type, `family.size`, e.g. `g5g.xlarge`. */
-  readonly instance_type: string;
-  /** AMI id; empty string picks the AWS Deep Learning AMI matching the family's architecture. */
-  readonly ami_id: string;
-  /** Root volume size in GiB (gp3). */
-  readonly ebs_volume_gb: number;
-  /** Port Ollama listens on, and the target group's port. */
-  readonly app_port: number;
-}
+/** One model server, every field set. */
+export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
 
-/** Exactly the variables of the `ollama-service-multi-servers` module. */
-export interface ServiceInputs {
-  readonly prefix: string;
+/** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
+export type ServiceInputs = Readonly<Required<Omit<ServiceConfigFile, "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids">>> & {
   readonly azs: readonly string[];
-  readonly llm_ec2_configs: readonly LlmEc2Config[];
-  readonly vpc_id: string;
-  readonly vpc_cidr_block: string;
   readonly subnet_ids: readonly string[];
-  readonly open_webui_port: number;
-  readonly create_api_gw: boolean;
-  readonly api_gw_disable_execute_endpoint: boolean;
-  readonly api_gw_domain: string;
-  readonly api_gw_domain_route53_zone: string;
-  readonly api_gw_domain_ssl_cert_arn: string;
-}
+  readonly llm_ec2_configs: readonly LlmEc2Config[];
+};
 
 export type InputName = keyof ServiceInputs;
 
 /** S3 backend settings for the root stack. */
 export interface S3BackendConfig {
+  /** Bucket holding the state. */
   readonly bucket: string;
+  /** Object key of the state, e.g. `llm-service/terraform.tfstate`. */
   readonly key: string;
+  /** Region of the bucket. */
   readonly region: string;
   /** DynamoDB table for state locking. */
   readonly dynamodb_table?: string;
@@ -44,13 +29,66 @@ export interface S3BackendConfig {
 
 /** Settings of the root stack `llm-service` only; the module leaves these to its caller. */
 export interface StackSettings {
-  /** AWS region of the provider. */
+  /** AWS region of the provider. @default "ap-southeast-1" */
   readonly region?: string;
   /** Default tags on every resource. */
-  readonly tags?: Readonly<Record<string, string>>;
-  /** Terraform state backend: local (default) or S3. */
+  readonly tags?: { readonly [name: string]: string };
+  /** Terraform state backend: local (the default, `terraform.llm-service.tfstate`) or S3. */
   readonly backend?: { readonly s3?: S3BackendConfig };
 }
 
-/** The config file of the root stack: the module's variables plus the stack's own settings. */
+/** The config the root stack is built from: every module variable set, plus the stack's settings. */
 export type ServiceConfig = ServiceInputs & StackSettings;
+
+/** One model server, as written in a config file. */
+export interface LlmEc2ConfigEntry {
+  /** Ollama model name with tag, e.g. `llama3:8b`. The first entry is the main server. */
+  llm_model: string;
+  /** EC2 instance type, `family.size`, e.g. `g5g.xlarge`. */
+  instance_type: string;
+  /** AMI id; empty (the default) picks the AWS Deep Learning AMI for the family's architecture. @default "" */
+  ami_id?: string;
+  /** Root volume size in GiB (gp3). */
+  ebs_volume_gb: number;
+  /** Port Ollama listens on, and the target group's port. */
+  app_port: number;
+}
+
+/**
+ * The config file of `llm-service` (named by LLM_SERVICE_CONFIG): the original module's
+ * variables, same names, meanings and defaults, plus the root stack's own settings.
+ */
+export interface ServiceConfigFile {
+  /** JSON Schema of this file, for editors. */
+  $schema?: string;
+  /** Prefix of every resource name. @default "llm" */
+  prefix?: string;
+  /** Availability zones, one per subnet, in the order of subnet_ids. */
+  azs: string[];
+  /** One entry per model server; the first is the main server. */
+  llm_ec2_configs: LlmEc2ConfigEntry[];
+  /** VPC of every resource. */
+  vpc_id: string;
+  /** CIDR block of the VPC, allowed into the ALB and the servers. */
+  vpc_cidr_block: string;
+  /** Private subnets; also the subnets of the ALB and the VPC link. */
+  subnet_ids: string[];
+  /** Extra ALB ingress port for an Open WebUI front end; 0 means none. @default 0 */
+  open_webui_port?: number;
+  /** Front the internal ALB with an API Gateway HTTP API. @default true */
+  create_api_gw?: boolean;
+  /** Disable the execute-api endpoint when the custom domain is fully set. @default true */
+  api_gw_disable_execute_endpoint?: boolean;
+  /** Custom domain of the API; empty for none. @default "" */
+  api_gw_domain?: string;
+  /** Route53 hosted zone id of api_gw_domain. @default "" */
+  api_gw_domain_route53_zone?: string;
+  /** ACM certificate ARN for api_gw_domain. @default "" */
+  api_gw_domain_ssl_cert_arn?: string;
+  /** AWS region of the provider. @default "ap-southeast-1" */
+  region?: string;
+  /** Default tags on every resource. */
+  tags?: { [name: string]: string };
+  /** Terraform state backend: local (the default) or S3. */
+  backend?: { s3?: S3BackendConfig };
+}

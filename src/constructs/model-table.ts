@@ -1,6 +1,7 @@
 import { MapTerraformIterator, TerraformIterator, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
+import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ServiceVariables } from "./service-variables";
 
@@ -34,6 +35,11 @@ export class ModelTable extends Construct {
     familyArch.overrideLogicalId("instance_family_arch");
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
+    // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.
+    const stem = `trim(substr(trim(replace(lower(${key}), "/[^a-z0-9]+/", "-"), "-"), 0, ${TARGET_GROUP_STEM_LENGTH}), "-")`;
+    const targetGroupName =
+      `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
+      `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
     const family = `split(".", c.instance_type)[0]`;
     const arch = `lookup(${familyArch.expression}, ${family}, "")`;
     const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
@@ -50,7 +56,7 @@ export class ModelTable extends Construct {
       `pull_models = i == 0 ? [for m in ${configs} : m.llm_model] : [c.llm_model]`,
       `priority = i + 1`,
       `name = i == 0 ? format("%s-main-%s", ${v.prefix.value}, c.llm_model) : format("%s-%s", ${v.prefix.value}, c.llm_model)`,
-      `target_group_name = ${key}`,
+      `target_group_name = ${targetGroupName}`,
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");

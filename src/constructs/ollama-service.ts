@@ -1,4 +1,5 @@
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput, Token } from "cdktf";
+import { terraformChecks } from "../config/rules";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { HttpApi } from "./http-api";
@@ -32,6 +33,13 @@ export class OllamaService extends Construct {
     this.servers = new LlmServers(this, "servers", { variables, models: this.models });
     this.alb = new InternalAlb(this, "alb", { variables, models: this.models, instances: this.servers.instances });
     this.api = new HttpApi(this, "api", { variables, listener: this.alb.listener });
+    // Rules that read several variables cannot be one variable's validation: check them before
+    // the load balancer, which every plan has.
+    this.alb.loadBalancer.lifecycle = {
+      precondition: terraformChecks()
+        .filter((check) => check.variable === undefined)
+        .map(({ condition, errorMessage }) => ({ condition: Token.asAny(condition), errorMessage })),
+    };
     this.addOutputs(variables);
   }
 

@@ -1,5 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
+import { terraformChecks } from "../config/rules";
 import { InputName, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
 
@@ -11,12 +12,17 @@ export type ServiceVariables = Readonly<Record<InputName, TerraformVariable>>;
  */
 export function declareServiceVariables(scope: Construct, values?: ServiceInputs): ServiceVariables {
   const variables = {} as Record<InputName, TerraformVariable>;
+  const checks = terraformChecks();
   for (const spec of VARIABLES) {
+    const validation = checks
+      .filter((check) => check.variable === spec.name)
+      .map(({ condition, errorMessage }) => ({ condition, errorMessage }));
     const value = values ? values[spec.name] : spec.default;
     variables[spec.name] = new TerraformVariable(scope, spec.name, {
       type: spec.type,
       description: spec.description,
       ...(value === undefined ? {} : { default: value }),
+      ...(validation.length > 0 ? { validation } : {}),
     });
     variables[spec.name].overrideLogicalId(spec.name);
   }

@@ -1,0 +1,103 @@
+import { familyArchitectures } from "../src/catalog/instance-families";
+import { synthModule, Synthesized } from "./helpers/synth";
+import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
+
+// GIVEN four models on two subnets / AZs (so the lists wrap around), names using each of `-_.:`,
+// the three families the original knows, one with its own AMI
+const INPUTS = {
+  prefix: "acme",
+  azs: ["ap-southeast-1a", "ap-southeast-1b"],
+  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
+  vpc_id: "vpc-1234",
+  vpc_cidr_block: "10.0.0.0/16",
+  llm_ec2_configs: [
+    { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },
+    { llm_model: "phi3_mini:3.8b", instance_type: "g4dn.xlarge", ami_id: "ami-0123456789abcdef0", ebs_volume_gb: 100, app_port: 11435 },
+    { llm_model: "qwen2.5:7b", instance_type: "g4dn.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
+  ],
+};
+const ALL_MODELS = ["llama3:8b", "mistral-nemo:12b", "phi3_mini:3.8b", "qwen2.5:7b"];
+
+let stack: Synthesized;
+beforeAll(() => {
+  // WHEN
+  stack = synthModule();
+});
+
+describe("ModelTable", () => {
+  test("instance_family_arch is the TypeScript catalog and maps the original's families", () => {
+    const local = stack.json.locals?.instance_family_arch;
+    expect(local).toEqual(familyArchitectures());
+    expect(local).toMatchObject({ g5g: "arm64", g4dn: "x86_64", g5: "x86_64" });
+  });
+
+  test("llm_models iterates the configs by position, subnet and AZ through element()", () => {
+    const expression = stack.json.locals?.llm_models as string;
+    expect(expression).toMatch(/for i, c in var\.llm_ec2_configs/);
+    expect(expression).toContain("element(var.subnet_ids, i)");
+    expect(expression).toContain("element(var.azs, i)");
+  });
+});
+
+describeWithTerraform("ModelTable, evaluated by terraform", () => {
+  let models: Record<string, Record<string, unknown>>;
+  let mainKey: unknown;
+  beforeAll(() => {
+    const values = evaluate(stack.json, {
+      variables: INPUTS,
+      expressions: { models: "local.llm_models", mainKey: "local.main_model_key" },
+    });
+    models = values.models as Record<string, Record<string, unknown>>;
+    mainKey = values.mainKey;
+  });
+
+  test("keys are the model names without - _ . :", () => {
+    expect(Object.keys(models).sort()).toEqual(["llama38b", "mistralnemo12b", "phi3mini38b", "qwen257b"]);
+    expect(mainKey).toBe("llama38b");
+  });
+
+  test("subnet and AZ follow the position and wrap around", () => {
+    const placement = (key: string) => [models[key].subnet_id, models[key].availability_zone];
+    expect(placement("llama38b")).toEqual(["subnet-aaaa", "ap-southeast-1a"]);
+    expect(placement("mistralnemo12b")).toEqual(["subnet-bbbb", "ap-southeast-1b"]);
+    expect(placement("phi3mini38b")).toEqual(["subnet-aaaa", "ap-southeast-1a"]);
+    expect(placement("qwen257b")).toEqual(["subnet-bbbb", "ap-southeast-1b"]);
+  });
+
+  test("the first model is the main server and pulls every model; the others pull their own", () => {
+    expect(models.llama38b).toMatchObject({ is_main: true, pull_models: ALL_MODELS });
+    expect(models.mistralnemo12b).toMatchObject({ is_main: false, pull_models: ["mistral-nemo:12b"] });
+    expect(models.qwen257b).toMatchObject({ is_main: false, pull_models: ["qwen2.5:7b"] });
+  });
+
+  test("listener rule priority is position + 1", () => {
+    const priorities = Object.fromEntries(Object.entries(models).map(([k, m]) => [k, m.priority]));
+    expect(priorities).toEqual({ llama38b: 1, mistralnemo12b: 2, phi3mini38b: 3, qwen257b: 4 });
+  });
+
+  test("Name is <prefix>-main-<model> for the main server, <prefix>-<model> for the others", () => {
+    expect(models.llama38b.name).toBe("acme-main-llama3:8b");
+    expect(models.mistralnemo12b.name).toBe("acme-mistral-nemo:12b");
+    expect(models.phi3mini38b.name).toBe("acme-phi3_mini:3.8b");
+  });
+
+  test("AMI: ami_id when set, else the arm64 DLAMI for g5g and the x86_64 one for g5 and g4dn", () => {
+    expect(models.llama38b.ami).toBe(DLAMI_ARM);
+    expect(models.mistralnemo12b.ami).toBe(DLAMI_X86);
+    expect(models.phi3mini38b.ami).toBe("ami-0123456789abcdef0");
+    expect(models.qwen257b.ami).toBe(DLAMI_X86);
+  });
+
+  test("families the original had no default AMI for get the x86_64 DLAMI (the spec's fix)", () => {
+    // GIVEN a g6 (x86_64, unknown to the original) as the only model
+    const config = { ...INPUTS.llm_ec2_configs[3], instance_type: "g6.xlarge" };
+    // WHEN
+    const { models: g6 } = evaluate(stack.json, {
+      variables: { ...INPUTS, llm_ec2_configs: [config] },
+      expressions: { models: "local.llm_models" },
+    });
+    // THEN
+    expect((g6 as Record<string, { ami: string }>).qwen257b.ami).toBe(DLAMI_X86);
+  });
+});

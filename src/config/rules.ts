@@ -1,0 +1,341 @@
+import { INSTANCE_FAMILIES, instanceFamily } from "../catalog/instance-families";
+import { modelKey } from "./derive";
+import { InputName, LlmEc2Config, ServiceInputs } from "./types";
+
+/**
+ * The rule table, enforced twice: by `findProblems` in TypeScript at synth, and by the module's
+ * variable `validation` blocks and preconditions at plan (see `terraformChecks`). Each rule has
+ * one TypeScript predicate and one HCL condition; a shared corpus of inputs runs through both.
+ */
+
+/** One bad value found in TypeScript. */
+export interface Problem {
+  readonly rule: string;
+  /** Field path as a user writes it, e.g. `llm_ec2_configs[2].app_port`. */
+  readonly path: string;
+  readonly value: unknown;
+  readonly problem: string;
+  readonly fix: string;
+}
+
+/** Where the HCL side of a rule lives: a `validation` block of one variable, or a precondition. */
+export interface TerraformCheck {
+  readonly rule: string;
+  /** Absent: a precondition on the load balancer (rules that read several variables). */
+  readonly variable?: InputName;
+  readonly condition: string;
+  readonly errorMessage: string;
+}
+
+interface Rule {
+  readonly id: string;
+  readonly problem: string;
+  readonly fix: string;
+  /** Offending (path, value) pairs. */
+  find(inputs: ServiceInputs): Array<[string, unknown]>;
+  /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
+  readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
+}
+
+export const MAX_MODELS = 100;
+export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
+export const MAX_MODEL_NAME_LENGTH = 128; // an ALB query-string condition value
+const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
+const PREFIX_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$";
+const INSTANCE_TYPE_PATTERN = "^[a-z0-9-]+\\.[a-z0-9-]+$";
+const AMI_PATTERN = "^ami-([0-9a-f]{8}|[0-9a-f]{17})$";
+const VPC_PATTERN = "^vpc-[0-9a-f]+$";
+const SUBNET_PATTERN = "^subnet-[0-9a-f]+$";
+const AZ_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$";
+const CIDR_PATTERN = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$";
+const DOMAIN_PATTERN = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
+const ZONE_PATTERN = "^Z[A-Z0-9]{1,31}$";
+const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$";
+/** Ports of the rules the original always creates (80, 443): a second rule for one of them is a duplicate AWS rejects. */
+const RESERVED_PORTS = [80, 443];
+
+const hclString = (text: string): string => JSON.stringify(text);
+const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;
+const matches = (pattern: string, value: unknown): boolean => typeof value === "string" && new RegExp(pattern).test(value);
+const hclMatches = (pattern: string, expr: string): string => `can(regex(${hclString(pattern)}, ${expr}))`;
+const whole = (value: number, min: number, max: number): boolean => Number.isInteger(value) && value >= min && value <= max;
+const hclWhole = (expr: string, min: number, max: number): string => `${expr} >= ${min} && ${expr} <= ${max} && floor(${expr}) == ${expr}`;
+
+type Field = keyof LlmEc2Config;
+
+/** A rule on every entry of llm_ec2_configs; `hcl` is a condition over `c` (the entry) and `i`. */
+function eachModel(
+  id: string,
+  field: Field,
+  problem: string,
+  fix: string,
+  ok: (c: LlmEc2Config, i: number) => boolean,
+  hcl: string,
+): Rule {
+  return {
+    id,
+    problem,
+    fix,
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => (ok(c, i) ? [] : [[`llm_ec2_configs[${i}].${field}`, c[field]]])),
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `alltrue([for i, c in var.llm_ec2_configs : ${hcl}])`,
+      offenders: `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].${field} = %s", i, jsonencode(c.${field})) if !(${hcl})]`,
+    },
+  };
+}
+
+/** A rule on one variable's whole value; `hcl` is a condition over the variable's expression. */
+function valueRule(
+  id: string,
+  variable: InputName,
+  problem: string,
+  fix: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each rule knows its variable's type
+  ok: (value: any) => boolean,
+  hcl: (v: string) => string,
+): Rule {
+  const v = `var.${variable}`;
+  return {
+    id,
+    problem,
+    fix,
+    find: (inputs) => (ok(inputs[variable]) ? [] : [[variable, inputs[variable]]]),
+    hcl: { variable, condition: hcl(v), offenders: `[format("${variable} = %s", jsonencode(${v}))]` },
+  };
+}
+
+/** A rule on each string of a list variable; `hcl` is a condition over `s`. */
+function eachItem(id: string, variable: "azs" | "subnet_ids", problem: string, fix: string, pattern: string): Rule {
+  const hcl = hclMatches(pattern, "s");
+  return {
+    id,
+    problem,
+    fix,
+    find: (inputs) => inputs[variable].flatMap((s, i): Array<[string, unknown]> => (matches(pattern, s) ? [] : [[`${variable}[${i}]`, s]])),
+    hcl: {
+      variable,
+      condition: `alltrue([for s in var.${variable} : ${hcl}])`,
+      offenders: `[for i, s in var.${variable} : format("${variable}[%d] = %s", i, jsonencode(s)) if !(${hcl})]`,
+    },
+  };
+}
+
+/** Values that occur more than once, with the paths of their repeats. */
+function repeats(values: string[], path: (i: number) => string): Array<[string, unknown]> {
+  return values.flatMap((value, i): Array<[string, unknown]> => (values.indexOf(value) < i ? [[path(i), value]] : []));
+}
+const hclRepeats = (list: string, label: string): string =>
+  `[for i, x in ${list} : format("${label} = %s", i, jsonencode(x)) if index(${list}, x) < i]`;
+
+const keyOf = (c: string): string => `replace(${c}.llm_model, "/[-_.:]/", "")`;
+const familyKnown = (c: LlmEc2Config): boolean => instanceFamily(c.instance_type) in INSTANCE_FAMILIES;
+const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
+
+export const RULES: readonly Rule[] = [
+  valueRule(
+    "model-count",
+    "llm_ec2_configs",
+    "must hold 1 to 100 models (an ALB takes at most 100 target groups)",
+    "list between 1 and 100 entries; run more models with a second deployment under another prefix",
+    (configs: LlmEc2Config[]) => configs.length >= 1 && configs.length <= MAX_MODELS,
+    (v) => `length(${v}) >= 1 && length(${v}) <= ${MAX_MODELS}`,
+  ),
+  eachModel(
+    "model-name",
+    "llm_model",
+    `is not an Ollama model name (1-${MAX_MODEL_NAME_LENGTH} characters: letters, digits and . _ : / + -, starting with a letter or digit; no * or ?)`,
+    'write the name as `ollama pull` takes it, e.g. "llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
+    (c) => matches(MODEL_NAME_PATTERN, c.llm_model) && c.llm_model.length <= MAX_MODEL_NAME_LENGTH,
+    `${hclMatches(MODEL_NAME_PATTERN, "c.llm_model")} && length(c.llm_model) <= ${MAX_MODEL_NAME_LENGTH}`,
+  ),
+  {
+    id: "model-unique",
+    problem: "names a model a second time (each model gets one server)",
+    fix: "list each model once",
+    find: (inputs) => repeats(inputs.llm_ec2_configs.map((c) => c.llm_model), (i) => `llm_ec2_configs[${i}].llm_model`),
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `length(distinct(var.llm_ec2_configs[*].llm_model)) == length(var.llm_ec2_configs)`,
+      offenders: hclRepeats("var.llm_ec2_configs[*].llm_model", "llm_ec2_configs[%d].llm_model"),
+    },
+  },
+  {
+    id: "model-key-unique",
+    problem: "gives the same key as an earlier model once - _ . : are removed (their servers and target groups would collide)",
+    fix: "models must differ in more than the characters - _ . :",
+    find: (inputs) =>
+      repeats(inputs.llm_ec2_configs.map((c) => modelKey(c.llm_model)), (i) => `llm_ec2_configs[${i}].llm_model`).map(
+        ([path, key]) => [path, `${inputs.llm_ec2_configs[Number(/\d+/.exec(path)![0])].llm_model} (key ${key})`],
+      ),
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `length(distinct([for c in var.llm_ec2_configs : ${keyOf("c")}])) == length(var.llm_ec2_configs)`,
+      offenders: hclRepeats(`[for c in var.llm_ec2_configs : ${keyOf("c")}]`, "llm_ec2_configs[%d].llm_model key"),
+    },
+  },
+  eachModel(
+    "instance-type",
+    "instance_type",
+    "is not an EC2 instance type of the form family.size",
+    'write it as AWS does, e.g. "g5.xlarge"',
+    (c) => matches(INSTANCE_TYPE_PATTERN, c.instance_type),
+    hclMatches(INSTANCE_TYPE_PATTERN, "c.instance_type"),
+  ),
+  eachModel(
+    "instance-family",
+    "instance_type",
+    `is of a family with no known Deep Learning AMI architecture (known: ${Object.keys(INSTANCE_FAMILIES).join(", ")})`,
+    "use a GPU family from that list, or set ami_id to an AMI that runs Ollama on this instance type",
+    (c) => c.ami_id !== "" || familyKnown(c),
+    `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`,
+  ),
+  eachModel(
+    "ami-id",
+    "ami_id",
+    'is not an AMI id ("ami-" and 8 or 17 hex digits) nor empty',
+    'give an AMI id such as "ami-0123456789abcdef0", or "" for the Deep Learning AMI',
+    (c) => c.ami_id === "" || matches(AMI_PATTERN, c.ami_id),
+    `c.ami_id == "" || ${hclMatches(AMI_PATTERN, "c.ami_id")}`,
+  ),
+  eachModel(
+    "ebs-volume",
+    "ebs_volume_gb",
+    "is not a gp3 volume size",
+    "use a whole number of GiB from 1 to 16384",
+    (c) => whole(c.ebs_volume_gb, 1, 16384),
+    hclWhole("c.ebs_volume_gb", 1, 16384),
+  ),
+  eachModel(
+    "app-port",
+    "app_port",
+    "is not a usable server port (1-65535, not 80 or 443, which the servers' security group already opens)",
+    "use a whole number from 1 to 65535 other than 80 and 443, e.g. Ollama's 11434",
+    (c) => whole(c.app_port, 1, 65535) && !RESERVED_PORTS.includes(c.app_port),
+    `${hclWhole("c.app_port", 1, 65535)} && !contains([${RESERVED_PORTS.join(", ")}], c.app_port)`,
+  ),
+  valueRule(
+    "open-webui-port",
+    "open_webui_port",
+    "is not a usable ALB port (0 for none, else 1-65535 other than 80 and 443, which the ALB already opens)",
+    "use 0, or a whole number from 1 to 65535 other than 80 and 443, e.g. 8080",
+    (p: number) => whole(p, 0, 65535) && !RESERVED_PORTS.includes(p),
+    (v) => `${hclWhole(v, 0, 65535)} && !contains([${RESERVED_PORTS.join(", ")}], ${v})`,
+  ),
+  eachItem("az", "azs", "is not an availability zone name", 'use a name such as "ap-southeast-1a"', AZ_PATTERN),
+  eachItem("subnet-id", "subnet_ids", "is not a subnet id", 'use an id such as "subnet-0a1b2c3d4e5f67890"', SUBNET_PATTERN),
+  valueRule(
+    "subnet-count",
+    "subnet_ids",
+    "must list at least two distinct subnets (an ALB needs subnets in two availability zones)",
+    "list two or more private subnets, each in its own availability zone",
+    (s: string[]) => s.length >= 2 && new Set(s).size === s.length,
+    (v) => `length(${v}) >= 2 && length(distinct(${v})) == length(${v})`,
+  ),
+  valueRule(
+    "az-distinct",
+    "azs",
+    "must not repeat a zone (one subnet per zone: an ALB takes one subnet per availability zone)",
+    "list each zone once, in the order of subnet_ids",
+    (a: string[]) => new Set(a).size === a.length,
+    (v) => `length(distinct(${v})) == length(${v})`,
+  ),
+  {
+    id: "az-subnet-pairs",
+    problem: "must pair with subnet_ids: both lists have the same length (azs[i] is the zone of subnet_ids[i])",
+    fix: "give one zone per subnet, in the same order; models beyond the pairs wrap around",
+    find: (inputs) => (inputs.azs.length === inputs.subnet_ids.length ? [] : [["azs", inputs.azs]]),
+    hcl: {
+      condition: `length(var.azs) == length(var.subnet_ids)`,
+      offenders: `[format("azs has %d entries, subnet_ids %d", length(var.azs), length(var.subnet_ids))]`,
+    },
+  },
+  valueRule("vpc-id", "vpc_id", "is not a VPC id", 'use an id such as "vpc-0a1b2c3d4e5f67890"', (v) => matches(VPC_PATTERN, v), (v) => hclMatches(VPC_PATTERN, v)),
+  valueRule(
+    "vpc-cidr",
+    "vpc_cidr_block",
+    "is not an IPv4 network in CIDR notation",
+    'give the VPC\'s network address and prefix length, e.g. "172.31.0.0/16"',
+    (v) => isIpv4Network(v),
+    (v) => `${hclMatches(CIDR_PATTERN, v)} && can(cidrsubnet(${v}, 0, 0)) && try(cidrsubnet(${v}, 0, 0) == ${v}, false)`,
+  ),
+  valueRule(
+    "prefix",
+    "prefix",
+    `is not a usable name prefix (1-${MAX_PREFIX_LENGTH} letters, digits and hyphens, no hyphen at either end, not starting with "internal" or "sg-")`,
+    `shorten or rename it, e.g. "llm"; "<prefix>-alb" must fit the 32-character load balancer name`,
+    (p: string) => matches(PREFIX_PATTERN, p) && p.length <= MAX_PREFIX_LENGTH && !/^(internal|sg-)/i.test(p),
+    (v) => `${hclMatches(PREFIX_PATTERN, v)} && length(${v}) <= ${MAX_PREFIX_LENGTH} && !can(regex("^(?i)(internal|sg-)", ${v}))`,
+  ),
+  {
+    id: "custom-domain-complete",
+    problem: "is one of api_gw_domain, api_gw_domain_route53_zone and api_gw_domain_ssl_cert_arn, which go together",
+    fix: "set all three for a custom domain, or leave all three empty",
+    find: (inputs) => {
+      const set = customDomainFields.filter((f) => inputs[f] !== "");
+      return set.length === 0 || set.length === 3 ? [] : customDomainFields.filter((f) => inputs[f] === "").map((f) => [f, ""]);
+    },
+    hcl: {
+      condition: `length(compact([${customDomainFields.map((f) => `var.${f}`).join(", ")}])) == 0 || length(compact([${customDomainFields.map((f) => `var.${f}`).join(", ")}])) == 3`,
+      offenders: `[for name, value in { ${customDomainFields.map((f) => `${f} = var.${f}`).join(", ")} } : format("%s is empty", name) if value == ""]`,
+    },
+  },
+  valueRule(
+    "domain-name",
+    "api_gw_domain",
+    "is not a lower-case DNS name (no scheme, port or path)",
+    'write the host name only, e.g. "llm.example.com"',
+    (d: string) => d === "" || (matches(DOMAIN_PATTERN, d) && d.length <= 253),
+    (v) => `${v} == "" || (${hclMatches(DOMAIN_PATTERN, v)} && length(${v}) <= 253)`,
+  ),
+  valueRule(
+    "route53-zone",
+    "api_gw_domain_route53_zone",
+    "is not a Route53 hosted zone id",
+    'use the zone id (not its name), e.g. "Z0123456789ABCDEFGHIJ"',
+    (z: string) => z === "" || matches(ZONE_PATTERN, z),
+    (v) => `${v} == "" || ${hclMatches(ZONE_PATTERN, v)}`,
+  ),
+  valueRule(
+    "certificate-arn",
+    "api_gw_domain_ssl_cert_arn",
+    "is not an ACM certificate ARN",
+    'use the ARN of an ACM certificate for the domain, e.g. "arn:aws:acm:ap-southeast-1:123456789012:certificate/<id>"',
+    (a: string) => a === "" || matches(CERT_PATTERN, a),
+    (v) => `${v} == "" || ${hclMatches(CERT_PATTERN, v)}`,
+  ),
+];
+
+/** Every problem of `inputs`, all rules at once. */
+export function findProblems(inputs: ServiceInputs): Problem[] {
+  return RULES.flatMap((rule) =>
+    rule.find(inputs).map(([path, value]) => ({ rule: rule.id, path, value, problem: rule.problem, fix: rule.fix })),
+  );
+}
+
+/** One line a person can act on: field, value, what is wrong, how to fix it. */
+export function formatProblem(p: Problem): string {
+  return `${p.path} = ${JSON.stringify(p.value)}: ${p.problem}. Fix: ${p.fix}. [${p.rule}]`;
+}
+
+/** The HCL side of every rule, for the module's variables and preconditions. */
+export function terraformChecks(): TerraformCheck[] {
+  return RULES.map((rule) => ({
+    rule: rule.id,
+    variable: rule.hcl.variable,
+    condition: `\${${rule.hcl.condition}}`,
+    errorMessage: `[${rule.id}] \${join("; ", ${rule.hcl.offenders})}: ${rule.problem}. Fix: ${rule.fix}.`,
+  }));
+}
+
+function isIpv4Network(value: unknown): boolean {
+  if (!matches(CIDR_PATTERN, value)) return false;
+  const [address, bits] = (value as string).split("/");
+  const octets = address.split(".").map(Number);
+  const prefix = Number(bits);
+  if (prefix > 32 || octets.some((o) => o > 255)) return false;
+  const ip = octets.reduce((n, o) => n * 256 + o, 0);
+  const hostBits = 2 ** (32 - prefix);
+  return ip % hostBits === 0;
+}
