@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { fitTable } from "./src/catalog/model-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { ModuleStack } from "./src/stacks/module-stack";
 import { ServiceStack } from "./src/stacks/service-stack";
@@ -8,6 +9,7 @@ try {
   const app = new App();
   new ModuleStack(app);
   new ServiceStack(app, "llm-service", config);
+  console.log(`Models of llm-service (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
   app.synth();
 } catch (error) {
   // Bad input is the user's to fix: say what and where, without a JavaScript stack trace.

@@ -292,29 +292,23 @@ function main() {
   cliSynth(root, undefined);
   appOnly(root, defaultApp, undefined);
 
-  // Target 1: default app vs trivial app, interleaved so drift hits both equally.
+  // Every measured case once per round, round after round: load from other processes on the
+  // machine then spreads over all cases instead of skewing whichever ran during a busy stretch.
   const base = { cli: [], app: [] };
   const def = { cli: [], app: [] };
+  const sizes = opts.sizes.map((n) => ({ n, config: writeConfig(n), cli: [], app: [], counts: undefined }));
   for (let i = 0; i < runs; i++) {
-    log(`default vs baseline: run ${i + 1}/${runs}`);
+    log(`round ${i + 1}/${runs}: baseline, default app, ${opts.sizes.join(", ")} model(s)`);
     base.cli.push(cliSynth(baselineDir, undefined));
-    def.cli.push(cliSynth(root, undefined));
     base.app.push(appOnly(baselineDir, ["main.js"], undefined));
+    def.cli.push(cliSynth(root, undefined));
     def.app.push(appOnly(root, defaultApp, undefined));
-  }
-
-  // Per size.
-  const sizes = [];
-  for (const n of opts.sizes) {
-    const config = writeConfig(n);
-    const cli = [];
-    const app = [];
-    for (let i = 0; i < runs; i++) {
-      log(`${n} model(s): run ${i + 1}/${runs}`);
-      cli.push(cliSynth(root, config));
-      app.push(appOnly(root, defaultApp, config, i === 0));
+    for (const s of sizes) {
+      s.cli.push(cliSynth(root, s.config));
+      const a = appOnly(root, defaultApp, s.config, i === 0);
+      if (i === 0) s.counts = a.counts;
+      s.app.push(a);
     }
-    sizes.push({ n, cli, app, counts: app[0].counts });
   }
 
   // ------------------------------------------------------------------------------ output

@@ -71,42 +71,46 @@ function at(value: unknown, attributePath: string): unknown {
   }, value);
 }
 
+export interface ForEachPlan {
+  /** Module inputs. */
+  readonly variables: Record<string, unknown>;
+  /** The resource, e.g. `{ type: "aws_instance", name: "llm" }`. */
+  readonly resource: { readonly type: string; readonly name: string };
+  /** Attribute paths to compute, e.g. `tags.Name`, `condition.0.query_string.1.value`. */
+  readonly attributes: readonly string[];
+  /** As in `Evaluation`: stand-ins for other resources' attributes. */
+  readonly replace?: Record<string, string>;
+  readonly locals?: Record<string, string>;
+}
+
 /**
  * The instances a `for_each` resource plans for the given inputs: instance key -> attribute path ->
- * value, with `each.key` / `each.value` bound as Terraform binds them. Non-string attributes are
+ * value, with `each.key` / `each.value` bound as Terraform binds them. Attributes without `${` are
  * literals and come back as they are.
  */
-export function planForEach(
-  json: TerraformJson,
-  variables: Record<string, unknown>,
-  address: { type: string; name: string },
-  attributePaths: readonly string[],
-  replace?: Record<string, string>,
-): Record<string, Record<string, unknown>> {
-  const body = block(json, address.type, address.name);
-  const each = `\${{ for k, v in ${unwrap(body.for_each)} : k => v }}`;
-  const { keys } = evaluate(json, { variables, replace, locals: { __each: each }, expressions: { keys: "keys(local.__each)" } });
+export function planForEach(json: TerraformJson, plan: ForEachPlan): Record<string, Record<string, unknown>> {
+  const body = block(json, plan.resource.type, plan.resource.name);
+  const locals = { ...plan.locals, __each: `\${{ for k, v in ${unwrap(body.for_each)} : k => v }}` };
+  const base = { variables: plan.variables, replace: plan.replace, locals };
+  const { keys } = evaluate(json, { ...base, expressions: { keys: "keys(local.__each)" } });
+  const result: Record<string, Record<string, unknown>> = {};
   const expressions: Record<string, string> = {};
-  const literals: Record<string, Record<string, unknown>> = {};
   for (const key of keys as string[]) {
-    literals[key] = {};
-    for (const attributePath of attributePaths) {
-      const raw = at(body, attributePath);
+    result[key] = {};
+    for (const attribute of plan.attributes) {
+      const raw = at(body, attribute);
       if (typeof raw !== "string" || !raw.includes("${")) {
-        literals[key][attributePath] = raw;
+        result[key][attribute] = raw;
         continue;
       }
-      expressions[`${key}|${attributePath}`] = raw
-        .split("each.key")
-        .join(JSON.stringify(key))
-        .split("each.value")
-        .join(`local.__each[${JSON.stringify(key)}]`);
+      const quoted = JSON.stringify(key);
+      expressions[`${key}|${attribute}`] = raw.split("each.key").join(quoted).split("each.value").join(`local.__each[${quoted}]`);
     }
   }
-  const values = evaluate(json, { variables, replace, locals: { __each: each }, expressions });
-  for (const [name, value] of Object.entries(values)) {
-    const [key, attributePath] = name.split("|");
-    literals[key][attributePath] = value;
+  if (Object.keys(expressions).length === 0) return result;
+  for (const [name, value] of Object.entries(evaluate(json, { ...base, expressions }))) {
+    const [key, attribute] = name.split("|");
+    result[key][attribute] = value;
   }
-  return literals;
+  return result;
 }

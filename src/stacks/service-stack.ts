@@ -1,4 +1,5 @@
-import { S3Backend, TerraformStack } from "cdktf";
+import { Annotations, S3Backend, TerraformResource, TerraformStack } from "cdktf";
+import { modelFit } from "../catalog/model-fit";
 import { Construct } from "constructs";
 import { AwsProvider } from "../aws";
 import { ServiceConfig, ServiceInputs } from "../config/types";
@@ -30,7 +31,30 @@ export class ServiceStack extends TerraformStack {
       });
     }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
+    this.addOverride("moved", movedFromModuleCall(this));
+    for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {
+      Annotations.of(this).addWarning(
+        `${fit.model} probably does not fit ${fit.instanceType}: needs about ${fit.needGiB} GiB of GPU memory, ` +
+          `has ${fit.gpus} x ${fit.gpuMemoryGiB} GiB. Pick a larger size or family, or a smaller quantization.`,
+      );
+    }
   }
+}
+
+/**
+ * The original repository's root calls the module as `module "llm_service"`. These `moved`
+ * blocks carry a state applied that way over to this stack's root addresses, with no
+ * replacement; on a fresh state they do nothing.
+ */
+export const ORIGINAL_MODULE_CALL = "module.llm_service";
+
+function movedFromModuleCall(stack: TerraformStack): Array<{ from: string; to: string }> {
+  return stack.node
+    .findAll()
+    .filter((c): c is TerraformResource => c instanceof TerraformResource)
+    .map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`)
+    .sort()
+    .map((address) => ({ from: `${ORIGINAL_MODULE_CALL}.${address}`, to: address }));
 }
 
 /** The module's inputs out of a config, defaults filled in. */

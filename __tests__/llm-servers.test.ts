@@ -1,0 +1,298 @@
+import { execFileSync } from "child_process";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { Testing } from "cdktf";
+import {
+  DataAwsIamPolicyDocument,
+  IamInstanceProfile,
+  IamRole,
+  IamRolePolicyAttachment,
+  Instance,
+  SecurityGroup,
+  SsmAssociation,
+  SsmDocument,
+  VpcSecurityGroupEgressRule,
+  VpcSecurityGroupIngressRule,
+} from "../src/aws";
+import { block, synthModule, Synthesized } from "./helpers/synth";
+import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, planForEach } from "./helpers/terraform";
+
+Testing.setupJest();
+
+const SRC_USERDATA = path.join(__dirname, "..", "src", "userdata");
+const EC2_SG = "${aws_security_group.llm_ec2_sg.id}";
+const VPC_CIDR = "${var.vpc_cidr_block}";
+
+// GIVEN three models, two sharing the Ollama port
+const INPUTS = {
+  prefix: "acme",
+  azs: ["ap-southeast-1a", "ap-southeast-1b"],
+  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
+  vpc_id: "vpc-1234",
+  vpc_cidr_block: "10.0.0.0/16",
+  llm_ec2_configs: [
+    { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },
+    { llm_model: "qwen2:7b", instance_type: "g4dn.xlarge", ami_id: "ami-0123456789abcdef0", ebs_volume_gb: 100, app_port: 11435 },
+  ],
+};
+// Stand-in instance ids: `i-<key>`, to see which instance a per-model resource points at.
+const FAKE_INSTANCES = { "aws_instance.llm[": "local.fake_instances[" };
+const FAKE_INSTANCE_LOCALS = { fake_instances: '${{ for k, v in local.llm_models : k => { id = "i-${k}" } }}' };
+
+let stack: Synthesized;
+beforeAll(() => {
+  // WHEN
+  stack = synthModule();
+});
+
+describe("LlmServers: permissions", () => {
+  test("the role trusts ec2.amazonaws.com through the assume-role document", () => {
+    expect(stack.text).toHaveDataSourceWithProperties(DataAwsIamPolicyDocument, {
+      statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
+    });
+    expect(stack.text).toHaveResourceWithProperties(IamRole, {
+      name: "${var.prefix}-ec2-iamr",
+      assume_role_policy: "${data.aws_iam_policy_document.llm_ec2_iamr_assume.json}",
+    });
+  });
+
+  test("the instance profile carries that role", () => {
+    expect(stack.text).toHaveResourceWithProperties(IamInstanceProfile, {
+      name: "${var.prefix}-ec2-profile",
+      role: "${aws_iam_role.llm_ec2_iamr.name}",
+    });
+  });
+
+  test("the role's policy attachments are keyed by policy ARN", () => {
+    expect(stack.text).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      role: "${aws_iam_role.llm_ec2_iamr.name}",
+      policy_arn: "${each.value}",
+    });
+  });
+});
+
+describe("LlmServers: security group", () => {
+  test("the group", () => {
+    expect(stack.text).toHaveResourceWithProperties(SecurityGroup, {
+      name: "${var.prefix}-ec2-sg",
+      description: "Security group for llm ec2",
+      vpc_id: "${var.vpc_id}",
+    });
+  });
+
+  test.each([
+    [0, 65535, "0.0.0.0/0", "Allow all tcp outbound"],
+    [2049, 2049, VPC_CIDR, "Traffic to NFS port to EFS within VPC"],
+  ])("egress tcp %i-%i to %s: %s", (from, to, cidr, description) => {
+    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
+      security_group_id: EC2_SG,
+      ip_protocol: "tcp",
+      from_port: from,
+      to_port: to,
+      cidr_ipv4: cidr,
+      description,
+    });
+  });
+
+  test.each([
+    [443, "Traffic over TLS from VPC"],
+    [80, "Traffic over HTTP from VPC"],
+  ])("ingress tcp %i from the VPC: %s", (port, description) => {
+    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
+      security_group_id: EC2_SG,
+      ip_protocol: "tcp",
+      from_port: port,
+      to_port: port,
+      cidr_ipv4: VPC_CIDR,
+      description,
+    });
+  });
+
+  test("ingress on the app ports, one rule per port", () => {
+    const rule = block(stack.json, "aws_vpc_security_group_ingress_rule", "llm_ec2_ingress_app_port");
+    expect(rule).toMatchObject({
+      security_group_id: EC2_SG,
+      ip_protocol: "tcp",
+      cidr_ipv4: VPC_CIDR,
+      description: "Traffic over Application (ollama) Port from VPC",
+    });
+    expect(rule.for_each).toEqual(expect.stringContaining("local."));
+  });
+});
+
+describe("LlmServers: instances", () => {
+  test("IMDSv2, encrypted gp3 root volume, no public IP, the ec2 SG, the profile, System tag", () => {
+    expect(stack.text).toHaveResourceWithProperties(Instance, {
+      iam_instance_profile: "${aws_iam_instance_profile.llm_ec2_iam_profile.id}",
+      associate_public_ip_address: false,
+      vpc_security_group_ids: [EC2_SG],
+      user_data_replace_on_change: false,
+      metadata_options: {
+        http_endpoint: "enabled",
+        http_put_response_hop_limit: 1,
+        http_tokens: "required",
+        instance_metadata_tags: "disabled",
+      },
+      root_block_device: expect.objectContaining({ volume_type: "gp3", encrypted: true, delete_on_termination: true }),
+      tags: expect.objectContaining({ System: "${var.prefix}" }),
+    });
+  });
+
+  test("a changed user data script does not replace a running server", () => {
+    const instance = block(stack.json, "aws_instance", "llm");
+    expect(instance.user_data_replace_on_change).toBe(false);
+    expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("user_data");
+  });
+
+  test("user data renders the template asset with app_port and keep_alive 6h", () => {
+    expect(block(stack.json, "aws_instance", "llm").user_data).toMatch(
+      /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{"app_port" = each\.value\.app_port, "keep_alive" = "6h"\}\)\}$/,
+    );
+  });
+});
+
+describe("LlmServers: model pulls through SSM", () => {
+  test("the document is a Command read from the pull-models asset", () => {
+    expect(stack.text).toHaveResourceWithProperties(SsmDocument, {
+      name: "${var.prefix}-pull-models",
+      document_type: "Command",
+      document_format: "JSON",
+    });
+    expect(block(stack.json, "aws_ssm_document", "pull_models").content).toMatch(
+      /^\$\{file\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json"\)\}$/,
+    );
+  });
+
+  test("the document: schema 2.2, Models and TimeoutSeconds, waits for cloud-init then pulls each model", () => {
+    const doc = JSON.parse(readFileSync(path.join(SRC_USERDATA, "pull-models.ssm.json"), "utf8"));
+    expect(doc.schemaVersion).toBe("2.2");
+    expect(doc.parameters.Models).toMatchObject({ type: "String" });
+    expect(doc.parameters.TimeoutSeconds).toMatchObject({ type: "String", default: "3600" });
+    expect(doc.mainSteps).toHaveLength(1);
+    expect(doc.mainSteps[0].action).toBe("aws:runShellScript");
+    const script: string = doc.mainSteps[0].inputs.runCommand.join("\n");
+    const wait = script.search(/until \[ -f \/var\/lib\/cloud\/instance\/boot-finished \]/);
+    const pull = script.search(/for model in [^\n]*; do [^\n]*ollama pull "\$model"/);
+    expect(wait).toBeGreaterThanOrEqual(0);
+    expect(pull).toBeGreaterThan(wait);
+    expect(script).toContain("{{ Models }}");
+    // The script as SSM runs it (parameters substituted) is valid bash.
+    const rendered = script.replace(/\{\{ Models \}\}/g, "llama3:8b,qwen2:7b");
+    expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
+  });
+
+  test("one association per model: that document, targeted at the model's instance", () => {
+    expect(stack.text).toHaveResourceWithProperties(SsmAssociation, {
+      name: "${aws_ssm_document.pull_models.name}",
+      targets: [{ key: "InstanceIds", values: [expect.stringMatching(/^\$\{aws_instance\.llm\[each\.key\]\.id\}$/)] }],
+    });
+  });
+});
+
+describeWithTerraform("LlmServers, planned by terraform", () => {
+  test("four managed policies, keyed by ARN", () => {
+    const plan = planForEach(stack.json, {
+      variables: INPUTS,
+      resource: { type: "aws_iam_role_policy_attachment", name: "llm_ec2_iam_policy" },
+      attributes: ["policy_arn"],
+    });
+    const arns = [
+      "AmazonSSMFullAccess",
+      "AmazonSSMManagedEC2InstanceDefaultPolicy",
+      "AmazonSSMManagedInstanceCore",
+      "CloudWatchAgentServerPolicy",
+    ].map((name) => `arn:aws:iam::aws:policy/${name}`);
+    expect(Object.keys(plan).sort()).toEqual(arns);
+    for (const arn of arns) expect(plan[arn].policy_arn).toBe(arn);
+  });
+
+  test("one app-port ingress rule per distinct port, keyed by the port", () => {
+    const plan = planForEach(stack.json, {
+      variables: INPUTS,
+      resource: { type: "aws_vpc_security_group_ingress_rule", name: "llm_ec2_ingress_app_port" },
+      attributes: ["from_port", "to_port"],
+    });
+    expect(plan).toEqual({
+      "11434": { from_port: 11434, to_port: 11434 },
+      "11435": { from_port: 11435, to_port: 11435 },
+    });
+  });
+
+  describe("instances", () => {
+    let plan: Record<string, Record<string, unknown>>;
+    beforeAll(() => {
+      plan = planForEach(stack.json, {
+        variables: INPUTS,
+        resource: { type: "aws_instance", name: "llm" },
+        attributes: [
+          "ami",
+          "availability_zone",
+          "subnet_id",
+          "instance_type",
+          "root_block_device.volume_size",
+          "tags.Name",
+          "tags.System",
+          "user_data",
+        ],
+        // templatefile() reads the asset from the module folder; the asset is this source file.
+        replace: { [userDataAsset()]: path.join(SRC_USERDATA, "user-data.sh.tftpl") },
+      });
+    });
+
+    test("one instance per model key, with its derived placement, type, AMI, size and tags", () => {
+      expect(Object.keys(plan).sort()).toEqual(["llama38b", "mistralnemo12b", "qwen27b"]);
+      const { user_data: _ignored, ...llama } = plan.llama38b;
+      expect(llama).toEqual({
+        ami: DLAMI_ARM,
+        availability_zone: "ap-southeast-1a",
+        subnet_id: "subnet-aaaa",
+        instance_type: "g5g.xlarge",
+        "root_block_device.volume_size": 200,
+        "tags.Name": "acme-main-llama3:8b",
+        "tags.System": "acme",
+      });
+      expect(plan.mistralnemo12b).toMatchObject({ ami: DLAMI_X86, subnet_id: "subnet-bbbb", "tags.Name": "acme-mistral-nemo:12b" });
+      expect(plan.qwen27b).toMatchObject({ ami: "ami-0123456789abcdef0", subnet_id: "subnet-aaaa", "root_block_device.volume_size": 100 });
+    });
+
+    test("user data: GPU metrics agent, Ollama install, systemd drop-in with the model's port, 6h keep-alive", () => {
+      const script = plan.qwen27b.user_data as string;
+      expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+      expect(script).toMatch(/systemctl enable --now dlami-cloudwatch-agent@partial/);
+      expect(script).toMatch(/curl -fsSL https:\/\/ollama\.com\/install\.sh \| sh/);
+      expect(script).toMatch(/\/etc\/systemd\/system\/ollama\.service\.d\/\S+\.conf/);
+      expect(script).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
+      expect(script).toContain('Environment="OLLAMA_MODELS=/usr/share/ollama/.ollama/models"');
+      expect(script).toContain('Environment="OLLAMA_KEEP_ALIVE=6h"');
+      expect(script).toContain('Environment="OLLAMA_FLASH_ATTENTION=1"');
+      expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable ollama\nsystemctl (re)?start ollama/);
+      expect(plan.llama38b.user_data).toContain('Environment="OLLAMA_HOST=0.0.0.0:11434"');
+      expect(() => execFileSync("bash", ["-n"], { input: script, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
+    });
+  });
+
+  test("associations: the main server pulls every model, the others their own, each on its instance", () => {
+    const plan = planForEach(stack.json, {
+      variables: INPUTS,
+      resource: { type: "aws_ssm_association", name: "pull_models" },
+      attributes: ["parameters.Models", "targets.0.values.0"],
+      replace: FAKE_INSTANCES,
+      locals: FAKE_INSTANCE_LOCALS,
+    });
+    expect(plan).toEqual({
+      llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", "targets.0.values.0": "i-llama38b" },
+      mistralnemo12b: { "parameters.Models": "mistral-nemo:12b", "targets.0.values.0": "i-mistralnemo12b" },
+      qwen27b: { "parameters.Models": "qwen2:7b", "targets.0.values.0": "i-qwen27b" },
+    });
+  });
+});
+
+/** The `${path.module}/assets/.../user-data.sh.tftpl` path in the instance's user data. */
+function userDataAsset(): string {
+  const match = /"(\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl)"/.exec(
+    block(stack.json, "aws_instance", "llm").user_data as string,
+  );
+  if (!match) throw new Error("user data does not read a user-data.sh.tftpl asset");
+  return match[1];
+}
