@@ -117,7 +117,7 @@ describe("LlmServers: security group", () => {
       cidr_ipv4: VPC_CIDR,
       description: "Traffic over Application (ollama) Port from VPC",
     });
-    expect(rule.for_each).toEqual(expect.stringContaining("local."));
+    expect(rule).toHaveProperty("for_each");
   });
 });
 

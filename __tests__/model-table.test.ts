@@ -1,5 +1,7 @@
+import { Testing } from "cdktf";
+import { DataAwsAmi } from "../src/aws";
 import { familyArchitectures } from "../src/catalog/instance-families";
-import { synthModule, Synthesized } from "./helpers/synth";
+import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
 
 // GIVEN four models on two subnets / AZs (so the lists wrap around), names using each of `-_.:`,
@@ -17,6 +19,8 @@ const INPUTS = {
     { llm_model: "qwen2.5:7b", instance_type: "g4dn.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
   ],
 };
+Testing.setupJest();
+
 const ALL_MODELS = ["llama3:8b", "mistral-nemo:12b", "phi3_mini:3.8b", "qwen2.5:7b"];
 
 let stack: Synthesized;
@@ -26,6 +30,27 @@ beforeAll(() => {
 });
 
 describe("ModelTable", () => {
+  test.each([
+    ["dlami_arm", "arm64", "^Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch.*"],
+    ["dlami_x86", "x86_64", "^Deep Learning OSS Nvidia Driver AMI GPU PyTorch .*Amazon Linux 2.*"],
+  ])("data.aws_ami.%s: the most recent public %s Deep Learning AMI by Amazon", (name, architecture, nameRegex) => {
+    const filters = {
+      architecture,
+      "image-type": "machine",
+      "is-public": "true",
+      "virtualization-type": "hvm",
+      "root-device-type": "ebs",
+      state: "available",
+    };
+    expect(stack.text).toHaveDataSourceWithProperties(DataAwsAmi, { most_recent: true, owners: ["amazon"], name_regex: nameRegex });
+    const ami = block(stack.json, "aws_ami", name, "data");
+    const filter = ami.filter as Array<{ name: string; values: string[] }>;
+    expect(Object.fromEntries(filter.map((f) => [f.name, f.values]))).toEqual(
+      Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, [v]])),
+    );
+    expect(filter).toHaveLength(6);
+  });
+
   test("instance_family_arch is the TypeScript catalog and maps the original's families", () => {
     const local = stack.json.locals?.instance_family_arch;
     expect(local).toEqual(familyArchitectures());

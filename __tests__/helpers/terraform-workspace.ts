@@ -1,6 +1,6 @@
 // Runs the real terraform CLI on copies of the repository's Terraform code, in a throw-away
 // directory, offline when the provider mirror of this machine is there.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -105,6 +105,19 @@ export class TerraformWorkspace {
   /** `terraform test` of every `tests/*.tftest.hcl` in `dir`; throws when a run fails. */
   test(dir: string): TerraformResult {
     return this.runOrThrow(dir, ["test", "-no-color"]);
+  }
+
+  /** Like `run`, without blocking: several workspaces can run terraform side by side. */
+  runAsync(dir: string, args: readonly string[]): Promise<TerraformResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("terraform", [...args], { cwd: path.join(this.root, dir), env: this.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("error", (error) => reject(new Error(`terraform ${args.join(" ")} could not start: ${error.message}`)));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
   }
 
   dispose(): void {

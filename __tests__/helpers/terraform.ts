@@ -1,6 +1,6 @@
 // Evaluates the synthesized module's HCL expressions with the real `terraform console`, against
 // the module's own `variable` and `locals` blocks: no provider, no state, tens of milliseconds.
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -49,14 +49,22 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
   try {
     writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ variable: json.variable, locals }));
     writeFileSync(path.join(dir, "terraform.tfvars.json"), JSON.stringify(evaluation.variables));
-    const out = execFileSync("terraform", ["console"], {
+    const run = spawnSync("terraform", ["console"], {
       cwd: dir,
       input: query,
       encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" },
-      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", NO_COLOR: "1" },
     });
-    const encoded = JSON.parse(out.trim()) as string;
+    // terraform console prints failed variable validations and still evaluates: refuse that, so
+    // every evaluation runs on inputs the module accepts.
+    const stderr = run.stderr.replace(/\x1b\[[0-9;]*m/g, "");
+    if (run.status !== 0 || /Error:/.test(stderr)) {
+      throw new Error(`terraform console failed (status ${run.status}):\n${stderr}\n${run.stdout}`);
+    }
+    // Warnings (if any) come first; the value is the last line, a quoted string.
+    const last = run.stdout.trim().split("\n").pop() ?? "";
+    if (!/^".*"$/.test(last)) throw new Error(`terraform console printed no value:\n${run.stdout}`);
+    const encoded = JSON.parse(last) as string;
     return JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as Record<string, unknown>;
   } finally {
     rmSync(dir, { recursive: true, force: true });

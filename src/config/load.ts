@@ -37,6 +37,11 @@ export function loadServiceConfig(file?: string): ServiceConfig {
 
 /** Parses and validates config file text; `source` names the file in messages. */
 export function parseServiceConfig(text: string, source: string): ServiceConfig {
+  return validateServiceConfig(readServiceConfig(text, source), source);
+}
+
+/** Parses config file text, checks it against the schema and fills defaults; no rules run. */
+export function readServiceConfig(text: string, source: string): ServiceConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -52,11 +57,7 @@ export function parseServiceConfig(text: string, source: string): ServiceConfig 
   }
   const file = raw as ServiceConfigFile;
   const { $schema: _schema, ...rest } = file;
-  const config: ServiceConfig = {
-    ...withDefaults(rest),
-    ...(file.region === undefined ? { region: DEFAULT_REGION } : {}),
-  };
-  return validateServiceConfig(config, source);
+  return { ...withDefaults(rest), ...(file.region === undefined ? { region: DEFAULT_REGION } : {}) };
 }
 
 /** Runs the rule table over a typed config. */

@@ -165,10 +165,13 @@ export const RULES: readonly Rule[] = [
     id: "model-key-unique",
     problem: "gives the same key as an earlier model once - _ . : are removed (their servers and target groups would collide)",
     fix: "models must differ in more than the characters - _ . :",
-    find: (inputs) =>
-      repeats(inputs.llm_ec2_configs.map((c) => modelKey(c.llm_model)), (i) => `llm_ec2_configs[${i}].llm_model`).map(
-        ([path, key]) => [path, `${inputs.llm_ec2_configs[Number(/\d+/.exec(path)![0])].llm_model} (key ${key})`],
-      ),
+    find: (inputs) => {
+      const keys = inputs.llm_ec2_configs.map((c) => modelKey(c.llm_model));
+      return repeats(keys, (i) => `llm_ec2_configs[${i}].llm_model`).map(([path, key]) => {
+        const model = inputs.llm_ec2_configs[keys.lastIndexOf(key as string)].llm_model;
+        return [path, `${model} (key ${key})`];
+      });
+    },
     hcl: {
       variable: "llm_ec2_configs",
       condition: `length(distinct([for c in var.llm_ec2_configs : ${keyOf("c")}])) == length(var.llm_ec2_configs)`,
@@ -243,7 +246,7 @@ export const RULES: readonly Rule[] = [
   ),
   {
     id: "az-subnet-pairs",
-    problem: "must pair with subnet_ids: both lists have the same length (azs[i] is the zone of subnet_ids[i])",
+    problem: "must pair with subnet_ids: both lists have the same length (the n-th zone is the zone of the n-th subnet)",
     fix: "give one zone per subnet, in the same order; models beyond the pairs wrap around",
     find: (inputs) => (inputs.azs.length === inputs.subnet_ids.length ? [] : [["azs", inputs.azs]]),
     hcl: {

@@ -1,0 +1,172 @@
+import { addressForms, synthModule, synthServiceStack, Synthesized, unwrap } from "./helpers/synth";
+import { describeWithTerraform, evaluate } from "./helpers/terraform";
+
+// Every address the original module can plan, as the spec names them. `[0]`: count;
+// `["<...>"]`: for_each; nothing: a single resource.
+const SPEC_ADDRESSES = [
+  "data.aws_ami.dlami_arm",
+  "data.aws_ami.dlami_x86",
+  "data.aws_iam_policy_document.llm_ec2_iamr_assume",
+  // model servers and their permissions
+  "aws_iam_role.llm_ec2_iamr",
+  "aws_iam_instance_profile.llm_ec2_iam_profile",
+  'aws_iam_role_policy_attachment.llm_ec2_iam_policy["<policy ARN>"]',
+  "aws_security_group.llm_ec2_sg",
+  "aws_vpc_security_group_egress_rule.llm_ec2_egress_1",
+  "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
+  "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",
+  "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2",
+  'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["<port>"]',
+  'aws_instance.llm["<model key>"]',
+  "aws_ssm_document.pull_models",
+  'aws_ssm_association.pull_models["<model key>"]',
+  // internal load balancer
+  "aws_lb.llm",
+  'aws_lb_target_group.llm_http["<model key>"]',
+  'aws_lb_target_group_attachment.llm_http["<model key>"]',
+  "aws_lb_listener.llm_http",
+  'aws_lb_listener_rule.llm_http["<model key>"]',
+  "aws_security_group.llm_alb_sg",
+  "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
+  "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
+  "aws_vpc_security_group_ingress_rule.llm_alb_ingress_2",
+  "aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0]",
+  // API Gateway
+  "aws_security_group.llm_vpc_link_sg[0]",
+  "aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0]",
+  "aws_apigatewayv2_vpc_link.llm[0]",
+  "aws_apigatewayv2_api.llm_apigw[0]",
+  "aws_apigatewayv2_integration.root_post[0]",
+  "aws_apigatewayv2_integration.root_get[0]",
+  "aws_apigatewayv2_integration.root_delete[0]",
+  "aws_apigatewayv2_route.root_post[0]",
+  "aws_apigatewayv2_route.root_get[0]",
+  "aws_apigatewayv2_route.root_delete[0]",
+  "aws_apigatewayv2_stage.llm_auto_deploy[0]",
+  "aws_apigatewayv2_domain_name.llm[0]",
+  "aws_route53_record.llm[0]",
+  "aws_apigatewayv2_api_mapping.llm[0]",
+];
+
+/** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
+function specForm(address: string): string {
+  const [, base, index] = /^([^[]+)(?:\[(.+)\])?$/.exec(address)!;
+  return `${base} ${index === undefined ? "single" : index === "0" ? "count" : "for_each"}`;
+}
+
+let stack: Synthesized;
+beforeAll(() => {
+  // WHEN
+  stack = synthModule();
+});
+
+describe("resource and data source addresses", () => {
+  test("the module stack has exactly the spec's addresses, each with the spec's count / for_each", () => {
+    expect(addressForms(stack.json)).toEqual(SPEC_ADDRESSES.map(specForm).sort());
+  });
+
+  test("the llm-service root stack (default config) has the same addresses as the module", () => {
+    expect(addressForms(synthServiceStack().json)).toEqual(addressForms(stack.json));
+  });
+});
+
+describeWithTerraform("the addresses terraform plans", () => {
+  /** Every address the module plans for `inputs`, as `terraform plan` prints them. */
+  function plannedAddresses(inputs: Record<string, unknown>): string[] {
+    const expressions: Record<string, string> = {};
+    const singles: string[] = [];
+    for (const kind of ["resource", "data"] as const) {
+      for (const [type, byName] of Object.entries(stack.json[kind] ?? {})) {
+        for (const [name, body] of Object.entries(byName)) {
+          const address = `${kind === "data" ? "data." : ""}${type}.${name}`;
+          if ("for_each" in body) expressions[address] = `keys({ for k, v in ${unwrap(body.for_each)} : k => v })`;
+          else if ("count" in body) expressions[address] = body.count as string;
+          else singles.push(address);
+        }
+      }
+    }
+    const values = evaluate(stack.json, { variables: inputs, expressions });
+    const multi = Object.entries(values).flatMap(([address, value]) =>
+      Array.isArray(value)
+        ? value.map((key) => `${address}[${JSON.stringify(key)}]`)
+        : Array.from({ length: value as number }, (_, i) => `${address}[${i}]`),
+    );
+    return [...singles, ...multi].sort();
+  }
+
+  const INPUTS = {
+    azs: ["ap-southeast-1a", "ap-southeast-1b"],
+    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
+    vpc_id: "vpc-1234",
+    vpc_cidr_block: "10.0.0.0/16",
+    llm_ec2_configs: [
+      { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+      { llm_model: "mistral-nemo:12b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11435 },
+    ],
+  };
+  const PER_MODEL = (resource: string) => [`${resource}["llama38b"]`, `${resource}["mistralnemo12b"]`];
+  const ALWAYS = [
+    "data.aws_ami.dlami_arm",
+    "data.aws_ami.dlami_x86",
+    "data.aws_iam_policy_document.llm_ec2_iamr_assume",
+    "aws_iam_role.llm_ec2_iamr",
+    "aws_iam_instance_profile.llm_ec2_iam_profile",
+    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMFullAccess"]',
+    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"]',
+    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]',
+    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]',
+    "aws_security_group.llm_ec2_sg",
+    "aws_vpc_security_group_egress_rule.llm_ec2_egress_1",
+    "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
+    "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",
+    "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2",
+    'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11434"]',
+    'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11435"]',
+    ...PER_MODEL("aws_instance.llm"),
+    "aws_ssm_document.pull_models",
+    ...PER_MODEL("aws_ssm_association.pull_models"),
+    "aws_lb.llm",
+    ...PER_MODEL("aws_lb_target_group.llm_http"),
+    ...PER_MODEL("aws_lb_target_group_attachment.llm_http"),
+    "aws_lb_listener.llm_http",
+    ...PER_MODEL("aws_lb_listener_rule.llm_http"),
+    "aws_security_group.llm_alb_sg",
+    "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
+    "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
+    "aws_vpc_security_group_ingress_rule.llm_alb_ingress_2",
+  ];
+  const API = [
+    "aws_security_group.llm_vpc_link_sg[0]",
+    "aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0]",
+    "aws_apigatewayv2_vpc_link.llm[0]",
+    "aws_apigatewayv2_api.llm_apigw[0]",
+    "aws_apigatewayv2_integration.root_post[0]",
+    "aws_apigatewayv2_integration.root_get[0]",
+    "aws_apigatewayv2_integration.root_delete[0]",
+    "aws_apigatewayv2_route.root_post[0]",
+    "aws_apigatewayv2_route.root_get[0]",
+    "aws_apigatewayv2_route.root_delete[0]",
+    "aws_apigatewayv2_stage.llm_auto_deploy[0]",
+  ];
+  const CUSTOM_DOMAIN = ["aws_apigatewayv2_domain_name.llm[0]", "aws_route53_record.llm[0]", "aws_apigatewayv2_api_mapping.llm[0]"];
+
+  test("everything: API, custom domain, Open WebUI port", () => {
+    const inputs = {
+      ...INPUTS,
+      open_webui_port: 8080,
+      api_gw_domain: "llm.example.com",
+      api_gw_domain_route53_zone: "Z0123456789ABCDEFGHIJ",
+      api_gw_domain_ssl_cert_arn: "arn:aws:acm:ap-southeast-1:123456789012:certificate/abc",
+    };
+    const expected = [...ALWAYS, "aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0]", ...API, ...CUSTOM_DOMAIN];
+    expect(plannedAddresses(inputs)).toEqual(expected.sort());
+  });
+
+  test("defaults: the API without custom domain, no Open WebUI port", () => {
+    expect(plannedAddresses(INPUTS)).toEqual([...ALWAYS, ...API].sort());
+  });
+
+  test("no API", () => {
+    expect(plannedAddresses({ ...INPUTS, create_api_gw: false })).toEqual([...ALWAYS].sort());
+  });
+});

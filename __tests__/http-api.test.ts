@@ -1,0 +1,172 @@
+import { Testing } from "cdktf";
+import {
+  Apigatewayv2Api,
+  Apigatewayv2ApiMapping,
+  Apigatewayv2DomainName,
+  Apigatewayv2Integration,
+  Apigatewayv2Route,
+  Apigatewayv2Stage,
+  Apigatewayv2VpcLink,
+  Route53Record,
+  SecurityGroup,
+  VpcSecurityGroupEgressRule,
+} from "../src/aws";
+import { block, synthModule, Synthesized } from "./helpers/synth";
+import { describeWithTerraform, evaluate } from "./helpers/terraform";
+
+Testing.setupJest();
+
+const API_ID = "${aws_apigatewayv2_api.llm_apigw[0].id}";
+const COUNTED_BY_CREATE_API_GW: Array<[string, string]> = [
+  ["aws_security_group", "llm_vpc_link_sg"],
+  ["aws_vpc_security_group_egress_rule", "llm_vpc_link_egress_1"],
+  ["aws_apigatewayv2_vpc_link", "llm"],
+  ["aws_apigatewayv2_api", "llm_apigw"],
+  ["aws_apigatewayv2_integration", "root_post"],
+  ["aws_apigatewayv2_integration", "root_get"],
+  ["aws_apigatewayv2_integration", "root_delete"],
+  ["aws_apigatewayv2_route", "root_post"],
+  ["aws_apigatewayv2_route", "root_get"],
+  ["aws_apigatewayv2_route", "root_delete"],
+  ["aws_apigatewayv2_stage", "llm_auto_deploy"],
+];
+const CUSTOM_DOMAIN: Array<[string, string]> = [
+  ["aws_apigatewayv2_domain_name", "llm"],
+  ["aws_route53_record", "llm"],
+  ["aws_apigatewayv2_api_mapping", "llm"],
+];
+
+let stack: Synthesized;
+beforeAll(() => {
+  // WHEN
+  stack = synthModule();
+});
+
+describe("HttpApi", () => {
+  test.each(COUNTED_BY_CREATE_API_GW)("%s.%s has count = create_api_gw ? 1 : 0", (type, name) => {
+    expect(block(stack.json, type, name).count).toBe("${var.create_api_gw ? 1 : 0}");
+  });
+
+  test("the custom domain's three resources share one count", () => {
+    const counts = CUSTOM_DOMAIN.map(([type, name]) => block(stack.json, type, name).count);
+    expect(typeof counts[0]).toBe("string");
+    expect(new Set(counts).size).toBe(1);
+  });
+
+  test("VPC link, its security group and egress to the VPC", () => {
+    expect(stack.text).toHaveResourceWithProperties(SecurityGroup, {
+      name: "${var.prefix}-vpc-link-sg",
+      description: "Security group for vpc link for llm api gateway",
+      vpc_id: "${var.vpc_id}",
+    });
+    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
+      security_group_id: "${aws_security_group.llm_vpc_link_sg[0].id}",
+      ip_protocol: "tcp",
+      from_port: 0,
+      to_port: 65535,
+      cidr_ipv4: "${var.vpc_cidr_block}",
+      description: "Allow all tcp outbound",
+    });
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2VpcLink, {
+      name: "${var.prefix}-apigw",
+      security_group_ids: ["${aws_security_group.llm_vpc_link_sg[0].id}"],
+      subnet_ids: "${var.subnet_ids}",
+    });
+  });
+
+  test("the HTTP API", () => {
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Api, { name: "${var.prefix}-apigw", protocol_type: "HTTP" });
+  });
+
+  test.each(["POST", "GET", "DELETE"])("%s: HTTP_PROXY integration to the listener through the VPC link, and its route", (method) => {
+    const name = `root_${method.toLowerCase()}`;
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Integration, {
+      api_id: API_ID,
+      integration_type: "HTTP_PROXY",
+      integration_method: method,
+      integration_uri: "${aws_lb_listener.llm_http.arn}",
+      connection_type: "VPC_LINK",
+      connection_id: "${aws_apigatewayv2_vpc_link.llm[0].id}",
+    });
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Route, {
+      api_id: API_ID,
+      route_key: `${method} /{ollamaApiPath+}`,
+      target: `integrations/\${aws_apigatewayv2_integration.${name}[0].id}`,
+    });
+  });
+
+  test("only POST copies the body's model and name into the query string", () => {
+    expect(block(stack.json, "aws_apigatewayv2_integration", "root_post").request_parameters).toEqual({
+      "append:querystring.redirect_model": "$request.body.model",
+      "append:querystring.redirect_name": "$request.body.name",
+    });
+    expect(block(stack.json, "aws_apigatewayv2_integration", "root_get")).not.toHaveProperty("request_parameters");
+    expect(block(stack.json, "aws_apigatewayv2_integration", "root_delete")).not.toHaveProperty("request_parameters");
+  });
+
+  test("the $default stage deploys automatically", () => {
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Stage, { api_id: API_ID, name: "$default", auto_deploy: true });
+  });
+
+  test("custom domain: regional, TLS 1.2, the certificate; an A alias in the zone; the API mapping", () => {
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2DomainName, {
+      domain_name: "${var.api_gw_domain}",
+      domain_name_configuration: {
+        certificate_arn: "${var.api_gw_domain_ssl_cert_arn}",
+        endpoint_type: "REGIONAL",
+        security_policy: "TLS_1_2",
+      },
+    });
+    expect(stack.text).toHaveResourceWithProperties(Route53Record, {
+      name: expect.stringMatching(/^\$\{(var\.api_gw_domain|aws_apigatewayv2_domain_name\.llm\[0\]\.domain_name)\}$/),
+      type: "A",
+      zone_id: "${var.api_gw_domain_route53_zone}",
+      alias: {
+        name: "${aws_apigatewayv2_domain_name.llm[0].domain_name_configuration[0].target_domain_name}",
+        zone_id: "${aws_apigatewayv2_domain_name.llm[0].domain_name_configuration[0].hosted_zone_id}",
+        evaluate_target_health: false,
+      },
+    });
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2ApiMapping, {
+      api_id: API_ID,
+      domain_name: "${aws_apigatewayv2_domain_name.llm[0].id}",
+      stage: "${aws_apigatewayv2_stage.llm_auto_deploy[0].id}",
+    });
+  });
+});
+
+describeWithTerraform("HttpApi, evaluated by terraform", () => {
+  const REQUIRED = {
+    azs: ["ap-southeast-1a", "ap-southeast-1b"],
+    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
+    vpc_id: "vpc-1234",
+    vpc_cidr_block: "10.0.0.0/16",
+    llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 }],
+  };
+  const DOMAIN = {
+    api_gw_domain: "llm.example.com",
+    api_gw_domain_route53_zone: "Z0123456789ABCDEFGHIJ",
+    api_gw_domain_ssl_cert_arn: "arn:aws:acm:ap-southeast-1:123456789012:certificate/abc",
+  };
+  const evaluateApi = (inputs: Record<string, unknown>) =>
+    evaluate(stack.json, {
+      variables: { ...REQUIRED, ...inputs },
+      expressions: {
+        api: block(stack.json, "aws_apigatewayv2_api", "llm_apigw").count as string,
+        domain: block(stack.json, "aws_apigatewayv2_domain_name", "llm").count as string,
+        disableExecuteEndpoint: block(stack.json, "aws_apigatewayv2_api", "llm_apigw").disable_execute_api_endpoint as string,
+      },
+    });
+
+  test.each([
+    ["defaults (no domain)", {}, { api: 1, domain: 0, disableExecuteEndpoint: false }],
+    ["domain, zone and certificate", DOMAIN, { api: 1, domain: 1, disableExecuteEndpoint: true }],
+    ["full domain, execute endpoint kept", { ...DOMAIN, api_gw_disable_execute_endpoint: false }, { api: 1, domain: 1, disableExecuteEndpoint: false }],
+    ["domain without zone", { ...DOMAIN, api_gw_domain_route53_zone: "" }, { api: 1, domain: 0, disableExecuteEndpoint: false }],
+    ["domain without certificate", { ...DOMAIN, api_gw_domain_ssl_cert_arn: "" }, { api: 1, domain: 0, disableExecuteEndpoint: false }],
+    ["zone and certificate without domain", { ...DOMAIN, api_gw_domain: "" }, { api: 1, domain: 0, disableExecuteEndpoint: false }],
+    ["create_api_gw = false", { ...DOMAIN, create_api_gw: false }, { api: 0, domain: 0 }],
+  ])("%s", (_case, inputs, expected) => {
+    expect(evaluateApi(inputs)).toMatchObject(expected);
+  });
+});

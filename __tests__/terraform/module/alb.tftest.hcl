@@ -1,0 +1,234 @@
+# The internal ALB: its settings, per-model target groups on each model's app_port, the security
+# group rules, and the Open WebUI port.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+# Two models on two different app ports.
+variables {
+  azs            = ["ap-southeast-1a", "ap-southeast-1b"]
+  vpc_id         = "vpc-0a1b2c3d4e5f67890"
+  vpc_cidr_block = "10.20.0.0/16"
+  subnet_ids     = ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"]
+  llm_ec2_configs = [
+    { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+    { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11435 },
+  ]
+}
+
+override_resource {
+  target          = aws_instance.llm["llama38b"]
+  override_during = plan
+  values          = { id = "i-0aaaaaaaaaaaaaaa1" }
+}
+
+override_resource {
+  target          = aws_instance.llm["qwen27b"]
+  override_during = plan
+  values          = { id = "i-0bbbbbbbbbbbbbbb2" }
+}
+
+override_resource {
+  target          = aws_lb_target_group.llm_http["llama38b"]
+  override_during = plan
+  values          = { arn = "arn:aws:elasticloadbalancing:ap-southeast-1:123456789012:targetgroup/llama38b/1111111111111111" }
+}
+
+override_resource {
+  target          = aws_lb_target_group.llm_http["qwen27b"]
+  override_during = plan
+  values          = { arn = "arn:aws:elasticloadbalancing:ap-southeast-1:123456789012:targetgroup/qwen27b/2222222222222222" }
+}
+
+run "open_webui_port_zero_opens_no_extra_port" {
+  command = plan
+
+  variables {
+    open_webui_port = 0
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.llm_alb_ingress_3) == 0
+    error_message = "open_webui_port = 0 must plan no llm_alb_ingress_3 (the original's inverted condition is fixed)."
+  }
+}
+
+run "open_webui_port_opens_that_port_on_the_alb" {
+  command = plan
+
+  variables {
+    open_webui_port = 8080
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.llm_alb_ingress_3) == 1
+    error_message = "open_webui_port = 8080 must plan exactly one llm_alb_ingress_3."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].from_port == 8080 && aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].to_port == 8080 &&
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].ip_protocol == "tcp" && aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].cidr_ipv4 == "10.20.0.0/16"
+    )
+    error_message = "llm_alb_ingress_3 must allow tcp 8080 from the VPC CIDR."
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].security_group_id == "sg-0a1b0a1b0a1b0a1b0" && aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0].description == "Traffic over port (for open webui) from VPC"
+    error_message = "llm_alb_ingress_3 must belong to the ALB security group, with its original description."
+  }
+}
+
+run "each_app_port_gets_one_ingress_rule_and_its_models_use_it" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(keys(aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port)) == jsonencode(["11434", "11435"])
+    error_message = "Two distinct app ports must give two ingress rules keyed \"11434\" and \"11435\"."
+  }
+
+  assert {
+    condition     = alltrue([for port, rule in aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port : rule.from_port == tonumber(port) && rule.to_port == tonumber(port)])
+    error_message = "Each app-port ingress rule must open exactly the port of its key."
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port :
+      rule.ip_protocol == "tcp" && rule.cidr_ipv4 == "10.20.0.0/16" && rule.security_group_id == "sg-0ec2ec2ec2ec2ec20" &&
+      rule.description == "Traffic over Application (ollama) Port from VPC"
+    ])
+    error_message = "App-port ingress rules must allow tcp from the VPC CIDR into the EC2 security group."
+  }
+
+  assert {
+    condition     = aws_lb_target_group.llm_http["llama38b"].port == 11434 && aws_lb_target_group.llm_http["qwen27b"].port == 11435
+    error_message = "Each target group must use its model's app_port (llama38b 11434, qwen27b 11435)."
+  }
+
+  assert {
+    condition     = aws_lb_target_group_attachment.llm_http["llama38b"].port == 11434 && aws_lb_target_group_attachment.llm_http["qwen27b"].port == 11435
+    error_message = "Each attachment must use its model's app_port (llama38b 11434, qwen27b 11435)."
+  }
+
+  assert {
+    condition = (
+      aws_lb_target_group_attachment.llm_http["qwen27b"].target_id == "i-0bbbbbbbbbbbbbbb2" &&
+      aws_lb_target_group_attachment.llm_http["qwen27b"].target_group_arn == aws_lb_target_group.llm_http["qwen27b"].arn &&
+      aws_lb_target_group_attachment.llm_http["llama38b"].target_id == "i-0aaaaaaaaaaaaaaa1" &&
+      aws_lb_target_group_attachment.llm_http["llama38b"].target_group_arn == aws_lb_target_group.llm_http["llama38b"].arn
+    )
+    error_message = "Each attachment must put its model's instance into its model's target group."
+  }
+
+  assert {
+    condition     = strcontains(aws_instance.llm["qwen27b"].user_data, "OLLAMA_HOST=0.0.0.0:11435") && strcontains(aws_instance.llm["llama38b"].user_data, "OLLAMA_HOST=0.0.0.0:11434")
+    error_message = "Each server's Ollama must listen on its model's app_port."
+  }
+}
+
+run "internal_alb_listener_target_groups_and_security_group" {
+  command = plan
+
+  assert {
+    condition = (
+      aws_lb.llm.name == "llm-alb" && aws_lb.llm.internal == true && aws_lb.llm.load_balancer_type == "application" &&
+      aws_lb.llm.enable_deletion_protection == false
+    )
+    error_message = "The ALB must be an internal application load balancer named <prefix>-alb, without deletion protection."
+  }
+
+  assert {
+    condition     = aws_lb.llm.subnets == toset(["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"]) && aws_lb.llm.security_groups == toset(["sg-0a1b0a1b0a1b0a1b0"])
+    error_message = "The ALB must sit in subnet_ids and use the ALB security group only."
+  }
+
+  assert {
+    condition     = aws_lb_listener.llm_http.load_balancer_arn == aws_lb.llm.arn && aws_lb_listener.llm_http.port == 80 && aws_lb_listener.llm_http.protocol == "HTTP"
+    error_message = "The listener must be HTTP on port 80 of the ALB."
+  }
+
+  assert {
+    condition     = length(aws_lb_listener.llm_http.default_action) == 1 && one(aws_lb_listener.llm_http.default_action).type == "forward" && one(aws_lb_listener.llm_http.default_action).target_group_arn == aws_lb_target_group.llm_http["llama38b"].arn
+    error_message = "The listener's default action must forward to the first model's target group."
+  }
+
+  assert {
+    condition     = alltrue([for rule in aws_lb_listener_rule.llm_http : rule.listener_arn == aws_lb_listener.llm_http.arn])
+    error_message = "Every listener rule must belong to the HTTP listener."
+  }
+
+  assert {
+    condition     = one(aws_lb_listener_rule.llm_http["llama38b"].action).target_group_arn == aws_lb_target_group.llm_http["llama38b"].arn && one(aws_lb_listener_rule.llm_http["qwen27b"].action).target_group_arn == aws_lb_target_group.llm_http["qwen27b"].arn
+    error_message = "Each listener rule must forward to its own model's target group."
+  }
+
+  assert {
+    condition = alltrue([
+      for group in aws_lb_target_group.llm_http :
+      group.protocol == "HTTP" && group.protocol_version == "HTTP1" && group.target_type == "instance" &&
+      group.vpc_id == "vpc-0a1b2c3d4e5f67890" && group.load_balancing_cross_zone_enabled == "true"
+    ])
+    error_message = "Target groups must be HTTP / HTTP1 instance groups in vpc_id with cross-zone load balancing \"true\"."
+  }
+
+  assert {
+    condition = alltrue([
+      for group in aws_lb_target_group.llm_http :
+      one(group.stickiness).enabled == true && one(group.stickiness).type == "lb_cookie" && one(group.stickiness).cookie_duration == 86400
+    ])
+    error_message = "Target groups must stick clients with an lb_cookie for 86400 s."
+  }
+
+  assert {
+    condition = alltrue([
+      for group in aws_lb_target_group.llm_http :
+      one(group.health_check).enabled == true && one(group.health_check).healthy_threshold == 5 && one(group.health_check).unhealthy_threshold == 2 &&
+      one(group.health_check).interval == 30 && one(group.health_check).matcher == "200" && one(group.health_check).path == "/" &&
+      one(group.health_check).port == "traffic-port" && one(group.health_check).protocol == "HTTP" && one(group.health_check).timeout == 5
+    ])
+    error_message = "Target group health checks must be HTTP GET / on the traffic port, 200, healthy 5, unhealthy 2, every 30 s, timeout 5 s."
+  }
+
+  assert {
+    condition     = aws_security_group.llm_alb_sg.name == "llm-alb-sg" && aws_security_group.llm_alb_sg.description == "Security group for llm internal ALB" && aws_security_group.llm_alb_sg.vpc_id == "vpc-0a1b2c3d4e5f67890"
+    error_message = "The ALB security group must be <prefix>-alb-sg in vpc_id, with its original description."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_egress_rule.llm_alb_egress_1.cidr_ipv4 == "0.0.0.0/0" && aws_vpc_security_group_egress_rule.llm_alb_egress_1.ip_protocol == "tcp" &&
+      aws_vpc_security_group_egress_rule.llm_alb_egress_1.from_port == 0 && aws_vpc_security_group_egress_rule.llm_alb_egress_1.to_port == 65535 &&
+      aws_vpc_security_group_egress_rule.llm_alb_egress_1.description == "Allow all tcp outbound"
+    )
+    error_message = "llm_alb_egress_1 must allow tcp 0-65535 to 0.0.0.0/0."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.ip_protocol == "tcp" &&
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.from_port == 443 && aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.to_port == 443 &&
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.description == "Traffic over TLS from VPC"
+    )
+    error_message = "llm_alb_ingress_1 must allow tcp 443 from the VPC CIDR."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_2.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_alb_ingress_2.ip_protocol == "tcp" &&
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_2.from_port == 80 && aws_vpc_security_group_ingress_rule.llm_alb_ingress_2.to_port == 80 &&
+      aws_vpc_security_group_ingress_rule.llm_alb_ingress_2.description == "Traffic over HTTP (llm ec2) from VPC"
+    )
+    error_message = "llm_alb_ingress_2 must allow tcp 80 from the VPC CIDR."
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in [aws_vpc_security_group_egress_rule.llm_alb_egress_1, aws_vpc_security_group_ingress_rule.llm_alb_ingress_1, aws_vpc_security_group_ingress_rule.llm_alb_ingress_2] :
+      rule.security_group_id == "sg-0a1b0a1b0a1b0a1b0"
+    ])
+    error_message = "Every ALB rule must belong to the ALB security group."
+  }
+}

@@ -1,0 +1,311 @@
+# The model servers: placement by position (wrapping around), AMI choice, instance settings, the
+# EC2 security group and the SSM document that pulls the models.
+
+mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+
+# Three models on two subnets / AZs: the third wraps around to index 0. One arm family, two x86 ones.
+variables {
+  azs            = ["ap-southeast-1a", "ap-southeast-1b"]
+  vpc_id         = "vpc-0a1b2c3d4e5f67890"
+  vpc_cidr_block = "10.20.0.0/16"
+  subnet_ids     = ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"]
+  llm_ec2_configs = [
+    { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+    { llm_model = "mistral-nemo:12b", instance_type = "g5.2xlarge", ami_id = "", ebs_volume_gb = 300, app_port = 11434 },
+    { llm_model = "qwen2.5:7b", instance_type = "g4dn.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 },
+  ]
+}
+
+run "three_models_on_two_subnets_wrap_around" {
+  command = plan
+
+  assert {
+    condition     = jsonencode(keys(aws_instance.llm)) == jsonencode(["llama38b", "mistralnemo12b", "qwen257b"])
+    error_message = "Keys must be the model names without -_.: (llama38b, mistralnemo12b, qwen257b)."
+  }
+
+  assert {
+    condition     = aws_instance.llm["llama38b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["llama38b"].availability_zone == "ap-southeast-1a"
+    error_message = "Model 0 must go to subnet_ids[0] / azs[0]."
+  }
+
+  assert {
+    condition     = aws_instance.llm["mistralnemo12b"].subnet_id == "subnet-0a1b2c3d4e5f22222" && aws_instance.llm["mistralnemo12b"].availability_zone == "ap-southeast-1b"
+    error_message = "Model 1 must go to subnet_ids[1] / azs[1]."
+  }
+
+  assert {
+    condition     = aws_instance.llm["qwen257b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["qwen257b"].availability_zone == "ap-southeast-1a"
+    error_message = "Model 2 of 3 with two subnets / AZs must wrap around to subnet_ids[0] / azs[0]."
+  }
+
+  assert {
+    condition = (
+      aws_lb_listener_rule.llm_http["llama38b"].priority == 1 &&
+      aws_lb_listener_rule.llm_http["mistralnemo12b"].priority == 2 &&
+      aws_lb_listener_rule.llm_http["qwen257b"].priority == 3
+    )
+    error_message = "Listener rule priorities must be 1, 2, 3 in the order of llm_ec2_configs."
+  }
+
+  assert {
+    condition     = aws_ssm_association.pull_models["llama38b"].parameters["Models"] == "llama3:8b,mistral-nemo:12b,qwen2.5:7b"
+    error_message = "The main server must pull all three models in list order."
+  }
+
+  assert {
+    condition     = aws_ssm_association.pull_models["mistralnemo12b"].parameters["Models"] == "mistral-nemo:12b" && aws_ssm_association.pull_models["qwen257b"].parameters["Models"] == "qwen2.5:7b"
+    error_message = "Non-main servers must pull only their own model."
+  }
+
+  assert {
+    condition = (
+      aws_instance.llm["llama38b"].tags["Name"] == "llm-main-llama3:8b" &&
+      aws_instance.llm["mistralnemo12b"].tags["Name"] == "llm-mistral-nemo:12b" &&
+      aws_instance.llm["qwen257b"].tags["Name"] == "llm-qwen2.5:7b"
+    )
+    error_message = "Name tags must be llm-main-llama3:8b, llm-mistral-nemo:12b and llm-qwen2.5:7b."
+  }
+
+  assert {
+    condition     = alltrue([for key, group in aws_lb_target_group.llm_http : group.name == key]) && length(aws_lb_target_group.llm_http) == 3
+    error_message = "Each of the three models must get a target group named after its key."
+  }
+
+  assert {
+    condition = (
+      one(aws_instance.llm["llama38b"].root_block_device).volume_size == 200 &&
+      one(aws_instance.llm["mistralnemo12b"].root_block_device).volume_size == 300 &&
+      one(aws_instance.llm["qwen257b"].root_block_device).volume_size == 100
+    )
+    error_message = "Each root volume must be its model's ebs_volume_gb."
+  }
+}
+
+run "default_ami_follows_the_instance_family" {
+  command = plan
+
+  assert {
+    condition     = aws_instance.llm["llama38b"].ami == "ami-0a4a4a4a4a4a4a4a4"
+    error_message = "A g5g server must run the arm64 Deep Learning AMI (data.aws_ami.dlami_arm)."
+  }
+
+  assert {
+    condition     = aws_instance.llm["mistralnemo12b"].ami == "ami-0b8b8b8b8b8b8b8b8"
+    error_message = "A g5 server must run the x86_64 Deep Learning AMI (data.aws_ami.dlami_x86)."
+  }
+
+  assert {
+    condition     = aws_instance.llm["qwen257b"].ami == "ami-0b8b8b8b8b8b8b8b8"
+    error_message = "A g4dn server must run the x86_64 Deep Learning AMI (data.aws_ami.dlami_x86)."
+  }
+
+  assert {
+    condition = (
+      data.aws_ami.dlami_arm.most_recent == true && jsonencode(data.aws_ami.dlami_arm.owners) == jsonencode(["amazon"]) &&
+      data.aws_ami.dlami_arm.name_regex == "^Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch.*" &&
+      contains([for f in data.aws_ami.dlami_arm.filter : "${f.name}=${join(",", f.values)}"], "architecture=arm64")
+    )
+    error_message = "dlami_arm must look up the most recent Amazon arm64 Deep Learning OSS Nvidia Driver GPU PyTorch AMI."
+  }
+
+  assert {
+    condition = (
+      data.aws_ami.dlami_x86.most_recent == true && jsonencode(data.aws_ami.dlami_x86.owners) == jsonencode(["amazon"]) &&
+      data.aws_ami.dlami_x86.name_regex == "^Deep Learning OSS Nvidia Driver AMI GPU PyTorch .*Amazon Linux 2.*" &&
+      contains([for f in data.aws_ami.dlami_x86.filter : "${f.name}=${join(",", f.values)}"], "architecture=x86_64")
+    )
+    error_message = "dlami_x86 must look up the most recent Amazon x86_64 Deep Learning OSS Nvidia Driver PyTorch AMI for Amazon Linux 2."
+  }
+
+  assert {
+    condition = alltrue([
+      for lookup in [data.aws_ami.dlami_arm, data.aws_ami.dlami_x86] :
+      length(setintersection(
+        toset([for f in lookup.filter : "${f.name}=${join(",", f.values)}"]),
+        toset(["image-type=machine", "is-public=true", "virtualization-type=hvm", "root-device-type=ebs", "state=available"])
+      )) == 5
+    ])
+    error_message = "Both AMI look-ups must filter on image-type machine, is-public true, hvm, ebs root device and state available."
+  }
+}
+
+run "explicit_ami_id_is_used_verbatim" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "ami-0fedcba9876543210", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "phi3:mini", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition     = aws_instance.llm["llama38b"].ami == "ami-0fedcba9876543210"
+    error_message = "A g5g server with ami_id set must run exactly that AMI, not the arm64 look-up."
+  }
+
+  assert {
+    condition     = aws_instance.llm["qwen27b"].ami == "ami-0c0ffee0c0ffee000"
+    error_message = "A g5 server with ami_id set must run exactly that AMI, not the x86_64 look-up."
+  }
+
+  assert {
+    condition     = aws_instance.llm["phi3mini"].ami == "ami-0b8b8b8b8b8b8b8b8"
+    error_message = "A server with an empty ami_id must still get its family's Deep Learning AMI."
+  }
+}
+
+run "server_settings_security_group_and_pull_document" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : server.associate_public_ip_address == false])
+    error_message = "Model servers must get no public IP."
+  }
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : server.iam_instance_profile == "llm-ec2-profile-id"])
+    error_message = "Every server must use the instance profile's id."
+  }
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : server.vpc_security_group_ids == toset(["sg-0ec2ec2ec2ec2ec20"])])
+    error_message = "Every server must be in the EC2 security group only."
+  }
+
+  assert {
+    condition = alltrue([
+      for server in aws_instance.llm :
+      one(server.metadata_options).http_endpoint == "enabled" && one(server.metadata_options).http_tokens == "required" &&
+      one(server.metadata_options).http_put_response_hop_limit == 1 && one(server.metadata_options).instance_metadata_tags == "disabled"
+    ])
+    error_message = "Instance metadata must be enabled, IMDSv2 only, hop limit 1, without instance tags."
+  }
+
+  assert {
+    condition = alltrue([
+      for server in aws_instance.llm :
+      one(server.root_block_device).volume_type == "gp3" && one(server.root_block_device).encrypted == true && one(server.root_block_device).delete_on_termination == true
+    ])
+    error_message = "Root volumes must be encrypted gp3, deleted on termination."
+  }
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : server.user_data_replace_on_change == false])
+    error_message = "A user data change must not replace a server (user_data_replace_on_change = false)."
+  }
+
+  assert {
+    condition = alltrue([
+      for fragment in [
+        "dlami-cloudwatch-agent@partial", "https://ollama.com/install.sh", "/etc/systemd/system/ollama.service.d/",
+        "OLLAMA_HOST=0.0.0.0:11434", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "OLLAMA_KEEP_ALIVE=6h",
+        "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama",
+      ] : strcontains(aws_instance.llm["mistralnemo12b"].user_data, fragment)
+    ])
+    error_message = "User data must start the DLAMI CloudWatch agent, install Ollama and configure it on 0.0.0.0:<app_port> with keep-alive 6h and flash attention."
+  }
+
+  assert {
+    condition     = startswith(aws_instance.llm["qwen257b"].user_data, "#!/bin/bash")
+    error_message = "User data must be a bash script."
+  }
+
+  assert {
+    condition     = aws_security_group.llm_ec2_sg.name == "llm-ec2-sg" && aws_security_group.llm_ec2_sg.description == "Security group for llm ec2" && aws_security_group.llm_ec2_sg.vpc_id == "vpc-0a1b2c3d4e5f67890"
+    error_message = "The EC2 security group must be <prefix>-ec2-sg in vpc_id, with its original description."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_1.cidr_ipv4 == "0.0.0.0/0" && aws_vpc_security_group_egress_rule.llm_ec2_egress_1.ip_protocol == "tcp" &&
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_1.from_port == 0 && aws_vpc_security_group_egress_rule.llm_ec2_egress_1.to_port == 65535 &&
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_1.description == "Allow all tcp outbound"
+    )
+    error_message = "llm_ec2_egress_1 must allow tcp 0-65535 to 0.0.0.0/0."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_egress_rule.llm_ec2_egress_2.ip_protocol == "tcp" &&
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.from_port == 2049 && aws_vpc_security_group_egress_rule.llm_ec2_egress_2.to_port == 2049 &&
+      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.description == "Traffic to NFS port to EFS within VPC"
+    )
+    error_message = "llm_ec2_egress_2 must allow tcp 2049 (NFS) to the VPC CIDR."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.ip_protocol == "tcp" &&
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.from_port == 443 && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.to_port == 443 &&
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.description == "Traffic over TLS from VPC"
+    )
+    error_message = "llm_ec2_ingress_1 must allow tcp 443 from the VPC CIDR."
+  }
+
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.ip_protocol == "tcp" &&
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.from_port == 80 && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.to_port == 80 &&
+      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.description == "Traffic over HTTP from VPC"
+    )
+    error_message = "llm_ec2_ingress_2 must allow tcp 80 from the VPC CIDR."
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in [
+        aws_vpc_security_group_egress_rule.llm_ec2_egress_1, aws_vpc_security_group_egress_rule.llm_ec2_egress_2,
+        aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1, aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2,
+        aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11434"],
+      ] : rule.security_group_id == "sg-0ec2ec2ec2ec2ec20"
+    ])
+    error_message = "Every EC2 rule must belong to the EC2 security group."
+  }
+
+  assert {
+    condition     = aws_ssm_document.pull_models.name == "llm-pull-models" && aws_ssm_document.pull_models.document_type == "Command" && aws_ssm_document.pull_models.document_format == "JSON"
+    error_message = "The SSM document must be a JSON Command document named <prefix>-pull-models."
+  }
+
+  assert {
+    condition     = jsondecode(aws_ssm_document.pull_models.content).schemaVersion == "2.2"
+    error_message = "The SSM document must use schema 2.2."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ssm_document.pull_models.content).parameters.Models.type == "String" &&
+      jsondecode(aws_ssm_document.pull_models.content).parameters.TimeoutSeconds.type == "String" &&
+      jsondecode(aws_ssm_document.pull_models.content).parameters.TimeoutSeconds.default == "3600"
+    )
+    error_message = "The SSM document must take Models (String) and TimeoutSeconds (String, default 3600)."
+  }
+
+  assert {
+    condition = (
+      length(jsondecode(aws_ssm_document.pull_models.content).mainSteps) == 1 &&
+      jsondecode(aws_ssm_document.pull_models.content).mainSteps[0].action == "aws:runShellScript" &&
+      strcontains(join("\n", jsondecode(aws_ssm_document.pull_models.content).mainSteps[0].inputs.runCommand), "/var/lib/cloud/instance/boot-finished") &&
+      strcontains(join("\n", jsondecode(aws_ssm_document.pull_models.content).mainSteps[0].inputs.runCommand), "ollama pull")
+    )
+    error_message = "The SSM document must have one aws:runShellScript step that waits for cloud-init's boot-finished, then runs ollama pull."
+  }
+}
+
+run "family_without_known_ami_and_without_ami_id_is_rejected" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "c7i.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  expect_failures = [var.llm_ec2_configs]
+}
