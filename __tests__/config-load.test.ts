@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { ConfigError, loadServiceConfig, parseServiceConfig } from "../src/config/load";
+import { SEED_USAGE } from "../src/config/defaults";
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    parseServiceConfig(text, "my.json");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const minimal = {
+  azs: ["ap-southeast-1a", "ap-southeast-1b"],
+  vpc_id: "vpc-0a1b2c3d4e5f67890",
+  vpc_cidr_block: "172.31.0.0/16",
+  subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],
+  llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }],
+};
+
+describe("loading the config file", () => {
+  test("without LLM_SERVICE_CONFIG the built-in default is the seed's usage example", () => {
+    expect(loadServiceConfig(undefined)).toMatchObject({ ...SEED_USAGE, region: "ap-southeast-1" });
+  });
+
+  test("module defaults fill what the file leaves out, ami_id included", () => {
+    const config = parseServiceConfig(JSON.stringify(minimal), "my.json");
+    expect(config).toMatchObject({ prefix: "llm", open_webui_port: 0, create_api_gw: true, api_gw_domain: "", region: "ap-southeast-1" });
+    expect(config.llm_ec2_configs[0].ami_id).toBe("");
+  });
+
+  test("invalid JSON names the file and the line", () => {
+    const [problem] = problemsOf('{\n  "azs": ["a",\n}');
+    expect(problem).toMatch(/not valid JSON/);
+    expect(() => parseServiceConfig("{", "my.json")).toThrow(/^my\.json: 1 problem/);
+  });
+
+  test("unknown fields, wrong types and missing fields are each named with their place", () => {
+    const problems = problemsOf(
+      JSON.stringify({ ...minimal, vpc_id: undefined, regoin: "eu-west-1", open_webui_port: "8080", llm_ec2_configs: [{ ...minimal.llm_ec2_configs[0], app_prot: 1 }] }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^vpc_id is required but missing/),
+        expect.stringMatching(/^regoin is not a known field/),
+        expect.stringMatching(/^open_webui_port expected number, found string "8080"/),
+        expect.stringMatching(/^llm_ec2_configs\[0\]\.app_prot is not a known field/),
+      ]),
+    );
+  });
+
+  test("every rule problem is reported at once, not only the first", () => {
+    const problems = problemsOf(JSON.stringify({ ...minimal, prefix: "-x", vpc_id: "vpc-zz", llm_ec2_configs: [{ ...minimal.llm_ec2_configs[0], app_port: 0 }] }));
+    expect(problems.map((p) => /\[([a-z-]+)\]$/.exec(p)?.[1]).sort()).toEqual(["app-port", "prefix", "vpc-id"]);
+  });
+
+  test("a file that cannot be read is named", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "config-"));
+    try {
+      expect(() => loadServiceConfig(path.join(dir, "missing.json"))).toThrow(/missing\.json: 1 problem.*cannot read/s);
+      writeFileSync(path.join(dir, "ok.json"), JSON.stringify(minimal));
+      expect(loadServiceConfig(path.join(dir, "ok.json")).vpc_id).toBe(minimal.vpc_id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
