@@ -1,0 +1,68 @@
+import { App } from "cdktf";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { loadServiceConfig } from "../src/config/load";
+import { ServiceStack } from "../src/stacks/service-stack";
+import { TerraformWorkspace } from "./helpers/terraform-workspace";
+
+// The deploy path offline: `cdktf synth` of llm-service, then terraform init, validate and a
+// mocked plan of the synthesized root configuration.
+describe("cdktf.out/stacks/llm-service with terraform", () => {
+  let outdir: string;
+  let workspace: TerraformWorkspace;
+
+  beforeAll(() => {
+    // GIVEN the stack synthesized from the built-in default config, in a workspace of its own
+    outdir = mkdtempSync(path.join(tmpdir(), "llm-service-synth-"));
+    const app = new App({ outdir });
+    new ServiceStack(app, "llm-service", loadServiceConfig(undefined));
+    app.synth();
+    workspace = TerraformWorkspace.create();
+    workspace.copy(path.join(outdir, "stacks", "llm-service"), "stack");
+    // The local backend points into the project; a test must not touch it.
+    writeFileSync(path.join(workspace.root, "stack", "override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "test.tfstate" } } } }));
+    mkdirSync(path.join(workspace.root, "stack", "tests"));
+    writeFileSync(
+      path.join(workspace.root, "stack", "tests", "default.tftest.hcl"),
+      `mock_provider "aws" {
+  mock_data "aws_ami" {
+    defaults = { id = "ami-0123456789abcdef0" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}" }
+  }
+}
+run "default_config" {
+  command = plan
+  assert {
+    condition     = toset(keys(aws_instance.llm)) == toset(["llama38b", "qwen27b"])
+    error_message = "the default config's two servers are not planned at the root"
+  }
+  assert {
+    condition     = aws_ssm_association.pull_models["llama38b"].parameters.Models == "llama3:8b,qwen2:7b"
+    error_message = "the main server does not pull every model"
+  }
+  assert {
+    condition     = output.service_endpoint == "https://llm.example.com"
+    error_message = "service_endpoint is not the custom domain"
+  }
+}
+`,
+    );
+  });
+
+  afterAll(() => {
+    workspace?.dispose();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test("terraform init and validate accept it (moved blocks included)", () => {
+    workspace.runOrThrow("stack", ["init", "-input=false", "-no-color"]);
+    expect(workspace.validate("stack").stdout).toMatch(/The configuration is valid/);
+  });
+
+  test("a mocked plan has the default config's servers at root addresses", () => {
+    expect(workspace.test("stack").stdout).toMatch(/1 passed, 0 failed/);
+  });
+});
