@@ -44,6 +44,7 @@ export const INSTANCE_FAMILIES: Readonly<Record<string, InstanceFamily>> = {
   p5: { architecture: "x86_64", gpu: "NVIDIA H100", gpuMemoryGiB: 80, multiGpuSizes: { "48xlarge": 8 } },
   p5e: { architecture: "x86_64", gpu: "NVIDIA H200", gpuMemoryGiB: 141, multiGpuSizes: { "48xlarge": 8 } },
   p5en: { architecture: "x86_64", gpu: "NVIDIA H200", gpuMemoryGiB: 141, multiGpuSizes: { "48xlarge": 8 } },
+  "p6-b200": { architecture: "x86_64", gpu: "NVIDIA B200", gpuMemoryGiB: 179, multiGpuSizes: { "48xlarge": 8 } },
 };
 
 /** The family of an instance type: the part before the first `.` (`g5g.xlarge` -> `g5g`). */

@@ -1,0 +1,83 @@
+// The synthesized module and the seed's usage example, checked by the real terraform CLI:
+// init + validate, and the module's `terraform test` suite (mock provider, plan only, offline).
+import { readdirSync, readFileSync } from "fs";
+import * as path from "path";
+import { TerraformWorkspace } from "./helpers/terraform-workspace";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const MODULE_PATH = "modules/ollama-service-multi-servers";
+const EXAMPLE_PATH = "examples/hcl-seed-usage";
+const MODULE_TESTS = path.join(__dirname, "terraform", "module");
+
+/** How many `run` blocks the module's .tftest.hcl files hold. */
+function countRunBlocks(dir: string): number {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".tftest.hcl"))
+    .map((name) => readFileSync(path.join(dir, name), "utf8").match(/^run\s+"/gm)?.length ?? 0)
+    .reduce((sum, count) => sum + count, 0);
+}
+
+interface TestSummary {
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+/** Parses terraform test's last line, e.g. "Success! 18 passed, 0 failed." or "Failure! 3 passed, 1 failed, 2 skipped." */
+function parseTestSummary(stdout: string): TestSummary {
+  const match = /(?:Success|Failure)! (\d+) passed, (\d+) failed(?:, (\d+) skipped)?\./.exec(stdout);
+  if (!match) throw new Error(`no test summary in terraform test output:\n${stdout}`);
+  return { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
+}
+
+describe("terraform CLI", () => {
+  let workspace: TerraformWorkspace;
+
+  beforeEach(() => {
+    workspace = TerraformWorkspace.create();
+  });
+
+  afterEach(() => {
+    workspace.dispose();
+  });
+
+  test("GIVEN the committed module WHEN terraform init and validate run THEN it is valid", () => {
+    // GIVEN
+    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
+
+    // WHEN
+    workspace.init(MODULE_PATH);
+    const result = workspace.validate(MODULE_PATH);
+
+    // THEN
+    expect(result.stdout).toContain("The configuration is valid.");
+  });
+
+  test("GIVEN the seed's usage example calling ../../modules WHEN terraform init and validate run THEN it is valid", () => {
+    // GIVEN the example and the module at the same relative places as in the repository
+    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
+    workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
+
+    // WHEN
+    workspace.init(EXAMPLE_PATH);
+    const result = workspace.validate(EXAMPLE_PATH);
+
+    // THEN
+    expect(result.stdout).toContain("The configuration is valid.");
+  });
+
+  test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", () => {
+    // GIVEN
+    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
+    workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+    const runBlocks = countRunBlocks(MODULE_TESTS);
+
+    // WHEN
+    workspace.init(MODULE_PATH);
+    const result = workspace.test(MODULE_PATH);
+
+    // THEN
+    expect(runBlocks).toBeGreaterThan(0);
+    expect(parseTestSummary(result.stdout)).toEqual({ passed: runBlocks, failed: 0, skipped: 0 });
+  });
+});
