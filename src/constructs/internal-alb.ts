@@ -8,11 +8,11 @@ import {
   LbTargetGroupAttachment,
   Instance,
   SecurityGroup,
-  VpcSecurityGroupEgressRule,
   VpcSecurityGroupIngressRule,
 } from "../aws";
 import { ModelTable } from "./model-table";
 import { atKey, sameKey } from "./refs";
+import { addTcpRules } from "./tcp-rules";
 import { ServiceVariables } from "./service-variables";
 
 /** Query-string keys the API's POST integration fills from the request body's `model` / `name`. */
@@ -50,28 +50,13 @@ export class InternalAlb extends Construct {
     this.securityGroup.overrideLogicalId("llm_alb_sg");
     const sg = this.securityGroup.id;
 
-    new VpcSecurityGroupEgressRule(this, "llm_alb_egress_1", {
-      securityGroupId: sg,
-      ipProtocol: "tcp",
-      fromPort: 0,
-      toPort: 65535,
-      cidrIpv4: "0.0.0.0/0",
-      description: "Allow all tcp outbound",
-    }).overrideLogicalId("llm_alb_egress_1");
-    const ingress: Array<[string, number, string]> = [
-      ["llm_alb_ingress_1", 443, "Traffic over TLS from VPC"],
-      ["llm_alb_ingress_2", 80, "Traffic over HTTP (llm ec2) from VPC"],
-    ];
-    for (const [name, port, description] of ingress) {
-      new VpcSecurityGroupIngressRule(this, name, {
-        securityGroupId: sg,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: vpcCidr,
-        description,
-      }).overrideLogicalId(name);
-    }
+    addTcpRules(this, "egress", sg, [
+      { name: "llm_alb_egress_1", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0", description: "Allow all tcp outbound" },
+    ]);
+    addTcpRules(this, "ingress", sg, [
+      { name: "llm_alb_ingress_1", fromPort: 443, toPort: 443, cidrIpv4: vpcCidr, description: "Traffic over TLS from VPC" },
+      { name: "llm_alb_ingress_2", fromPort: 80, toPort: 80, cidrIpv4: vpcCidr, description: "Traffic over HTTP (llm ec2) from VPC" },
+    ]);
     // The original creates this rule when open_webui_port == 0 (inverted); ours when it is set.
     new VpcSecurityGroupIngressRule(this, "llm_alb_ingress_3", {
       count: Token.asNumber(`\${${v.open_webui_port.value} != 0 ? 1 : 0}`),

@@ -9,12 +9,12 @@ import {
   SecurityGroup,
   SsmAssociation,
   SsmDocument,
-  VpcSecurityGroupEgressRule,
   VpcSecurityGroupIngressRule,
 } from "../aws";
 import { PULL_MODELS_DOCUMENT, templatePath, USER_DATA_TEMPLATE } from "../userdata/templates";
 import { ModelTable } from "./model-table";
 import { moduleFile, sameKey } from "./refs";
+import { addTcpRules } from "./tcp-rules";
 import { ServiceVariables } from "./service-variables";
 
 /** How long Ollama keeps a model loaded after its last request. */
@@ -77,34 +77,14 @@ export class LlmServers extends Construct {
     this.securityGroup.overrideLogicalId("llm_ec2_sg");
     const sg = this.securityGroup.id;
 
-    const egress: Array<[string, number, number, string, string]> = [
-      ["llm_ec2_egress_1", 0, 65535, "0.0.0.0/0", "Allow all tcp outbound"],
-      ["llm_ec2_egress_2", 2049, 2049, vpcCidr, "Traffic to NFS port to EFS within VPC"],
-    ];
-    for (const [name, fromPort, toPort, cidrIpv4, description] of egress) {
-      new VpcSecurityGroupEgressRule(this, name, {
-        securityGroupId: sg,
-        ipProtocol: "tcp",
-        fromPort,
-        toPort,
-        cidrIpv4,
-        description,
-      }).overrideLogicalId(name);
-    }
-    const ingress: Array<[string, number, string]> = [
-      ["llm_ec2_ingress_1", 443, "Traffic over TLS from VPC"],
-      ["llm_ec2_ingress_2", 80, "Traffic over HTTP from VPC"],
-    ];
-    for (const [name, port, description] of ingress) {
-      new VpcSecurityGroupIngressRule(this, name, {
-        securityGroupId: sg,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: vpcCidr,
-        description,
-      }).overrideLogicalId(name);
-    }
+    addTcpRules(this, "egress", sg, [
+      { name: "llm_ec2_egress_1", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0", description: "Allow all tcp outbound" },
+      { name: "llm_ec2_egress_2", fromPort: 2049, toPort: 2049, cidrIpv4: vpcCidr, description: "Traffic to NFS port to EFS within VPC" },
+    ]);
+    addTcpRules(this, "ingress", sg, [
+      { name: "llm_ec2_ingress_1", fromPort: 443, toPort: 443, cidrIpv4: vpcCidr, description: "Traffic over TLS from VPC" },
+      { name: "llm_ec2_ingress_2", fromPort: 80, toPort: 80, cidrIpv4: vpcCidr, description: "Traffic over HTTP from VPC" },
+    ]);
     // Keyed by the port as a string: one rule per distinct app_port, as the original.
     const appPorts = TerraformIterator.fromList(props.models.appPorts.asList);
     new VpcSecurityGroupIngressRule(this, "llm_ec2_ingress_app_port", {
