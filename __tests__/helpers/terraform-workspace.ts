@@ -31,15 +31,22 @@ const MIRROR_CLI_CONFIG = `provider_installation {
 }
 `;
 
+let terraformFound = false;
+
 /** Throws a readable error unless a `terraform` binary runs from the PATH. */
 export function requireTerraform(): void {
-  const probe = spawnSync("terraform", ["version"], { encoding: "utf8" });
+  if (terraformFound) return;
+  const probe = spawnSync("terraform", ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
   if (probe.error || probe.status !== 0) {
     throw new Error(
       "These tests run the terraform CLI, but `terraform version` failed " +
         `(${probe.error?.message ?? probe.stderr}). Install Terraform >= 1.7 and put it on the PATH.`,
     );
   }
+  terraformFound = true;
 }
 
 /** A temporary directory holding copies of Terraform code, and the environment to run terraform in it. */
@@ -53,8 +60,8 @@ export class TerraformWorkspace {
       writeFileSync(cliConfig, MIRROR_CLI_CONFIG);
       this.env.TF_CLI_CONFIG_FILE = cliConfig;
     } else {
-      mkdirSync(DOWNLOAD_CACHE, { recursive: true });
-      this.env.TF_PLUGIN_CACHE_DIR = DOWNLOAD_CACHE;
+      this.env.TF_PLUGIN_CACHE_DIR ??= DOWNLOAD_CACHE;
+      mkdirSync(this.env.TF_PLUGIN_CACHE_DIR, { recursive: true });
     }
   }
 
@@ -63,10 +70,14 @@ export class TerraformWorkspace {
     return new TerraformWorkspace(mkdtempSync(path.join(tmpdir(), "ollama-fleet-tf-")));
   }
 
-  /** Copies `source` (a file or a directory, recursively) to `destination` under the workspace; returns its path. */
+  /**
+   * Copies `source` (a file or a directory, recursively) to `destination` under the workspace, leaving
+   * out any local `.terraform` directory or state; returns the copy's path.
+   */
   copy(source: string, destination: string): string {
     const target = path.join(this.root, destination);
-    cpSync(source, target, { recursive: true });
+    const isLocalState = (file: string) => /^(\.terraform|terraform\.tfstate.*)$/.test(path.basename(file));
+    cpSync(source, target, { recursive: true, filter: (file) => !isLocalState(file) });
     return target;
   }
 

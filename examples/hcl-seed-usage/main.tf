@@ -1,4 +1,5 @@
-# The seed document's usage block, calling the synthesized module (placeholder ids).
+# The seed document's usage block, calling the synthesized module. Placeholder ids shaped like real
+# ones: the module validates its inputs, so the seed's "vpc-xxxxxx" and "xxxx" would be refused.
 terraform {
   required_providers {
     aws = {
@@ -22,9 +23,9 @@ module "llm_service" {
 
   azs = var.azs
 
-  vpc_id         = "vpc-xxxxxx"
+  vpc_id         = "vpc-0a1b2c3d4e5f67890"
   vpc_cidr_block = "172.31.0.0/16"
-  subnet_ids     = ["subnet-1111", "subnet-2222"]
+  subnet_ids     = ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"]
 
   llm_ec2_configs = [
     {
@@ -47,9 +48,9 @@ module "llm_service" {
 
   create_api_gw                   = true
   api_gw_disable_execute_endpoint = true
-  api_gw_domain                   = "xx.xxx.com"
-  api_gw_domain_route53_zone      = "xxxx"
-  api_gw_domain_ssl_cert_arn      = "arn:aws:acm:ap-southeast-1:xxx:certificate/xxxxx"
+  api_gw_domain                   = "llm.example.com"
+  api_gw_domain_route53_zone      = "Z0123456789ABCDEFGHIJ"
+  api_gw_domain_ssl_cert_arn      = "arn:aws:acm:ap-southeast-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef"
 }
 
 output "service_endpoint" {
