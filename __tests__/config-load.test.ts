@@ -35,7 +35,9 @@ describe("loading the config file", () => {
 
   test("invalid JSON names the file and the line", () => {
     const [problem] = problemsOf('{\n  "azs": ["a",\n}');
-    expect(problem).toMatch(/not valid JSON/);
+    expect(problem).toMatch(/^is not valid JSON: line 3, column 1: /);
+    expect(problemsOf('{"prefix": "llm" "azs": []}')[0]).toMatch(/line 1, column 18: /);
+    expect(problemsOf('{"prefix": "llm",\n\n  "azs": [1, 2,]}')[0]).toMatch(/line 3, column 16: /);
     expect(() => parseServiceConfig("{", "my.json")).toThrow(/^my\.json: 1 problem/);
   });
 

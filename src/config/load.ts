@@ -1,6 +1,7 @@
 import { readFileSync } from "fs";
 import schema from "../../config/llm-service.schema.json";
 import { SEED_USAGE } from "./defaults";
+import { jsonErrorOffset } from "./json-error-offset";
 import { findProblems, formatProblem } from "./rules";
 import { checkSchema, SchemaNode } from "./schema-check";
 import { LlmEc2Config, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
@@ -79,9 +80,9 @@ function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {
 
 /** `line L, column C: <parser message>` for a JSON.parse error. */
 function jsonErrorPlace(text: string, error: Error): string {
-  const position = /position (\d+)/.exec(error.message);
-  if (!position) return error.message;
-  const before = text.slice(0, Number(position[1]));
+  const offset = jsonErrorOffset(text);
+  if (offset < 0) return error.message;
+  const before = text.slice(0, offset);
   const line = before.split("\n").length;
   const column = before.length - before.lastIndexOf("\n");
   return `line ${line}, column ${column}: ${error.message}`;
