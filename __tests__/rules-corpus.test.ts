@@ -1,10 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
 import { modelKey, targetGroupName } from "../src/config/derive";
 import { inputsOf } from "../src/stacks/service-stack";
 import { MODULE_DIR } from "../src/module/module-files";
-import { TerraformWorkspace } from "./helpers/terraform-workspace";
+import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // One corpus of config files runs through both enforcements of the rule table: TypeScript at
 // synth (parseServiceConfig) and the module's validations and preconditions at plan.
@@ -55,10 +55,10 @@ describe("rule corpus at plan (the module's validations)", () => {
         const workspace = TerraformWorkspace.create();
         workspaces.push(workspace);
         workspace.copy(path.resolve(__dirname, "..", MODULE_DIR), "module");
-        mkdirSync(path.join(workspace.root, "module", "tests"), { recursive: true });
+        workspace.copy(SHARED_MOCKS, path.join("module", "tests", "mocks"));
         for (const { name, file } of half) {
           const run = runBlock(name, file, good.some((g) => g.name === name));
-          writeFileSync(path.join(workspace.root, "module", "tests", `${name}.tftest.hcl`), `${MOCKS}\n${run}`);
+          writeFileSync(path.join(workspace.root, "module", "tests", `${name}.tftest.hcl`), `${MOCK_PROVIDER}\n${run}`);
         }
         workspace.init("module");
         // WHEN terraform test plans every case (bad cases fail, so the exit status is non-zero)
@@ -104,16 +104,6 @@ function parseTestJson(stdout: string): Map<string, RunReport> {
   }
   return runs;
 }
-
-const MOCKS = `mock_provider "aws" {
-  mock_data "aws_ami" {
-    defaults = { id = "ami-0123456789abcdef0" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}" }
-  }
-}
-`;
 
 /** A plan-only run of one corpus case; good cases also assert every target group name. */
 function runBlock(name: string, file: string, isGood: boolean): string {

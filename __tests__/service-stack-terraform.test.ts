@@ -1,10 +1,10 @@
 import { App } from "cdktf";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadServiceConfig } from "../src/config/load";
 import { ServiceStack } from "../src/stacks/service-stack";
-import { TerraformWorkspace } from "./helpers/terraform-workspace";
+import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // The deploy path offline: `cdktf synth` of llm-service, then terraform init, validate and a
 // mocked plan of the synthesized root configuration.
@@ -22,17 +22,10 @@ describe("cdktf.out/stacks/llm-service with terraform", () => {
     workspace.copy(path.join(outdir, "stacks", "llm-service"), "stack");
     // The local backend points into the project; a test must not touch it.
     writeFileSync(path.join(workspace.root, "stack", "override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "test.tfstate" } } } }));
-    mkdirSync(path.join(workspace.root, "stack", "tests"));
+    workspace.copy(SHARED_MOCKS, path.join("stack", "tests", "mocks"));
     writeFileSync(
       path.join(workspace.root, "stack", "tests", "default.tftest.hcl"),
-      `mock_provider "aws" {
-  mock_data "aws_ami" {
-    defaults = { id = "ami-0123456789abcdef0" }
-  }
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}" }
-  }
-}
+      `${MOCK_PROVIDER}
 run "default_config" {
   command = plan
   assert {

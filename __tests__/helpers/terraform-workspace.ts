@@ -33,6 +33,16 @@ const MIRROR_CLI_CONFIG = `provider_installation {
 
 let terraformFound = false;
 
+/** The module tests' mock data of hashicorp/aws, shared by every test that plans with a mock provider. */
+export const SHARED_MOCKS = path.resolve(__dirname, "..", "terraform", "module", "mocks");
+
+/** The `mock_provider` block that loads SHARED_MOCKS, once copied to `tests/mocks` beside the test files. */
+export const MOCK_PROVIDER = `mock_provider "aws" {
+  override_during = plan
+  source          = "./tests/mocks"
+}
+`;
+
 /** Throws a readable error unless a `terraform` binary runs from the PATH. */
 export function requireTerraform(): void {
   if (terraformFound) return;
