@@ -63,21 +63,27 @@ export interface ServiceConfigFile {
   $schema?: string;
   /** Prefix of every resource name. @default "llm" */
   prefix?: string;
-  /** Availability zones, one per subnet, in the order of subnet_ids. */
+  /** Availability zones, one per subnet in the order of subnet_ids; models take them by position, wrapping around. */
   azs: string[];
-  /** One entry per model server; the first is the main server. */
+  /**
+   * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
+   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server.
+   */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
   vpc_id: string;
-  /** CIDR block of the VPC, allowed into the ALB and the servers. */
+  /** CIDR block of the VPC, allowed into the model servers and the ALB. */
   vpc_cidr_block: string;
-  /** Private subnets; also the subnets of the ALB and the VPC link. */
+  /** Private subnets, one per model by position (wrapping around); also the subnets of the ALB and the VPC link. */
   subnet_ids: string[];
   /** Extra ALB ingress port for an Open WebUI front end; 0 means none. @default 0 */
   open_webui_port?: number;
   /** Front the internal ALB with an API Gateway HTTP API. @default true */
   create_api_gw?: boolean;
-  /** Disable the execute-api endpoint when the custom domain is fully set. @default true */
+  /**
+   * Disable the default execute-api endpoint; honoured only when api_gw_domain,
+   * api_gw_domain_route53_zone and api_gw_domain_ssl_cert_arn are all set. @default true
+   */
   api_gw_disable_execute_endpoint?: boolean;
   /** Custom domain of the API; empty for none. @default "" */
   api_gw_domain?: string;
