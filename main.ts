@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { fitTable } from "./src/catalog/model-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
+import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
 import { ServiceStack } from "./src/stacks/service-stack";
 
@@ -12,8 +13,8 @@ try {
   console.log(`Models of llm-service (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
   app.synth();
 } catch (error) {
-  // Bad input is the user's to fix: say what and where, without a JavaScript stack trace.
-  if (!(error instanceof ConfigError)) throw error;
+  // Bad input and policy findings are the user's to fix: say what and where, without a stack trace.
+  if (!(error instanceof ConfigError || error instanceof PolicyError)) throw error;
   console.error(error.message);
   process.exit(1);
 }

@@ -25,3 +25,5 @@ export { Apigatewayv2Stage } from "@cdktf/provider-aws/lib/apigatewayv2-stage";
 export { Apigatewayv2DomainName } from "@cdktf/provider-aws/lib/apigatewayv2-domain-name";
 export { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api-mapping";
 export { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+export { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
+export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";

@@ -1,10 +1,10 @@
-import { ServiceInputs } from "./types";
+import { ServiceConfigFile } from "./types";
 
 /**
  * The seed document's usage example, with placeholder ids: what `cdktf synth` uses when no
  * config file is named, so a fresh clone synthesizes.
  */
-export const SEED_USAGE: ServiceInputs = {
+export const SEED_USAGE: ServiceConfigFile = {
   prefix: "llm",
   azs: ["ap-southeast-1a", "ap-southeast-1b"],
   vpc_id: "vpc-0a1b2c3d4e5f67890",

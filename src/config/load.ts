@@ -26,7 +26,7 @@ export class ConfigError extends Error {
  * seed's usage example) when none is named. Throws a ConfigError listing every problem at once.
  */
 export function loadServiceConfig(file?: string): ServiceConfig {
-  if (!file) return validateServiceConfig({ ...SEED_USAGE, region: DEFAULT_REGION }, "built-in default config");
+  if (!file) return validateServiceConfig({ ...withDefaults(SEED_USAGE), region: DEFAULT_REGION }, "built-in default config");
   let text: string;
   try {
     text = readFileSync(file, "utf8");

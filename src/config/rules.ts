@@ -51,8 +51,13 @@ const CIDR_PATTERN = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$";
 const DOMAIN_PATTERN = "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$";
 const ZONE_PATTERN = "^Z[A-Z0-9]{1,31}$";
 const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$";
-/** Ports of the rules the original always creates (80, 443): a second rule for one of them is a duplicate AWS rejects. */
-const RESERVED_PORTS = [80, 443];
+const BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+const ISSUER_PATTERN = "^https://[^\\s]+$";
+const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
+/** The ALB's listener port, always open on its security group: a second rule for it is a duplicate AWS rejects. */
+const ALB_LISTENER_PORT = 80;
 
 const hclString = (text: string): string => JSON.stringify(text);
 const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;
@@ -213,18 +218,18 @@ export const RULES: readonly Rule[] = [
   eachModel(
     "app-port",
     "app_port",
-    "is not a usable server port (1-65535, not 80 or 443, which the servers' security group already opens)",
-    "use a whole number from 1 to 65535 other than 80 and 443, e.g. Ollama's 11434",
-    (c) => whole(c.app_port, 1, 65535) && !RESERVED_PORTS.includes(c.app_port),
-    `${hclWhole("c.app_port", 1, 65535)} && !contains([${RESERVED_PORTS.join(", ")}], c.app_port)`,
+    "is not a TCP port (a whole number from 1 to 65535)",
+    "use a whole number from 1 to 65535, e.g. Ollama's 11434",
+    (c) => whole(c.app_port, 1, 65535),
+    hclWhole("c.app_port", 1, 65535),
   ),
   valueRule(
     "open-webui-port",
     "open_webui_port",
-    "is not a usable ALB port (0 for none, else 1-65535 other than 80 and 443, which the ALB already opens)",
-    "use 0, or a whole number from 1 to 65535 other than 80 and 443, e.g. 8080",
-    (p: number) => whole(p, 0, 65535) && !RESERVED_PORTS.includes(p),
-    (v) => `${hclWhole(v, 0, 65535)} && !contains([${RESERVED_PORTS.join(", ")}], ${v})`,
+    `is not a usable ALB port (0 for none, else 1-65535 other than ${ALB_LISTENER_PORT}, which the ALB already opens)`,
+    `use 0, or a whole number from 1 to 65535 other than ${ALB_LISTENER_PORT}, e.g. 8080`,
+    (p: number) => whole(p, 0, 65535) && p !== ALB_LISTENER_PORT,
+    (v) => `${hclWhole(v, 0, 65535)} && ${v} != ${ALB_LISTENER_PORT}`,
   ),
   eachItem("az", "azs", "is not an availability zone name", 'use a name such as "ap-southeast-1a"', AZ_PATTERN),
   eachItem("subnet-id", "subnet_ids", "is not a subnet id", 'use an id such as "subnet-0a1b2c3d4e5f67890"', SUBNET_PATTERN),
@@ -307,6 +312,94 @@ export const RULES: readonly Rule[] = [
     'use the ARN of an ACM certificate for the domain, e.g. "arn:aws:acm:ap-southeast-1:123456789012:certificate/<id>"',
     (a: string) => a === "" || matches(CERT_PATTERN, a),
     (v) => `${v} == "" || ${hclMatches(CERT_PATTERN, v)}`,
+  ),
+  valueRule(
+    "alb-idle-timeout",
+    "alb_idle_timeout_seconds",
+    "is not an ALB idle timeout (a whole number of seconds from 1 to 4000)",
+    "use e.g. 600, long enough for a long streamed generation",
+    (t: number) => whole(t, 1, 4000),
+    (v) => hclWhole(v, 1, 4000),
+  ),
+  valueRule(
+    "alb-access-logs-bucket",
+    "alb_access_logs_bucket",
+    "is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)",
+    'name an existing bucket, e.g. "my-alb-logs", or "" for no access logs',
+    (b: string) => b === "" || matches(BUCKET_PATTERN, b),
+    (v) => `${v} == "" || ${hclMatches(BUCKET_PATTERN, v)}`,
+  ),
+  valueRule(
+    "alb-access-logs-prefix",
+    "alb_access_logs_prefix",
+    'is not a usable log prefix (no "/" at either end, no "AWSLogs")',
+    'use e.g. "llm-alb", or "" for the bucket root',
+    (p: string) => p === "" || (!p.startsWith("/") && !p.endsWith("/") && !p.includes("AWSLogs")),
+    (v) => `${v} == "" || (!startswith(${v}, "/") && !endswith(${v}, "/") && !strcontains(${v}, "AWSLogs"))`,
+  ),
+  valueRule(
+    "api-log-retention",
+    "api_gw_log_retention_days",
+    `is not a CloudWatch Logs retention (0 for never, or one of ${LOG_RETENTION_DAYS.join(", ")})`,
+    "use one of those values, e.g. 30",
+    (d: number) => d === 0 || LOG_RETENTION_DAYS.includes(d),
+    (v) => `${v} == 0 || contains([${LOG_RETENTION_DAYS.join(", ")}], ${v})`,
+  ),
+  valueRule(
+    "api-throttling-rate",
+    "api_gw_throttling_rate_limit",
+    "is not a throttling rate (more than 0, at most 10000 requests per second)",
+    "use the steady requests per second the fleet can serve, e.g. 20",
+    (r: number) => r > 0 && r <= 10000,
+    (v) => `${v} > 0 && ${v} <= 10000`,
+  ),
+  valueRule(
+    "api-throttling-burst",
+    "api_gw_throttling_burst_limit",
+    "is not a throttling burst (a whole number from 1 to 5000)",
+    "use e.g. twice the rate limit",
+    (b: number) => whole(b, 1, 5000),
+    (v) => hclWhole(v, 1, 5000),
+  ),
+  valueRule(
+    "api-authorization",
+    "api_gw_authorization",
+    `is not an authorization type (${AUTHORIZATION_TYPES.join(", ")})`,
+    'use "NONE" (open), "JWT" (with api_gw_jwt_issuer and api_gw_jwt_audiences) or "AWS_IAM" (SigV4-signed callers)',
+    (a: string) => (AUTHORIZATION_TYPES as readonly string[]).includes(a),
+    (v) => `contains(${hclList(AUTHORIZATION_TYPES)}, ${v})`,
+  ),
+  {
+    id: "jwt-settings",
+    problem: "must be set when api_gw_authorization is JWT: an https issuer URL and at least one audience",
+    fix: "set api_gw_jwt_issuer (e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>) and api_gw_jwt_audiences",
+    find: (inputs) =>
+      inputs.api_gw_authorization !== "JWT"
+        ? []
+        : [
+            ...(matches(ISSUER_PATTERN, inputs.api_gw_jwt_issuer) ? [] : [["api_gw_jwt_issuer", inputs.api_gw_jwt_issuer] as [string, unknown]]),
+            ...(inputs.api_gw_jwt_audiences.length > 0 ? [] : [["api_gw_jwt_audiences", inputs.api_gw_jwt_audiences] as [string, unknown]]),
+          ],
+    hcl: {
+      condition: `var.api_gw_authorization != "JWT" || (${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} && length(var.api_gw_jwt_audiences) > 0)`,
+      offenders: `[format("api_gw_jwt_issuer = %s, api_gw_jwt_audiences = %s", jsonencode(var.api_gw_jwt_issuer), jsonencode(var.api_gw_jwt_audiences))]`,
+    },
+  },
+  valueRule(
+    "ollama-version",
+    "ollama_version",
+    "is not an Ollama release number",
+    'use a release such as "0.13.0" (see the Ollama releases page)',
+    (o: string) => matches(VERSION_PATTERN, o),
+    (v) => hclMatches(VERSION_PATTERN, v),
+  ),
+  valueRule(
+    "pull-wait",
+    "pull_models_wait_seconds",
+    "is not a wait for the model pulls (0 for none, else a whole number of seconds from 15 to 172800)",
+    "use 0, or e.g. 3600 to make apply wait up to an hour for the pulls",
+    (w: number) => w === 0 || whole(w, 15, 172800),
+    (v) => `${v} == 0 || (${hclWhole(v, 15, 172800)})`,
   ),
 ];
 

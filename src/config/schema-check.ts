@@ -11,6 +11,7 @@ export interface SchemaNode {
   required?: string[];
   additionalProperties?: boolean | SchemaNode;
   items?: SchemaNode;
+  enum?: unknown[];
   definitions?: Record<string, SchemaNode>;
   description?: string;
 }
@@ -30,6 +31,10 @@ export function checkSchema(root: SchemaNode, value: unknown): SchemaMismatch[] 
     const types = schema.type === undefined ? [] : [schema.type].flat();
     if (types.length > 0 && !types.includes(jsonType(v))) {
       mismatches.push({ path, message: `expected ${types.join(" or ")}, found ${describe(v)}` });
+      return;
+    }
+    if (schema.enum && !schema.enum.includes(v)) {
+      mismatches.push({ path, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, found ${describe(v)}` });
       return;
     }
     if (jsonType(v) === "array" && schema.items) {

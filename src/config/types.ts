@@ -7,8 +7,11 @@
 export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
-export type ServiceInputs = Readonly<Required<Omit<ServiceConfigFile, "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids">>> & {
+export type ServiceInputs = Readonly<
+  Required<Omit<ServiceConfigFile, "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences">>
+> & {
   readonly azs: readonly string[];
+  readonly api_gw_jwt_audiences: readonly string[];
   readonly subnet_ids: readonly string[];
   readonly llm_ec2_configs: readonly LlmEc2Config[];
 };
@@ -91,6 +94,30 @@ export interface ServiceConfigFile {
   api_gw_domain_route53_zone?: string;
   /** ACM certificate ARN for api_gw_domain. @default "" */
   api_gw_domain_ssl_cert_arn?: string;
+  /** ALB idle timeout in seconds: long enough for a long generation streamed by a direct client. @default 600 */
+  alb_idle_timeout_seconds?: number;
+  /** Deletion protection of the ALB. @default false */
+  alb_deletion_protection?: boolean;
+  /** S3 bucket for ALB access logs (its policy must let the ELB service write); empty for none. @default "" */
+  alb_access_logs_bucket?: string;
+  /** Key prefix of the ALB access logs in that bucket. @default "" */
+  alb_access_logs_prefix?: string;
+  /** Retention of the API's access log group, in days (0: never expire). @default 30 */
+  api_gw_log_retention_days?: number;
+  /** Steady-state requests per second the API accepts before answering 429. @default 20 */
+  api_gw_throttling_rate_limit?: number;
+  /** Burst of requests the API accepts above the rate. @default 40 */
+  api_gw_throttling_burst_limit?: number;
+  /** Authorization on every route: NONE (open, the original's behaviour), JWT or AWS_IAM. @default "NONE" */
+  api_gw_authorization?: "NONE" | "JWT" | "AWS_IAM";
+  /** Issuer URL of the JWT authorizer (api_gw_authorization = JWT), e.g. a Cognito user pool URL. @default "" */
+  api_gw_jwt_issuer?: string;
+  /** Audiences (client ids) the JWT authorizer accepts. @default [] */
+  api_gw_jwt_audiences?: string[];
+  /** Ollama release installed on new servers (the install script's OLLAMA_VERSION). @default "0.13.0" */
+  ollama_version?: string;
+  /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
+  pull_models_wait_seconds?: number;
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

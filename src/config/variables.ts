@@ -28,6 +28,19 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["api_gw_domain", "string"],
   ["api_gw_domain_route53_zone", "string"],
   ["api_gw_domain_ssl_cert_arn", "string"],
+  // Additions of ours: optional, so existing callers keep working.
+  ["alb_idle_timeout_seconds", "number"],
+  ["alb_deletion_protection", "bool"],
+  ["alb_access_logs_bucket", "string"],
+  ["alb_access_logs_prefix", "string"],
+  ["api_gw_log_retention_days", "number"],
+  ["api_gw_throttling_rate_limit", "number"],
+  ["api_gw_throttling_burst_limit", "number"],
+  ["api_gw_authorization", "string"],
+  ["api_gw_jwt_issuer", "string"],
+  ["api_gw_jwt_audiences", "list(string)"],
+  ["ollama_version", "string"],
+  ["pull_models_wait_seconds", "number"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

@@ -2,17 +2,20 @@ import { TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   Apigatewayv2Api,
+  Apigatewayv2Authorizer,
   Apigatewayv2ApiMapping,
   Apigatewayv2DomainName,
   Apigatewayv2Integration,
   Apigatewayv2Route,
   Apigatewayv2Stage,
   Apigatewayv2VpcLink,
+  CloudwatchLogGroup,
   LbListener,
   Route53Record,
   SecurityGroup,
   VpcSecurityGroupEgressRule,
 } from "../aws";
+import { LISTENER_PORT } from "./internal-alb";
 import { only } from "./refs";
 import { ServiceVariables } from "./service-variables";
 
@@ -22,7 +25,25 @@ const METHODS = ["POST", "GET", "DELETE"] as const;
 export interface HttpApiProps {
   readonly variables: ServiceVariables;
   readonly listener: LbListener;
+  /** The VPC link sends to this group alone, on the listener's port. */
+  readonly albSecurityGroup: SecurityGroup;
 }
+
+/** One JSON line per request in the stage's access log. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  sourceIp: "$context.identity.sourceIp",
+  requestTime: "$context.requestTime",
+  routeKey: "$context.routeKey",
+  path: "$context.path",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationStatus: "$context.integrationStatus",
+  integrationLatency: "$context.integrationLatency",
+  integrationError: "$context.integrationErrorMessage",
+  authorizerError: "$context.authorizer.error",
+});
 
 /**
  * API Gateway HTTP API in front of the internal ALB, through a VPC link; optional custom domain.
@@ -32,6 +53,7 @@ export class HttpApi extends Construct {
   public readonly api: Apigatewayv2Api;
   public readonly vpcLink: Apigatewayv2VpcLink;
   public readonly stage: Apigatewayv2Stage;
+  public readonly accessLogs: CloudwatchLogGroup;
   public readonly domainName: Apigatewayv2DomainName;
   /** True when domain, zone and certificate are all set. */
   public readonly customDomainSet: TerraformLocal;
@@ -61,10 +83,12 @@ export class HttpApi extends Construct {
       count: apiCount,
       securityGroupId: only(sg, "id"),
       ipProtocol: "tcp",
-      fromPort: 0,
-      toPort: 65535,
-      cidrIpv4: v.vpc_cidr_block.stringValue,
-      description: "Allow all tcp outbound",
+      fromPort: LISTENER_PORT,
+      toPort: LISTENER_PORT,
+      referencedSecurityGroupId: props.albSecurityGroup.id,
+      description: "Traffic to the internal ALB's listener",
+      // A new source type replaces the original's rule: create the new one first.
+      lifecycle: { createBeforeDestroy: true },
     }).overrideLogicalId("llm_vpc_link_egress_1");
 
     this.vpcLink = new Apigatewayv2VpcLink(this, "llm_vpc_link", {
@@ -85,6 +109,17 @@ export class HttpApi extends Construct {
     });
     this.api.overrideLogicalId("llm_apigw");
     const apiId = only(this.api, "id");
+
+    const authorization = v.api_gw_authorization.value;
+    const jwt = new Apigatewayv2Authorizer(this, "llm_jwt", {
+      count: Token.asNumber(`\${${v.create_api_gw.value} && ${authorization} == "JWT" ? 1 : 0}`),
+      apiId,
+      name: `${prefix}-jwt`,
+      authorizerType: "JWT",
+      identitySources: ["$request.header.Authorization"],
+      jwtConfiguration: { issuer: v.api_gw_jwt_issuer.stringValue, audience: v.api_gw_jwt_audiences.listValue },
+    });
+    jwt.overrideLogicalId("llm_jwt");
 
     for (const method of METHODS) {
       const name = `root_${method.toLowerCase()}`;
@@ -112,14 +147,29 @@ export class HttpApi extends Construct {
         apiId,
         routeKey: `${method} /{ollamaApiPath+}`,
         target: `integrations/${only(integration, "id")}`,
+        authorizationType: authorization,
+        authorizerId: `\${${authorization} == "JWT" ? ${jwt.fqn}[0].id : null}`,
       }).overrideLogicalId(name);
     }
+
+    this.accessLogs = new CloudwatchLogGroup(this, "llm_api_access", {
+      count: apiCount,
+      name: `/aws/apigateway/${prefix}-apigw`,
+      retentionInDays: v.api_gw_log_retention_days.numberValue,
+    });
+    this.accessLogs.overrideLogicalId("llm_api_access");
 
     this.stage = new Apigatewayv2Stage(this, "llm_auto_deploy", {
       count: apiCount,
       apiId,
       name: "$default",
       autoDeploy: true,
+      accessLogSettings: { destinationArn: only(this.accessLogs, "arn"), format: ACCESS_LOG_FORMAT },
+      // A paid GPU fleet behind a public endpoint: excess requests get 429, not a queue.
+      defaultRouteSettings: {
+        throttlingRateLimit: v.api_gw_throttling_rate_limit.numberValue,
+        throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
+      },
     });
     this.stage.overrideLogicalId("llm_auto_deploy");
 

@@ -9,7 +9,6 @@ import {
   SecurityGroup,
   SsmAssociation,
   SsmDocument,
-  VpcSecurityGroupIngressRule,
 } from "../aws";
 import { PULL_MODELS_DOCUMENT, templatePath, USER_DATA_TEMPLATE } from "../userdata/templates";
 import { ModelTable } from "./model-table";
@@ -20,12 +19,14 @@ import { ServiceVariables } from "./service-variables";
 /** How long Ollama keeps a model loaded after its last request. */
 export const OLLAMA_KEEP_ALIVE = "6h";
 
-export const INSTANCE_ROLE_POLICIES = [
-  "AmazonSSMFullAccess",
-  "AmazonSSMManagedEC2InstanceDefaultPolicy",
-  "AmazonSSMManagedInstanceCore",
-  "CloudWatchAgentServerPolicy",
-].map((name) => `arn:aws:iam::aws:policy/${name}`);
+/**
+ * What a model server needs: the SSM agent's core (Run Command, State Manager, Session Manager)
+ * and the CloudWatch agent (GPU metrics). The original also attached AmazonSSMFullAccess and
+ * AmazonSSMManagedEC2InstanceDefaultPolicy; both go (the first lets a server administer SSM).
+ */
+export const INSTANCE_ROLE_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"].map(
+  (name) => `arn:aws:iam::aws:policy/${name}`,
+);
 
 export interface LlmServersProps {
   readonly variables: ServiceVariables;
@@ -45,7 +46,6 @@ export class LlmServers extends Construct {
     super(scope, id);
     const v = props.variables;
     const prefix = v.prefix.stringValue;
-    const vpcCidr = v.vpc_cidr_block.stringValue;
     const models = props.models.iterator;
 
     const assume = new DataAwsIamPolicyDocument(this, "llm_ec2_iamr_assume", {
@@ -75,27 +75,12 @@ export class LlmServers extends Construct {
       vpcId: v.vpc_id.stringValue,
     });
     this.securityGroup.overrideLogicalId("llm_ec2_sg");
-    const sg = this.securityGroup.id;
 
-    addTcpRules(this, "egress", sg, [
+    // Installs, model pulls and the SSM and CloudWatch endpoints are outside the VPC. Ingress is
+    // the ALB's alone: InternalAlb adds it, as it knows both security groups.
+    addTcpRules(this, "egress", this.securityGroup.id, [
       { name: "llm_ec2_egress_1", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0", description: "Allow all tcp outbound" },
-      { name: "llm_ec2_egress_2", fromPort: 2049, toPort: 2049, cidrIpv4: vpcCidr, description: "Traffic to NFS port to EFS within VPC" },
     ]);
-    addTcpRules(this, "ingress", sg, [
-      { name: "llm_ec2_ingress_1", fromPort: 443, toPort: 443, cidrIpv4: vpcCidr, description: "Traffic over TLS from VPC" },
-      { name: "llm_ec2_ingress_2", fromPort: 80, toPort: 80, cidrIpv4: vpcCidr, description: "Traffic over HTTP from VPC" },
-    ]);
-    // Keyed by the port as a string: one rule per distinct app_port, as the original.
-    const appPorts = TerraformIterator.fromList(props.models.appPorts.asList);
-    new VpcSecurityGroupIngressRule(this, "llm_ec2_ingress_app_port", {
-      forEach: appPorts,
-      securityGroupId: sg,
-      ipProtocol: "tcp",
-      fromPort: Token.asNumber(`\${tonumber(each.key)}`),
-      toPort: Token.asNumber(`\${tonumber(each.key)}`),
-      cidrIpv4: vpcCidr,
-      description: "Traffic over Application (ollama) Port from VPC",
-    }).overrideLogicalId("llm_ec2_ingress_app_port");
 
     const userData = new TerraformAsset(this, "user_data", {
       path: templatePath(USER_DATA_TEMPLATE),
@@ -109,10 +94,13 @@ export class LlmServers extends Construct {
       instanceType: models.getString("instance_type"),
       iamInstanceProfile: this.instanceProfile.id,
       associatePublicIpAddress: false,
-      vpcSecurityGroupIds: [sg],
+      vpcSecurityGroupIds: [this.securityGroup.id],
       userData: Fn.templatefile(moduleFile(userData), {
         app_port: models.getNumber("app_port"),
         keep_alive: OLLAMA_KEEP_ALIVE,
+        ollama_version: v.ollama_version.stringValue,
+        // Pulled at first boot too, so a replaced server recovers without Terraform.
+        models: Fn.join(" ", Token.asList(models.getList("pull_models"))),
       }),
       userDataReplaceOnChange: false,
       metadataOptions: {
@@ -151,6 +139,9 @@ export class LlmServers extends Construct {
       forEach: models,
       name: this.pullModelsDocument.name,
       parameters: { Models: Fn.join(",", Token.asList(models.getList("pull_models"))) },
+      // State Manager records whether each server has its models; apply may wait for it.
+      syncCompliance: "AUTO",
+      waitForSuccessTimeoutSeconds: Token.asNumber(`\${${v.pull_models_wait_seconds.value} > 0 ? ${v.pull_models_wait_seconds.value} : null}`),
       targets: [{ key: "InstanceIds", values: [sameKey(this.instances, "id")] }],
     });
     this.pullModels.overrideLogicalId("pull_models");

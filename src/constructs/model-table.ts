@@ -1,4 +1,4 @@
-import { MapTerraformIterator, TerraformIterator, TerraformLocal } from "cdktf";
+import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
 import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
@@ -7,6 +7,11 @@ import { ServiceVariables } from "./service-variables";
 
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
+
+/** Model-ready health check: `GET /v1/models/<model>` (OpenAI-compatible route of Ollama). */
+export const HEALTH_CHECK_PATH_PREFIX = "/v1/models/";
+/** For model names with `/`: Ollama's root, "Ollama is running". */
+export const HEALTH_CHECK_FALLBACK_PATH = "/";
 
 export interface ModelTableProps {
   readonly variables: ServiceVariables;
@@ -57,6 +62,9 @@ export class ModelTable extends Construct {
       `priority = i + 1`,
       `name = i == 0 ? format("%s-main-%s", ${v.prefix.value}, c.llm_model) : format("%s-%s", ${v.prefix.value}, c.llm_model)`,
       `target_group_name = ${targetGroupName}`,
+      // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
+      // segment, so its server is checked for running only (see README, health checks).
+      `health_check_path = strcontains(c.llm_model, "/") ? "${HEALTH_CHECK_FALLBACK_PATH}" : format("${HEALTH_CHECK_PATH_PREFIX}%s", c.llm_model)`,
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
@@ -68,5 +76,10 @@ export class ModelTable extends Construct {
     this.appPorts.overrideLogicalId("app_ports");
 
     this.iterator = TerraformIterator.fromMap(this.models.expression);
+  }
+
+  /** `for_each` over the distinct app ports: `each.key` is the port as a string. */
+  public appPortIterator(): ListTerraformIterator {
+    return TerraformIterator.fromList(this.appPorts.asList);
   }
 }

@@ -31,8 +31,17 @@ export class OllamaService extends Construct {
     this.amis = new DeepLearningAmis(this, "amis");
     this.models = new ModelTable(this, "models", { variables, amis: this.amis });
     this.servers = new LlmServers(this, "servers", { variables, models: this.models });
-    this.alb = new InternalAlb(this, "alb", { variables, models: this.models, instances: this.servers.instances });
-    this.api = new HttpApi(this, "api", { variables, listener: this.alb.listener });
+    this.alb = new InternalAlb(this, "alb", {
+      variables,
+      models: this.models,
+      instances: this.servers.instances,
+      serverSecurityGroup: this.servers.securityGroup,
+    });
+    this.api = new HttpApi(this, "api", {
+      variables,
+      listener: this.alb.listener,
+      albSecurityGroup: this.alb.securityGroup,
+    });
     // Rules that read several variables cannot be one variable's validation: check them before
     // the load balancer, which every plan has.
     this.alb.loadBalancer.lifecycle = {

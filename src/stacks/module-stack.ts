@@ -1,5 +1,6 @@
-import { TerraformStack } from "cdktf";
+import { Aspects, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { PolicyAspect } from "../policy/policy-aspect";
 import { AwsProvider } from "../aws";
 import { OllamaService } from "../constructs/ollama-service";
 import { declareServiceVariables } from "../constructs/service-variables";
@@ -20,6 +21,7 @@ export class ModuleStack extends TerraformStack {
     // caller's, so it is removed below along with the backend cdktf adds by default.
     new AwsProvider(this, "aws", {});
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this) });
+    Aspects.of(this).add(new PolicyAspect());
     this.addOverride("provider", undefined);
     this.addOverride("terraform.backend", undefined);
     this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: ">= 5.0" });

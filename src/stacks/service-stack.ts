@@ -1,6 +1,7 @@
-import { Annotations, S3Backend, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, Aspects, S3Backend, TerraformResource, TerraformStack } from "cdktf";
 import { modelFit } from "../catalog/model-fit";
 import { Construct } from "constructs";
+import { PolicyAspect } from "../policy/policy-aspect";
 import { AwsProvider } from "../aws";
 import { ServiceConfig, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
@@ -31,6 +32,7 @@ export class ServiceStack extends TerraformStack {
       });
     }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
+    Aspects.of(this).add(new PolicyAspect());
     this.addOverride("moved", movedFromModuleCall(this));
     for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {
       Annotations.of(this).addWarning(

@@ -1,0 +1,47 @@
+import { imdsv2Required } from "../../src/policy/rules/imdsv2-required";
+import { stack, UNRELATED } from "./fixtures";
+
+describe("imdsv2-required", () => {
+  test("an instance that requires session tokens complies", () => {
+    // GIVEN
+    const tf = stack({ aws_instance: { llm: { metadata_options: { http_tokens: "required", http_endpoint: "enabled" } } } });
+    // WHEN
+    const findings = imdsv2Required.check(tf);
+    // THEN
+    expect(findings).toEqual([]);
+  });
+
+  test("the block may be a one-element list", () => {
+    // GIVEN
+    const tf = stack({ aws_instance: { llm: { metadata_options: [{ http_tokens: "required" }] } } });
+    // WHEN / THEN
+    expect(imdsv2Required.check(tf)).toEqual([]);
+  });
+
+  test.each([
+    ["optional tokens", { metadata_options: { http_tokens: "optional" } }, 'metadata_options.http_tokens is "optional"; it must be "required"'],
+    ["no metadata_options", {}, 'metadata_options.http_tokens is not set; it must be "required"'],
+    ["an expression", { metadata_options: { http_tokens: "${var.tokens}" } }, 'is the expression ${var.tokens}; it must be the literal "required"'],
+  ])("%s is a finding", (_, body, message) => {
+    // GIVEN
+    const tf = stack({ aws_instance: { llm: body } });
+    // WHEN
+    const findings = imdsv2Required.check(tf);
+    // THEN
+    expect(findings).toEqual([expect.objectContaining({ rule: "imdsv2-required", address: "aws_instance.llm", message: expect.stringContaining(message) })]);
+  });
+
+  test("one finding per offending instance, none for the compliant one", () => {
+    // GIVEN
+    const tf = stack({
+      aws_instance: { a: {}, b: { metadata_options: { http_tokens: "required" } }, c: { metadata_options: { http_tokens: "optional" } } },
+    });
+    // WHEN / THEN
+    expect(imdsv2Required.check(tf).map((f) => f.address)).toEqual(["aws_instance.a", "aws_instance.c"]);
+  });
+
+  test("not applicable without instances", () => {
+    expect(imdsv2Required.check(UNRELATED)).toEqual([]);
+    expect(imdsv2Required.check({})).toEqual([]);
+  });
+});

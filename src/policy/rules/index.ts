@@ -1,0 +1,30 @@
+import { PolicyRule } from "../types";
+import { albDropInvalidHeaders } from "./alb-drop-invalid-headers";
+import { albInternal } from "./alb-internal";
+import { albNoOpenEgress } from "./alb-no-open-egress";
+import { apiAccessLogs } from "./api-access-logs";
+import { apiDomainTls12 } from "./api-domain-tls12";
+import { apiThrottling } from "./api-throttling";
+import { imdsv2Required } from "./imdsv2-required";
+import { noFullAccessPolicy } from "./no-full-access-policy";
+import { noPublicIp } from "./no-public-ip";
+import { rootVolumeEncrypted } from "./root-volume-encrypted";
+import { serversOnlyFromAlb } from "./servers-only-from-alb";
+import { sgDescriptions } from "./sg-descriptions";
+import { ssmAssociationCompliance } from "./ssm-association-compliance";
+
+export const POLICY_RULES: readonly PolicyRule[] = [
+  imdsv2Required,
+  rootVolumeEncrypted,
+  noPublicIp,
+  noFullAccessPolicy,
+  albInternal,
+  albDropInvalidHeaders,
+  sgDescriptions,
+  albNoOpenEgress,
+  serversOnlyFromAlb,
+  apiAccessLogs,
+  apiThrottling,
+  apiDomainTls12,
+  ssmAssociationCompliance,
+];

@@ -1,0 +1,12 @@
+import { literalRule } from "../literal-rule";
+
+// Explicit `false`: when absent, the subnet's map_public_ip_on_launch decides.
+export const noPublicIp = literalRule({
+  id: "no-public-ip",
+  mirrors: ["CKV_AWS_88"],
+  description: "Servers get no public IP address; they are reached through the internal load balancer only",
+  fix: "set associate_public_ip_address = false on the instance",
+  types: ["aws_instance"],
+  path: "associate_public_ip_address",
+  expected: false,
+});
