@@ -47,6 +47,20 @@ const SPEC_ADDRESSES = [
   "aws_route53_record.llm[0]",
   "aws_apigatewayv2_api_mapping.llm[0]",
 ];
+// Issue 4 (secure and truthful by default): rules of the original that go...
+const REMOVED = [
+  "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
+  "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",
+  "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2",
+  "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
+  "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
+];
+// ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer.
+const ADDED = [
+  'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
+  "aws_cloudwatch_log_group.llm_api_access[0]",
+  "aws_apigatewayv2_authorizer.llm_jwt[0]",
+];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
 function specForm(address: string): string {
@@ -61,8 +75,10 @@ beforeAll(() => {
 });
 
 describe("resource and data source addresses", () => {
-  test("the module stack has exactly the spec's addresses, each with the spec's count / for_each", () => {
-    expect(addressForms(stack.json)).toEqual(SPEC_ADDRESSES.map(specForm).sort());
+  test("the module stack has the spec's addresses, each with the spec's count / for_each, less the removed rules, plus ours", () => {
+    for (const address of REMOVED) expect(SPEC_ADDRESSES).toContain(address);
+    const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)), ...ADDED];
+    expect(addressForms(stack.json)).toEqual(expected.map(specForm).sort());
   });
 
   test("the llm-service root stack (default config) has the same addresses as the module", () => {
@@ -111,15 +127,10 @@ describeWithTerraform("the addresses terraform plans", () => {
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",
     "aws_iam_instance_profile.llm_ec2_iam_profile",
-    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMFullAccess"]',
-    'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy"]',
     'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]',
     'aws_iam_role_policy_attachment.llm_ec2_iam_policy["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"]',
     "aws_security_group.llm_ec2_sg",
     "aws_vpc_security_group_egress_rule.llm_ec2_egress_1",
-    "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
-    "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",
-    "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2",
     'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11434"]',
     'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11435"]',
     ...PER_MODEL("aws_instance.llm"),
@@ -131,8 +142,8 @@ describeWithTerraform("the addresses terraform plans", () => {
     "aws_lb_listener.llm_http",
     ...PER_MODEL("aws_lb_listener_rule.llm_http"),
     "aws_security_group.llm_alb_sg",
-    "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
-    "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
+    'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["11434"]',
+    'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["11435"]',
     "aws_vpc_security_group_ingress_rule.llm_alb_ingress_2",
   ];
   const API = [
@@ -147,6 +158,7 @@ describeWithTerraform("the addresses terraform plans", () => {
     "aws_apigatewayv2_route.root_get[0]",
     "aws_apigatewayv2_route.root_delete[0]",
     "aws_apigatewayv2_stage.llm_auto_deploy[0]",
+    "aws_cloudwatch_log_group.llm_api_access[0]",
   ];
   const CUSTOM_DOMAIN = ["aws_apigatewayv2_domain_name.llm[0]", "aws_route53_record.llm[0]", "aws_apigatewayv2_api_mapping.llm[0]"];
 
@@ -168,5 +180,19 @@ describeWithTerraform("the addresses terraform plans", () => {
 
   test("no API", () => {
     expect(plannedAddresses({ ...INPUTS, create_api_gw: false })).toEqual([...ALWAYS].sort());
+  });
+
+  const JWT = {
+    api_gw_authorization: "JWT",
+    api_gw_jwt_issuer: "https://issuer.example.com",
+    api_gw_jwt_audiences: ["client-one"],
+  };
+
+  test("JWT authorization adds the authorizer", () => {
+    expect(plannedAddresses({ ...INPUTS, ...JWT })).toEqual([...ALWAYS, ...API, "aws_apigatewayv2_authorizer.llm_jwt[0]"].sort());
+  });
+
+  test("JWT authorization without the API plans no authorizer", () => {
+    expect(plannedAddresses({ ...INPUTS, ...JWT, create_api_gw: false })).toEqual([...ALWAYS].sort());
   });
 });

@@ -2,14 +2,15 @@ import { Testing } from "cdktf";
 import {
   Apigatewayv2Api,
   Apigatewayv2ApiMapping,
+  Apigatewayv2Authorizer,
   Apigatewayv2DomainName,
   Apigatewayv2Integration,
   Apigatewayv2Route,
   Apigatewayv2Stage,
   Apigatewayv2VpcLink,
+  CloudwatchLogGroup,
   Route53Record,
   SecurityGroup,
-  VpcSecurityGroupEgressRule,
 } from "../src/aws";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
@@ -29,6 +30,7 @@ const COUNTED_BY_CREATE_API_GW: Array<[string, string]> = [
   ["aws_apigatewayv2_route", "root_get"],
   ["aws_apigatewayv2_route", "root_delete"],
   ["aws_apigatewayv2_stage", "llm_auto_deploy"],
+  ["aws_cloudwatch_log_group", "llm_api_access"],
 ];
 const CUSTOM_DOMAIN: Array<[string, string]> = [
   ["aws_apigatewayv2_domain_name", "llm"],
@@ -53,20 +55,23 @@ describe("HttpApi", () => {
     expect(new Set(counts).size).toBe(1);
   });
 
-  test("VPC link, its security group and egress to the VPC", () => {
+  test("VPC link, its security group and egress to the ALB's listener only", () => {
     expect(stack.text).toHaveResourceWithProperties(SecurityGroup, {
       name: "${var.prefix}-vpc-link-sg",
       description: "Security group for vpc link for llm api gateway",
       vpc_id: "${var.vpc_id}",
     });
-    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
+    const egress = block(stack.json, "aws_vpc_security_group_egress_rule", "llm_vpc_link_egress_1");
+    expect(egress).toMatchObject({
       security_group_id: "${aws_security_group.llm_vpc_link_sg[0].id}",
       ip_protocol: "tcp",
-      from_port: 0,
-      to_port: 65535,
-      cidr_ipv4: "${var.vpc_cidr_block}",
-      description: "Allow all tcp outbound",
+      from_port: 80,
+      to_port: 80,
+      referenced_security_group_id: "${aws_security_group.llm_alb_sg.id}",
+      description: "Traffic to the internal ALB's listener",
+      lifecycle: { create_before_destroy: true },
     });
+    expect(egress).not.toHaveProperty("cidr_ipv4");
     expect(stack.text).toHaveResourceWithProperties(Apigatewayv2VpcLink, {
       name: "${var.prefix}-apigw",
       security_group_ids: ["${aws_security_group.llm_vpc_link_sg[0].id}"],
@@ -92,7 +97,20 @@ describe("HttpApi", () => {
       api_id: API_ID,
       route_key: `${method} /{ollamaApiPath+}`,
       target: `integrations/\${aws_apigatewayv2_integration.${name}[0].id}`,
+      authorization_type: "${var.api_gw_authorization}",
+      authorizer_id: '${var.api_gw_authorization == "JWT" ? aws_apigatewayv2_authorizer.llm_jwt[0].id : null}',
     });
+  });
+
+  test("the JWT authorizer: on the Authorization header, with the issuer and audiences, only for JWT", () => {
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Authorizer, {
+      api_id: API_ID,
+      name: "${var.prefix}-jwt",
+      authorizer_type: "JWT",
+      identity_sources: ["$request.header.Authorization"],
+      jwt_configuration: { issuer: "${var.api_gw_jwt_issuer}", audience: "${var.api_gw_jwt_audiences}" },
+    });
+    expect(block(stack.json, "aws_apigatewayv2_authorizer", "llm_jwt").count).toBe('${var.create_api_gw && var.api_gw_authorization == "JWT" ? 1 : 0}');
   });
 
   test("only POST copies the body's model and name into the query string", () => {
@@ -104,8 +122,39 @@ describe("HttpApi", () => {
     expect(block(stack.json, "aws_apigatewayv2_integration", "root_delete")).not.toHaveProperty("request_parameters");
   });
 
-  test("the $default stage deploys automatically", () => {
-    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Stage, { api_id: API_ID, name: "$default", auto_deploy: true });
+  test("the $default stage deploys automatically, throttles, and logs each request into the access log group", () => {
+    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Stage, {
+      api_id: API_ID,
+      name: "$default",
+      auto_deploy: true,
+      access_log_settings: { destination_arn: "${aws_cloudwatch_log_group.llm_api_access[0].arn}", format: expect.any(String) },
+      default_route_settings: {
+        throttling_rate_limit: "${var.api_gw_throttling_rate_limit}",
+        throttling_burst_limit: "${var.api_gw_throttling_burst_limit}",
+      },
+    });
+    expect(stack.text).toHaveResourceWithProperties(CloudwatchLogGroup, {
+      name: "/aws/apigateway/${var.prefix}-apigw",
+      retention_in_days: "${var.api_gw_log_retention_days}",
+    });
+  });
+
+  test("the access log format is one JSON object per request, with the request id, route, status, latencies and errors", () => {
+    const settings = block(stack.json, "aws_apigatewayv2_stage", "llm_auto_deploy").access_log_settings as { format: string };
+    expect(JSON.parse(settings.format)).toEqual({
+      requestId: "$context.requestId",
+      sourceIp: "$context.identity.sourceIp",
+      requestTime: "$context.requestTime",
+      routeKey: "$context.routeKey",
+      path: "$context.path",
+      status: "$context.status",
+      responseLength: "$context.responseLength",
+      responseLatency: "$context.responseLatency",
+      integrationStatus: "$context.integrationStatus",
+      integrationLatency: "$context.integrationLatency",
+      integrationError: "$context.integrationErrorMessage",
+      authorizerError: "$context.authorizer.error",
+    });
   });
 
   test("custom domain: regional, TLS 1.2, the certificate; an A alias in the zone; the API mapping", () => {
@@ -168,5 +217,43 @@ describeWithTerraform("HttpApi, evaluated by terraform", () => {
     ["create_api_gw = false", { ...DOMAIN, create_api_gw: false }, { api: 0, domain: 0 }],
   ])("%s", (_case, inputs, expected) => {
     expect(evaluateApi(inputs)).toMatchObject(expected);
+  });
+
+  const JWT = {
+    api_gw_authorization: "JWT",
+    api_gw_jwt_issuer: "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI",
+    api_gw_jwt_audiences: ["client-one"],
+  };
+  const evaluateAuth = (inputs: Record<string, unknown>) => {
+    const route = block(stack.json, "aws_apigatewayv2_route", "root_post");
+    const stage = block(stack.json, "aws_apigatewayv2_stage", "llm_auto_deploy") as {
+      default_route_settings: { throttling_rate_limit: string; throttling_burst_limit: string };
+    };
+    return evaluate(stack.json, {
+      variables: { ...REQUIRED, ...inputs },
+      replace: { "aws_apigatewayv2_authorizer.llm_jwt[0].id": '"jwt0a1b"' },
+      expressions: {
+        authorizers: block(stack.json, "aws_apigatewayv2_authorizer", "llm_jwt").count as string,
+        type: route.authorization_type as string,
+        authorizer: route.authorizer_id as string,
+        rate: stage.default_route_settings.throttling_rate_limit,
+        burst: stage.default_route_settings.throttling_burst_limit,
+        retention: block(stack.json, "aws_cloudwatch_log_group", "llm_api_access").retention_in_days as string,
+      },
+    });
+  };
+
+  test.each([
+    ["defaults: open routes, 20/s burst 40, 30 days of logs", {}, { authorizers: 0, type: "NONE", authorizer: null, rate: 20, burst: 40, retention: 30 }],
+    ["JWT", JWT, { authorizers: 1, type: "JWT", authorizer: "jwt0a1b" }],
+    ["AWS_IAM", { api_gw_authorization: "AWS_IAM" }, { authorizers: 0, type: "AWS_IAM", authorizer: null }],
+    ["JWT without the API", { ...JWT, create_api_gw: false }, { authorizers: 0 }],
+    [
+      "custom throttling and retention",
+      { api_gw_throttling_rate_limit: 2.5, api_gw_throttling_burst_limit: 7, api_gw_log_retention_days: 0 },
+      { rate: 2.5, burst: 7, retention: 0 },
+    ],
+  ])("authorization, throttling, log retention: %s", (_case, inputs, expected) => {
+    expect(evaluateAuth(inputs)).toMatchObject(expected);
   });
 });

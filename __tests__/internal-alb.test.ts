@@ -6,7 +6,6 @@ import {
   LbTargetGroup,
   LbTargetGroupAttachment,
   SecurityGroup,
-  VpcSecurityGroupEgressRule,
   VpcSecurityGroupIngressRule,
 } from "../src/aws";
 import { block, synthModule, Synthesized } from "./helpers/synth";
@@ -15,6 +14,7 @@ import { describeWithTerraform, evaluate, planForEach } from "./helpers/terrafor
 Testing.setupJest();
 
 const ALB_SG = "${aws_security_group.llm_alb_sg.id}";
+const EC2_SG = "${aws_security_group.llm_ec2_sg.id}";
 const VPC_CIDR = "${var.vpc_cidr_block}";
 
 // GIVEN three models on two ports; the second is the one a default request must not reach
@@ -45,18 +45,29 @@ beforeAll(() => {
 });
 
 describe("InternalAlb", () => {
-  test("an internal application load balancer in the given subnets, behind its own SG", () => {
+  test("an internal application load balancer in the given subnets, behind its own SG, dropping invalid headers", () => {
     expect(stack.text).toHaveResourceWithProperties(Lb, {
       name: "${var.prefix}-alb",
       load_balancer_type: "application",
       internal: true,
-      enable_deletion_protection: false,
+      enable_deletion_protection: "${var.alb_deletion_protection}",
+      drop_invalid_header_fields: true,
+      idle_timeout: "${var.alb_idle_timeout_seconds}",
       subnets: "${var.subnet_ids}",
       security_groups: [ALB_SG],
     });
   });
 
-  test("target groups: HTTP1 to instances, cross-zone on, lb_cookie stickiness for a day, health check", () => {
+  test("access logs: a dynamic block, one when a bucket is named, none otherwise", () => {
+    expect(block(stack.json, "aws_lb", "llm").dynamic).toEqual({
+      access_logs: {
+        for_each: '${var.alb_access_logs_bucket == "" ? [] : [var.alb_access_logs_bucket]}',
+        content: { bucket: "${access_logs.value}", prefix: "${var.alb_access_logs_prefix}", enabled: true },
+      },
+    });
+  });
+
+  test("target groups: HTTP1 to instances, cross-zone on, lb_cookie stickiness for a day, model-ready health check", () => {
     expect(stack.text).toHaveResourceWithProperties(LbTargetGroup, {
       protocol: "HTTP",
       protocol_version: "HTTP1",
@@ -66,14 +77,14 @@ describe("InternalAlb", () => {
       stickiness: { type: "lb_cookie", enabled: true, cookie_duration: 86400 },
       health_check: {
         enabled: true,
-        healthy_threshold: 5,
-        unhealthy_threshold: 2,
+        healthy_threshold: 2,
+        unhealthy_threshold: 3,
         interval: 30,
         matcher: "200",
-        path: "/",
+        path: "${each.value.health_check_path}",
         port: "traffic-port",
         protocol: "HTTP",
-        timeout: 5,
+        timeout: 10,
       },
     });
   });
@@ -115,27 +126,47 @@ describe("InternalAlb", () => {
       description: "Security group for llm internal ALB",
       vpc_id: "${var.vpc_id}",
     });
-    const rule = { security_group_id: ALB_SG, ip_protocol: "tcp" };
-    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
-      ...rule,
-      from_port: 0,
-      to_port: 65535,
-      cidr_ipv4: "0.0.0.0/0",
-      description: "Allow all tcp outbound",
-    });
     expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
-      ...rule,
-      from_port: 443,
-      to_port: 443,
-      cidr_ipv4: VPC_CIDR,
-      description: "Traffic over TLS from VPC",
-    });
-    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
-      ...rule,
+      security_group_id: ALB_SG,
+      ip_protocol: "tcp",
       from_port: 80,
       to_port: 80,
       cidr_ipv4: VPC_CIDR,
       description: "Traffic over HTTP (llm ec2) from VPC",
+    });
+    // No 443 ingress (no HTTPS listener) and no egress but to the servers.
+    expect(rulesOf("aws_vpc_security_group_ingress_rule", ALB_SG)).toEqual(["llm_alb_ingress_2", "llm_alb_ingress_3"]);
+    expect(rulesOf("aws_vpc_security_group_egress_rule", ALB_SG)).toEqual(["llm_alb_egress_app_port"]);
+  });
+
+  test("no egress rule of the ALB's security group has a CIDR: it reaches the servers' group only", () => {
+    const egress = Object.values(stack.json.resource?.aws_vpc_security_group_egress_rule ?? {}).filter((r) => r.security_group_id === ALB_SG);
+    expect(egress.length).toBeGreaterThan(0);
+    for (const rule of egress) {
+      expect(rule).not.toHaveProperty("cidr_ipv4");
+      expect(rule.referenced_security_group_id).toBe(EC2_SG);
+    }
+  });
+
+  test("segmentation: ALB -> servers on each distinct app port, both directions by security group", () => {
+    expect(block(stack.json, "aws_vpc_security_group_egress_rule", "llm_alb_egress_app_port")).toEqual({
+      for_each: "${toset(local.app_ports)}",
+      security_group_id: ALB_SG,
+      ip_protocol: "tcp",
+      from_port: "${tonumber(each.key)}",
+      to_port: "${tonumber(each.key)}",
+      referenced_security_group_id: EC2_SG,
+      description: "Traffic to the model servers' Application (ollama) Port",
+    });
+    expect(block(stack.json, "aws_vpc_security_group_ingress_rule", "llm_ec2_ingress_app_port")).toEqual({
+      for_each: "${toset(local.app_ports)}",
+      security_group_id: EC2_SG,
+      ip_protocol: "tcp",
+      from_port: "${tonumber(each.key)}",
+      to_port: "${tonumber(each.key)}",
+      referenced_security_group_id: ALB_SG,
+      description: "Traffic over Application (ollama) Port from the internal ALB",
+      lifecycle: { create_before_destroy: true },
     });
   });
 
@@ -164,6 +195,58 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
       mistralnemo12b: { name: "mistralnemo12b", port: 11434 },
       qwen27b: { name: "qwen27b", port: 11435 },
     });
+  });
+
+  test("health checks ask for the model itself, or for Ollama's root when the name has a /", () => {
+    const plan = planForEach(stack.json, {
+      variables: {
+        ...INPUTS,
+        llm_ec2_configs: [
+          ...INPUTS.llm_ec2_configs,
+          { llm_model: "hf.co/org/x", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
+        ],
+      },
+      resource: { type: "aws_lb_target_group", name: "llm_http" },
+      attributes: ["health_check.path"],
+    });
+    expect(plan).toEqual({
+      llama38b: { "health_check.path": "/v1/models/llama3:8b" },
+      mistralnemo12b: { "health_check.path": "/v1/models/mistral-nemo:12b" },
+      qwen27b: { "health_check.path": "/v1/models/qwen2:7b" },
+      "hfco/org/x": { "health_check.path": "/" },
+    });
+  });
+
+  test("one ALB egress rule per distinct app port, keyed by the port", () => {
+    const plan = planForEach(stack.json, {
+      variables: INPUTS,
+      resource: { type: "aws_vpc_security_group_egress_rule", name: "llm_alb_egress_app_port" },
+      attributes: ["from_port", "to_port"],
+    });
+    expect(plan).toEqual({
+      "11434": { from_port: 11434, to_port: 11434 },
+      "11435": { from_port: 11435, to_port: 11435 },
+    });
+  });
+
+  test.each([
+    ["defaults: 600 s idle timeout, no deletion protection, no access logs", {}, { idle: 600, protection: false, logs: [] }],
+    [
+      "1200 s idle timeout, deletion protection, access logs to a bucket",
+      { alb_idle_timeout_seconds: 1200, alb_deletion_protection: true, alb_access_logs_bucket: "acme-alb-logs" },
+      { idle: 1200, protection: true, logs: ["acme-alb-logs"] },
+    ],
+  ])("ALB settings, %s", (_case, inputs, expected) => {
+    const alb = block(stack.json, "aws_lb", "llm");
+    const values = evaluate(stack.json, {
+      variables: { ...INPUTS, ...inputs },
+      expressions: {
+        idle: alb.idle_timeout as string,
+        protection: alb.enable_deletion_protection as string,
+        logs: (alb.dynamic as { access_logs: { for_each: string } }).access_logs.for_each,
+      },
+    });
+    expect(values).toEqual(expected);
   });
 
   test("each attachment puts the model's instance in the model's group on the model's port", () => {
@@ -219,3 +302,11 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     expect(values.count).toBe(count);
   });
 });
+
+/** Names of the `type` rules (ingress or egress) of security group `group`, sorted. */
+function rulesOf(type: string, group: string): string[] {
+  return Object.entries(stack.json.resource?.[type] ?? {})
+    .filter(([, body]) => body.security_group_id === group)
+    .map(([name]) => name)
+    .sort();
+}

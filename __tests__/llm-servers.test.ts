@@ -12,7 +12,6 @@ import {
   SsmAssociation,
   SsmDocument,
   VpcSecurityGroupEgressRule,
-  VpcSecurityGroupIngressRule,
 } from "../src/aws";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, planForEach } from "./helpers/terraform";
@@ -21,7 +20,7 @@ Testing.setupJest();
 
 const SRC_USERDATA = path.join(__dirname, "..", "src", "userdata");
 const EC2_SG = "${aws_security_group.llm_ec2_sg.id}";
-const VPC_CIDR = "${var.vpc_cidr_block}";
+const ALB_SG = "${aws_security_group.llm_alb_sg.id}";
 
 // GIVEN three models, two sharing the Ollama port
 const INPUTS = {
@@ -81,42 +80,32 @@ describe("LlmServers: security group", () => {
     });
   });
 
-  test.each([
-    [0, 65535, "0.0.0.0/0", "Allow all tcp outbound"],
-    [2049, 2049, VPC_CIDR, "Traffic to NFS port to EFS within VPC"],
-  ])("egress tcp %i-%i to %s: %s", (from, to, cidr, description) => {
+  test("egress: all tcp out (installs, model pulls, SSM and CloudWatch endpoints)", () => {
     expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupEgressRule, {
       security_group_id: EC2_SG,
       ip_protocol: "tcp",
-      from_port: from,
-      to_port: to,
-      cidr_ipv4: cidr,
-      description,
+      from_port: 0,
+      to_port: 65535,
+      cidr_ipv4: "0.0.0.0/0",
+      description: "Allow all tcp outbound",
     });
   });
 
-  test.each([
-    [443, "Traffic over TLS from VPC"],
-    [80, "Traffic over HTTP from VPC"],
-  ])("ingress tcp %i from the VPC: %s", (port, description) => {
-    expect(stack.text).toHaveResourceWithProperties(VpcSecurityGroupIngressRule, {
-      security_group_id: EC2_SG,
-      ip_protocol: "tcp",
-      from_port: port,
-      to_port: port,
-      cidr_ipv4: VPC_CIDR,
-      description,
-    });
+  test("the group's rules: one egress, and ingress on the app ports alone (no 80, 443 or NFS from the VPC)", () => {
+    expect(rulesOf("aws_vpc_security_group_egress_rule", EC2_SG)).toEqual(["llm_ec2_egress_1"]);
+    expect(rulesOf("aws_vpc_security_group_ingress_rule", EC2_SG)).toEqual(["llm_ec2_ingress_app_port"]);
   });
 
-  test("ingress on the app ports, one rule per port", () => {
+  test("ingress on the app ports from the ALB's security group, one rule per port, no CIDR", () => {
     const rule = block(stack.json, "aws_vpc_security_group_ingress_rule", "llm_ec2_ingress_app_port");
     expect(rule).toMatchObject({
       security_group_id: EC2_SG,
       ip_protocol: "tcp",
-      cidr_ipv4: VPC_CIDR,
-      description: "Traffic over Application (ollama) Port from VPC",
+      referenced_security_group_id: ALB_SG,
+      description: "Traffic over Application (ollama) Port from the internal ALB",
+      lifecycle: { create_before_destroy: true },
     });
+    expect(rule).not.toHaveProperty("cidr_ipv4");
     expect(rule).toHaveProperty("for_each");
   });
 });
@@ -145,9 +134,12 @@ describe("LlmServers: instances", () => {
     expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("user_data");
   });
 
-  test("user data renders the template asset with app_port and keep_alive 6h", () => {
-    expect(block(stack.json, "aws_instance", "llm").user_data).toMatch(
-      /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{"app_port" = each\.value\.app_port, "keep_alive" = "6h"\}\)\}$/,
+  test("user data renders the template asset with app_port, keep_alive 6h, the Ollama release and the pull list", () => {
+    const match = /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\}$/.exec(
+      block(stack.json, "aws_instance", "llm").user_data as string,
+    );
+    expect(match?.[1]).toBe(
+      '"app_port" = each.value.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = join(" ", each.value.pull_models)',
     );
   });
 });
@@ -182,27 +174,23 @@ describe("LlmServers: model pulls through SSM", () => {
     expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
   });
 
-  test("one association per model: that document, targeted at the model's instance", () => {
+  test("one association per model: that document, targeted at the model's instance, reporting compliance", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmAssociation, {
       name: "${aws_ssm_document.pull_models.name}",
       targets: [{ key: "InstanceIds", values: [expect.stringMatching(/^\$\{aws_instance\.llm\[each\.key\]\.id\}$/)] }],
+      sync_compliance: "AUTO",
     });
   });
 });
 
 describeWithTerraform("LlmServers, planned by terraform", () => {
-  test("four managed policies, keyed by ARN", () => {
+  test("two managed policies, keyed by ARN: SSM core and the CloudWatch agent, no SSM full access", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_iam_role_policy_attachment", name: "llm_ec2_iam_policy" },
       attributes: ["policy_arn"],
     });
-    const arns = [
-      "AmazonSSMFullAccess",
-      "AmazonSSMManagedEC2InstanceDefaultPolicy",
-      "AmazonSSMManagedInstanceCore",
-      "CloudWatchAgentServerPolicy",
-    ].map((name) => `arn:aws:iam::aws:policy/${name}`);
+    const arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"];
     expect(Object.keys(plan).sort()).toEqual(arns);
     for (const arn of arns) expect(plan[arn].policy_arn).toBe(arn);
   });
@@ -260,7 +248,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       const script = plan.qwen27b.user_data as string;
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toMatch(/systemctl enable --now dlami-cloudwatch-agent@partial/);
-      expect(script).toMatch(/curl -fsSL https:\/\/ollama\.com\/install\.sh \| sh/);
+      expect(script).toContain('curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION="0.13.0" sh\n');
       expect(script).toMatch(/\/etc\/systemd\/system\/ollama\.service\.d\/\S+\.conf/);
       expect(script).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
       expect(script).toContain('Environment="OLLAMA_MODELS=/usr/share/ollama/.ollama/models"');
@@ -269,6 +257,16 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable ollama\nsystemctl (re)?start ollama/);
       expect(plan.llama38b.user_data).toContain('Environment="OLLAMA_HOST=0.0.0.0:11434"');
       expect(() => execFileSync("bash", ["-n"], { input: script, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
+    });
+
+    test("user data pulls at first boot: the main server every model, the others their own", () => {
+      expect(plan.llama38b.user_data).toContain("for model in llama3:8b mistral-nemo:12b qwen2:7b; do\n");
+      expect(plan.mistralnemo12b.user_data).toContain("for model in mistral-nemo:12b; do\n");
+      const script = plan.qwen27b.user_data as string;
+      expect(script).toContain("for model in qwen2:7b; do\n");
+      expect(script).toContain('export OLLAMA_HOST="127.0.0.1:11435"');
+      // The pull comes after Ollama is (re)started.
+      expect(script.indexOf('ollama pull "$model"')).toBeGreaterThan(script.indexOf("systemctl restart ollama"));
     });
   });
 
@@ -286,7 +284,43 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       qwen27b: { "parameters.Models": "qwen2:7b", "targets.0.values.0": "i-qwen27b" },
     });
   });
+
+  test.each([
+    [0, null],
+    [3600, 3600],
+  ])("pull_models_wait_seconds %i -> every association's wait_for_success_timeout_seconds is %p", (wait, expected) => {
+    const plan = planForEach(stack.json, {
+      variables: { ...INPUTS, pull_models_wait_seconds: wait },
+      resource: { type: "aws_ssm_association", name: "pull_models" },
+      attributes: ["wait_for_success_timeout_seconds"],
+    });
+    expect(plan).toEqual({
+      llama38b: { wait_for_success_timeout_seconds: expected },
+      mistralnemo12b: { wait_for_success_timeout_seconds: expected },
+      qwen27b: { wait_for_success_timeout_seconds: expected },
+    });
+  });
+
+  test("ollama_version picks the release every server installs", () => {
+    const plan = planForEach(stack.json, {
+      variables: { ...INPUTS, ollama_version: "0.12.3" },
+      resource: { type: "aws_instance", name: "llm" },
+      attributes: ["user_data"],
+      replace: { [userDataAsset()]: path.join(SRC_USERDATA, "user-data.sh.tftpl") },
+    });
+    for (const key of ["llama38b", "mistralnemo12b", "qwen27b"]) {
+      expect(plan[key].user_data).toContain('curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION="0.12.3" sh\n');
+    }
+  });
 });
+
+/** Names of the `type` rules (ingress or egress) of security group `group`, sorted. */
+function rulesOf(type: string, group: string): string[] {
+  return Object.entries(stack.json.resource?.[type] ?? {})
+    .filter(([, body]) => body.security_group_id === group)
+    .map(([name]) => name)
+    .sort();
+}
 
 /** The `${path.module}/assets/.../user-data.sh.tftpl` path in the instance's user data. */
 function userDataAsset(): string {

@@ -18,6 +18,22 @@ const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_domain_route53_zone: ["string", ""],
   api_gw_domain_ssl_cert_arn: ["string", ""],
 };
+// Ours, all optional (issue 4: secure and truthful by default), so the spec's callers keep working.
+const ADDED_VARIABLES: Record<string, [string, unknown]> = {
+  alb_idle_timeout_seconds: ["number", 600],
+  alb_deletion_protection: ["bool", false],
+  alb_access_logs_bucket: ["string", ""],
+  alb_access_logs_prefix: ["string", ""],
+  api_gw_log_retention_days: ["number", 30],
+  api_gw_throttling_rate_limit: ["number", 20],
+  api_gw_throttling_burst_limit: ["number", 40],
+  api_gw_authorization: ["string", "NONE"],
+  api_gw_jwt_issuer: ["string", ""],
+  api_gw_jwt_audiences: ["list(string)", []],
+  ollama_version: ["string", "0.13.0"],
+  pull_models_wait_seconds: ["number", 0],
+};
+const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");
 
 let stack: Synthesized;
@@ -33,11 +49,15 @@ describe("OllamaService as a child module", () => {
     expect(stack.json.terraform).not.toHaveProperty("backend");
   });
 
-  test("declares exactly the spec's variables", () => {
-    expect(Object.keys(stack.json.variable ?? {}).sort()).toEqual(Object.keys(SPEC_VARIABLES).sort());
+  test("declares exactly the spec's variables and our optional additions", () => {
+    expect(Object.keys(stack.json.variable ?? {}).sort()).toEqual(Object.keys(ALL_VARIABLES).sort());
   });
 
-  test.each(Object.entries(SPEC_VARIABLES))("variable %s: type, default and a description", (name, [type, fallback]) => {
+  test("every added variable has a default: a caller of the original module needs no new input", () => {
+    for (const name of Object.keys(ADDED_VARIABLES)) expect(stack.json.variable?.[name]).toHaveProperty("default");
+  });
+
+  test.each(Object.entries(ALL_VARIABLES))("variable %s: type, default and a description", (name, [type, fallback]) => {
     const variable = stack.json.variable?.[name];
     expect(typeText(variable?.type)).toBe(typeText(type));
     if (fallback === undefined) expect(variable).not.toHaveProperty("default");
@@ -116,5 +136,21 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
     const results = preconditions.length > 0 ? evaluate(stack.json, { variables: { ...REQUIRED, ...inputs }, expressions }) : {};
     const failing = Object.entries(results).filter(([, ok]) => ok !== true).map(([id]) => id);
     expect(failing).toEqual([rule]);
+  });
+
+  test.each([
+    ["JWT without issuer or audiences", { api_gw_authorization: "JWT" }, ["jwt-settings"]],
+    ["JWT with an http issuer", { api_gw_authorization: "JWT", api_gw_jwt_issuer: "http://issuer.example.com", api_gw_jwt_audiences: ["a"] }, ["jwt-settings"]],
+    ["JWT without audiences", { api_gw_authorization: "JWT", api_gw_jwt_issuer: "https://issuer.example.com", api_gw_jwt_audiences: [] }, ["jwt-settings"]],
+    ["JWT, complete", { api_gw_authorization: "JWT", api_gw_jwt_issuer: "https://issuer.example.com", api_gw_jwt_audiences: ["a"] }, []],
+    ["AWS_IAM needs no JWT settings", { api_gw_authorization: "AWS_IAM" }, []],
+  ])("the jwt-settings precondition: %s", (_case, inputs, expected) => {
+    const lifecycle = block(stack.json, "aws_lb", "llm").lifecycle as { precondition: Array<{ condition: string; error_message: string }> };
+    const expressions = Object.fromEntries(
+      lifecycle.precondition.map((p, i) => [/^\[([^\]]+)\]/.exec(p.error_message)?.[1] ?? `precondition ${i}`, p.condition]),
+    );
+    expect(Object.keys(expressions)).toContain("jwt-settings");
+    const results = evaluate(stack.json, { variables: { ...REQUIRED, ...inputs }, expressions });
+    expect(Object.entries(results).filter(([, ok]) => ok !== true).map(([id]) => id)).toEqual(expected);
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
 import { modelKey, targetGroupName } from "../src/config/derive";
+import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { MODULE_DIR } from "../src/module/module-files";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
@@ -21,6 +22,19 @@ const firedRules = (message: string) => [...message.matchAll(/\[([a-z][a-z0-9-]*
 describe("rule corpus at synth (TypeScript)", () => {
   test("every bad case has its expected rules, and every expectation has a case", () => {
     expect(bad.map((c) => c.name).sort()).toEqual(Object.keys(expectedRules).sort());
+  });
+
+  test("every rule has a bad case, but api-authorization, which the config schema's enum stops first", () => {
+    const covered = new Set(Object.values(expectedRules).flat());
+    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization"]);
+  });
+
+  test("api-authorization: a file is stopped by the schema, typed inputs by the rule", () => {
+    const seed = path.join(corpus, "good", "seed-usage.json");
+    const text = JSON.stringify({ ...JSON.parse(readFileSync(seed, "utf8")), api_gw_authorization: "COGNITO" });
+    expect(() => parseServiceConfig(text, "cognito.json")).toThrow(/api_gw_authorization expected one of "NONE", "JWT", "AWS_IAM", found string "COGNITO"/);
+    const inputs = { ...inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed)), api_gw_authorization: "COGNITO" as "NONE" };
+    expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([["api-authorization", "api_gw_authorization", "COGNITO"]]);
   });
 
   test.each(good)("good: $name synthesizes", ({ file }) => {

@@ -371,17 +371,20 @@ export const RULES: readonly Rule[] = [
   ),
   {
     id: "jwt-settings",
-    problem: "must be set when api_gw_authorization is JWT: an https issuer URL and at least one audience",
+    problem: "must be set when api_gw_authorization is JWT: an https issuer URL and at least one non-empty audience",
     fix: "set api_gw_jwt_issuer (e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>) and api_gw_jwt_audiences",
-    find: (inputs) =>
-      inputs.api_gw_authorization !== "JWT"
-        ? []
-        : [
-            ...(matches(ISSUER_PATTERN, inputs.api_gw_jwt_issuer) ? [] : [["api_gw_jwt_issuer", inputs.api_gw_jwt_issuer] as [string, unknown]]),
-            ...(inputs.api_gw_jwt_audiences.length > 0 ? [] : [["api_gw_jwt_audiences", inputs.api_gw_jwt_audiences] as [string, unknown]]),
-          ],
+    find: (inputs) => {
+      if (inputs.api_gw_authorization !== "JWT" || !inputs.create_api_gw) return [];
+      const audiences = inputs.api_gw_jwt_audiences;
+      return [
+        ...(matches(ISSUER_PATTERN, inputs.api_gw_jwt_issuer) ? [] : [["api_gw_jwt_issuer", inputs.api_gw_jwt_issuer] as [string, unknown]]),
+        ...(audiences.length > 0 && audiences.every((a) => a !== "") ? [] : [["api_gw_jwt_audiences", audiences] as [string, unknown]]),
+      ];
+    },
     hcl: {
-      condition: `var.api_gw_authorization != "JWT" || (${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} && length(var.api_gw_jwt_audiences) > 0)`,
+      condition:
+        `var.api_gw_authorization != "JWT" || !var.create_api_gw || (${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} && ` +
+        `length(var.api_gw_jwt_audiences) > 0 && length(compact(var.api_gw_jwt_audiences)) == length(var.api_gw_jwt_audiences))`,
       offenders: `[format("api_gw_jwt_issuer = %s, api_gw_jwt_audiences = %s", jsonencode(var.api_gw_jwt_issuer), jsonencode(var.api_gw_jwt_audiences))]`,
     },
   },

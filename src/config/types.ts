@@ -75,7 +75,7 @@ export interface ServiceConfigFile {
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
   vpc_id: string;
-  /** CIDR block of the VPC, allowed into the model servers and the ALB. */
+  /** CIDR block of the VPC, allowed into the ALB (its listener, and the Open WebUI port when set). */
   vpc_cidr_block: string;
   /** Private subnets, one per model by position (wrapping around); also the subnets of the ALB and the VPC link. */
   subnet_ids: string[];

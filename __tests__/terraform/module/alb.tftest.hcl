@@ -97,10 +97,10 @@ run "each_app_port_gets_one_ingress_rule_and_its_models_use_it" {
   assert {
     condition = alltrue([
       for rule in aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port :
-      rule.ip_protocol == "tcp" && rule.cidr_ipv4 == "10.20.0.0/16" && rule.security_group_id == "sg-0ec2ec2ec2ec2ec20" &&
-      rule.description == "Traffic over Application (ollama) Port from VPC"
+      rule.ip_protocol == "tcp" && rule.cidr_ipv4 == null && rule.referenced_security_group_id == "sg-0a1b0a1b0a1b0a1b0" &&
+      rule.security_group_id == "sg-0ec2ec2ec2ec2ec20" && rule.description == "Traffic over Application (ollama) Port from the internal ALB"
     ])
-    error_message = "App-port ingress rules must allow tcp from the VPC CIDR into the EC2 security group."
+    error_message = "App-port ingress rules must allow tcp into the EC2 security group from the ALB security group only (no CIDR)."
   }
 
   assert {
@@ -135,9 +135,9 @@ run "internal_alb_listener_target_groups_and_security_group" {
   assert {
     condition = (
       aws_lb.llm.name == "llm-alb" && aws_lb.llm.internal == true && aws_lb.llm.load_balancer_type == "application" &&
-      aws_lb.llm.enable_deletion_protection == false
+      aws_lb.llm.enable_deletion_protection == false && aws_lb.llm.drop_invalid_header_fields == true
     )
-    error_message = "The ALB must be an internal application load balancer named <prefix>-alb, without deletion protection."
+    error_message = "The ALB must be an internal application load balancer named <prefix>-alb, without deletion protection (default), dropping invalid header fields."
   }
 
   assert {
@@ -185,11 +185,16 @@ run "internal_alb_listener_target_groups_and_security_group" {
   assert {
     condition = alltrue([
       for group in aws_lb_target_group.llm_http :
-      one(group.health_check).enabled == true && one(group.health_check).healthy_threshold == 5 && one(group.health_check).unhealthy_threshold == 2 &&
-      one(group.health_check).interval == 30 && one(group.health_check).matcher == "200" && one(group.health_check).path == "/" &&
-      one(group.health_check).port == "traffic-port" && one(group.health_check).protocol == "HTTP" && one(group.health_check).timeout == 5
+      one(group.health_check).enabled == true && one(group.health_check).healthy_threshold == 2 && one(group.health_check).unhealthy_threshold == 3 &&
+      one(group.health_check).interval == 30 && one(group.health_check).matcher == "200" &&
+      one(group.health_check).port == "traffic-port" && one(group.health_check).protocol == "HTTP" && one(group.health_check).timeout == 10
     ])
-    error_message = "Target group health checks must be HTTP GET / on the traffic port, 200, healthy 5, unhealthy 2, every 30 s, timeout 5 s."
+    error_message = "Target group health checks must be HTTP on the traffic port, 200, healthy 2, unhealthy 3, every 30 s, timeout 10 s."
+  }
+
+  assert {
+    condition     = one(aws_lb_target_group.llm_http["llama38b"].health_check).path == "/v1/models/llama3:8b" && one(aws_lb_target_group.llm_http["qwen27b"].health_check).path == "/v1/models/qwen2:7b"
+    error_message = "Each target group must check its own model: GET /v1/models/llama3:8b and /v1/models/qwen2:7b."
   }
 
   assert {
@@ -199,20 +204,15 @@ run "internal_alb_listener_target_groups_and_security_group" {
 
   assert {
     condition = (
-      aws_vpc_security_group_egress_rule.llm_alb_egress_1.cidr_ipv4 == "0.0.0.0/0" && aws_vpc_security_group_egress_rule.llm_alb_egress_1.ip_protocol == "tcp" &&
-      aws_vpc_security_group_egress_rule.llm_alb_egress_1.from_port == 0 && aws_vpc_security_group_egress_rule.llm_alb_egress_1.to_port == 65535 &&
-      aws_vpc_security_group_egress_rule.llm_alb_egress_1.description == "Allow all tcp outbound"
+      jsonencode(keys(aws_vpc_security_group_egress_rule.llm_alb_egress_app_port)) == jsonencode(["11434", "11435"]) &&
+      alltrue([
+        for port, rule in aws_vpc_security_group_egress_rule.llm_alb_egress_app_port :
+        rule.ip_protocol == "tcp" && rule.from_port == tonumber(port) && rule.to_port == tonumber(port) &&
+        rule.referenced_security_group_id == "sg-0ec2ec2ec2ec2ec20" && rule.cidr_ipv4 == null &&
+        rule.description == "Traffic to the model servers' Application (ollama) Port"
+      ])
     )
-    error_message = "llm_alb_egress_1 must allow tcp 0-65535 to 0.0.0.0/0."
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.ip_protocol == "tcp" &&
-      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.from_port == 443 && aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.llm_alb_ingress_1.description == "Traffic over TLS from VPC"
-    )
-    error_message = "llm_alb_ingress_1 must allow tcp 443 from the VPC CIDR."
+    error_message = "The ALB may send tcp only to the EC2 security group, one rule per app port (11434, 11435)."
   }
 
   assert {
@@ -226,7 +226,7 @@ run "internal_alb_listener_target_groups_and_security_group" {
 
   assert {
     condition = alltrue([
-      for rule in [aws_vpc_security_group_egress_rule.llm_alb_egress_1, aws_vpc_security_group_ingress_rule.llm_alb_ingress_1, aws_vpc_security_group_ingress_rule.llm_alb_ingress_2] :
+      for rule in concat([aws_vpc_security_group_ingress_rule.llm_alb_ingress_2], values(aws_vpc_security_group_egress_rule.llm_alb_egress_app_port)) :
       rule.security_group_id == "sg-0a1b0a1b0a1b0a1b0"
     ])
     error_message = "Every ALB rule must belong to the ALB security group."

@@ -170,12 +170,13 @@ run "api_without_domain_keeps_execute_endpoint_and_proxies_to_the_alb" {
     condition = (
       aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].security_group_id == "sg-0f1e0f1e0f1e0f1e0" &&
       aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].ip_protocol == "tcp" &&
-      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].from_port == 0 &&
-      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].to_port == 65535 &&
-      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].cidr_ipv4 == "10.20.0.0/16" &&
-      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].description == "Allow all tcp outbound"
+      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].from_port == 80 &&
+      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].to_port == 80 &&
+      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].cidr_ipv4 == null &&
+      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].referenced_security_group_id == "sg-0a1b0a1b0a1b0a1b0" &&
+      aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0].description == "Traffic to the internal ALB's listener"
     )
-    error_message = "The VPC link may send tcp 0-65535 to the VPC CIDR only (Allow all tcp outbound)."
+    error_message = "The VPC link may send tcp 80 (the listener) to the ALB security group only."
   }
 }
 

@@ -22,12 +22,10 @@ run "role_policies_and_every_name_follow_the_prefix" {
 
   assert {
     condition = jsonencode(keys(aws_iam_role_policy_attachment.llm_ec2_iam_policy)) == jsonencode([
-      "arn:aws:iam::aws:policy/AmazonSSMFullAccess",
-      "arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy",
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
     ])
-    error_message = "The role must get the four AWS managed policies, keyed by their ARNs."
+    error_message = "The role must get exactly two AWS managed policies (SSM core, CloudWatch agent), keyed by their ARNs."
   }
 
   assert {

@@ -217,6 +217,20 @@ run "server_settings_security_group_and_pull_document" {
   }
 
   assert {
+    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION=\"0.13.0\" sh")])
+    error_message = "User data must install the pinned Ollama release, by default 0.13.0 (OLLAMA_VERSION=\"0.13.0\")."
+  }
+
+  assert {
+    condition = (
+      strcontains(aws_instance.llm["llama38b"].user_data, "for model in llama3:8b mistral-nemo:12b qwen2.5:7b; do") &&
+      strcontains(aws_instance.llm["mistralnemo12b"].user_data, "for model in mistral-nemo:12b; do") &&
+      strcontains(aws_instance.llm["qwen257b"].user_data, "ollama pull \"$model\"")
+    )
+    error_message = "At first boot the main server must pull every model (space-separated, in order), the others their own."
+  }
+
+  assert {
     condition     = aws_security_group.llm_ec2_sg.name == "llm-ec2-sg" && aws_security_group.llm_ec2_sg.description == "Security group for llm ec2" && aws_security_group.llm_ec2_sg.vpc_id == "vpc-0a1b2c3d4e5f67890"
     error_message = "The EC2 security group must be <prefix>-ec2-sg in vpc_id, with its original description."
   }
@@ -231,37 +245,9 @@ run "server_settings_security_group_and_pull_document" {
   }
 
   assert {
-    condition = (
-      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_egress_rule.llm_ec2_egress_2.ip_protocol == "tcp" &&
-      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.from_port == 2049 && aws_vpc_security_group_egress_rule.llm_ec2_egress_2.to_port == 2049 &&
-      aws_vpc_security_group_egress_rule.llm_ec2_egress_2.description == "Traffic to NFS port to EFS within VPC"
-    )
-    error_message = "llm_ec2_egress_2 must allow tcp 2049 (NFS) to the VPC CIDR."
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.ip_protocol == "tcp" &&
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.from_port == 443 && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.to_port == 443 &&
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1.description == "Traffic over TLS from VPC"
-    )
-    error_message = "llm_ec2_ingress_1 must allow tcp 443 from the VPC CIDR."
-  }
-
-  assert {
-    condition = (
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.ip_protocol == "tcp" &&
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.from_port == 80 && aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.to_port == 80 &&
-      aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2.description == "Traffic over HTTP from VPC"
-    )
-    error_message = "llm_ec2_ingress_2 must allow tcp 80 from the VPC CIDR."
-  }
-
-  assert {
     condition = alltrue([
       for rule in [
-        aws_vpc_security_group_egress_rule.llm_ec2_egress_1, aws_vpc_security_group_egress_rule.llm_ec2_egress_2,
-        aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1, aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2,
+        aws_vpc_security_group_egress_rule.llm_ec2_egress_1,
         aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11434"],
       ] : rule.security_group_id == "sg-0ec2ec2ec2ec2ec20"
     ])
