@@ -1,4 +1,4 @@
-import { TerraformLocal, Token } from "cdktf";
+import { IResolvable, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   Apigatewayv2Api,
@@ -15,18 +15,46 @@ import {
   SecurityGroup,
   VpcSecurityGroupEgressRule,
 } from "../aws";
+import { hcl } from "./hcl";
 import { LISTENER_PORT } from "./internal-alb";
 import { only } from "./refs";
-import { ServiceVariables } from "./service-variables";
 
 /** The HTTP methods the API forwards, each with its own integration and route. */
 const METHODS = ["POST", "GET", "DELETE"] as const;
 
+/** Who may call the API's routes. */
+export type ApiAuthorization = "NONE" | "JWT" | "AWS_IAM";
+
 export interface HttpApiProps {
-  readonly variables: ServiceVariables;
+  /** Create the API at all: every resource here has `count` 0 or 1 (addresses end in `[0]`). @default true */
+  readonly enabled?: boolean | IResolvable;
+  /** Prefix of the API, VPC link and security group names (`<prefix>-apigw`). */
+  readonly prefix: string;
+  readonly vpcId: string;
+  /** Subnets of the VPC link (the load balancer's). */
+  readonly subnetIds: string[];
+  /** The internal load balancer's listener: every route's integration. */
   readonly listener: LbListener;
   /** The VPC link sends to this group alone, on the listener's port. */
   readonly albSecurityGroup: SecurityGroup;
+  /**
+   * A custom domain: all three set, or all three `""` for none (any other mix is refused by the
+   * rule table before synth and plan).
+   * @default - no custom domain
+   */
+  readonly customDomain?: { readonly domainName: string; readonly route53ZoneId: string; readonly certificateArn: string };
+  /** Hide the default execute-api endpoint; honoured only with a custom domain. @default true */
+  readonly disableExecuteApiEndpoint?: boolean | IResolvable;
+  /** @default "NONE" (open to every caller, as the original) */
+  readonly authorization?: ApiAuthorization;
+  /** Issuer and audiences of the JWT authorizer (authorization `JWT`). @default - none */
+  readonly jwt?: { readonly issuer: string; readonly audiences: string[] };
+  /** Steady-state requests per second before the API answers 429. */
+  readonly throttlingRateLimit: number;
+  /** Burst of requests accepted above the rate. */
+  readonly throttlingBurstLimit: number;
+  /** Retention of the access log group, in days; 0 never expires. */
+  readonly logRetentionDays: number;
 }
 
 /** One JSON line per request in the stage's access log. */
@@ -60,23 +88,24 @@ export class HttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
-    const v = props.variables;
-    const prefix = v.prefix.stringValue;
-    const apiCount = Token.asNumber(`\${${v.create_api_gw.value} ? 1 : 0}`);
+    const prefix = props.prefix;
+    const enabled = hcl(props.enabled ?? true);
+    const apiCount = Token.asNumber(`\${${enabled} ? 1 : 0}`);
+    const domain = props.customDomain ?? { domainName: "", route53ZoneId: "", certificateArn: "" };
 
     this.customDomainSet = new TerraformLocal(
       this,
       "api_gw_custom_domain",
-      `\${${v.api_gw_domain.value} != "" && ${v.api_gw_domain_route53_zone.value} != "" && ${v.api_gw_domain_ssl_cert_arn.value} != ""}`,
+      `\${${hcl(domain.domainName)} != "" && ${hcl(domain.route53ZoneId)} != "" && ${hcl(domain.certificateArn)} != ""}`,
     );
     this.customDomainSet.overrideLogicalId("api_gw_custom_domain");
-    const domainCount = Token.asNumber(`\${${v.create_api_gw.value} && ${this.customDomainSet.expression} ? 1 : 0}`);
+    const domainCount = Token.asNumber(`\${${enabled} && ${this.customDomainSet.expression} ? 1 : 0}`);
 
     const sg = new SecurityGroup(this, "llm_vpc_link_sg", {
       count: apiCount,
       name: `${prefix}-vpc-link-sg`,
       description: "Security group for vpc link for llm api gateway",
-      vpcId: v.vpc_id.stringValue,
+      vpcId: props.vpcId,
     });
     sg.overrideLogicalId("llm_vpc_link_sg");
     new VpcSecurityGroupEgressRule(this, "llm_vpc_link_egress_1", {
@@ -95,7 +124,7 @@ export class HttpApi extends Construct {
       count: apiCount,
       name: `${prefix}-apigw`,
       securityGroupIds: [only(sg, "id")],
-      subnetIds: v.subnet_ids.listValue,
+      subnetIds: props.subnetIds,
     });
     this.vpcLink.overrideLogicalId("llm");
 
@@ -104,20 +133,21 @@ export class HttpApi extends Construct {
       name: `${prefix}-apigw`,
       protocolType: "HTTP",
       disableExecuteApiEndpoint: Token.asAny(
-        `\${${this.customDomainSet.expression} ? ${v.api_gw_disable_execute_endpoint.value} : false}`,
+        `\${${this.customDomainSet.expression} ? ${hcl(props.disableExecuteApiEndpoint ?? true)} : false}`,
       ),
     });
     this.api.overrideLogicalId("llm_apigw");
     const apiId = only(this.api, "id");
 
-    const authorization = v.api_gw_authorization.value;
+    const authorization = props.authorization ?? "NONE";
+    const isJwt = `${hcl(authorization)} == "JWT"`;
     const jwt = new Apigatewayv2Authorizer(this, "llm_jwt", {
-      count: Token.asNumber(`\${${v.create_api_gw.value} && ${authorization} == "JWT" ? 1 : 0}`),
+      count: Token.asNumber(`\${${enabled} && ${isJwt} ? 1 : 0}`),
       apiId,
       name: `${prefix}-jwt`,
       authorizerType: "JWT",
       identitySources: ["$request.header.Authorization"],
-      jwtConfiguration: { issuer: v.api_gw_jwt_issuer.stringValue, audience: v.api_gw_jwt_audiences.listValue },
+      jwtConfiguration: { issuer: props.jwt?.issuer ?? "", audience: props.jwt?.audiences ?? [] },
     });
     jwt.overrideLogicalId("llm_jwt");
 
@@ -148,14 +178,14 @@ export class HttpApi extends Construct {
         routeKey: `${method} /{ollamaApiPath+}`,
         target: `integrations/${only(integration, "id")}`,
         authorizationType: authorization,
-        authorizerId: `\${${authorization} == "JWT" ? ${jwt.fqn}[0].id : null}`,
+        authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}`,
       }).overrideLogicalId(name);
     }
 
     this.accessLogs = new CloudwatchLogGroup(this, "llm_api_access", {
       count: apiCount,
       name: `/aws/apigateway/${prefix}-apigw`,
-      retentionInDays: v.api_gw_log_retention_days.numberValue,
+      retentionInDays: props.logRetentionDays,
     });
     this.accessLogs.overrideLogicalId("llm_api_access");
 
@@ -167,17 +197,17 @@ export class HttpApi extends Construct {
       accessLogSettings: { destinationArn: only(this.accessLogs, "arn"), format: ACCESS_LOG_FORMAT },
       // A paid GPU fleet behind a public endpoint: excess requests get 429, not a queue.
       defaultRouteSettings: {
-        throttlingRateLimit: v.api_gw_throttling_rate_limit.numberValue,
-        throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
       },
     });
     this.stage.overrideLogicalId("llm_auto_deploy");
 
     this.domainName = new Apigatewayv2DomainName(this, "llm_domain", {
       count: domainCount,
-      domainName: v.api_gw_domain.stringValue,
+      domainName: domain.domainName,
       domainNameConfiguration: {
-        certificateArn: v.api_gw_domain_ssl_cert_arn.stringValue,
+        certificateArn: domain.certificateArn,
         endpointType: "REGIONAL",
         securityPolicy: "TLS_1_2",
       },
@@ -188,7 +218,7 @@ export class HttpApi extends Construct {
       count: domainCount,
       name: only(this.domainName, "domain_name"),
       type: "A",
-      zoneId: v.api_gw_domain_route53_zone.stringValue,
+      zoneId: domain.route53ZoneId,
       alias: {
         name: only(this.domainName, "domain_name_configuration[0].target_domain_name"),
         zoneId: only(this.domainName, "domain_name_configuration[0].hosted_zone_id"),

@@ -1,19 +1,9 @@
-import { Token } from "cdktf";
+import { IResolvable, Token } from "cdktf";
 import { Construct } from "constructs";
-import {
-  Instance,
-  Lb,
-  LbListener,
-  LbListenerRule,
-  LbTargetGroup,
-  LbTargetGroupAttachment,
-  SecurityGroup,
-  VpcSecurityGroupEgressRule,
-  VpcSecurityGroupIngressRule,
-} from "../aws";
+import { Lb, LbListener, LbListenerRule, LbTargetGroup, SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule } from "../aws";
+import { hcl } from "./hcl";
 import { ModelTable } from "./model-table";
 import { atKey, sameKey } from "./refs";
-import { ServiceVariables } from "./service-variables";
 import { addTcpRules } from "./tcp-rules";
 
 /** Query-string keys the API's POST integration fills from the request body's `model` / `name`. */
@@ -23,11 +13,27 @@ export const MODEL_QUERY_KEYS = ["redirect_model", "redirect_name"] as const;
 export const LISTENER_PORT = 80;
 
 export interface InternalAlbProps {
-  readonly variables: ServiceVariables;
+  /** Prefix of the load balancer and security group names (`<prefix>-alb`). */
+  readonly prefix: string;
+  readonly vpcId: string;
+  /** The VPC's CIDR block, allowed into the listener (and the Open WebUI port). */
+  readonly vpcCidrBlock: string;
+  /** Private subnets of the load balancer, in two or more availability zones. */
+  readonly subnetIds: string[];
+  /** One target group and one listener rule per model of this table. */
   readonly models: ModelTable;
-  readonly instances: Instance;
-  /** The model servers' security group: the ALB alone reaches their app ports. */
+  /** The model servers' security group: the load balancer sends to it on the app ports, and nowhere else. */
   readonly serverSecurityGroup: SecurityGroup;
+  /** Seconds a connection may stay idle: long enough for a long generation streamed to a direct client. */
+  readonly idleTimeoutSeconds: number;
+  /** @default false */
+  readonly deletionProtection?: boolean | IResolvable;
+  /** S3 bucket of the access logs (its policy must let the ELB service write); `""` for none. @default - no access logs */
+  readonly accessLogsBucket?: string;
+  /** Key prefix of the access logs in that bucket. @default "" (the bucket root) */
+  readonly accessLogsPrefix?: string;
+  /** Extra port the VPC may reach, for an Open WebUI front end; 0 for none. @default 0 */
+  readonly openWebUiPort?: number;
 }
 
 /**
@@ -43,30 +49,31 @@ export class InternalAlb extends Construct {
 
   constructor(scope: Construct, id: string, props: InternalAlbProps) {
     super(scope, id);
-    const v = props.variables;
-    const prefix = v.prefix.stringValue;
-    const vpcCidr = v.vpc_cidr_block.stringValue;
+    const prefix = props.prefix;
+    const vpcCidr = props.vpcCidrBlock;
     const models = props.models.iterator;
+    const openWebUiPort = props.openWebUiPort ?? 0;
+    const accessLogsBucket = hcl(props.accessLogsBucket ?? "");
 
     this.securityGroup = new SecurityGroup(this, "llm_alb_sg", {
       name: `${prefix}-alb-sg`,
       description: "Security group for llm internal ALB",
-      vpcId: v.vpc_id.stringValue,
+      vpcId: props.vpcId,
     });
     this.securityGroup.overrideLogicalId("llm_alb_sg");
     const sg = this.securityGroup.id;
-    this.addSegmentation(props);
+    this.addEgressToServers(props);
 
     addTcpRules(this, "ingress", sg, [
       { name: "llm_alb_ingress_2", fromPort: LISTENER_PORT, toPort: LISTENER_PORT, cidrIpv4: vpcCidr, description: "Traffic over HTTP (llm ec2) from VPC" },
     ]);
     // The original creates this rule when open_webui_port == 0 (inverted); ours when it is set.
     new VpcSecurityGroupIngressRule(this, "llm_alb_ingress_3", {
-      count: Token.asNumber(`\${${v.open_webui_port.value} != 0 ? 1 : 0}`),
+      count: Token.asNumber(`\${${hcl(openWebUiPort)} != 0 ? 1 : 0}`),
       securityGroupId: sg,
       ipProtocol: "tcp",
-      fromPort: v.open_webui_port.numberValue,
-      toPort: v.open_webui_port.numberValue,
+      fromPort: openWebUiPort,
+      toPort: openWebUiPort,
       cidrIpv4: vpcCidr,
       description: "Traffic over port (for open webui) from VPC",
     }).overrideLogicalId("llm_alb_ingress_3");
@@ -75,18 +82,18 @@ export class InternalAlb extends Construct {
       name: `${prefix}-alb`,
       loadBalancerType: "application",
       internal: true,
-      enableDeletionProtection: v.alb_deletion_protection.booleanValue,
+      enableDeletionProtection: props.deletionProtection ?? false,
       dropInvalidHeaderFields: true,
-      idleTimeout: v.alb_idle_timeout_seconds.numberValue,
-      subnets: v.subnet_ids.listValue,
+      idleTimeout: props.idleTimeoutSeconds,
+      subnets: props.subnetIds,
       securityGroups: [sg],
     });
     this.loadBalancer.overrideLogicalId("llm");
     // Escape hatch: cdktf has no dynamic blocks on plain attributes; access logs exist only when
     // a bucket is named, as an absent block (not `enabled = false`) keeps existing plans clean.
     this.loadBalancer.addOverride("dynamic.access_logs", {
-      for_each: `\${${v.alb_access_logs_bucket.value} == "" ? [] : [${v.alb_access_logs_bucket.value}]}`,
-      content: { bucket: "${access_logs.value}", prefix: `\${${v.alb_access_logs_prefix.value}}`, enabled: true },
+      for_each: `\${${accessLogsBucket} == "" ? [] : [${accessLogsBucket}]}`,
+      content: { bucket: "${access_logs.value}", prefix: props.accessLogsPrefix ?? "", enabled: true },
     });
 
     this.targetGroups = new LbTargetGroup(this, "llm_http", {
@@ -96,7 +103,7 @@ export class InternalAlb extends Construct {
       protocol: "HTTP",
       protocolVersion: "HTTP1",
       targetType: "instance",
-      vpcId: v.vpc_id.stringValue,
+      vpcId: props.vpcId,
       loadBalancingCrossZoneEnabled: "true",
       stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
       // Healthy only once the model is pulled (404 before); 10 s timeout for a server busy
@@ -114,13 +121,6 @@ export class InternalAlb extends Construct {
       },
     });
     this.targetGroups.overrideLogicalId("llm_http");
-
-    new LbTargetGroupAttachment(this, "llm_http_attachment", {
-      forEach: models,
-      targetGroupArn: sameKey(this.targetGroups, "arn"),
-      targetId: sameKey(props.instances, "id"),
-      port: models.getNumber("app_port"),
-    }).overrideLogicalId("llm_http");
 
     this.listener = new LbListener(this, "llm_http_listener", {
       loadBalancerArn: this.loadBalancer.arn,
@@ -143,25 +143,12 @@ export class InternalAlb extends Construct {
     }).overrideLogicalId("llm_http");
   }
 
-  /** ALB -> servers on each distinct app port, and nothing else in either direction. */
-  private addSegmentation(props: InternalAlbProps): void {
-    // Keyed by the port as a string: one rule per distinct app_port, as the original.
-    const appPorts = props.models.appPortIterator();
+  /** The load balancer sends to the servers' security group on each distinct app port, and nowhere else. */
+  private addEgressToServers(props: InternalAlbProps): void {
+    // Keyed by the port as a string: one rule per distinct app_port.
     const port = Token.asNumber(`\${tonumber(each.key)}`);
-    new VpcSecurityGroupIngressRule(this, "llm_ec2_ingress_app_port", {
-      forEach: appPorts,
-      securityGroupId: props.serverSecurityGroup.id,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: this.securityGroup.id,
-      description: "Traffic over Application (ollama) Port from the internal ALB",
-      // Moving from the original's CIDR source to a security group source replaces the rule;
-      // the new one is in place before the old one goes, so the servers stay reachable.
-      lifecycle: { createBeforeDestroy: true },
-    }).overrideLogicalId("llm_ec2_ingress_app_port");
     new VpcSecurityGroupEgressRule(this, "llm_alb_egress_app_port", {
-      forEach: appPorts,
+      forEach: props.models.appPortIterator(),
       securityGroupId: this.securityGroup.id,
       ipProtocol: "tcp",
       fromPort: port,

@@ -2,8 +2,9 @@ import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, Terrafo
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
 import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import { LlmEc2Config } from "../config/types";
 import { DeepLearningAmis } from "./deep-learning-amis";
-import { ServiceVariables } from "./service-variables";
+import { hcl } from "./hcl";
 
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
@@ -14,7 +15,15 @@ export const HEALTH_CHECK_PATH_PREFIX = "/v1/models/";
 export const HEALTH_CHECK_FALLBACK_PATH = "/";
 
 export interface ModelTableProps {
-  readonly variables: ServiceVariables;
+  /** The model servers, in order: the first is the main server, which pulls every model. */
+  readonly configs: readonly LlmEc2Config[];
+  /** Private subnets; the n-th model runs in the n-th, wrapping around. */
+  readonly subnetIds: readonly string[];
+  /** The availability zone of each subnet, in the order of `subnetIds`. */
+  readonly availabilityZones: readonly string[];
+  /** Prefix of the servers' `Name` tags. */
+  readonly prefix: string;
+  /** Where a model without an `ami_id` finds its AMI, by its family's architecture. */
   readonly amis: DeepLearningAmis;
 }
 
@@ -33,8 +42,8 @@ export class ModelTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelTableProps) {
     super(scope, id);
-    const v = props.variables;
-    const configs = v.llm_ec2_configs.value;
+    const configs = hcl(props.configs);
+    const prefix = hcl(props.prefix);
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
@@ -53,14 +62,14 @@ export class ModelTable extends Construct {
       `llm_model = c.llm_model`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
-      `subnet_id = element(${v.subnet_ids.value}, i)`,
-      `availability_zone = element(${v.azs.value}, i)`,
+      `subnet_id = element(${hcl(props.subnetIds)}, i)`,
+      `availability_zone = element(${hcl(props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
       `is_main = i == 0`,
       `pull_models = i == 0 ? [for m in ${configs} : m.llm_model] : [c.llm_model]`,
       `priority = i + 1`,
-      `name = i == 0 ? format("%s-main-%s", ${v.prefix.value}, c.llm_model) : format("%s-%s", ${v.prefix.value}, c.llm_model)`,
+      `name = i == 0 ? format("%s-main-%s", ${prefix}, c.llm_model) : format("%s-%s", ${prefix}, c.llm_model)`,
       `target_group_name = ${targetGroupName}`,
       // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
       // segment, so its server is checked for running only (see README, health checks).

@@ -2,10 +2,12 @@ import { TerraformOutput, Token } from "cdktf";
 import { terraformChecks } from "../config/rules";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
-import { HttpApi } from "./http-api";
+import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
-import { LlmServers } from "./llm-servers";
 import { ModelTable } from "./model-table";
+import { InstanceServers } from "./servers/instance-servers";
+import { ModelPulls } from "./servers/model-pulls";
+import { ServerFoundation } from "./servers/server-foundation";
 import { ServiceVariables } from "./service-variables";
 
 export interface OllamaServiceProps {
@@ -21,26 +23,76 @@ export interface OllamaServiceProps {
 export class OllamaService extends Construct {
   public readonly amis: DeepLearningAmis;
   public readonly models: ModelTable;
-  public readonly servers: LlmServers;
+  public readonly foundation: ServerFoundation;
+  public readonly instances: InstanceServers;
+  public readonly pulls: ModelPulls;
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
 
   constructor(scope: Construct, id: string, props: OllamaServiceProps) {
     super(scope, id);
-    const variables = props.variables;
+    const v = props.variables;
+    const prefix = v.prefix.stringValue;
+    const vpcId = v.vpc_id.stringValue;
+    const subnetIds = v.subnet_ids.listValue;
+
     this.amis = new DeepLearningAmis(this, "amis");
-    this.models = new ModelTable(this, "models", { variables, amis: this.amis });
-    this.servers = new LlmServers(this, "servers", { variables, models: this.models });
-    this.alb = new InternalAlb(this, "alb", {
-      variables,
-      models: this.models,
-      instances: this.servers.instances,
-      serverSecurityGroup: this.servers.securityGroup,
+    this.models = new ModelTable(this, "models", {
+      configs: v.llm_ec2_configs.value,
+      subnetIds,
+      availabilityZones: v.azs.listValue,
+      prefix,
+      amis: this.amis,
     });
+    // The construct id "servers" names the bootstrap assets' folder in the module.
+    this.foundation = new ServerFoundation(this, "servers", {
+      prefix,
+      vpcId,
+      ollamaVersion: v.ollama_version.stringValue,
+      models: this.models,
+    });
+    this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
+    this.pulls = new ModelPulls(this, "pulls", {
+      document: this.foundation.pullModelsDocument,
+      models: this.models,
+      servers: this.instances,
+      waitSeconds: v.pull_models_wait_seconds.numberValue,
+    });
+
+    this.alb = new InternalAlb(this, "alb", {
+      prefix,
+      vpcId,
+      vpcCidrBlock: v.vpc_cidr_block.stringValue,
+      subnetIds,
+      models: this.models,
+      serverSecurityGroup: this.foundation.securityGroup,
+      idleTimeoutSeconds: v.alb_idle_timeout_seconds.numberValue,
+      deletionProtection: v.alb_deletion_protection.booleanValue,
+      accessLogsBucket: v.alb_access_logs_bucket.stringValue,
+      accessLogsPrefix: v.alb_access_logs_prefix.stringValue,
+      openWebUiPort: v.open_webui_port.numberValue,
+    });
+    this.foundation.allowAppPortsFrom(this.alb.securityGroup);
+    this.instances.registerWith(this.alb.targetGroups);
+
     this.api = new HttpApi(this, "api", {
-      variables,
+      enabled: v.create_api_gw.booleanValue,
+      prefix,
+      vpcId,
+      subnetIds,
       listener: this.alb.listener,
       albSecurityGroup: this.alb.securityGroup,
+      customDomain: {
+        domainName: v.api_gw_domain.stringValue,
+        route53ZoneId: v.api_gw_domain_route53_zone.stringValue,
+        certificateArn: v.api_gw_domain_ssl_cert_arn.stringValue,
+      },
+      disableExecuteApiEndpoint: v.api_gw_disable_execute_endpoint.booleanValue,
+      authorization: v.api_gw_authorization.stringValue as ApiAuthorization,
+      jwt: { issuer: v.api_gw_jwt_issuer.stringValue, audiences: v.api_gw_jwt_audiences.listValue },
+      throttlingRateLimit: v.api_gw_throttling_rate_limit.numberValue,
+      throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
+      logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
     // Rules that read several variables cannot be one variable's validation: check them before
     // the load balancer, which every plan has.
@@ -49,7 +101,7 @@ export class OllamaService extends Construct {
         .filter((check) => check.variable === undefined)
         .map(({ condition, errorMessage }) => ({ condition: Token.asAny(condition), errorMessage })),
     };
-    this.addOutputs(variables);
+    this.addOutputs(v);
   }
 
   private addOutputs(variables: ServiceVariables): void {
@@ -57,7 +109,7 @@ export class OllamaService extends Construct {
     const api = this.api.api.fqn;
     const customDomain = `${createApi} && ${this.api.customDomainSet.expression}`;
     const outputs: Record<string, { value: unknown; description: string }> = {
-      ec2: { value: this.servers.instances.fqn, description: "The model servers: aws_instance objects keyed by model key." },
+      ec2: { value: this.instances.instances.fqn, description: "The model servers: aws_instance objects keyed by model key." },
       alb: { value: this.alb.loadBalancer.fqn, description: "The internal application load balancer (aws_lb object)." },
       api_gw: {
         value: `\${${createApi} ? ${api}[0] : null}`,

@@ -1,0 +1,13 @@
+import { Token } from "cdktf";
+
+/**
+ * A prop as an operand of a Terraform expression built in a `${...}` string. A token (a module
+ * variable, another resource's attribute) stays the expression it stands for; a literal becomes its
+ * HCL literal, so the same construct serves the module (variables) and a stack fed literal values.
+ */
+export function hcl(value: unknown): string {
+  if (Token.isUnresolved(value)) return Token.asString(value);
+  // JSON is valid HCL for strings, numbers, booleans, lists and objects; only template sequences
+  // inside strings need escaping.
+  return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+}

@@ -1,0 +1,76 @@
+import { Construct } from "constructs";
+import { Instance, LbTargetGroup, LbTargetGroupAttachment, SecurityGroup } from "../../aws";
+import { ModelTable } from "../model-table";
+import { sameKey } from "../refs";
+import { ModelServers, PullTarget } from "./model-servers";
+import { ServerFoundation } from "./server-foundation";
+
+export interface InstanceServersProps {
+  /** Role, security group and user data the servers share. */
+  readonly foundation: ServerFoundation;
+  /** One server per model of this table. */
+  readonly models: ModelTable;
+  /** Value of every server's `System` tag. */
+  readonly prefix: string;
+}
+
+/** One GPU EC2 instance per model: the original module's servers, at its addresses. */
+export class InstanceServers extends Construct implements ModelServers {
+  public readonly instances: Instance;
+  public readonly securityGroup: SecurityGroup;
+  public readonly pullTarget: PullTarget;
+  private readonly models: ModelTable;
+  private registered = false;
+
+  constructor(scope: Construct, id: string, props: InstanceServersProps) {
+    super(scope, id);
+    this.models = props.models;
+    this.securityGroup = props.foundation.securityGroup;
+    const models = props.models.iterator;
+
+    this.instances = new Instance(this, "llm", {
+      forEach: models,
+      ami: models.getString("ami"),
+      availabilityZone: models.getString("availability_zone"),
+      subnetId: models.getString("subnet_id"),
+      instanceType: models.getString("instance_type"),
+      iamInstanceProfile: props.foundation.instanceProfile.id,
+      associatePublicIpAddress: false,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      userData: props.foundation.userData(models),
+      userDataReplaceOnChange: false,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpPutResponseHopLimit: 1,
+        httpTokens: "required",
+        instanceMetadataTags: "disabled",
+      },
+      rootBlockDevice: {
+        deleteOnTermination: true,
+        encrypted: true,
+        volumeSize: models.getNumber("ebs_volume_gb"),
+        volumeType: "gp3",
+      },
+      tags: { System: props.prefix, Name: models.getString("name") },
+      // cloud-init runs user data once, at first boot: a new script must not stop or replace a
+      // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
+      // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
+      lifecycle: { ignoreChanges: ["user_data", "ami"] },
+    });
+    this.instances.overrideLogicalId("llm");
+
+    this.pullTarget = { key: "InstanceIds", values: [sameKey(this.instances, "id")] };
+  }
+
+  public registerWith(targetGroups: LbTargetGroup): void {
+    if (this.registered) throw new Error(`${this.node.path}: the servers are already registered with target groups`);
+    this.registered = true;
+    const models = this.models.iterator;
+    new LbTargetGroupAttachment(this, "llm_http_attachment", {
+      forEach: models,
+      targetGroupArn: sameKey(targetGroups, "arn"),
+      targetId: sameKey(this.instances, "id"),
+      port: models.getNumber("app_port"),
+    }).overrideLogicalId("llm_http");
+  }
+}

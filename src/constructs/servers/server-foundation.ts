@@ -1,0 +1,142 @@
+import { AssetType, Fn, TerraformAsset, TerraformIterator, Token } from "cdktf";
+import { Construct } from "constructs";
+import {
+  DataAwsIamPolicyDocument,
+  IamInstanceProfile,
+  IamRole,
+  IamRolePolicyAttachment,
+  SecurityGroup,
+  SsmDocument,
+  VpcSecurityGroupIngressRule,
+} from "../../aws";
+import { PULL_MODELS_DOCUMENT, templatePath, USER_DATA_TEMPLATE } from "../../userdata/templates";
+import { ModelTable } from "../model-table";
+import { moduleFile } from "../refs";
+import { addTcpRules } from "../tcp-rules";
+
+/** How long Ollama keeps a model loaded after its last request. */
+export const OLLAMA_KEEP_ALIVE = "6h";
+
+/**
+ * What a model server needs: the SSM agent's core (Run Command, State Manager, Session Manager)
+ * and the CloudWatch agent (GPU metrics). The original also attached AmazonSSMFullAccess and
+ * AmazonSSMManagedEC2InstanceDefaultPolicy; both go (the first lets a server administer SSM).
+ */
+export const INSTANCE_ROLE_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"].map(
+  (name) => `arn:aws:iam::aws:policy/${name}`,
+);
+
+export interface ServerFoundationProps {
+  /** Prefix of the role, profile, security group and document names. */
+  readonly prefix: string;
+  /** VPC of the servers' security group. */
+  readonly vpcId: string;
+  /** Ollama release the servers install (the install script's OLLAMA_VERSION). */
+  readonly ollamaVersion: string;
+  /** The models: their app ports open to the load balancer, their pull lists in the user data. */
+  readonly models: ModelTable;
+}
+
+/**
+ * What every kind of model server shares: its identity (role and instance profile), its network
+ * (one security group, egress to the installs and AWS endpoints, ingress from the load balancer
+ * alone), and its bootstrap (the user data template and the SSM document that pulls the models).
+ */
+export class ServerFoundation extends Construct {
+  public readonly role: IamRole;
+  public readonly instanceProfile: IamInstanceProfile;
+  public readonly securityGroup: SecurityGroup;
+  public readonly pullModelsDocument: SsmDocument;
+  private readonly userDataTemplate: TerraformAsset;
+  private readonly props: ServerFoundationProps;
+
+  constructor(scope: Construct, id: string, props: ServerFoundationProps) {
+    super(scope, id);
+    this.props = props;
+    const prefix = props.prefix;
+
+    const assume = new DataAwsIamPolicyDocument(this, "llm_ec2_iamr_assume", {
+      statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
+    });
+    assume.overrideLogicalId("llm_ec2_iamr_assume");
+
+    this.role = new IamRole(this, "llm_ec2_iamr", { name: `${prefix}-ec2-iamr`, assumeRolePolicy: assume.json });
+    this.role.overrideLogicalId("llm_ec2_iamr");
+
+    this.instanceProfile = new IamInstanceProfile(this, "llm_ec2_iam_profile", {
+      name: `${prefix}-ec2-profile`,
+      role: this.role.name,
+    });
+    this.instanceProfile.overrideLogicalId("llm_ec2_iam_profile");
+
+    const policies = TerraformIterator.fromList(INSTANCE_ROLE_POLICIES);
+    new IamRolePolicyAttachment(this, "llm_ec2_iam_policy", {
+      forEach: policies,
+      role: this.role.name,
+      policyArn: policies.value,
+    }).overrideLogicalId("llm_ec2_iam_policy");
+
+    this.securityGroup = new SecurityGroup(this, "llm_ec2_sg", {
+      name: `${prefix}-ec2-sg`,
+      description: "Security group for llm ec2",
+      vpcId: props.vpcId,
+    });
+    this.securityGroup.overrideLogicalId("llm_ec2_sg");
+
+    // Installs, model pulls and the SSM and CloudWatch endpoints are outside the VPC. Ingress is
+    // the load balancer's alone (allowAppPortsFrom).
+    addTcpRules(this, "egress", this.securityGroup.id, [
+      { name: "llm_ec2_egress_1", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0", description: "Allow all tcp outbound" },
+    ]);
+
+    this.userDataTemplate = new TerraformAsset(this, "user_data", {
+      path: templatePath(USER_DATA_TEMPLATE),
+      type: AssetType.FILE,
+    });
+
+    const document = new TerraformAsset(this, "pull_models_document", {
+      path: templatePath(PULL_MODELS_DOCUMENT),
+      type: AssetType.FILE,
+    });
+    this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
+      name: `${prefix}-pull-models`,
+      documentType: "Command",
+      documentFormat: "JSON",
+      content: Fn.file(moduleFile(document)),
+    });
+    this.pullModelsDocument.overrideLogicalId("pull_models");
+  }
+
+  /**
+   * The user data of a model's servers, inside a `for_each` over the model table: the template
+   * rendered with that row's app port and pull list.
+   */
+  public userData(row: TerraformIterator): string {
+    return Fn.templatefile(moduleFile(this.userDataTemplate), {
+      app_port: row.getNumber("app_port"),
+      keep_alive: OLLAMA_KEEP_ALIVE,
+      ollama_version: this.props.ollamaVersion,
+      // Pulled at first boot too, so a replaced server recovers without Terraform.
+      models: Fn.join(" ", Token.asList(row.getList("pull_models"))),
+    });
+  }
+
+  /** Lets `source` (the load balancer's group) reach the servers on each distinct app port, and nothing else in. */
+  public allowAppPortsFrom(source: SecurityGroup): void {
+    // Keyed by the port as a string: one rule per distinct app_port, as the original.
+    const appPorts = this.props.models.appPortIterator();
+    const port = Token.asNumber(`\${tonumber(each.key)}`);
+    new VpcSecurityGroupIngressRule(this, "llm_ec2_ingress_app_port", {
+      forEach: appPorts,
+      securityGroupId: this.securityGroup.id,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: source.id,
+      description: "Traffic over Application (ollama) Port from the internal ALB",
+      // Moving from the original's CIDR source to a security group source replaces the rule;
+      // the new one is in place before the old one goes, so the servers stay reachable.
+      lifecycle: { createBeforeDestroy: true },
+    }).overrideLogicalId("llm_ec2_ingress_app_port");
+  }
+}
