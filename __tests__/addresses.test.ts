@@ -47,7 +47,7 @@ const SPEC_ADDRESSES = [
   "aws_route53_record.llm[0]",
   "aws_apigatewayv2_api_mapping.llm[0]",
 ];
-// Issue 4 (secure and truthful by default): rules of the original that go...
+// Secure by default: rules of the original that go...
 const REMOVED = [
   "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
   "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",

@@ -18,7 +18,7 @@ const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_domain_route53_zone: ["string", ""],
   api_gw_domain_ssl_cert_arn: ["string", ""],
 };
-// Ours, all optional (issue 4: secure and truthful by default), so the spec's callers keep working.
+// Ours, all optional, so the original's callers keep working.
 const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   alb_idle_timeout_seconds: ["number", 600],
   alb_deletion_protection: ["bool", false],
@@ -120,7 +120,7 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
   });
 
   // The original silently plans these (a partly set custom domain means none; extra zones are
-  // ignored). Issue 3 stops them at plan on purpose, so a half-configured domain or a zone list
+  // ignored). The rule table stops them at plan on purpose, so a half-configured domain or a zone list
   // that does not pair with the subnets is said, not guessed; the README lists the change.
   test.each([
     ["a partly set custom domain (no certificate)", { ...DOMAIN, api_gw_domain_ssl_cert_arn: "" }, "custom-domain-complete"],

@@ -86,7 +86,7 @@ describe("formatFinding", () => {
   test("one line: rule, address, message, fix and the public rules it mirrors", () => {
     expect(formatFinding(FINDING)).toBe(
       '[imdsv2-required] aws_instance.llm: metadata_options.http_tokens is "optional"; it must be "required". ' +
-        'Fix: set metadata_options { http_tokens = "required" } on the instance. (mirrors CKV_AWS_79, AVD-AWS-0028)',
+        'Fix: set metadata_options { http_tokens = "required" } on the instance. (mirrors CKV_AWS_79, AVD-AWS-0028, AVD-AWS-0130)',
     );
   });
 

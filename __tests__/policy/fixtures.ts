@@ -17,3 +17,10 @@ export const NETWORK: Resources = {
   aws_lb: { llm: { internal: true, security_groups: [ALB_SG] } },
   aws_instance: { llm: { for_each: "${local.llm_models}", vpc_security_group_ids: [SERVER_SG] } },
 };
+
+/** A launch template that passes every server rule, as cdktf writes one (booleans as strings, as the schema types them). */
+export const COMPLIANT_TEMPLATE = {
+  metadata_options: { http_tokens: "required", http_endpoint: "enabled" },
+  block_device_mappings: [{ device_name: "/dev/xvda", ebs: { encrypted: "true", volume_type: "gp3" } }],
+  network_interfaces: [{ associate_public_ip_address: "false", security_groups: [SERVER_SG] }],
+};

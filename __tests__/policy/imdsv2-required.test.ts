@@ -1,5 +1,5 @@
 import { imdsv2Required } from "../../src/policy/rules/imdsv2-required";
-import { stack, UNRELATED } from "./fixtures";
+import { COMPLIANT_TEMPLATE, stack, UNRELATED } from "./fixtures";
 
 describe("imdsv2-required", () => {
   test("an instance that requires session tokens complies", () => {
@@ -43,5 +43,25 @@ describe("imdsv2-required", () => {
   test("not applicable without instances", () => {
     expect(imdsv2Required.check(UNRELATED)).toEqual([]);
     expect(imdsv2Required.check({})).toEqual([]);
+  });
+
+  test("a launch template that requires session tokens complies; one that does not is a finding", () => {
+    // GIVEN two launch templates, the second leaving IMDSv1 open
+    const tf = stack({
+      aws_launch_template: { llm: COMPLIANT_TEMPLATE, open: { ...COMPLIANT_TEMPLATE, metadata_options: { http_tokens: "optional" } } },
+    });
+    // WHEN
+    const findings = imdsv2Required.check(tf);
+    // THEN
+    expect(findings).toEqual([
+      expect.objectContaining({ address: "aws_launch_template.open", message: 'metadata_options.http_tokens is "optional"; it must be "required"' }),
+    ]);
+  });
+
+  test("a launch template without metadata_options is a finding", () => {
+    const tf = stack({ aws_launch_template: { bare: { image_id: "ami-0123456789abcdef0" } } });
+    expect(imdsv2Required.check(tf).map((f) => [f.address, f.message])).toEqual([
+      ["aws_launch_template.bare", 'metadata_options.http_tokens is not set; it must be "required"'],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { noPublicIp } from "../../src/policy/rules/no-public-ip";
-import { stack, UNRELATED } from "./fixtures";
+import { COMPLIANT_TEMPLATE, stack, UNRELATED } from "./fixtures";
 
 describe("no-public-ip", () => {
   test("associate_public_ip_address = false complies", () => {
@@ -23,5 +23,17 @@ describe("no-public-ip", () => {
 
   test("not applicable without instances", () => {
     expect(noPublicIp.check(UNRELATED)).toEqual([]);
+  });
+
+  test("a launch template whose network interface takes no public IP complies", () => {
+    expect(noPublicIp.check(stack({ aws_launch_template: { llm: COMPLIANT_TEMPLATE } }))).toEqual([]);
+  });
+
+  test.each([
+    ["a public IP", { network_interfaces: [{ associate_public_ip_address: "true" }] }, 'network_interfaces.associate_public_ip_address is "true"; it must be "false"'],
+    ["no network interface (the subnet decides)", { network_interfaces: [] }, "network_interfaces.associate_public_ip_address is not set"],
+  ])("a launch template with %s is a finding", (_, override, message) => {
+    const tf = stack({ aws_launch_template: { llm: { ...COMPLIANT_TEMPLATE, ...override } } });
+    expect(noPublicIp.check(tf)).toEqual([expect.objectContaining({ address: "aws_launch_template.llm", message: expect.stringContaining(message) })]);
   });
 });

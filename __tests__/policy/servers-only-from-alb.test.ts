@@ -1,5 +1,5 @@
 import { serversOnlyFromAlb } from "../../src/policy/rules/servers-only-from-alb";
-import { ALB_SG, NETWORK, SERVER_SG, stack } from "./fixtures";
+import { ALB_SG, COMPLIANT_TEMPLATE, NETWORK, SERVER_SG, stack } from "./fixtures";
 
 const ingress = (body: Record<string, unknown>) => stack({ ...NETWORK, aws_vpc_security_group_ingress_rule: { app: { security_group_id: SERVER_SG, ...body } } });
 
@@ -60,5 +60,22 @@ describe("servers-only-from-alb", () => {
     const tf = stack({ aws_vpc_security_group_ingress_rule: { app: { security_group_id: SERVER_SG, cidr_ipv4: "0.0.0.0/0" } } });
     // WHEN / THEN
     expect(serversOnlyFromAlb.check(tf)).toEqual([]);
+  });
+
+  test.each([
+    ["in its network interfaces", COMPLIANT_TEMPLATE],
+    ["at the top level", { vpc_security_group_ids: [SERVER_SG] }],
+  ])("servers launched from a template with the group %s are followed too", (_, template) => {
+    // GIVEN no instance, only Auto Scaling servers from a launch template in the servers' group
+    const { aws_instance: _instances, ...network } = NETWORK;
+    const tf = stack({
+      ...network,
+      aws_launch_template: { llm: template },
+      aws_vpc_security_group_ingress_rule: { app: { security_group_id: SERVER_SG, cidr_ipv4: "10.0.0.0/16" } },
+    });
+    // WHEN / THEN
+    expect(serversOnlyFromAlb.check(tf).map((f) => f.message)).toEqual([
+      'ingress to aws_security_group.servers (servers aws_launch_template.llm): cidr_ipv4 is "10.0.0.0/16"; referenced_security_group_id is not set',
+    ]);
   });
 });

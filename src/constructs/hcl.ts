@@ -7,6 +7,9 @@ import { Token } from "cdktf";
  */
 export function hcl(value: unknown): string {
   if (Token.isUnresolved(value)) return Token.asString(value);
+  // cdktf stops resolving the tokens of an expression after an inline object literal.
+  const objects = (v: unknown): boolean => typeof v === "object" && v !== null && (!Array.isArray(v) || v.some(objects));
+  if (objects(value)) throw new Error(`hcl(): put the object literal ${JSON.stringify(value)} in a TerraformLocal and use its expression`);
   // JSON is valid HCL for strings, numbers, booleans, lists and objects; only template sequences
   // inside strings need escaping.
   return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");

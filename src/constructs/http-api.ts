@@ -82,7 +82,8 @@ export class HttpApi extends Construct {
   public readonly vpcLink: Apigatewayv2VpcLink;
   public readonly stage: Apigatewayv2Stage;
   public readonly accessLogs: CloudwatchLogGroup;
-  public readonly domainName: Apigatewayv2DomainName;
+  /** The custom domain, when one is given. */
+  public readonly domainName?: Apigatewayv2DomainName;
   /** True when domain, zone and certificate are all set. */
   public readonly customDomainSet: TerraformLocal;
 
@@ -91,15 +92,16 @@ export class HttpApi extends Construct {
     const prefix = props.prefix;
     const enabled = hcl(props.enabled ?? true);
     const apiCount = Token.asNumber(`\${${enabled} ? 1 : 0}`);
-    const domain = props.customDomain ?? { domainName: "", route53ZoneId: "", certificateArn: "" };
+    validate(props);
+    // All three fields literally empty is no custom domain, as in the module's defaults.
+    const domain = props.customDomain && Object.values(props.customDomain).every((f) => f === "") ? undefined : props.customDomain;
 
     this.customDomainSet = new TerraformLocal(
       this,
       "api_gw_custom_domain",
-      `\${${hcl(domain.domainName)} != "" && ${hcl(domain.route53ZoneId)} != "" && ${hcl(domain.certificateArn)} != ""}`,
+      domain ? `\${${hcl(domain.domainName)} != "" && ${hcl(domain.route53ZoneId)} != "" && ${hcl(domain.certificateArn)} != ""}` : false,
     );
     this.customDomainSet.overrideLogicalId("api_gw_custom_domain");
-    const domainCount = Token.asNumber(`\${${enabled} && ${this.customDomainSet.expression} ? 1 : 0}`);
 
     const sg = new SecurityGroup(this, "llm_vpc_link_sg", {
       count: apiCount,
@@ -141,15 +143,19 @@ export class HttpApi extends Construct {
 
     const authorization = props.authorization ?? "NONE";
     const isJwt = `${hcl(authorization)} == "JWT"`;
-    const jwt = new Apigatewayv2Authorizer(this, "llm_jwt", {
-      count: Token.asNumber(`\${${enabled} && ${isJwt} ? 1 : 0}`),
-      apiId,
-      name: `${prefix}-jwt`,
-      authorizerType: "JWT",
-      identitySources: ["$request.header.Authorization"],
-      jwtConfiguration: { issuer: props.jwt?.issuer ?? "", audience: props.jwt?.audiences ?? [] },
-    });
-    jwt.overrideLogicalId("llm_jwt");
+    // A literal other than JWT needs no authorizer; a token may turn out to be JWT at plan.
+    const jwt =
+      props.jwt && (Token.isUnresolved(authorization) || authorization === "JWT")
+        ? new Apigatewayv2Authorizer(this, "llm_jwt", {
+            count: Token.asNumber(`\${${enabled} && ${isJwt} ? 1 : 0}`),
+            apiId,
+            name: `${prefix}-jwt`,
+            authorizerType: "JWT",
+            identitySources: ["$request.header.Authorization"],
+            jwtConfiguration: { issuer: props.jwt.issuer, audience: props.jwt.audiences },
+          })
+        : undefined;
+    jwt?.overrideLogicalId("llm_jwt");
 
     for (const method of METHODS) {
       const name = `root_${method.toLowerCase()}`;
@@ -178,7 +184,7 @@ export class HttpApi extends Construct {
         routeKey: `${method} /{ollamaApiPath+}`,
         target: `integrations/${only(integration, "id")}`,
         authorizationType: authorization,
-        authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}`,
+        ...(jwt ? { authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}` } : {}),
       }).overrideLogicalId(name);
     }
 
@@ -203,7 +209,13 @@ export class HttpApi extends Construct {
     });
     this.stage.overrideLogicalId("llm_auto_deploy");
 
-    this.domainName = new Apigatewayv2DomainName(this, "llm_domain", {
+    if (domain) this.domainName = this.addCustomDomain(domain, enabled, apiId);
+  }
+
+  /** Domain name, its Route53 alias and the API mapping: only when all three of the domain's fields are set. */
+  private addCustomDomain(domain: NonNullable<HttpApiProps["customDomain"]>, enabled: string, apiId: string): Apigatewayv2DomainName {
+    const domainCount = Token.asNumber(`\${${enabled} && ${this.customDomainSet.expression} ? 1 : 0}`);
+    const domainName = new Apigatewayv2DomainName(this, "llm_domain", {
       count: domainCount,
       domainName: domain.domainName,
       domainNameConfiguration: {
@@ -212,16 +224,16 @@ export class HttpApi extends Construct {
         securityPolicy: "TLS_1_2",
       },
     });
-    this.domainName.overrideLogicalId("llm");
+    domainName.overrideLogicalId("llm");
 
     new Route53Record(this, "llm_record", {
       count: domainCount,
-      name: only(this.domainName, "domain_name"),
+      name: only(domainName, "domain_name"),
       type: "A",
       zoneId: domain.route53ZoneId,
       alias: {
-        name: only(this.domainName, "domain_name_configuration[0].target_domain_name"),
-        zoneId: only(this.domainName, "domain_name_configuration[0].hosted_zone_id"),
+        name: only(domainName, "domain_name_configuration[0].target_domain_name"),
+        zoneId: only(domainName, "domain_name_configuration[0].hosted_zone_id"),
         evaluateTargetHealth: false,
       },
     }).overrideLogicalId("llm");
@@ -229,8 +241,27 @@ export class HttpApi extends Construct {
     new Apigatewayv2ApiMapping(this, "llm_api_mapping", {
       count: domainCount,
       apiId,
-      domainName: only(this.domainName, "id"),
+      domainName: only(domainName, "id"),
       stage: only(this.stage, "id"),
     }).overrideLogicalId("llm");
+    return domainName;
+  }
+}
+
+/** Refuses literal props that cannot work; tokens are checked by the rule table at plan. */
+function validate(props: HttpApiProps): void {
+  const domain = props.customDomain;
+  if (domain) {
+    const fields = [domain.domainName, domain.route53ZoneId, domain.certificateArn];
+    const literalsSet = fields.filter((f) => !Token.isUnresolved(f)).map((f) => f !== "");
+    if (literalsSet.length === 3 && new Set(literalsSet).size > 1) {
+      throw new Error(
+        `HttpApi: customDomain ${JSON.stringify(domain)} sets only some of domainName, route53ZoneId and certificateArn. ` +
+          "Set all three, or leave customDomain out for no custom domain.",
+      );
+    }
+  }
+  if (props.authorization === "JWT" && !props.jwt) {
+    throw new Error('HttpApi: authorization "JWT" needs jwt { issuer, audiences }: give the issuer URL and the audiences the authorizer accepts.');
   }
 }

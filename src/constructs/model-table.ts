@@ -1,4 +1,4 @@
-import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal } from "cdktf";
+import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
 import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
@@ -42,7 +42,8 @@ export class ModelTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelTableProps) {
     super(scope, id);
-    const configs = hcl(props.configs);
+    // A literal list of objects goes through a local of its own (hcl() explains why).
+    const configs = Token.isUnresolved(props.configs) ? hcl(props.configs) : literalConfigs(this, props.configs);
     const prefix = hcl(props.prefix);
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
@@ -91,4 +92,10 @@ export class ModelTable extends Construct {
   public appPortIterator(): ListTerraformIterator {
     return TerraformIterator.fromList(this.appPorts.asList);
   }
+}
+
+function literalConfigs(scope: Construct, configs: readonly LlmEc2Config[]): string {
+  const local = new TerraformLocal(scope, "llm_ec2_configs", configs);
+  local.overrideLogicalId("llm_ec2_configs");
+  return local.expression;
 }

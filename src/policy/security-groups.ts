@@ -1,5 +1,5 @@
 // Which security groups a resource uses, read from `${aws_security_group.X.id}` references.
-import { resources } from "./terraform-json";
+import { blocks, resources } from "./terraform-json";
 import { TerraformJson } from "./types";
 
 // `aws_security_group.X.id`, also with an index (`X[0]`, `X[each.key]`) and inside a larger
@@ -28,5 +28,17 @@ export const LOAD_BALANCER_TYPES = ["aws_lb", "aws_alb"] as const;
 /** The security groups of the load balancers (`aws_lb`, and its alias `aws_alb`). */
 export const loadBalancerGroups = (tf: TerraformJson): Map<string, string[]> => securityGroupUsers(tf, LOAD_BALANCER_TYPES, "security_groups");
 
-/** The security groups of the servers (`aws_instance.vpc_security_group_ids`). */
-export const instanceGroups = (tf: TerraformJson): Map<string, string[]> => securityGroupUsers(tf, ["aws_instance"], "vpc_security_group_ids");
+/**
+ * The security groups of the servers: instances' `vpc_security_group_ids`, and launch templates'
+ * (at the top level or in their network interfaces), which every server of an Auto Scaling group gets.
+ */
+export function serverGroups(tf: TerraformJson): Map<string, string[]> {
+  const users = securityGroupUsers(tf, ["aws_instance", "aws_launch_template"], "vpc_security_group_ids");
+  for (const { address, body } of resources(tf, "aws_launch_template")) {
+    for (const group of blocks(body, "network_interfaces").flatMap((nic) => securityGroupsIn(nic.security_groups))) {
+      const current = users.get(group) ?? [];
+      if (!current.includes(address)) users.set(group, [...current, address]);
+    }
+  }
+  return users;
+}

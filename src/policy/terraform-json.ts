@@ -43,6 +43,19 @@ export function lookup(body: Body, path: string): unknown {
   return current?.[last];
 }
 
+/**
+ * Every value at a dotted path, stepping into each block of repeated nested blocks
+ * (`block_device_mappings.ebs.encrypted` -> one value per mapping); `[undefined]` when none is set.
+ */
+export function lookupAll(body: Body, path: string): unknown[] {
+  const steps = path.split(".");
+  const last = steps.pop() as string;
+  let current: Body[] = [body];
+  for (const step of steps) current = current.flatMap((b) => blocks(b, step));
+  const values = current.map((b) => b[last]);
+  return values.length === 0 ? [undefined] : values;
+}
+
 /** A Terraform expression (`${var.x}`, `${aws_lb.llm.arn}`): its value is only known at plan. */
 export const isExpression = (value: unknown): value is string => typeof value === "string" && value.startsWith("${");
 

@@ -1,6 +1,7 @@
 import { Aspects, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
+import { UniqueAddressesAspect } from "./unique-addresses";
 import { AwsProvider } from "../aws";
 import { OllamaService } from "../constructs/ollama-service";
 import { declareServiceVariables } from "../constructs/service-variables";
@@ -21,6 +22,7 @@ export class ModuleStack extends TerraformStack {
     // caller's, so it is removed below along with the backend cdktf adds by default.
     new AwsProvider(this, "aws", {});
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this) });
+    Aspects.of(this).add(new UniqueAddressesAspect());
     Aspects.of(this).add(new PolicyAspect());
     this.addOverride("provider", undefined);
     this.addOverride("terraform.backend", undefined);

@@ -2,6 +2,7 @@ import { Annotations, Aspects, S3Backend, TerraformResource, TerraformStack } fr
 import { modelFit } from "../catalog/model-fit";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
+import { UniqueAddressesAspect } from "./unique-addresses";
 import { AwsProvider } from "../aws";
 import { ServiceConfig, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
@@ -32,6 +33,7 @@ export class ServiceStack extends TerraformStack {
       });
     }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
+    Aspects.of(this).add(new UniqueAddressesAspect());
     Aspects.of(this).add(new PolicyAspect());
     this.addOverride("moved", movedFromModuleCall(this));
     for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {

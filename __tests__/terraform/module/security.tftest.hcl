@@ -1,4 +1,4 @@
-# Secure and truthful by default (issue 4): the servers' least-privilege role, security groups that
+# Secure and truthful by default: the servers' least-privilege role, security groups that
 # let only the ALB reach the servers and only the VPC link reach the ALB, the ALB's header dropping,
 # idle timeout and access logs, model-ready health checks, the API's access logs, throttling and
 # authorization, and the pull associations' compliance and wait. Defaults first, then every knob set.

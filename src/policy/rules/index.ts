@@ -5,6 +5,8 @@ import { albNoOpenEgress } from "./alb-no-open-egress";
 import { apiAccessLogs } from "./api-access-logs";
 import { apiDomainTls12 } from "./api-domain-tls12";
 import { apiThrottling } from "./api-throttling";
+import { asgElbHealthCheck } from "./asg-elb-health-check";
+import { asgLaunchTemplate } from "./asg-launch-template";
 import { imdsv2Required } from "./imdsv2-required";
 import { noFullAccessPolicy } from "./no-full-access-policy";
 import { noPublicIp } from "./no-public-ip";
@@ -27,4 +29,6 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   apiThrottling,
   apiDomainTls12,
   ssmAssociationCompliance,
+  asgLaunchTemplate,
+  asgElbHealthCheck,
 ];

@@ -1,4 +1,4 @@
-import { instanceGroups, loadBalancerGroups, securityGroupsIn } from "../security-groups";
+import { serverGroups, loadBalancerGroups, securityGroupsIn } from "../security-groups";
 import { finding, isSet, resources, show } from "../terraform-json";
 import { PolicyRule } from "../types";
 
@@ -6,11 +6,11 @@ const ADDRESS_SOURCES = ["cidr_ipv4", "cidr_ipv6", "prefix_list_id"];
 
 export const serversOnlyFromAlb: PolicyRule = {
   id: "servers-only-from-alb",
-  mirrors: ["least privilege / segmentation (issue 4)"],
+  mirrors: ["least privilege: network segmentation"],
   description: "Servers accept traffic only from the load balancer's security group, not from address ranges",
   fix: "give each ingress rule of the servers' security group referenced_security_group_id = the load balancer's security group id, and no cidr_ipv4, cidr_ipv6 or prefix_list_id",
   check(tf) {
-    const servers = instanceGroups(tf);
+    const servers = serverGroups(tf);
     const lbGroups = loadBalancerGroups(tf);
     return resources(tf, "aws_vpc_security_group_ingress_rule").flatMap(({ address, body }) => {
       const group = securityGroupsIn(body.security_group_id).find((g) => servers.has(g));
