@@ -9,10 +9,11 @@ import { moduleReadme } from "./module-readme";
 export const MODULE_DIR = path.join("modules", MODULE_NAME);
 
 /**
- * Synthesizes the module stack and returns the module's files (relative path -> content):
- * `main.tf.json` (cdktf's output without its `//` metadata), the template assets, and a README.
+ * Synthesizes the module stack and returns the module's files (relative path -> bytes):
+ * `main.tf.json` (cdktf's output without its `//` metadata), the assets as they are (templates,
+ * archives), and a README.
  */
-export function renderModuleFiles(): Map<string, string> {
+export function renderModuleFiles(): Map<string, Buffer> {
   const outdir = mkdtempSync(path.join(tmpdir(), "ollama-module-"));
   try {
     const app = new App({ outdir, skipBackendValidation: true });
@@ -20,12 +21,12 @@ export function renderModuleFiles(): Map<string, string> {
     app.synth();
     const stackDir = path.join(outdir, "stacks", MODULE_NAME);
     const config = withoutMetadata(JSON.parse(readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")));
-    const files = new Map<string, string>();
-    files.set("main.tf.json", JSON.stringify(config, null, 2) + "\n");
+    const files = new Map<string, Buffer>();
+    files.set("main.tf.json", Buffer.from(JSON.stringify(config, null, 2) + "\n"));
     for (const file of listFiles(path.join(stackDir, "assets"))) {
-      files.set(path.posix.join("assets", ...path.relative(path.join(stackDir, "assets"), file).split(path.sep)), readFileSync(file, "utf8"));
+      files.set(path.posix.join("assets", ...path.relative(path.join(stackDir, "assets"), file).split(path.sep)), readFileSync(file));
     }
-    files.set("README.md", moduleReadme(config));
+    files.set("README.md", Buffer.from(moduleReadme(config)));
     return files;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
