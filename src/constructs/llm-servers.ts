@@ -10,7 +10,7 @@ import {
   SsmAssociation,
   SsmDocument,
 } from "../aws";
-import { PULL_MODELS_DOCUMENT, templatePath, USER_DATA_TEMPLATE } from "../userdata/templates";
+import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../userdata/templates";
 import { ModelTable } from "./model-table";
 import { moduleFile, sameKey } from "./refs";
 import { addTcpRules } from "./tcp-rules";
@@ -18,6 +18,9 @@ import { ServiceVariables } from "./service-variables";
 
 /** How long Ollama keeps a model loaded after its last request. */
 export const OLLAMA_KEEP_ALIVE = "6h";
+
+/** The pull-models run's time limit unless pull_models_wait_seconds asks for longer. */
+export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
 
 /**
  * What a model server needs: the SSM agent's core (Run Command, State Manager, Session Manager)
@@ -83,9 +86,10 @@ export class LlmServers extends Construct {
     ]);
 
     const userData = new TerraformAsset(this, "user_data", {
-      path: templatePath(USER_DATA_TEMPLATE),
+      path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
       type: AssetType.FILE,
     });
+    const runTimeout = Fn.max([PULL_MODELS_TIMEOUT_SECONDS, v.pull_models_wait_seconds.numberValue]);
     this.instances = new Instance(this, "llm", {
       forEach: models,
       ami: models.getString("ami"),
@@ -99,8 +103,10 @@ export class LlmServers extends Construct {
         app_port: models.getNumber("app_port"),
         keep_alive: OLLAMA_KEEP_ALIVE,
         ollama_version: v.ollama_version.stringValue,
-        // Pulled at first boot too, so a replaced server recovers without Terraform.
-        models: Fn.join(" ", Token.asList(models.getList("pull_models"))),
+        // The server's own model at first boot (user data stays far below its 16 KB limit);
+        // the association pulls the main server's full list.
+        models: models.getString("llm_model"),
+        timeout_seconds: runTimeout,
       }),
       userDataReplaceOnChange: false,
       metadataOptions: {
@@ -114,6 +120,8 @@ export class LlmServers extends Construct {
         encrypted: true,
         volumeSize: models.getNumber("ebs_volume_gb"),
         volumeType: "gp3",
+        throughput: v.ebs_throughput_mibps.numberValue,
+        iops: v.ebs_iops.numberValue,
       },
       tags: { System: prefix, Name: models.getString("name") },
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
@@ -124,7 +132,7 @@ export class LlmServers extends Construct {
     this.instances.overrideLogicalId("llm");
 
     const document = new TerraformAsset(this, "pull_models_document", {
-      path: templatePath(PULL_MODELS_DOCUMENT),
+      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument(OLLAMA_KEEP_ALIVE)),
       type: AssetType.FILE,
     });
     this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
@@ -138,7 +146,14 @@ export class LlmServers extends Construct {
     this.pullModels = new SsmAssociation(this, "pull_models", {
       forEach: models,
       name: this.pullModelsDocument.name,
-      parameters: { Models: Fn.join(",", Token.asList(models.getList("pull_models"))) },
+      parameters: {
+        Models: Fn.join(",", Token.asList(models.getList("pull_models"))),
+        AppPort: Fn.tostring(models.getNumber("app_port")),
+        OllamaVersion: v.ollama_version.stringValue,
+        TimeoutSeconds: Fn.tostring(runTimeout),
+      },
+      // Runs again on this schedule, so a failed install or pull heals without Terraform.
+      scheduleExpression: `\${${v.pull_models_schedule.value} != "" ? ${v.pull_models_schedule.value} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.
       syncCompliance: "AUTO",
       waitForSuccessTimeoutSeconds: Token.asNumber(`\${${v.pull_models_wait_seconds.value} > 0 ? ${v.pull_models_wait_seconds.value} : null}`),
