@@ -46,11 +46,16 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
         arch: "x86_64",
         steps: [
           { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/qwen2:7b" },
           { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/qwen2:7b" },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/llama3:8b" },
         ],
       });
       // THEN both succeed, and the main server has every model
-      const [boot, association] = result.steps;
+      const [boot, before, association, after, own] = result.steps;
+      // the target group's model-ready health check: red until the model is there
+      expect([before.status, after.status, own.status]).toEqual([404, 200, 200]);
       expect([boot.exitCode, association.exitCode]).toEqual([0, 0]);
       expect(lastLine(boot)).toMatch(/OK: ollama 0\.13\.0 serves on port 11434; pulled: llama3:8b; already there: none$/);
       expect(lastLine(association)).toMatch(/OK: .*pulled: qwen2:7b; already there: llama3:8b$/);
@@ -212,6 +217,58 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       expect(lines.indexOf("boot-finished")).toBeGreaterThan(-1);
       expect(lines.findIndex((l) => l.startsWith("curl "))).toBeGreaterThan(lines.indexOf("boot-finished"));
       expect(calls(result, "sleep").slice(0, 4)).toEqual(["sleep 10", "sleep 10", "sleep 10", "sleep 10"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the association starts while the user data is still running: it waits for cloud-init, then finds Ollama installed",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        pullFaults: { "llama3:8b": { delayMs: 3000 } },
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b, background: true },
+          { kind: "delay", ms: 300 },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "wait" },
+        ],
+      });
+      const [boot, , association] = result.steps;
+      expect([boot.exitCode, association.exitCode]).toEqual([0, 0]);
+      expect(calls(result, "curl")).toHaveLength(1);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      const log = result.log ?? "";
+      expect(log.indexOf("ollama-bootstrap[ssm]: start")).toBeLessThan(log.indexOf("ollama-bootstrap[user-data]: OK"));
+      expect(log.indexOf("ollama-bootstrap[ssm]: ollama 0.13.0 is installed")).toBeGreaterThan(log.indexOf("ollama-bootstrap[user-data]: OK"));
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "two overlapping runs (the association and a manual Run Command): the lock keeps them apart, one download, both succeed",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: true,
+        pullFaults: { "qwen2:7b": { delayMs: 3000 } },
+        steps: [
+          { kind: "ssm", script: ssm(fleet, "llama38b"), background: true },
+          { kind: "delay", ms: 300 },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "wait" },
+        ],
+      });
+      const [first, , second] = result.steps;
+      expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
+      expect(calls(result, "curl")).toHaveLength(1);
+      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(1);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      expect(result.log).toMatch(/ollama-bootstrap\[ssm\]: another bootstrap run is under way; waiting for it/);
+      // whichever ran second found everything done
+      expect([lastLine(first), lastLine(second)].filter((l) => /pulled: none; already there: llama3:8b qwen2:7b$/.test(l))).toHaveLength(1);
       expectMachineUntouched(result);
     },
     SCENARIO_TIMEOUT_MS,

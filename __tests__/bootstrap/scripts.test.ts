@@ -126,8 +126,8 @@ describe("the Models pattern admits exactly the names the model-name rule admits
     expect(["0.13.0", "0.14.0-rc2", "1.2.3"].every((v) => version.test(v))).toBe(true);
     expect(["latest", "0.13", "v0.13.0", "0.13.0;id"].some((v) => version.test(v))).toBe(false);
     const timeout = new RegExp(SSM_PARAMETERS.TimeoutSeconds.allowedPattern);
-    expect(["120", "3600", "172800"].every((t) => timeout.test(t))).toBe(true);
-    expect(["0", "60", "3600s", "-1", "1e5"].some((t) => timeout.test(t))).toBe(false);
+    expect(["120", "199", "200", "999", "3600", "172800"].every((t) => timeout.test(t))).toBe(true);
+    expect(["0", "60", "100", "119", "3600s", "-1", "1e5"].some((t) => timeout.test(t))).toBe(false);
   });
 
   test("the SSM emulation refuses an unknown parameter and a missing required one", () => {

@@ -100,6 +100,10 @@ validate_inputs() {
 # a bounded time, then go on (the lock keeps the two runs apart).
 wait_for_cloud_init() {
   local limit=$((RUN_TIMEOUT_SECONDS / 2)) waited=0
+  if [ ! -d "${BOOT_FINISHED%/*}" ]; then
+    log "no cloud-init state on this machine; not waiting for it"
+    return 0
+  fi
   [ "$limit" -gt 1800 ] && limit=1800
   while [ ! -e "$BOOT_FINISHED" ]; do
     if [ "$waited" -ge "$limit" ]; then
@@ -121,6 +125,8 @@ take_lock() {
   wait_for=$(($(remaining) / 2))
   [ "$wait_for" -gt 1800 ] && wait_for=1800
   [ "$wait_for" -lt 1 ] && wait_for=1
+  flock -n 9 && return 0
+  log "another bootstrap run is under way; waiting for it (at most ${wait_for}s)"
   flock -w "$wait_for" 9 || finish 11 "lock: another bootstrap run held $LOCK_FILE for ${wait_for}s; the next run retries"
 }
 
@@ -225,7 +231,10 @@ ensure_ollama() {
 
 ensure_user() {
   if ! id ollama >/dev/null 2>&1; then
-    useradd -r -s /bin/false -U -m -d /usr/share/ollama ollama || finish 21 "user: useradd ollama failed"
+    local group_option=-U
+    getent group ollama >/dev/null 2>&1 && group_option="-g ollama"
+    # shellcheck disable=SC2086 # group_option is one or two words
+    useradd -r -s /bin/false $group_option -m -d /usr/share/ollama ollama || finish 21 "user: useradd ollama failed"
     log "created the ollama user"
   fi
   local group
@@ -298,7 +307,7 @@ wait_for_api() {
     [ $((attempt % 10)) -eq 1 ] && log "waiting for ollama to answer on $OLLAMA_HOST"
     sleep 2
   done
-  finish 24 "API: ollama does not answer on $OLLAMA_HOST after 60 tries ($(ollama list 2>&1 | tail -n 1))"
+  finish 24 "API: ollama does not answer on $OLLAMA_HOST after 60 tries ($(ollama list 2>&1 | tail -n 1)); journalctl -u ollama says why"
 }
 
 # Whether MODEL is in `ollama list` (a name without a tag is name:latest there).

@@ -43,7 +43,8 @@ export const SSM_PARAMETERS = {
     type: "String",
     default: "3600",
     description: "How long the run may take, in seconds (120-172800); the script reports and stops a minute before",
-    allowedPattern: "^[1-9][0-9]{2,5}$",
+    // 120 to 999999 (aws:runShellScript itself stops at 172800)
+    allowedPattern: "^(1[2-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$",
   },
 } as const;
 

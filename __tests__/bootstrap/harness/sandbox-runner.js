@@ -87,6 +87,18 @@ function spawnStep(index, command, args, options, timeoutMs) {
   });
 }
 
+/** GET `url` from inside the namespace: its status code (0 when nothing answers). */
+function httpGet(url) {
+  return new Promise((resolve) => {
+    const request = require("http").get(url, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode }));
+    });
+    request.on("error", () => resolve({ status: 0 }));
+    request.setTimeout(10_000, () => request.destroy());
+  });
+}
+
 /** cloud-init's scripts-user module: runs the user data script as a file, then final writes boot-finished. */
 async function cloudInit(index, step) {
   const script = "/var/lib/cloud/instance/scripts/part-001";
@@ -181,18 +193,28 @@ async function main() {
   prepare();
   const steps = [];
   const snapshots = {};
+  const background = [];
+  const settle = async (index, running) => {
+    steps[index] = { kind: plan.steps[index].kind, ...(await running) };
+    steps[index].stdout = read(`${OUT}/step-${index}.stdout`);
+    steps[index].stderr = read(`${OUT}/step-${index}.stderr`);
+  };
   for (const [index, step] of plan.steps.entries()) {
-    if (step.kind === "cloud-init") steps.push({ kind: step.kind, ...(await cloudInit(index, step)) });
-    else if (step.kind === "ssm") steps.push({ kind: step.kind, ...(await ssmAgent(index, step)) });
-    else if (step.kind === "exec") {
-      steps.push({ kind: step.kind, ...(await spawnStep(index, step.argv[0], step.argv.slice(1), { env: { PATH: SERVICE_PATH } }, step.timeoutMs)) });
-    } else if (step.kind === "snapshot") {
+    let running;
+    if (step.kind === "cloud-init") running = cloudInit(index, step);
+    else if (step.kind === "ssm") running = ssmAgent(index, step);
+    else if (step.kind === "exec") running = spawnStep(index, step.argv[0], step.argv.slice(1), { env: { PATH: SERVICE_PATH } }, step.timeoutMs);
+    else if (step.kind === "http") running = httpGet(step.url);
+    else if (step.kind === "delay") running = new Promise((resolve) => setTimeout(() => resolve({}), step.ms));
+    else if (step.kind === "wait") running = Promise.all(background.splice(0)).then(() => ({}));
+    else if (step.kind === "snapshot") {
       snapshots[step.name] = snapshot();
-      steps.push({ kind: step.kind });
+      running = Promise.resolve({});
     } else throw new Error(`unknown step kind ${step.kind}`);
-    steps[steps.length - 1].stdout = read(`${OUT}/step-${index}.stdout`);
-    steps[steps.length - 1].stderr = read(`${OUT}/step-${index}.stderr`);
+    if (step.background) background.push(settle(index, running));
+    else await settle(index, running);
   }
+  await Promise.all(background);
   const result = {
     steps,
     snapshots,

@@ -11,9 +11,16 @@ const HERE = __dirname;
 const STAND_INS = path.join(HERE, "..", "stand-ins");
 const RUNNER = path.join(HERE, "sandbox-runner.js");
 
+/**
+ * One step of a scenario. `background` steps run while the next ones start; a `wait` step waits
+ * for every background step started before it.
+ */
 export type Step =
-  | { readonly kind: "cloud-init" | "ssm"; readonly script: string; readonly timeoutMs?: number }
-  | { readonly kind: "exec"; readonly argv: readonly string[]; readonly timeoutMs?: number }
+  | { readonly kind: "cloud-init" | "ssm"; readonly script: string; readonly timeoutMs?: number; readonly background?: boolean }
+  | { readonly kind: "exec"; readonly argv: readonly string[]; readonly timeoutMs?: number; readonly background?: boolean }
+  | { readonly kind: "http"; readonly url: string }
+  | { readonly kind: "delay"; readonly ms: number }
+  | { readonly kind: "wait" }
   | { readonly kind: "snapshot"; readonly name: string };
 
 export interface Scenario {
@@ -32,12 +39,14 @@ export interface Scenario {
   readonly packageManagerFailTimes?: number;
   /** The n-th sleep creates cloud-init's boot-finished. */
   readonly bootFinishedAfterSleeps?: number;
-  /** Per model: fail its first N pulls, or every pull. */
-  readonly pullFaults?: Readonly<Record<string, { readonly failTimes?: number; readonly always?: boolean }>>;
+  /** Per model: fail its first N pulls, or every pull, or take that long. */
+  readonly pullFaults?: Readonly<Record<string, { readonly failTimes?: number; readonly always?: boolean; readonly delayMs?: number }>>;
 }
 
 export interface StepResult {
   readonly kind: Step["kind"];
+  /** `http` steps: the status code, 0 when nothing answered. */
+  readonly status?: number;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;
@@ -167,7 +176,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     const steps = scenario.steps.map((step, i) => {
       if (step.kind !== "cloud-init" && step.kind !== "ssm") return { timeoutMs: 60_000, ...step };
       writeFileSync(path.join(host, `step-${i}.sh`), step.script);
-      return { kind: step.kind, script: `step-${i}.sh`, timeoutMs: step.timeoutMs ?? 60_000 };
+      return { ...step, script: `step-${i}.sh`, timeoutMs: step.timeoutMs ?? 60_000 };
     });
     const faults: Record<string, string | number> = {
       "curl-fail-times": scenario.curlFailTimes ?? 0,

@@ -184,6 +184,11 @@ function serve() {
           line({ error: fault });
           return res.end();
         }
+        const delayMs = (readJson(path.join(TEST_STATE, "faults", "pull.json"), {})[name] || {}).delayMs || 0;
+        setTimeout(() => finishPull(parsed, line), delayMs);
+        return undefined;
+      });
+      const finishPull = (parsed, line) => {
         const content = `fake weights of ${displayName(parsed)}\n`;
         const digest = "sha256:" + crypto.createHash("sha256").update(content).digest("hex");
         try {
@@ -202,7 +207,7 @@ function serve() {
           line({ error: `write ${dir}: ${e.code === "EACCES" ? "permission denied" : e.message}` });
         }
         res.end();
-      });
+      };
       return undefined;
     }
     return send(404, "404 page not found", "text/plain");
