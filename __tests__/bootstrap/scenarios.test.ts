@@ -227,7 +227,7 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
     async () => {
       const result = await runScenario({
         releases: ["0.13.0"],
-        pullFaults: { "llama3:8b": { delayMs: 3000 } },
+        pullFaults: { "llama3:8b": { delayMs: 5000 } },
         steps: [
           { kind: "cloud-init", script: fleet.userData.llama38b, background: true },
           { kind: "delay", ms: 300 },
@@ -253,7 +253,7 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       const result = await runScenario({
         releases: ["0.13.0"],
         bootFinished: true,
-        pullFaults: { "qwen2:7b": { delayMs: 3000 } },
+        pullFaults: { "qwen2:7b": { delayMs: 5000 } },
         steps: [
           { kind: "ssm", script: ssm(fleet, "llama38b"), background: true },
           { kind: "delay", ms: 300 },
@@ -409,6 +409,64 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       const { before, after } = result.snapshots;
       const changed = Object.keys({ ...before.files, ...after.files }).filter((f) => before.files[f] !== after.files[f]);
       expect(changed).toEqual(["/usr/local/lib/ollama/.ollama-fleet-version"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "Ollama never comes up: the run fails at the API step, naming the port, within its bounded wait",
+    async () => {
+      const result = await runScenario({ releases: ["0.13.0"], serveFails: true, steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      const [boot] = result.steps;
+      expect(boot.exitCode).toBe(24);
+      expect(lastLine(boot)).toMatch(/FAILED \(exit 24\): API: ollama does not answer on 127\.0\.0\.1:11435 after 60 tries \(.*could not connect.*\); journalctl -u ollama says why$/);
+      expect(calls(result, "sleep").filter((c) => c === "sleep 2")).toHaveLength(60);
+      expect(result.journal).toContain("no compatible GPUs were discovered");
+      expect(result.models).toEqual([]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "an architecture Ollama does not build for: the install step fails and says so",
+    async () => {
+      const result = await runScenario({ releases: ["0.13.0"], arch: "s390x", steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      expect(result.steps[0].exitCode).toBe(20);
+      expect(lastLine(result.steps[0])).toMatch(/FAILED \(exit 20\): install: no ollama release for architecture s390x$/);
+      expect(calls(result, "curl")).toEqual([]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "app_port changed: the next association run moves Ollama to the new port and restarts it once",
+    async () => {
+      const moved = renderFromModule(
+        inputs({
+          llm_ec2_configs: [
+            { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+            { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11500 },
+          ],
+        }),
+      );
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "ssm", script: ssm(moved, "qwen27b") },
+          { kind: "http", url: "http://127.0.0.1:11500/v1/models/qwen2:7b" },
+          { kind: "http", url: "http://127.0.0.1:11435/" },
+        ],
+      });
+      const [boot, move, probeNew, probeOld] = result.steps;
+      expect([boot.exitCode, move.exitCode]).toEqual([0, 0]);
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11500"');
+      expect([probeNew.status, probeOld.status]).toEqual([200, 0]);
+      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(2);
+      expect(lastLine(move)).toMatch(/OK: ollama 0\.13\.0 serves on port 11500; pulled: none; already there: qwen2:7b$/);
       expectMachineUntouched(result);
     },
     SCENARIO_TIMEOUT_MS,

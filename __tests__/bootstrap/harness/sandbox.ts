@@ -27,8 +27,10 @@ export interface Scenario {
   readonly steps: readonly Step[];
   /** Ollama releases the fake download site serves (0.14 and later as .tar.zst, earlier as .tgz). */
   readonly releases: readonly string[];
-  /** What `uname -m` says. @default the machine's */
-  readonly arch?: "x86_64" | "aarch64";
+  /** What `uname -m` says, e.g. "aarch64". @default the machine's */
+  readonly arch?: string;
+  /** Whether `ollama serve` exits at once (a server that never comes up). */
+  readonly serveFails?: boolean;
   /** Package managers on the fake machine. @default ["dnf"] */
   readonly packageManagers?: ReadonlyArray<"dnf" | "yum" | "apt-get">;
   /** Whether zstd is installed. @default true */
@@ -183,6 +185,7 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       "pm-fail-times": scenario.packageManagerFailTimes ?? 0,
       "boot-finished-after-sleeps": scenario.bootFinishedAfterSleeps ?? 0,
       ...(scenario.arch ? { arch: scenario.arch } : {}),
+      ...(scenario.serveFails ? { "serve-fails": 1 } : {}),
     };
     const plan = {
       standIns: STAND_INS,

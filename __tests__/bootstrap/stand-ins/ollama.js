@@ -6,8 +6,9 @@
 //   server, failing as the real client does when it is down;
 // - `serve` listens where OLLAMA_HOST says, keeps pulled models as manifests and blobs under
 //   OLLAMA_MODELS, and answers GET /, /api/version, /api/tags, POST /api/pull, GET /v1/models/<m>.
-// Pull faults come from /run/ollama-fleet-test/faults/pull.json: { "<model>": { "failTimes": N } }
-// or { "<model>": { "always": true } }; counts persist in /run/ollama-fleet-test/state.
+// Pull faults come from /run/ollama-fleet-test/faults/pull.json: { "<model>": { "failTimes": N } },
+// { "<model>": { "always": true } } or { "<model>": { "delayMs": N } }; counts persist in
+// /run/ollama-fleet-test/state. With faults/serve-fails, `serve` exits at once.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -129,6 +130,10 @@ function pullFault(model) {
 }
 
 function serve() {
+  if (fs.existsSync(path.join(TEST_STATE, "faults", "serve-fails"))) {
+    console.error("Error: unable to initialize llm runners: no compatible GPUs were discovered");
+    process.exit(1);
+  }
   const { hostname, port } = host();
   const dir = modelsDir();
   try {
