@@ -1,6 +1,4 @@
 import { execFileSync } from "child_process";
-import { readFileSync } from "fs";
-import * as path from "path";
 import { Testing } from "cdktf";
 import {
   DataAwsIamPolicyDocument,
@@ -13,12 +11,12 @@ import {
   SsmDocument,
   VpcSecurityGroupEgressRule,
 } from "../src/aws";
+import { generatedAsset, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../src/userdata/templates";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, planForEach } from "./helpers/terraform";
 
 Testing.setupJest();
 
-const SRC_USERDATA = path.join(__dirname, "..", "src", "userdata");
 const EC2_SG = "${aws_security_group.llm_ec2_sg.id}";
 const ALB_SG = "${aws_security_group.llm_alb_sg.id}";
 
@@ -123,7 +121,13 @@ describe("LlmServers: instances", () => {
         http_tokens: "required",
         instance_metadata_tags: "disabled",
       },
-      root_block_device: expect.objectContaining({ volume_type: "gp3", encrypted: true, delete_on_termination: true }),
+      root_block_device: expect.objectContaining({
+        volume_type: "gp3",
+        encrypted: true,
+        delete_on_termination: true,
+        throughput: "${var.ebs_throughput_mibps}",
+        iops: "${var.ebs_iops}",
+      }),
       tags: expect.objectContaining({ System: "${var.prefix}" }),
     });
   });
@@ -134,12 +138,13 @@ describe("LlmServers: instances", () => {
     expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("user_data");
   });
 
-  test("user data renders the template asset with app_port, keep_alive 6h, the Ollama release and the pull list", () => {
+  test("user data renders the template asset with app_port, keep_alive 6h, the Ollama release, the server's model and the run's time limit", () => {
     const match = /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\}$/.exec(
       block(stack.json, "aws_instance", "llm").user_data as string,
     );
     expect(match?.[1]).toBe(
-      '"app_port" = each.value.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = join(" ", each.value.pull_models)',
+      '"app_port" = each.value.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = each.value.llm_model, ' +
+        '"timeout_seconds" = max(3600, var.pull_models_wait_seconds)',
     );
   });
 });
@@ -156,21 +161,23 @@ describe("LlmServers: model pulls through SSM", () => {
     );
   });
 
-  test("the document: schema 2.2, Models and TimeoutSeconds, waits for cloud-init then pulls each model", () => {
-    const doc = JSON.parse(readFileSync(path.join(SRC_USERDATA, "pull-models.ssm.json"), "utf8"));
+  test("the document: schema 2.2, one shell step whose time limit is TimeoutSeconds, every parameter with an allowedPattern", () => {
+    const doc = JSON.parse(pullModelsDocument("6h"));
     expect(doc.schemaVersion).toBe("2.2");
-    expect(doc.parameters.Models).toMatchObject({ type: "String" });
-    expect(doc.parameters.TimeoutSeconds).toMatchObject({ type: "String", default: "3600" });
+    expect(Object.keys(doc.parameters).sort()).toEqual(["AppPort", "Models", "OllamaVersion", "TimeoutSeconds"]);
+    for (const parameter of Object.values(doc.parameters) as Array<{ type: string; allowedPattern: string }>) {
+      expect(parameter.type).toBe("String");
+      expect(parameter.allowedPattern).toMatch(/^\^.*\$$/);
+    }
+    expect(doc.parameters.TimeoutSeconds.default).toBe("3600");
     expect(doc.mainSteps).toHaveLength(1);
     expect(doc.mainSteps[0].action).toBe("aws:runShellScript");
+    expect(doc.mainSteps[0].inputs.timeoutSeconds).toBe("{{ TimeoutSeconds }}");
     const script: string = doc.mainSteps[0].inputs.runCommand.join("\n");
-    const wait = script.search(/until \[ -f \/var\/lib\/cloud\/instance\/boot-finished \]/);
-    const pull = script.search(/for model in [^\n]*; do [^\n]*ollama pull "\$model"/);
-    expect(wait).toBeGreaterThanOrEqual(0);
-    expect(pull).toBeGreaterThan(wait);
-    expect(script).toContain("{{ Models }}");
+    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+    expect(script).toContain("MODELS='{{ Models }}'\nKEEP_ALIVE='6h'\n");
     // The script as SSM runs it (parameters substituted) is valid bash.
-    const rendered = script.replace(/\{\{ Models \}\}/g, "llama3:8b,qwen2:7b");
+    const rendered = script.replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600" })[name] ?? "");
     expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
   });
 
@@ -224,7 +231,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
           "user_data",
         ],
         // templatefile() reads the asset from the module folder; the asset is this source file.
-        replace: { [userDataAsset()]: path.join(SRC_USERDATA, "user-data.sh.tftpl") },
+        replace: { [userDataAsset()]: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()) },
       });
     });
 
@@ -244,29 +251,15 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       expect(plan.qwen27b).toMatchObject({ ami: "ami-0123456789abcdef0", subnet_id: "subnet-aaaa", "root_block_device.volume_size": 100 });
     });
 
-    test("user data: GPU metrics agent, Ollama install, systemd drop-in with the model's port, 6h keep-alive", () => {
+    test("user data: the shared bootstrap with this server's port, release, model and time limit (what it does: __tests__/bootstrap)", () => {
       const script = plan.qwen27b.user_data as string;
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-      expect(script).toMatch(/systemctl enable --now dlami-cloudwatch-agent@partial/);
-      expect(script).toContain('curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION="0.13.0" sh\n');
-      expect(script).toMatch(/\/etc\/systemd\/system\/ollama\.service\.d\/\S+\.conf/);
-      expect(script).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
-      expect(script).toContain('Environment="OLLAMA_MODELS=/usr/share/ollama/.ollama/models"');
-      expect(script).toContain('Environment="OLLAMA_KEEP_ALIVE=6h"');
-      expect(script).toContain('Environment="OLLAMA_FLASH_ATTENTION=1"');
-      expect(script).toMatch(/systemctl daemon-reload\nsystemctl enable ollama\nsystemctl (re)?start ollama/);
-      expect(plan.llama38b.user_data).toContain('Environment="OLLAMA_HOST=0.0.0.0:11434"');
+      expect(script).toContain("OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nCALLER=user-data\n");
+      expect(plan.llama38b.user_data).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
+      expect(plan.mistralnemo12b.user_data).toContain("MODELS='mistral-nemo:12b'\n");
+      // templatefile() left the shell's own ${...} alone
+      expect(script).toContain('export HOME="${HOME:-/root}"');
       expect(() => execFileSync("bash", ["-n"], { input: script, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
-    });
-
-    test("user data pulls at first boot: the main server every model, the others their own", () => {
-      expect(plan.llama38b.user_data).toContain("for model in llama3:8b mistral-nemo:12b qwen2:7b; do\n");
-      expect(plan.mistralnemo12b.user_data).toContain("for model in mistral-nemo:12b; do\n");
-      const script = plan.qwen27b.user_data as string;
-      expect(script).toContain("for model in qwen2:7b; do\n");
-      expect(script).toContain('export OLLAMA_HOST="127.0.0.1:11435"');
-      // The pull comes after Ollama is (re)started.
-      expect(script.indexOf('ollama pull "$model"')).toBeGreaterThan(script.indexOf("systemctl restart ollama"));
     });
   });
 
@@ -306,10 +299,10 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       variables: { ...INPUTS, ollama_version: "0.12.3" },
       resource: { type: "aws_instance", name: "llm" },
       attributes: ["user_data"],
-      replace: { [userDataAsset()]: path.join(SRC_USERDATA, "user-data.sh.tftpl") },
+      replace: { [userDataAsset()]: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()) },
     });
     for (const key of ["llama38b", "mistralnemo12b", "qwen27b"]) {
-      expect(plan[key].user_data).toContain('curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION="0.12.3" sh\n');
+      expect(plan[key].user_data).toContain("OLLAMA_VERSION='0.12.3'\n");
     }
   });
 });

@@ -32,6 +32,9 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_jwt_audiences: ["list(string)", []],
   ollama_version: ["string", "0.13.0"],
   pull_models_wait_seconds: ["number", 0],
+  pull_models_schedule: ["string", "rate(30 minutes)"],
+  ebs_throughput_mibps: ["number", 500],
+  ebs_iops: ["number", 3000],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");

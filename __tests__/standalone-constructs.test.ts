@@ -30,9 +30,16 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
     prefix: "demo",
     amis,
   });
-  const foundation = new ServerFoundation(stack, "servers", { prefix: "demo", vpcId: "vpc-0d0d0d0d0d0d0d0d0", ollamaVersion: "0.13.0", models });
+  const foundation = new ServerFoundation(stack, "servers", {
+    prefix: "demo",
+    vpcId: "vpc-0d0d0d0d0d0d0d0d0",
+    ollamaVersion: "0.13.0",
+    models,
+    rootVolumeThroughputMibps: 250,
+    rootVolumeIops: 3000,
+  });
   const instances = new InstanceServers(stack, "instances", { foundation, models, prefix: "demo" });
-  new ModelPulls(stack, "pulls", { document: foundation.pullModelsDocument, models, servers: instances, waitSeconds: 0 });
+  new ModelPulls(stack, "pulls", { foundation, models, servers: instances });
   const alb = new InternalAlb(stack, "alb", {
     prefix: "demo",
     vpcId: "vpc-0d0d0d0d0d0d0d0d0",
@@ -152,6 +159,14 @@ run "standalone" {
   assert {
     condition     = aws_ssm_association.pull_models["llama318b"].parameters.Models == "llama3.1:8b,phi3:mini"
     error_message = "the main server pulls every model"
+  }
+  assert {
+    condition     = aws_ssm_association.pull_models["phi3mini"].parameters.AppPort == "11500" && aws_ssm_association.pull_models["phi3mini"].schedule_expression == null
+    error_message = "each association passes its server's port; no schedule unless one is given"
+  }
+  assert {
+    condition     = aws_instance.llm["phi3mini"].root_block_device[0].throughput == 250
+    error_message = "the literal root volume throughput reaches the servers"
   }
 }
 `,

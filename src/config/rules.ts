@@ -40,7 +40,7 @@ interface Rule {
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
 export const MAX_MODEL_NAME_LENGTH = 128; // an ALB query-string condition value
-const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
+export const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
 const PREFIX_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$";
 const INSTANCE_TYPE_PATTERN = "^[a-z0-9-]+\\.[a-z0-9-]+$";
 const AMI_PATTERN = "^ami-([0-9a-f]{8}|[0-9a-f]{17})$";
@@ -53,7 +53,12 @@ const ZONE_PATTERN = "^Z[A-Z0-9]{1,31}$";
 const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$";
 const BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
 const ISSUER_PATTERN = "^https://[^\\s]+$";
-const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
+export const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
+// State Manager runs an association at most every 30 minutes; cron expressions have 5 to 7 fields.
+const SCHEDULE_PATTERN =
+  "^(rate\\((([3-9][0-9]|[1-9][0-9]{2,}) minutes|1 hour|([2-9]|[1-9][0-9]+) hours|1 day|([2-9]|[1-9][0-9]+) days)\\)|cron\\([^ ()]+( [^ ()]+){4,6}\\))$";
+/** gp3 limits (2025): throughput 125-2000 MiB/s, IOPS 3000-80000, 0.25 MiB/s per IOPS, 500 IOPS per GiB. */
+export const GP3 = { minThroughput: 125, maxThroughput: 2000, minIops: 3000, maxIops: 80000, iopsPerMibps: 4, iopsPerGib: 500 } as const;
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
 /** The ALB's listener port, always open on its security group: a second rule for it is a duplicate AWS rejects. */
@@ -404,6 +409,56 @@ export const RULES: readonly Rule[] = [
     (w: number) => w === 0 || whole(w, 15, 172800),
     (v) => `${v} == 0 || (${hclWhole(v, 15, 172800)})`,
   ),
+  valueRule(
+    "pull-schedule",
+    "pull_models_schedule",
+    'is not a State Manager schedule ("" for none, a rate of 30 minutes or more, or a cron expression)',
+    'use e.g. "rate(30 minutes)", "rate(1 hour)" or "cron(0 */2 * * ? *)", or "" to pull at creation only',
+    (s: string) => s === "" || matches(SCHEDULE_PATTERN, s),
+    (v) => `${v} == "" || ${hclMatches(SCHEDULE_PATTERN, v)}`,
+  ),
+  valueRule(
+    "ebs-throughput",
+    "ebs_throughput_mibps",
+    `is not a gp3 throughput (a whole number of MiB/s from ${GP3.minThroughput} to ${GP3.maxThroughput})`,
+    `use e.g. 500 (${GP3.minThroughput} is included in the volume's price)`,
+    (t: number) => whole(t, GP3.minThroughput, GP3.maxThroughput),
+    (v) => hclWhole(v, GP3.minThroughput, GP3.maxThroughput),
+  ),
+  valueRule(
+    "ebs-iops",
+    "ebs_iops",
+    `is not a gp3 IOPS figure (a whole number from ${GP3.minIops} to ${GP3.maxIops})`,
+    `use e.g. ${GP3.minIops} (included in the volume's price)`,
+    (i: number) => whole(i, GP3.minIops, GP3.maxIops),
+    (v) => hclWhole(v, GP3.minIops, GP3.maxIops),
+  ),
+  {
+    id: "ebs-throughput-per-iops",
+    problem: `is more than gp3 allows for ebs_iops (at most 0.25 MiB/s per IOPS: throughput x ${GP3.iopsPerMibps} <= IOPS)`,
+    fix: `lower ebs_throughput_mibps, or raise ebs_iops to at least ${GP3.iopsPerMibps} x the throughput (1000 MiB/s needs 4000 IOPS)`,
+    find: (inputs) =>
+      inputs.ebs_throughput_mibps * GP3.iopsPerMibps <= inputs.ebs_iops ? [] : [["ebs_throughput_mibps", inputs.ebs_throughput_mibps]],
+    hcl: {
+      condition: `var.ebs_throughput_mibps * ${GP3.iopsPerMibps} <= var.ebs_iops`,
+      offenders: `[format("ebs_throughput_mibps = %s with ebs_iops = %s", jsonencode(var.ebs_throughput_mibps), jsonencode(var.ebs_iops))]`,
+    },
+  },
+  {
+    id: "ebs-iops-per-gib",
+    problem: `is too small for ebs_iops (gp3 gives at most ${GP3.iopsPerGib} IOPS per GiB above the included ${GP3.minIops})`,
+    fix: `grow the volume to at least ebs_iops / ${GP3.iopsPerGib} GiB, or lower ebs_iops`,
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> =>
+        inputs.ebs_iops <= Math.max(GP3.minIops, GP3.iopsPerGib * c.ebs_volume_gb) ? [] : [[`llm_ec2_configs[${i}].ebs_volume_gb`, c.ebs_volume_gb]],
+      ),
+    hcl: {
+      condition: `alltrue([for c in var.llm_ec2_configs : var.ebs_iops <= max(${GP3.minIops}, ${GP3.iopsPerGib} * c.ebs_volume_gb)])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].ebs_volume_gb = %s with ebs_iops = %s", i, jsonencode(c.ebs_volume_gb), jsonencode(var.ebs_iops)) ` +
+        `if var.ebs_iops > max(${GP3.minIops}, ${GP3.iopsPerGib} * c.ebs_volume_gb)]`,
+    },
+  },
 ];
 
 /** Every problem of `inputs`, all rules at once. */

@@ -118,6 +118,22 @@ export interface ServiceConfigFile {
   ollama_version?: string;
   /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
   pull_models_wait_seconds?: number;
+  /**
+   * When State Manager runs the pull-models association again, so a failed install or pull heals
+   * without Terraform: a rate of 30 minutes or more, e.g. "rate(1 hour)", or a cron expression;
+   * "" runs it at creation only. @default "rate(30 minutes)"
+   */
+  pull_models_schedule?: string;
+  /**
+   * Provisioned throughput of each server's gp3 root volume in MiB/s (125-2000; 125 are included
+   * in the volume's price): how fast a model loads from disk. At most ebs_iops / 4. @default 500
+   */
+  ebs_throughput_mibps?: number;
+  /**
+   * Provisioned IOPS of each server's gp3 root volume (3000-80000; 3000 are included in the
+   * volume's price, and at most 500 per GiB of the volume). @default 3000
+   */
+  ebs_iops?: number;
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

@@ -41,6 +41,9 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["api_gw_jwt_audiences", "list(string)"],
   ["ollama_version", "string"],
   ["pull_models_wait_seconds", "number"],
+  ["pull_models_schedule", "string"],
+  ["ebs_throughput_mibps", "number"],
+  ["ebs_iops", "number"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

@@ -50,13 +50,17 @@ export class OllamaService extends Construct {
       vpcId,
       ollamaVersion: v.ollama_version.stringValue,
       models: this.models,
+      pullModelsWaitSeconds: v.pull_models_wait_seconds.numberValue,
+      rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
+      rootVolumeIops: v.ebs_iops.numberValue,
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.pulls = new ModelPulls(this, "pulls", {
-      document: this.foundation.pullModelsDocument,
+      foundation: this.foundation,
       models: this.models,
       servers: this.instances,
       waitSeconds: v.pull_models_wait_seconds.numberValue,
+      schedule: v.pull_models_schedule.stringValue,
     });
 
     this.alb = new InternalAlb(this, "alb", {

@@ -1,8 +1,57 @@
-import { existsSync } from "fs";
+import { createHash } from "crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
+import { MAX_MODEL_NAME_LENGTH, MAX_MODELS, VERSION_PATTERN } from "../config/rules";
 
-/** Where the template files live, found from the project root so bundled and test runs agree. */
-export function templatePath(file: string): string {
+// The user data template and the pull-models SSM document are generated at synth from one shell
+// body (bootstrap.sh), each with its own header: what runs at first boot and what State Manager
+// runs later are the same script, so they cannot drift apart.
+
+/** Asset file names, as they appear under the module's `assets/`. */
+export const USER_DATA_TEMPLATE = "user-data.sh.tftpl";
+export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
+const BODY = "bootstrap.sh";
+
+/** The variables `templatefile()` passes to the user data template. */
+export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds"] as const;
+
+/** A name as the model-name rule accepts it (1-128 characters), without anchors. */
+const MODEL_NAME = `[A-Za-z0-9][A-Za-z0-9._:/+-]{0,${MAX_MODEL_NAME_LENGTH - 1}}`;
+
+/**
+ * The SSM document's parameters. Each value is pasted into the script by the SSM agent, so each
+ * has an `allowedPattern` that admits no quote, space or shell metacharacter.
+ */
+export const SSM_PARAMETERS = {
+  Models: {
+    type: "String",
+    description: "Comma-separated Ollama models to pull (1 to 100 names, letters, digits and . _ : / + -), e.g. llama3:8b,qwen2:7b",
+    allowedPattern: `^${MODEL_NAME}(,${MODEL_NAME}){0,${MAX_MODELS - 1}}$`,
+  },
+  AppPort: {
+    type: "String",
+    description: "TCP port Ollama listens on (1-65535)",
+    allowedPattern: "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+  },
+  OllamaVersion: {
+    type: "String",
+    description: "Ollama release to install when it is missing or another one is installed, e.g. 0.13.0",
+    allowedPattern: VERSION_PATTERN,
+  },
+  TimeoutSeconds: {
+    type: "String",
+    default: "3600",
+    description: "How long the run may take, in seconds (120-172800); the script reports and stops a minute before",
+    // 120 to 999999 (aws:runShellScript itself stops at 172800)
+    allowedPattern: "^(1[2-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$",
+  },
+} as const;
+
+export type SsmParameterName = keyof typeof SSM_PARAMETERS;
+
+/** Finds a file of src/userdata from the project root, so bundled and test runs agree. */
+export function sourcePath(file: string): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, "cdktf.json"))) {
     const parent = path.dirname(dir);
@@ -12,5 +61,75 @@ export function templatePath(file: string): string {
   return path.join(dir, "src", "userdata", file);
 }
 
-export const USER_DATA_TEMPLATE = "user-data.sh.tftpl";
-export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
+function body(): string {
+  const text = readFileSync(sourcePath(BODY), "utf8");
+  // The SSM agent would read `{{` as a parameter reference.
+  if (text.includes("{{")) throw new Error(`${BODY} must not contain "{{" (SSM document parameter syntax)`);
+  return text;
+}
+
+/** The user data: a header of template variables, then the body with `${` and `%{` escaped for templatefile(). */
+export function userDataTemplate(): string {
+  const header = [
+    "#!/bin/bash",
+    "# ollama-fleet model server bootstrap, run once by cloud-init at first boot. The SSM document",
+    "# <prefix>-pull-models runs the same script at creation and on a schedule.",
+    "OLLAMA_VERSION='${ollama_version}'",
+    "APP_PORT='${app_port}'",
+    "MODELS='${models}'",
+    "KEEP_ALIVE='${keep_alive}'",
+    "RUN_TIMEOUT_SECONDS='${timeout_seconds}'",
+    "CALLER=user-data",
+  ];
+  // A function replacement: in a replacement string "$$" would mean one "$".
+  const escaped = body().replace(/[$%]\{/g, (match) => `${match[0]}${match}`);
+  return `${header.join("\n")}\n${escaped}`;
+}
+
+/** The pull-models Command document: the same body, its header filled from the parameters. */
+export function pullModelsDocument(keepAlive: string): string {
+  const header = [
+    "#!/bin/bash",
+    "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models).",
+    "OLLAMA_VERSION='{{ OllamaVersion }}'",
+    "APP_PORT='{{ AppPort }}'",
+    "MODELS='{{ Models }}'",
+    `KEEP_ALIVE='${keepAlive}'`,
+    "RUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'",
+    "CALLER=ssm",
+  ];
+  const document = {
+    schemaVersion: "2.2",
+    description:
+      "Install Ollama when it is missing, start it on the model's port and pull the models, each retried; " +
+      "fails naming the models it could not pull. Safe to run again.",
+    parameters: SSM_PARAMETERS,
+    mainSteps: [
+      {
+        action: "aws:runShellScript",
+        name: "pullModels",
+        inputs: {
+          timeoutSeconds: "{{ TimeoutSeconds }}",
+          runCommand: [...header, ...body().replace(/\n$/, "").split("\n")],
+        },
+      },
+    ],
+  };
+  return JSON.stringify(document, null, 2) + "\n";
+}
+
+/**
+ * Writes a generated asset where cdktf can copy it from: a directory named after the content, so
+ * concurrent synths (jest workers) write identical files side by side, never half a file.
+ */
+export function generatedAsset(file: string, content: string): string {
+  const digest = createHash("sha256").update(content).digest("hex").slice(0, 16);
+  const dir = path.join(tmpdir(), "ollama-fleet-generated", digest);
+  const target = path.join(dir, file);
+  if (existsSync(target) && readFileSync(target, "utf8") === content) return target;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${target}.${process.pid}.partial`;
+  writeFileSync(partial, content);
+  renameSync(partial, target);
+  return target;
+}

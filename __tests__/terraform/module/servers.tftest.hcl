@@ -62,6 +62,15 @@ run "three_models_on_two_subnets_wrap_around" {
   }
 
   assert {
+    condition = alltrue([
+      for key, a in aws_ssm_association.pull_models :
+      a.parameters["AppPort"] == "11434" && a.parameters["OllamaVersion"] == "0.13.0" && a.parameters["TimeoutSeconds"] == "3600" &&
+      a.schedule_expression == "rate(30 minutes)"
+    ])
+    error_message = "Every association must pass the app port, the release and the default hour, and run every 30 minutes."
+  }
+
+  assert {
     condition = (
       aws_instance.llm["llama38b"].tags["Name"] == "llm-main-llama3:8b" &&
       aws_instance.llm["mistralnemo12b"].tags["Name"] == "llm-mistral-nemo:12b" &&
@@ -190,9 +199,10 @@ run "server_settings_security_group_and_pull_document" {
   assert {
     condition = alltrue([
       for server in aws_instance.llm :
-      one(server.root_block_device).volume_type == "gp3" && one(server.root_block_device).encrypted == true && one(server.root_block_device).delete_on_termination == true
+      one(server.root_block_device).volume_type == "gp3" && one(server.root_block_device).encrypted == true && one(server.root_block_device).delete_on_termination == true &&
+      one(server.root_block_device).throughput == 500 && one(server.root_block_device).iops == 3000
     ])
-    error_message = "Root volumes must be encrypted gp3, deleted on termination."
+    error_message = "Root volumes must be encrypted gp3, deleted on termination, 500 MiB/s and 3000 IOPS by default."
   }
 
   assert {
@@ -203,12 +213,12 @@ run "server_settings_security_group_and_pull_document" {
   assert {
     condition = alltrue([
       for fragment in [
-        "dlami-cloudwatch-agent@partial", "https://ollama.com/install.sh", "/etc/systemd/system/ollama.service.d/",
-        "OLLAMA_HOST=0.0.0.0:11434", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "OLLAMA_KEEP_ALIVE=6h",
-        "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama",
+        "dlami-cloudwatch-agent@partial", "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
+        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$APP_PORT", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
+        "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=",
       ] : strcontains(aws_instance.llm["mistralnemo12b"].user_data, fragment)
     ])
-    error_message = "User data must start the DLAMI CloudWatch agent, install Ollama and configure it on 0.0.0.0:<app_port> with keep-alive 6h and flash attention."
+    error_message = "User data must start the DLAMI CloudWatch agent, install Ollama and configure it on 0.0.0.0:<app_port> with keep-alive 6h and flash attention, with HOME set."
   }
 
   assert {
@@ -217,17 +227,17 @@ run "server_settings_security_group_and_pull_document" {
   }
 
   assert {
-    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "curl -fsSL https://ollama.com/install.sh | OLLAMA_VERSION=\"0.13.0\" sh")])
-    error_message = "User data must install the pinned Ollama release, by default 0.13.0 (OLLAMA_VERSION=\"0.13.0\")."
+    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "OLLAMA_VERSION='0.13.0'") && strcontains(server.user_data, "RUN_TIMEOUT_SECONDS='3600'")])
+    error_message = "User data must install the pinned Ollama release, by default 0.13.0, within the default hour."
   }
 
   assert {
     condition = (
-      strcontains(aws_instance.llm["llama38b"].user_data, "for model in llama3:8b mistral-nemo:12b qwen2.5:7b; do") &&
-      strcontains(aws_instance.llm["mistralnemo12b"].user_data, "for model in mistral-nemo:12b; do") &&
-      strcontains(aws_instance.llm["qwen257b"].user_data, "ollama pull \"$model\"")
+      strcontains(aws_instance.llm["llama38b"].user_data, "MODELS='llama3:8b'\n") &&
+      strcontains(aws_instance.llm["mistralnemo12b"].user_data, "MODELS='mistral-nemo:12b'\n") &&
+      strcontains(aws_instance.llm["qwen257b"].user_data, "ollama pull")
     )
-    error_message = "At first boot the main server must pull every model (space-separated, in order), the others their own."
+    error_message = "At first boot each server must pull its own model (the association pulls the main server's full list)."
   }
 
   assert {
@@ -268,9 +278,10 @@ run "server_settings_security_group_and_pull_document" {
     condition = (
       jsondecode(aws_ssm_document.pull_models.content).parameters.Models.type == "String" &&
       jsondecode(aws_ssm_document.pull_models.content).parameters.TimeoutSeconds.type == "String" &&
-      jsondecode(aws_ssm_document.pull_models.content).parameters.TimeoutSeconds.default == "3600"
+      jsondecode(aws_ssm_document.pull_models.content).parameters.TimeoutSeconds.default == "3600" &&
+      alltrue([for p in values(jsondecode(aws_ssm_document.pull_models.content).parameters) : startswith(p.allowedPattern, "^") && endswith(p.allowedPattern, "$")])
     )
-    error_message = "The SSM document must take Models (String) and TimeoutSeconds (String, default 3600)."
+    error_message = "The SSM document must take Models and TimeoutSeconds (String, default 3600), every parameter with an anchored allowedPattern."
   }
 
   assert {
@@ -294,4 +305,30 @@ run "family_without_known_ami_and_without_ami_id_is_rejected" {
   }
 
   expect_failures = [var.llm_ec2_configs]
+}
+
+run "pull_schedule_off_longer_wait_and_faster_volumes" {
+  command = plan
+
+  variables {
+    pull_models_schedule     = ""
+    pull_models_wait_seconds = 7200
+    ebs_throughput_mibps     = 1000
+    ebs_iops                 = 4000
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_ssm_association.pull_models : a.schedule_expression == null && a.parameters["TimeoutSeconds"] == "7200"])
+    error_message = "An empty pull_models_schedule must run the association at creation only; a 7200 s wait must give the run 7200 s."
+  }
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "RUN_TIMEOUT_SECONDS='7200'")])
+    error_message = "The first-boot run must get the same time limit as the association."
+  }
+
+  assert {
+    condition     = alltrue([for server in aws_instance.llm : one(server.root_block_device).throughput == 1000 && one(server.root_block_device).iops == 4000])
+    error_message = "ebs_throughput_mibps and ebs_iops must reach every root volume."
+  }
 }

@@ -45,12 +45,7 @@ export class InstanceServers extends Construct implements ModelServers {
         httpTokens: "required",
         instanceMetadataTags: "disabled",
       },
-      rootBlockDevice: {
-        deleteOnTermination: true,
-        encrypted: true,
-        volumeSize: models.getNumber("ebs_volume_gb"),
-        volumeType: "gp3",
-      },
+      rootBlockDevice: props.foundation.rootVolume(models),
       tags: { System: props.prefix, Name: models.getString("name") },
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
       // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with

@@ -1,19 +1,22 @@
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { SsmAssociation, SsmDocument } from "../../aws";
+import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
 import { ModelServers } from "./model-servers";
+import { ServerFoundation } from "./server-foundation";
 
 export interface ModelPullsProps {
-  /** The Run Command document that pulls models on a server. */
-  readonly document: SsmDocument;
+  /** The pull document, and the Ollama release and time limit every run passes it. */
+  readonly foundation: ServerFoundation;
   /** One association per model of this table, with its pull list. */
   readonly models: ModelTable;
   /** Where each model's servers are. */
   readonly servers: ModelServers;
-  /** Seconds `terraform apply` waits for the pulls to succeed; 0 does not wait. */
-  readonly waitSeconds: number;
+  /** Seconds `terraform apply` waits for the pulls to succeed; 0 does not wait. @default 0 */
+  readonly waitSeconds?: number;
+  /** State Manager schedule of the runs after the first (`rate(...)` or `cron(...)`); `""` for none. @default "" */
+  readonly schedule?: string;
 }
 
 /** One State Manager association per model: pulls its models onto its servers and records compliance. */
@@ -23,11 +26,20 @@ export class ModelPulls extends Construct {
   constructor(scope: Construct, id: string, props: ModelPullsProps) {
     super(scope, id);
     const models = props.models.iterator;
-    const wait = hcl(props.waitSeconds);
+    const wait = hcl(props.waitSeconds ?? 0);
+    const schedule = hcl(props.schedule ?? "");
+    const foundation = props.foundation;
     this.associations = new SsmAssociation(this, "pull_models", {
       forEach: models,
-      name: props.document.name,
-      parameters: { Models: Fn.join(",", Token.asList(models.getList("pull_models"))) },
+      name: foundation.pullModelsDocument.name,
+      parameters: {
+        Models: Fn.join(",", Token.asList(models.getList("pull_models"))),
+        AppPort: Fn.tostring(models.getNumber("app_port")),
+        OllamaVersion: foundation.ollamaVersion,
+        TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
+      },
+      // Runs again on this schedule, so a failed install or pull heals without Terraform.
+      scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.
       syncCompliance: "AUTO",
       waitForSuccessTimeoutSeconds: Token.asNumber(`\${${wait} > 0 ? ${wait} : null}`),

@@ -9,13 +9,16 @@ import {
   SsmDocument,
   VpcSecurityGroupIngressRule,
 } from "../../aws";
-import { PULL_MODELS_DOCUMENT, templatePath, USER_DATA_TEMPLATE } from "../../userdata/templates";
+import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
 import { ModelTable } from "../model-table";
 import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 
 /** How long Ollama keeps a model loaded after its last request. */
 export const OLLAMA_KEEP_ALIVE = "6h";
+
+/** The bootstrap run's time limit unless the pull wait asks for longer. */
+export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
 
 /**
  * What a model server needs: the SSM agent's core (Run Command, State Manager, Session Manager)
@@ -31,10 +34,26 @@ export interface ServerFoundationProps {
   readonly prefix: string;
   /** VPC of the servers' security group. */
   readonly vpcId: string;
-  /** Ollama release the servers install (the install script's OLLAMA_VERSION). */
+  /** Ollama release the servers install. */
   readonly ollamaVersion: string;
-  /** The models: their app ports open to the load balancer, their pull lists in the user data. */
+  /** The models: their app ports open to the load balancer, their names in the user data. */
   readonly models: ModelTable;
+  /** Seconds `terraform apply` waits for the pulls; a longer wait lengthens the bootstrap's time limit. @default 0 */
+  readonly pullModelsWaitSeconds?: number;
+  /** Root volume throughput, MiB/s (gp3). */
+  readonly rootVolumeThroughputMibps: number;
+  /** Root volume IOPS (gp3). */
+  readonly rootVolumeIops: number;
+}
+
+/** The root volume every server gets: encrypted gp3 of the model's size. */
+export interface RootVolume {
+  readonly volumeType: "gp3";
+  readonly volumeSize: number;
+  readonly encrypted: true;
+  readonly deleteOnTermination: true;
+  readonly throughput: number;
+  readonly iops: number;
 }
 
 /**
@@ -47,12 +66,17 @@ export class ServerFoundation extends Construct {
   public readonly instanceProfile: IamInstanceProfile;
   public readonly securityGroup: SecurityGroup;
   public readonly pullModelsDocument: SsmDocument;
+  public readonly ollamaVersion: string;
+  /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
+  public readonly runTimeoutSeconds: number;
   private readonly userDataTemplate: TerraformAsset;
   private readonly props: ServerFoundationProps;
 
   constructor(scope: Construct, id: string, props: ServerFoundationProps) {
     super(scope, id);
     this.props = props;
+    this.ollamaVersion = props.ollamaVersion;
+    this.runTimeoutSeconds = Fn.max([PULL_MODELS_TIMEOUT_SECONDS, props.pullModelsWaitSeconds ?? 0]);
     const prefix = props.prefix;
 
     const assume = new DataAwsIamPolicyDocument(this, "llm_ec2_iamr_assume", {
@@ -90,12 +114,12 @@ export class ServerFoundation extends Construct {
     ]);
 
     this.userDataTemplate = new TerraformAsset(this, "user_data", {
-      path: templatePath(USER_DATA_TEMPLATE),
+      path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
       type: AssetType.FILE,
     });
 
     const document = new TerraformAsset(this, "pull_models_document", {
-      path: templatePath(PULL_MODELS_DOCUMENT),
+      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument(OLLAMA_KEEP_ALIVE)),
       type: AssetType.FILE,
     });
     this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
@@ -108,17 +132,31 @@ export class ServerFoundation extends Construct {
   }
 
   /**
-   * The user data of a model's servers, inside a `for_each` over the model table: the template
-   * rendered with that row's app port and pull list.
+   * The user data of a model's servers, inside a `for_each` over the model table: the bootstrap
+   * rendered with that row's app port and model.
    */
   public userData(row: TerraformIterator): string {
     return Fn.templatefile(moduleFile(this.userDataTemplate), {
       app_port: row.getNumber("app_port"),
       keep_alive: OLLAMA_KEEP_ALIVE,
-      ollama_version: this.props.ollamaVersion,
-      // Pulled at first boot too, so a replaced server recovers without Terraform.
-      models: Fn.join(" ", Token.asList(row.getList("pull_models"))),
+      ollama_version: this.ollamaVersion,
+      // The server's own model at first boot (user data stays far below its 16 KB limit); the
+      // association pulls the main server's full list.
+      models: row.getString("llm_model"),
+      timeout_seconds: this.runTimeoutSeconds,
     });
+  }
+
+  /** The root volume of a model's servers, inside a `for_each` over the model table. */
+  public rootVolume(row: TerraformIterator): RootVolume {
+    return {
+      volumeType: "gp3",
+      volumeSize: row.getNumber("ebs_volume_gb"),
+      encrypted: true,
+      deleteOnTermination: true,
+      throughput: this.props.rootVolumeThroughputMibps,
+      iops: this.props.rootVolumeIops,
+    };
   }
 
   /** Lets `source` (the load balancer's group) reach the servers on each distinct app port, and nothing else in. */

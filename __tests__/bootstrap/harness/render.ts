@@ -1,0 +1,76 @@
+// Renders what runs on the servers from the committed module, as Terraform would: the instances'
+// user_data (templatefile over the module's asset), the SSM document's content and each
+// association's parameters and schedule, evaluated by `terraform console` on the module's own
+// variables and locals.
+import { readFileSync } from "fs";
+import * as path from "path";
+import { MODULE_DIR } from "../../../src/module/module-files";
+import { block, TerraformJson } from "../../helpers/synth";
+import { evaluate, planForEach } from "../../helpers/terraform";
+
+export const MODULE_PATH = path.resolve(__dirname, "..", "..", "..", MODULE_DIR);
+
+export interface Association {
+  readonly parameters: Record<string, string>;
+  readonly schedule: string | null;
+}
+
+export interface Rendered {
+  /** Model key -> the user data script cloud-init runs. */
+  readonly userData: Record<string, string>;
+  /** The pull-models document's content (JSON). */
+  readonly document: string;
+  /** Model key -> its association's parameters and schedule. */
+  readonly associations: Record<string, Association>;
+}
+
+/** Module inputs of a small fleet, overridable. */
+export function inputs(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    prefix: "acme",
+    azs: ["ap-southeast-1a", "ap-southeast-1b"],
+    subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],
+    vpc_id: "vpc-0a1b2c3d4e5f67890",
+    vpc_cidr_block: "10.0.0.0/16",
+    llm_ec2_configs: [
+      { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+      { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11435 },
+    ],
+    ...overrides,
+  };
+}
+
+export function renderFromModule(variables: Record<string, unknown>): Rendered {
+  const json = JSON.parse(readFileSync(path.join(MODULE_PATH, "main.tf.json"), "utf8")) as TerraformJson;
+  // Terraform resolves path.module to the module's folder; the console runs elsewhere.
+  const replace = { "${path.module}": MODULE_PATH };
+  const instances = planForEach(json, { variables, resource: { type: "aws_instance", name: "llm" }, attributes: ["user_data"], replace });
+  const associations = planForEach(json, {
+    variables,
+    resource: { type: "aws_ssm_association", name: "pull_models" },
+    attributes: ["parameters.Models", "parameters.AppPort", "parameters.OllamaVersion", "parameters.TimeoutSeconds", "schedule_expression"],
+    replace,
+  });
+  const { document } = evaluate(json, {
+    variables,
+    expressions: { document: block(json, "aws_ssm_document", "pull_models").content as string },
+    replace,
+  });
+  return {
+    userData: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, row.user_data as string])),
+    document: document as string,
+    associations: Object.fromEntries(
+      Object.entries(associations).map(([key, row]) => [
+        key,
+        {
+          parameters: Object.fromEntries(
+            Object.entries(row)
+              .filter(([name]) => name.startsWith("parameters."))
+              .map(([name, value]) => [name.slice("parameters.".length), value as string]),
+          ),
+          schedule: row.schedule_expression as string | null,
+        },
+      ]),
+    ),
+  };
+}

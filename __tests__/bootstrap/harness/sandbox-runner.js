@@ -1,0 +1,244 @@
+// Runs one scenario inside private mount, PID and network namespaces (started by sandbox.ts with
+// unshare, under a bash that reaps orphans as PID 1). Nothing it does reaches the machine:
+// /etc, /usr, /var and /root are overlays whose writes land in a tmpfs, /run and /tmp are fresh
+// tmpfs, and the network has only its own loopback. When it exits, the kernel kills every process
+// left in the namespace (the fake Ollama servers too).
+//
+// Input: <host dir>/plan.json (see sandbox.ts). Output: <host dir>/out/result.json, and the output
+// of each step in <host dir>/out/step-<n>.{stdout,stderr}.
+"use strict";
+const { execFileSync, spawn } = require("child_process");
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const HOST = process.argv[2];
+const plan = JSON.parse(fs.readFileSync(path.join(HOST, "plan.json"), "utf8"));
+const T = "/run/ollama-fleet-test";
+const OUT = `${T}/host/out`;
+const MODELS = "/usr/share/ollama/.ollama/models";
+/** PATH of systemd services: what cloud-init and the SSM agent run with. */
+const SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+const run = (command, args) => execFileSync(command, args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
+const mkdir = (dir, mode = 0o755) => {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(dir, mode);
+};
+
+function isolate() {
+  const scratch = path.join(HOST, "ns");
+  run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", scratch]);
+  for (const dir of ["etc", "usr", "var", "root"]) {
+    mkdir(`${scratch}/${dir}-upper`);
+    mkdir(`${scratch}/${dir}-work`);
+    run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=/${dir},upperdir=${scratch}/${dir}-upper,workdir=${scratch}/${dir}-work`, `/${dir}`]);
+  }
+  run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", "/run"]);
+  mkdir("/run/lock", 0o1777);
+  for (const dir of ["faults", "releases", "bin", "host"]) mkdir(`${T}/${dir}`);
+  mkdir(`${T}/state`, 0o777);
+  run("mount", ["--bind", HOST, `${T}/host`]);
+  run("mount", ["-t", "tmpfs", "-o", "mode=1777", "tmpfs", "/tmp"]);
+  run("ip", ["link", "set", "lo", "up"]);
+}
+
+function prepare() {
+  fs.writeFileSync(`${T}/calls.log`, "");
+  fs.chmodSync(`${T}/calls.log`, 0o666);
+  for (const [name, value] of Object.entries(plan.faults)) fs.writeFileSync(`${T}/faults/${name}`, String(value));
+  fs.writeFileSync(`${T}/faults/pull.json`, JSON.stringify(plan.pullFaults));
+  fs.cpSync(`${T}/host/releases`, `${T}/releases`, { recursive: true });
+  // Stand-ins where the service PATH finds them first.
+  for (const tool of ["curl", "systemctl", "sleep", "uname"]) fs.copyFileSync(`${plan.standIns}/${tool}`, `/usr/local/sbin/${tool}`);
+  for (const tool of ["apt-get", "apt", "dnf", "yum", "microdnf"]) {
+    for (const dir of ["/usr/bin", "/usr/sbin"]) fs.rmSync(`${dir}/${tool}`, { force: true });
+  }
+  for (const manager of plan.packageManagers) fs.copyFileSync(`${plan.standIns}/package-manager`, `/usr/local/sbin/${manager}`);
+  for (const tool of fs.readdirSync("/usr/local/sbin")) fs.chmodSync(`/usr/local/sbin/${tool}`, 0o755);
+  fs.copyFileSync(run("sh", ["-c", "command -v zstd"]).trim(), `${T}/bin/zstd`);
+  if (!plan.zstd) for (const tool of ["zstd", "unzstd", "zstdcat", "zstdmt", "pzstd"]) fs.rmSync(`/usr/bin/${tool}`, { force: true });
+  mkdir("/var/lib/cloud/instance/scripts");
+  if (plan.bootFinished) fs.writeFileSync("/var/lib/cloud/instance/boot-finished", "");
+}
+
+/** Runs `command` in its own session, killing the whole process group at the deadline. */
+function spawnStep(index, command, args, options, timeoutMs) {
+  const stdout = fs.openSync(`${OUT}/step-${index}.stdout`, "w");
+  const stderr = fs.openSync(`${OUT}/step-${index}.stderr`, "w");
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", stdout, stderr], detached: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      fs.closeSync(stdout);
+      fs.closeSync(stderr);
+      resolve({ exitCode: code, signal, timedOut, ms: Date.now() - started });
+    });
+  });
+}
+
+/** GET `url` from inside the namespace: its status code (0 when nothing answers). */
+function httpGet(url) {
+  return new Promise((resolve) => {
+    const request = require("http").get(url, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode }));
+    });
+    request.on("error", () => resolve({ status: 0 }));
+    request.setTimeout(10_000, () => request.destroy());
+  });
+}
+
+/** cloud-init's scripts-user module: runs the user data script as a file, then final writes boot-finished. */
+async function cloudInit(index, step) {
+  const script = "/var/lib/cloud/instance/scripts/part-001";
+  fs.copyFileSync(`${T}/host/${step.script}`, "/var/lib/cloud/instance/user-data.txt");
+  fs.copyFileSync(`${T}/host/${step.script}`, script);
+  fs.chmodSync(script, 0o700);
+  const result = await spawnStep(index, script, [], { cwd: "/", env: { PATH: SERVICE_PATH } }, step.timeoutMs);
+  fs.writeFileSync("/var/lib/cloud/instance/boot-finished", "");
+  return result;
+}
+
+/** The SSM agent's aws:runShellScript: the commands in _script.sh (0700), run as `sh -c <file>` in its folder. */
+async function ssmAgent(index, step) {
+  const dir = `/var/lib/amazon/ssm/i-0fa1e5e4e7e5e4e7e/document/orchestration/command-${index}/pullModels`;
+  mkdir(dir, 0o700);
+  fs.copyFileSync(`${T}/host/${step.script}`, `${dir}/_script.sh`);
+  fs.chmodSync(`${dir}/_script.sh`, 0o700);
+  const env = {
+    PATH: SERVICE_PATH,
+    AWS_SSM_INSTANCE_ID: "i-0fa1e5e4e7e5e4e7e",
+    AWS_SSM_REGION_NAME: "ap-southeast-1",
+    AWS_SSM_PLATFORM_NAME: "Amazon Linux",
+    AWS_SSM_PLATFORM_VERSION: "2023",
+  };
+  return spawnStep(index, "sh", ["-c", `${dir}/_script.sh`], { cwd: dir, env }, step.timeoutMs);
+}
+
+function hashFile(file) {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex").slice(0, 16);
+}
+
+/** Every file below `dir` (or `dir` itself): path -> content hash, mode, owner, and mtime when asked. */
+function fingerprint(dir, withTimes) {
+  const entries = {};
+  const walk = (p) => {
+    if (!fs.existsSync(p)) return;
+    const stat = fs.lstatSync(p);
+    const meta = `${(stat.mode & 0o7777).toString(8)} ${stat.uid}:${stat.gid}${withTimes ? ` ${stat.mtimeMs}` : ""}`;
+    if (stat.isSymbolicLink()) entries[p] = `-> ${fs.readlinkSync(p)}`;
+    else if (stat.isDirectory()) {
+      entries[p] = `dir ${meta}`;
+      for (const name of fs.readdirSync(p).sort()) walk(path.join(p, name));
+    } else entries[p] = `${hashFile(p)} ${meta}`;
+  };
+  walk(dir);
+  return entries;
+}
+
+/** What the machine looks like now, but for the log: compared between runs to prove a re-run changed nothing. */
+function snapshot() {
+  const mainPid = (() => {
+    try {
+      return run("/usr/local/sbin/systemctl", ["show", "-p", "MainPID", "ollama"]).trim();
+    } catch {
+      return "MainPID=?";
+    }
+  })();
+  return {
+    mainPid,
+    files: Object.assign(
+      {},
+      ...["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/systemd/system", "/usr/local/bin", "/usr/local/lib", "/usr/share/ollama"].map(
+        (p) => fingerprint(p, p.startsWith("/usr/share/ollama")),
+      ),
+    ),
+  };
+}
+
+function modelsOnDisk() {
+  const root = `${MODELS}/manifests`;
+  const found = [];
+  const walk = (dir, depth) => {
+    if (!fs.existsSync(dir)) return;
+    for (const name of fs.readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (depth < 3) walk(full, depth + 1);
+      else {
+        const [registry, namespace, model] = path.relative(root, path.dirname(full)).split(path.sep);
+        const prefix = registry === "registry.ollama.ai" ? (namespace === "library" ? "" : `${namespace}/`) : `${registry}/${namespace}/`;
+        found.push(`${prefix}${model}:${name}`);
+      }
+    }
+  };
+  walk(root, 0);
+  return found.sort();
+}
+
+const read = (file) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null);
+
+async function main() {
+  isolate();
+  prepare();
+  const steps = [];
+  const snapshots = {};
+  const background = [];
+  const settle = async (index, running) => {
+    steps[index] = { kind: plan.steps[index].kind, ...(await running) };
+    steps[index].stdout = read(`${OUT}/step-${index}.stdout`);
+    steps[index].stderr = read(`${OUT}/step-${index}.stderr`);
+  };
+  for (const [index, step] of plan.steps.entries()) {
+    let running;
+    if (step.kind === "cloud-init") running = cloudInit(index, step);
+    else if (step.kind === "ssm") running = ssmAgent(index, step);
+    else if (step.kind === "exec") running = spawnStep(index, step.argv[0], step.argv.slice(1), { env: { PATH: SERVICE_PATH } }, step.timeoutMs);
+    else if (step.kind === "http") running = httpGet(step.url);
+    else if (step.kind === "delay") running = new Promise((resolve) => setTimeout(() => resolve({}), step.ms));
+    else if (step.kind === "wait") running = Promise.all(background.splice(0)).then(() => ({}));
+    else if (step.kind === "snapshot") {
+      snapshots[step.name] = snapshot();
+      running = Promise.resolve({});
+    } else throw new Error(`unknown step kind ${step.kind}`);
+    if (step.background) background.push(settle(index, running));
+    else await settle(index, running);
+  }
+  await Promise.all(background);
+  const result = {
+    steps,
+    snapshots,
+    models: modelsOnDisk(),
+    log: read("/var/log/ollama-bootstrap.log"),
+    calls: read(`${T}/calls.log`),
+    journal: read("/run/fake-systemd/ollama.service.journal"),
+    unit: read("/etc/systemd/system/ollama.service"),
+    dropIn: read("/etc/systemd/system/ollama.service.d/override.conf"),
+    installedVersion: read("/usr/local/lib/ollama/.ollama-fleet-version"),
+    ollamaUser: (() => {
+      try {
+        return run("id", ["ollama"]).trim();
+      } catch {
+        return null;
+      }
+    })(),
+    modelsOwner: fs.existsSync(MODELS) ? run("stat", ["-c", "%U:%G", MODELS]).trim() : null,
+  };
+  fs.writeFileSync(`${OUT}/result.json`, JSON.stringify(result, null, 2));
+}
+
+main().catch((error) => {
+  const file = fs.existsSync(OUT) ? `${OUT}/runner-error.txt` : path.join(HOST, "out", "runner-error.txt");
+  fs.writeFileSync(file, String(error && error.stack ? error.stack : error));
+  process.exit(1);
+});

@@ -1,0 +1,237 @@
+// Runs bootstrap scenarios on this machine without touching it: sandbox-runner.js inside private
+// mount, PID and network namespaces (see there), with stand-ins for curl, systemctl, sleep, uname,
+// the package managers and the ollama binary (shipped in fake release archives).
+import { spawn, spawnSync } from "child_process";
+import { createHash } from "crypto";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+
+const HERE = __dirname;
+const STAND_INS = path.join(HERE, "..", "stand-ins");
+const RUNNER = path.join(HERE, "sandbox-runner.js");
+
+/**
+ * One step of a scenario. `background` steps run while the next ones start; a `wait` step waits
+ * for every background step started before it.
+ */
+export type Step =
+  | { readonly kind: "cloud-init" | "ssm"; readonly script: string; readonly timeoutMs?: number; readonly background?: boolean }
+  | { readonly kind: "exec"; readonly argv: readonly string[]; readonly timeoutMs?: number; readonly background?: boolean }
+  | { readonly kind: "http"; readonly url: string }
+  | { readonly kind: "delay"; readonly ms: number }
+  | { readonly kind: "wait" }
+  | { readonly kind: "snapshot"; readonly name: string };
+
+export interface Scenario {
+  readonly steps: readonly Step[];
+  /** Ollama releases the fake download site serves (0.14 and later as .tar.zst, earlier as .tgz). */
+  readonly releases: readonly string[];
+  /** What `uname -m` says, e.g. "aarch64". @default the machine's */
+  readonly arch?: string;
+  /** Whether `ollama serve` exits at once (a server that never comes up). */
+  readonly serveFails?: boolean;
+  /** Package managers on the fake machine. @default ["dnf"] */
+  readonly packageManagers?: ReadonlyArray<"dnf" | "yum" | "apt-get">;
+  /** Whether zstd is installed. @default true */
+  readonly zstd?: boolean;
+  /** Whether cloud-init has finished before the first step. @default false */
+  readonly bootFinished?: boolean;
+  readonly curlFailTimes?: number;
+  readonly packageManagerFailTimes?: number;
+  /** The n-th sleep creates cloud-init's boot-finished. */
+  readonly bootFinishedAfterSleeps?: number;
+  /** Per model: fail its first N pulls, or every pull, or take that long. */
+  readonly pullFaults?: Readonly<Record<string, { readonly failTimes?: number; readonly always?: boolean; readonly delayMs?: number }>>;
+}
+
+export interface StepResult {
+  readonly kind: Step["kind"];
+  /** `http` steps: the status code, 0 when nothing answered. */
+  readonly status?: number;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  readonly ms: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Snapshot {
+  readonly mainPid: string;
+  readonly files: Record<string, string>;
+}
+
+export interface ScenarioResult {
+  readonly steps: readonly StepResult[];
+  readonly snapshots: Record<string, Snapshot>;
+  /** Models whose manifests the fake server wrote, e.g. `llama3:8b`, `hf.co/org/repo:Q4_K_M`. */
+  readonly models: readonly string[];
+  readonly log: string | null;
+  readonly calls: string;
+  readonly journal: string | null;
+  readonly unit: string | null;
+  readonly dropIn: string | null;
+  readonly installedVersion: string | null;
+  readonly ollamaUser: string | null;
+  readonly modelsOwner: string | null;
+  /** Paths of this machine that differ from before the scenario: must be empty. */
+  readonly hostChanges: readonly string[];
+  readonly ms: number;
+}
+
+const REQUIRED_TOOLS: ReadonlyArray<[string, string]> = [
+  ["unshare", "util-linux (apt-get install -y util-linux)"],
+  ["setpriv", "util-linux (apt-get install -y util-linux)"],
+  ["zstd", "zstd (apt-get install -y zstd)"],
+  ["ip", "iproute2 (apt-get install -y iproute2)"],
+  ["useradd", "passwd (apt-get install -y passwd)"],
+];
+
+/** Throws, saying how to get them, unless the tools and the namespaces the sandbox needs are here. */
+export function requireSandbox(): void {
+  const missing = REQUIRED_TOOLS.filter(([tool]) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0);
+  if (missing.length > 0) {
+    throw new Error(
+      `The bootstrap scenarios need ${missing.map(([tool, from]) => `${tool} from ${from}`).join(", ")}; ` +
+        "`bash .ci/run` installs them on CI machines.",
+    );
+  }
+  const probe = spawnSync("unshare", ["--mount", "--propagation", "private", "--pid", "--fork", "--net", "true"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    throw new Error(
+      `The bootstrap scenarios run in private namespaces, but \`unshare --mount --pid --net true\` failed: ${probe.stderr.trim()}. ` +
+        "Run the tests as root (CI does), or in a container allowed to create namespaces (CAP_SYS_ADMIN).",
+    );
+  }
+}
+
+const releaseCache = path.join(tmpdir(), `ollama-fleet-fake-releases-${process.pid}`);
+
+/** The fake release of `version`: bin/ollama (the stand-in) and lib/ollama, as .tgz before 0.14, .tar.zst after. */
+function buildRelease(version: string): string {
+  const [major, minor] = version.split(".").map(Number);
+  const extension = major > 0 || minor >= 14 ? "tar.zst" : "tgz";
+  const dir = path.join(releaseCache, version);
+  if (existsSync(dir)) return dir;
+  const tree = path.join(releaseCache, `${version}-tree`);
+  mkdirSync(path.join(tree, "bin"), { recursive: true });
+  mkdirSync(path.join(tree, "lib", "ollama"), { recursive: true });
+  const client = readFileSync(path.join(STAND_INS, "ollama.js"), "utf8").replace("__OLLAMA_VERSION__", version);
+  writeFileSync(path.join(tree, "bin", "ollama"), `#!${process.execPath}\n${client}`, { mode: 0o755 });
+  writeFileSync(path.join(tree, "lib", "ollama", "libggml-base.so"), `fake library of ollama ${version}\n`);
+  mkdirSync(dir, { recursive: true });
+  for (const arch of ["amd64", "arm64"]) {
+    const archive = path.join(dir, `ollama-linux-${arch}.${extension}`);
+    const command =
+      extension === "tgz" ? `tar -C '${tree}' -czf '${archive}' bin lib` : `tar -C '${tree}' -cf - bin lib | zstd -q -o '${archive}'`;
+    const made = spawnSync("sh", ["-c", command], { encoding: "utf8" });
+    if (made.status !== 0) throw new Error(`cannot build the fake ollama ${version} release: ${made.stderr}`);
+  }
+  rmSync(tree, { recursive: true, force: true });
+  return dir;
+}
+
+/**
+ * This machine's state wherever a scenario writes (if it escaped its namespaces it would show
+ * here). Specific paths, not whole folders, so other work on a shared machine does not show.
+ */
+function hostFingerprint(): Record<string, string> {
+  const result: Record<string, string> = {};
+  const describe = (p: string) => {
+    let stat;
+    try {
+      stat = lstatSync(p);
+    } catch {
+      result[p] = "absent";
+      return;
+    }
+    if (stat.isSymbolicLink()) result[p] = `-> ${readlinkSync(p)}`;
+    else if (stat.isDirectory()) result[p] = `dir ${readdirSync(p).sort().join(",")}`;
+    else result[p] = `${createHash("sha256").update(readFileSync(p)).digest("hex")} ${stat.mtimeMs}`;
+  };
+  const paths = [
+    "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow",
+    "/etc/systemd/system/ollama.service", "/etc/systemd/system/ollama.service.d",
+    "/etc/systemd/system/default.target.wants", "/etc/systemd/system/multi-user.target.wants",
+    "/usr/local/sbin", "/usr/local/bin/ollama", "/usr/local/lib/ollama", "/usr/local/lib/ollama-fleet-staging",
+    "/usr/share/ollama", "/usr/bin/zstd", "/usr/bin/apt-get", "/usr/bin/uname", "/usr/bin/sleep",
+    "/var/log/ollama-bootstrap.log", "/var/lib/cloud", "/var/lib/amazon", "/run/lock/ollama-bootstrap.lock",
+    "/run/fake-systemd", "/run/ollama-fleet-test", "/root/.ollama",
+  ];
+  for (const p of paths) describe(p);
+  return result;
+}
+
+/** Runs `scenario` in the sandbox; resolves with what happened (it rejects only when the harness itself fails). */
+export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
+  requireSandbox();
+  const started = Date.now();
+  const host = mkdtempSync(path.join(tmpdir(), "ollama-fleet-sandbox-"));
+  chmodSync(host, 0o755);
+  try {
+    for (const dir of ["ns", "out", "releases"]) mkdirSync(path.join(host, dir), { mode: 0o755 });
+    for (const version of scenario.releases) {
+      const release = buildRelease(version);
+      spawnSync("cp", ["-r", release, path.join(host, "releases", version)]);
+    }
+    const steps = scenario.steps.map((step, i) => {
+      if (step.kind !== "cloud-init" && step.kind !== "ssm") return { timeoutMs: 60_000, ...step };
+      writeFileSync(path.join(host, `step-${i}.sh`), step.script);
+      return { ...step, script: `step-${i}.sh`, timeoutMs: step.timeoutMs ?? 60_000 };
+    });
+    const faults: Record<string, string | number> = {
+      "curl-fail-times": scenario.curlFailTimes ?? 0,
+      "pm-fail-times": scenario.packageManagerFailTimes ?? 0,
+      "boot-finished-after-sleeps": scenario.bootFinishedAfterSleeps ?? 0,
+      ...(scenario.arch ? { arch: scenario.arch } : {}),
+      ...(scenario.serveFails ? { "serve-fails": 1 } : {}),
+    };
+    const plan = {
+      standIns: STAND_INS,
+      steps,
+      faults,
+      pullFaults: scenario.pullFaults ?? {},
+      packageManagers: scenario.packageManagers ?? ["dnf"],
+      zstd: scenario.zstd ?? true,
+      bootFinished: scenario.bootFinished ?? false,
+    };
+    writeFileSync(path.join(host, "plan.json"), JSON.stringify(plan, null, 2));
+
+    const before = hostFingerprint();
+    const budget = steps.reduce((sum, s) => sum + (s.timeoutMs ?? 0), 30_000);
+    const status = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        "unshare",
+        ["--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--mount-proc", "--net", "--", "bash", "-c", 'node "$1" "$2"; exit $?', "_", RUNNER, host],
+        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } },
+      );
+      let output = "";
+      child.stdout.on("data", (c) => (output += c));
+      child.stderr.on("data", (c) => (output += c));
+      const timer = setTimeout(() => child.kill("SIGKILL"), budget);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (code !== 0) writeFileSync(path.join(host, "out", "unshare-output.txt"), output);
+        resolve(code);
+      });
+    });
+    const after = hostFingerprint();
+    const hostChanges = Object.keys({ ...before, ...after }).filter((p) => before[p] !== after[p]);
+
+    const resultFile = path.join(host, "out", "result.json");
+    if (!existsSync(resultFile)) {
+      const why = ["runner-error.txt", "unshare-output.txt"].map((f) => path.join(host, "out", f)).filter(existsSync);
+      throw new Error(`the sandbox runner failed (status ${status}):\n${why.map((f) => readFileSync(f, "utf8")).join("\n")}`);
+    }
+    const result = JSON.parse(readFileSync(resultFile, "utf8"));
+    return { ...result, hostChanges, ms: Date.now() - started };
+  } finally {
+    rmSync(host, { recursive: true, force: true });
+  }
+}
+
+/** Removes the fake releases this process built. */
+export function cleanUpReleases(): void {
+  rmSync(releaseCache, { recursive: true, force: true });
+}

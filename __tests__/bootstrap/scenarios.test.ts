@@ -1,0 +1,535 @@
+// Runs the user data and the pull-models document, rendered from the committed module by
+// Terraform, the way cloud-init and the SSM agent run them (bare environment: PATH only, no HOME),
+// on this machine inside private namespaces, against stand-ins for the network, systemd, the
+// package managers and Ollama. See README.md beside this file.
+import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
+import { inputs, Rendered, renderFromModule } from "./harness/render";
+import { cleanUpReleases, requireSandbox, runScenario, ScenarioResult, StepResult } from "./harness/sandbox";
+
+const SCENARIO_TIMEOUT_MS = 180_000;
+
+let fleet: Rendered;
+let fleet014: Rendered;
+
+beforeAll(() => {
+  requireSandbox();
+  // GIVEN a main server (llama3:8b on 11434) and a second one (qwen2:7b on 11435), as rendered
+  // from the committed module for the default release and for 0.14.0
+  fleet = renderFromModule(inputs());
+  fleet014 = renderFromModule(inputs({ ollama_version: "0.14.0" }));
+});
+
+afterAll(() => cleanUpReleases());
+
+/** The script the SSM agent runs for `key`'s association, parameters overridden. */
+function ssm(rendered: Rendered, key: string, overrides: Record<string, string> = {}): string {
+  return commandFromDocument(rendered.document, { ...rendered.associations[key].parameters, ...overrides }).script;
+}
+
+const lastLine = (step: StepResult) => step.stdout.trim().split("\n").pop() ?? "";
+const calls = (result: ScenarioResult, tool: string) => result.calls.split("\n").filter((l) => l.startsWith(`${tool} `));
+const sleptSeconds = (result: ScenarioResult) => calls(result, "sleep").reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
+
+/** Every scenario leaves this machine as it found it. */
+function expectMachineUntouched(result: ScenarioResult) {
+  expect(result.hostChanges).toEqual([]);
+}
+
+describe("bootstrap scenarios (user data and SSM document from the committed module)", () => {
+  test(
+    "clean boot on Amazon Linux 2 (x86_64, yum): user data installs 0.13.0 from its .tgz, starts the unit on the model's port and pulls the server's model; the association's first run pulls the rest",
+    async () => {
+      // WHEN cloud-init runs the main server's user data, then State Manager runs its association
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        packageManagers: ["yum"],
+        arch: "x86_64",
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/qwen2:7b" },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/qwen2:7b" },
+          { kind: "http", url: "http://127.0.0.1:11434/v1/models/llama3:8b" },
+        ],
+      });
+      // THEN both succeed, and the main server has every model
+      const [boot, before, association, after, own] = result.steps;
+      // the target group's model-ready health check: red until the model is there
+      expect([before.status, after.status, own.status]).toEqual([404, 200, 200]);
+      expect([boot.exitCode, association.exitCode]).toEqual([0, 0]);
+      expect(lastLine(boot)).toMatch(/OK: ollama 0\.13\.0 serves on port 11434; pulled: llama3:8b; already there: none$/);
+      expect(lastLine(association)).toMatch(/OK: .*pulled: qwen2:7b; already there: llama3:8b$/);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      // the release asked for, installed as the install script does, and run as the ollama user
+      expect(calls(result, "curl")).toEqual([expect.stringContaining("https://ollama.com/download/ollama-linux-amd64.tgz?version=0.13.0")]);
+      expect(result.installedVersion).toBe("0.13.0\n");
+      expect(result.ollamaUser).toMatch(/^uid=\d+\(ollama\) gid=\d+\(ollama\)/);
+      expect(result.modelsOwner).toBe("ollama:ollama");
+      expect(result.unit).toContain("ExecStart=/usr/local/bin/ollama serve\nUser=ollama\nGroup=ollama\n");
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11434"');
+      expect(result.dropIn).toContain('Environment="OLLAMA_KEEP_ALIVE=6h"');
+      expect(result.journal).toContain("Listening on 0.0.0.0:11434 (version 0.13.0)");
+      expect(result.log).toContain("ollama-bootstrap[user-data]: OK:");
+      expect(result.log).toContain("ollama-bootstrap[ssm]: OK:");
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the stand-in client behaves like ollama 0.13 without HOME (panics), which the scripts survive",
+    async () => {
+      // GIVEN an installed server WHEN the client runs with the bare environment alone
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "exec", argv: ["/usr/local/bin/ollama", "list"] },
+        ],
+      });
+      // THEN the client alone panics as the real one does, and the user data did its job
+      const [boot, bare] = result.steps;
+      expect(boot.exitCode).toBe(0);
+      expect(result.models).toEqual(["qwen2:7b"]);
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
+      expect(bare.exitCode).toBe(2);
+      expect(bare.stderr).toMatch(/^panic: \$HOME is not defined$/m);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the install download fails twice: retried with backoff, then installed; the log says what failed",
+    async () => {
+      const result = await runScenario({ releases: ["0.13.0"], curlFailTimes: 2, steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      const [boot] = result.steps;
+      expect(boot.exitCode).toBe(0);
+      expect(result.models).toEqual(["qwen2:7b"]);
+      expect(calls(result, "curl")).toHaveLength(3);
+      expect(result.log).toMatch(/download of ollama 0\.13\.0 failed \(attempt 1\/5, exit 56: curl: \(56\) Recv failure: Connection reset by peer\)/);
+      expect(result.log).toMatch(/attempt 2\/5/);
+      // backoff: the waits between attempts grow
+      expect(calls(result, "sleep").slice(0, 2)).toEqual(["sleep 10", "sleep 20"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "one pull fails once: retried, every model pulled, success",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: true,
+        pullFaults: { "qwen2:7b": { failTimes: 1 } },
+        steps: [{ kind: "ssm", script: ssm(fleet, "llama38b") }],
+      });
+      const [run] = result.steps;
+      expect(run.exitCode).toBe(0);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      expect(result.log).toMatch(/pulling qwen2:7b failed \(attempt 1\/3, exit 1: Error: pull model manifest: .*connection reset by peer\)/);
+      expect(lastLine(run)).toMatch(/OK: .*pulled: llama3:8b qwen2:7b/);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "one model never pulls: the others are pulled, the run fails naming it, well before its timeout",
+    async () => {
+      const rendered = renderFromModule(
+        inputs({
+          llm_ec2_configs: [
+            { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+            { llm_model: "no-such-model:1b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+            { llm_model: "hf.co/org/Model-GGUF:Q4_K_M", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+          ],
+        }),
+      );
+      const command = commandFromDocument(rendered.document, rendered.associations.llama38b.parameters);
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: true,
+        pullFaults: { "no-such-model:1b": { always: true } },
+        steps: [{ kind: "ssm", script: command.script }],
+      });
+      const [run] = result.steps;
+      expect(run.exitCode).toBe(30);
+      expect(lastLine(run)).toMatch(
+        /FAILED \(exit 30\): pulls: could not pull no-such-model:1b; pulled: llama3:8b hf\.co\/org\/Model-GGUF:Q4_K_M; already there: none$/,
+      );
+      expect(result.models).toEqual(["hf.co/org/Model-GGUF:Q4_K_M", "llama3:8b"]);
+      expect(result.log).toMatch(/pulling no-such-model:1b failed \(attempt 3\/3, exit 1: Error: pull model manifest: file does not exist\)/);
+      // it gave up after its retries: backoffs of 15 + 30 s, far from the step's timeout
+      expect(sleptSeconds(result)).toBeLessThan(120);
+      expect(command.timeoutSeconds).toBe(3600);
+      expect(run.timedOut).toBe(false);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "user data run twice: the second run changes nothing (no download, no restart, no pull) and succeeds",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "snapshot", name: "first" },
+          { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "snapshot", name: "second" },
+        ],
+      });
+      const [first, , second] = result.steps;
+      expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
+      expect(lastLine(second)).toMatch(/OK: .*pulled: none; already there: llama3:8b$/);
+      expect(result.snapshots.second).toEqual(result.snapshots.first);
+      expect(result.snapshots.first.mainPid).toMatch(/^MainPID=[1-9]\d*$/);
+      expect(calls(result, "curl")).toHaveLength(1);
+      expect(calls(result, "systemctl").filter((c) => /restart|daemon-reload|stop/.test(c))).toEqual([
+        "systemctl stop ollama",
+        "systemctl daemon-reload",
+        "systemctl restart ollama",
+      ]);
+      expect(result.models).toEqual(["llama3:8b"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the association runs while cloud-init is still busy: it waits for boot-finished, then installs and pulls",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: false,
+        bootFinishedAfterSleeps: 4,
+        steps: [{ kind: "ssm", script: ssm(fleet, "qwen27b") }],
+      });
+      const [run] = result.steps;
+      expect(run.exitCode).toBe(0);
+      expect(result.models).toEqual(["qwen2:7b"]);
+      expect(result.log).toContain("waiting for cloud-init to finish");
+      const lines = result.calls.split("\n");
+      // nothing was installed before cloud-init had finished
+      expect(lines.indexOf("boot-finished")).toBeGreaterThan(-1);
+      expect(lines.findIndex((l) => l.startsWith("curl "))).toBeGreaterThan(lines.indexOf("boot-finished"));
+      expect(calls(result, "sleep").slice(0, 4)).toEqual(["sleep 10", "sleep 10", "sleep 10", "sleep 10"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the association starts while the user data is still running: it waits for cloud-init, then finds Ollama installed",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        pullFaults: { "llama3:8b": { delayMs: 5000 } },
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b, background: true },
+          { kind: "delay", ms: 300 },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "wait" },
+        ],
+      });
+      const [boot, , association] = result.steps;
+      expect([boot.exitCode, association.exitCode]).toEqual([0, 0]);
+      expect(calls(result, "curl")).toHaveLength(1);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      const log = result.log ?? "";
+      expect(log.indexOf("ollama-bootstrap[ssm]: start")).toBeLessThan(log.indexOf("ollama-bootstrap[user-data]: OK"));
+      expect(log.indexOf("ollama-bootstrap[ssm]: ollama 0.13.0 is installed")).toBeGreaterThan(log.indexOf("ollama-bootstrap[user-data]: OK"));
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "two overlapping runs (the association and a manual Run Command): the lock keeps them apart, one download, both succeed",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: true,
+        pullFaults: { "qwen2:7b": { delayMs: 5000 } },
+        steps: [
+          { kind: "ssm", script: ssm(fleet, "llama38b"), background: true },
+          { kind: "delay", ms: 300 },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+          { kind: "wait" },
+        ],
+      });
+      const [first, , second] = result.steps;
+      expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
+      expect(calls(result, "curl")).toHaveLength(1);
+      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(1);
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      expect(result.log).toMatch(/ollama-bootstrap\[ssm\]: another bootstrap run is under way; waiting for it/);
+      // whichever ran second found everything done
+      expect([lastLine(first), lastLine(second)].filter((l) => /pulled: none; already there: llama3:8b qwen2:7b$/.test(l))).toHaveLength(1);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "first boot failed (download unreachable): the user data says so; the association installs Ollama and pulls",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        curlFailTimes: 5,
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "ssm", script: ssm(fleet, "llama38b") },
+        ],
+      });
+      const [boot, heal] = result.steps;
+      expect(boot.exitCode).toBe(20);
+      expect(lastLine(boot)).toMatch(
+        /FAILED \(exit 20\): install: could not download https:\/\/ollama\.com\/download\/ollama-linux-amd64\.tgz\?version=0\.13\.0 \(exit 56: curl: \(56\)/,
+      );
+      expect(heal.exitCode).toBe(0);
+      expect(result.log).toContain("ollama-bootstrap[ssm]: installed ollama 0.13.0 (amd64)");
+      expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
+      expect(result.journal).toContain("Listening on 0.0.0.0:11434");
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "a .tar.zst release (0.14.0) on Ubuntu arm64 without zstd: apt-get installs zstd (retried past a held dpkg lock), then the arm64 build",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.14.0"],
+        arch: "aarch64",
+        packageManagers: ["apt-get"],
+        zstd: false,
+        packageManagerFailTimes: 2,
+        steps: [{ kind: "cloud-init", script: fleet014.userData.llama38b }],
+      });
+      const [boot] = result.steps;
+      expect(boot.exitCode).toBe(0);
+      expect(result.installedVersion).toBe("0.14.0\n");
+      // install fails, update + install fails (one attempt), then install succeeds
+      expect(calls(result, "apt-get").map((c) => c.replace(/ -o \S+/g, ""))).toEqual([
+        "apt-get install -y zstd",
+        "apt-get update",
+        "apt-get install -y zstd",
+        "apt-get install -y zstd",
+      ]);
+      expect(result.log).toMatch(/installing zstd failed \(attempt 1\/4, exit 1: E: Could not get lock/);
+      expect(calls(result, "curl")).toEqual([expect.stringContaining("ollama-linux-arm64.tar.zst?version=0.14.0")]);
+      expect(result.journal).toContain("(version 0.14.0)");
+      expect(result.models).toEqual(["llama3:8b"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "Amazon Linux 2023 (dnf) with a .tar.zst release: zstd comes from dnf; a .tgz release needs no zstd",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.14.0"],
+        packageManagers: ["dnf"],
+        zstd: false,
+        steps: [{ kind: "cloud-init", script: fleet014.userData.qwen27b }],
+      });
+      expect(result.steps[0].exitCode).toBe(0);
+      expect(calls(result, "dnf")).toEqual(["dnf install -y zstd"]);
+      expect(result.models).toEqual(["qwen2:7b"]);
+
+      const tgz = await runScenario({ releases: ["0.13.0"], packageManagers: ["dnf"], zstd: false, steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      expect(tgz.steps[0].exitCode).toBe(0);
+      expect(calls(tgz, "dnf")).toEqual([]);
+      expect(calls(tgz, "curl")).toEqual([expect.stringContaining("ollama-linux-amd64.tgz?version=0.13.0")]);
+      expectMachineUntouched(result);
+      expectMachineUntouched(tgz);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "an association with another OllamaVersion upgrades the server in place, keeping its models",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0", "0.14.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "ssm", script: ssm(fleet014, "qwen27b") },
+        ],
+      });
+      expect(result.steps.map((s) => s.exitCode)).toEqual([0, 0]);
+      expect(result.installedVersion).toBe("0.14.0\n");
+      expect(result.journal).toContain("(version 0.14.0)");
+      expect(lastLine(result.steps[1])).toMatch(/OK: ollama 0\.14\.0 .*already there: qwen2:7b$/);
+      expect(result.models).toEqual(["qwen2:7b"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "upgrade: a server set up by the previous user data (Ollama's install script, override.conf) is adopted without a download or a restart",
+    async () => {
+      const previousBootstrap = [
+        "set -e",
+        "export HOME=/root",
+        "tar -xzf /run/ollama-fleet-test/releases/0.13.0/ollama-linux-amd64.tgz -C /usr/local",
+        "useradd -r -s /bin/false -U -m -d /usr/share/ollama ollama",
+        "for group in render video; do getent group $group >/dev/null && usermod -a -G $group ollama; done",
+        "printf '%s\\n' '[Unit]' 'Description=Ollama Service' 'After=network-online.target' '' '[Service]' 'ExecStart=/usr/local/bin/ollama serve' " +
+          "'User=ollama' 'Group=ollama' 'Restart=always' 'RestartSec=3' 'Environment=\"PATH=/usr/local/bin:/usr/bin:/bin\"' '' '[Install]' 'WantedBy=default.target' " +
+          "> /etc/systemd/system/ollama.service",
+        "mkdir -p /etc/systemd/system/ollama.service.d",
+        "printf '%s\\n' '[Service]' 'Environment=\"OLLAMA_HOST=0.0.0.0:11435\"' 'Environment=\"OLLAMA_MODELS=/usr/share/ollama/.ollama/models\"' " +
+          "'Environment=\"OLLAMA_KEEP_ALIVE=6h\"' 'Environment=\"OLLAMA_FLASH_ATTENTION=1\"' > /etc/systemd/system/ollama.service.d/override.conf",
+        "systemctl daemon-reload && systemctl enable ollama && systemctl restart ollama",
+        "for i in $(seq 50); do OLLAMA_HOST=127.0.0.1:11435 ollama list >/dev/null 2>&1 && break; /usr/bin/sleep 0.1; done",
+        "OLLAMA_HOST=127.0.0.1:11435 ollama pull qwen2:7b",
+      ].join("\n");
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        bootFinished: true,
+        steps: [
+          { kind: "exec", argv: ["bash", "-c", previousBootstrap] },
+          { kind: "snapshot", name: "before" },
+          { kind: "ssm", script: ssm(fleet, "qwen27b") },
+          { kind: "snapshot", name: "after" },
+        ],
+      });
+      expect([result.steps[0].exitCode, result.steps[2].exitCode]).toEqual([0, 0]);
+      expect(lastLine(result.steps[2])).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; pulled: none; already there: qwen2:7b$/);
+      expect(calls(result, "curl")).toEqual([]);
+      expect(result.snapshots.after.mainPid).toBe(result.snapshots.before.mainPid);
+      // the one change: the release marker, read from `ollama --version`
+      const { before, after } = result.snapshots;
+      const changed = Object.keys({ ...before.files, ...after.files }).filter((f) => before.files[f] !== after.files[f]);
+      expect(changed).toEqual(["/usr/local/lib/ollama/.ollama-fleet-version"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "Ollama never comes up: the run fails at the API step, naming the port, within its bounded wait",
+    async () => {
+      const result = await runScenario({ releases: ["0.13.0"], serveFails: true, steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      const [boot] = result.steps;
+      expect(boot.exitCode).toBe(24);
+      expect(lastLine(boot)).toMatch(/FAILED \(exit 24\): API: ollama does not answer on 127\.0\.0\.1:11435 after 60 tries \(.*could not connect.*\); journalctl -u ollama says why$/);
+      expect(calls(result, "sleep").filter((c) => c === "sleep 2")).toHaveLength(60);
+      expect(result.journal).toContain("no compatible GPUs were discovered");
+      expect(result.models).toEqual([]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "an architecture Ollama does not build for: the install step fails and says so",
+    async () => {
+      const result = await runScenario({ releases: ["0.13.0"], arch: "s390x", steps: [{ kind: "cloud-init", script: fleet.userData.qwen27b }] });
+      expect(result.steps[0].exitCode).toBe(20);
+      expect(lastLine(result.steps[0])).toMatch(/FAILED \(exit 20\): install: no ollama release for architecture s390x$/);
+      expect(calls(result, "curl")).toEqual([]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "app_port changed: the next association run moves Ollama to the new port and restarts it once",
+    async () => {
+      const moved = renderFromModule(
+        inputs({
+          llm_ec2_configs: [
+            { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+            { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11500 },
+          ],
+        }),
+      );
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "ssm", script: ssm(moved, "qwen27b") },
+          { kind: "http", url: "http://127.0.0.1:11500/v1/models/qwen2:7b" },
+          { kind: "http", url: "http://127.0.0.1:11435/" },
+        ],
+      });
+      const [boot, move, probeNew, probeOld] = result.steps;
+      expect([boot.exitCode, move.exitCode]).toEqual([0, 0]);
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11500"');
+      expect([probeNew.status, probeOld.status]).toEqual([200, 0]);
+      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(2);
+      expect(lastLine(move)).toMatch(/OK: ollama 0\.13\.0 serves on port 11500; pulled: none; already there: qwen2:7b$/);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "a stopped server is started again by the next scheduled run",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "exec", argv: ["systemctl", "stop", "ollama"] },
+          { kind: "ssm", script: ssm(fleet, "qwen27b") },
+        ],
+      });
+      expect(result.steps.map((s) => s.exitCode)).toEqual([0, 0, 0]);
+      expect(result.log).toContain("ollama-bootstrap[ssm]: started ollama");
+      expect(calls(result, "curl")).toHaveLength(1);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
+
+describe("parameters with shell metacharacters", () => {
+  test.each([
+    "llama3:8b;touch /tmp/pwned",
+    "llama3:8b,$(id)",
+    "llama3:8b`id`",
+    "llama3:8b' && id '",
+    'llama3:8b" && id "',
+    "llama3:8b|id",
+    "llama3:8b\nid",
+    "llama3:8b id",
+    "llama3:8b&",
+    "llama3:8b>/etc/passwd",
+    "",
+  ])("Models %p is refused before anything runs", (models) => {
+    expect(() => commandFromDocument(fleet.document, { ...fleet.associations.llama38b.parameters, Models: models })).toThrow(InvalidParameters);
+  });
+
+  test.each([
+    ["AppPort", "11434; id"],
+    ["AppPort", "0"],
+    ["AppPort", "65536"],
+    ["OllamaVersion", "0.13.0; id"],
+    ["OllamaVersion", "latest"],
+    ["TimeoutSeconds", "3600 && id"],
+  ])("%s %p is refused", (name, value) => {
+    expect(() => commandFromDocument(fleet.document, { ...fleet.associations.llama38b.parameters, [name]: value })).toThrow(InvalidParameters);
+  });
+
+  test(
+    "were a bad name to get past the document, the script itself refuses it (exit 10) and changes nothing",
+    async () => {
+      const script = ssm(fleet, "qwen27b").replace("MODELS='qwen2:7b'", "MODELS='qwen2:7b,bad name'");
+      const result = await runScenario({ releases: ["0.13.0"], bootFinished: true, steps: [{ kind: "ssm", script }] });
+      expect(result.steps[0].exitCode).toBe(10);
+      expect(lastLine(result.steps[0])).toMatch(/FAILED \(exit 10\): inputs: 'bad name' is not an Ollama model name$/);
+      expect(calls(result, "curl")).toEqual([]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+});
