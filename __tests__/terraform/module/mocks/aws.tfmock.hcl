@@ -92,6 +92,11 @@ override_resource {
   values = { id = "intdel0" }
 }
 
+override_resource {
+  target = aws_apigatewayv2_integration.root_head[0]
+  values = { id = "inthead" }
+}
+
 mock_resource "aws_apigatewayv2_domain_name" {
   defaults = {
     id = "llm.example.com"
