@@ -1,5 +1,5 @@
 import { INSTANCE_FAMILIES, instanceFamily } from "../catalog/instance-families";
-import { modelKey } from "./derive";
+import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
 import { InputName, LlmEc2Config, ServiceInputs } from "./types";
 
 /**
@@ -134,6 +134,9 @@ function repeats(values: string[], path: (i: number) => string): Array<[string, 
 const hclRepeats = (list: string, label: string): string =>
   `[for i, x in ${list} : format("${label} = %s", i, jsonencode(x)) if index(${list}, x) < i]`;
 
+/** How many entries before entry `i` (`c`) name the same model spelled differently. */
+const sameModelEarlier = (i: string, c: string): string =>
+  `length([for j, d in var.llm_ec2_configs : j if j < ${i} && d.llm_model != ${c}.llm_model && ${hclTaggedModelName("d.llm_model")} == ${hclTaggedModelName(`${c}.llm_model`)}])`;
 const keyOf = (c: string): string => `replace(${c}.llm_model, "/[-_.:]/", "")`;
 const familyKnown = (c: LlmEc2Config): boolean => instanceFamily(c.instance_type) in INSTANCE_FAMILIES;
 const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
@@ -181,6 +184,24 @@ export const RULES: readonly Rule[] = [
       variable: "llm_ec2_configs",
       condition: `length(distinct([for c in var.llm_ec2_configs : ${keyOf("c")}])) == length(var.llm_ec2_configs)`,
       offenders: hclRepeats(`[for c in var.llm_ec2_configs : ${keyOf("c")}]`, "llm_ec2_configs[%d].llm_model key"),
+    },
+  },
+  {
+    id: "model-spelling-unique",
+    problem: 'names the same Ollama model as an earlier entry, spelled with or without ":latest" (both would match the same requests)',
+    fix: 'list the model once, e.g. "llama3" or "llama3:latest"',
+    find: (inputs) => {
+      const configs = inputs.llm_ec2_configs;
+      return configs.flatMap((c, i): Array<[string, unknown]> =>
+        configs.some((d, j) => j < i && d.llm_model !== c.llm_model && taggedModelName(d.llm_model) === taggedModelName(c.llm_model))
+          ? [[`llm_ec2_configs[${i}].llm_model`, c.llm_model]]
+          : [],
+      );
+    },
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `alltrue([for i, c in var.llm_ec2_configs : ${sameModelEarlier("i", "c")} == 0])`,
+      offenders: `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].llm_model = %s", i, jsonencode(c.llm_model)) if ${sameModelEarlier("i", "c")} > 0]`,
     },
   },
   eachModel(

@@ -1,7 +1,7 @@
 import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
-import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import { ELB_NAME_PATTERN, hclAlternateModelName, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
 import { LlmEc2Config } from "../config/types";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { hcl } from "./hcl";
@@ -61,6 +61,8 @@ export class ModelTable extends Construct {
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
+      // The same model spelled the other way (`llama3` / `llama3:latest`), or null: requests may use either.
+      `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
       `subnet_id = element(${hcl(props.subnetIds)}, i)`,
