@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { DataAwsAmi } from "../src/aws";
-import { familyArchitectures } from "../src/catalog/instance-families";
+import { familyArchitectures, familySizes } from "../src/catalog/instance-families";
 import { alternateModelName, hclTaggedModelName, taggedModelName } from "../src/config/derive";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
@@ -56,6 +56,13 @@ describe("ModelTable", () => {
     const local = stack.json.locals?.instance_family_arch;
     expect(local).toEqual(familyArchitectures());
     expect(local).toMatchObject({ g5g: "arm64", g4dn: "x86_64", g5: "x86_64" });
+  });
+
+  test("instance_family_sizes is the TypeScript catalog's sizes, for the instance-size rule", () => {
+    const local = stack.json.locals?.instance_family_sizes as Record<string, string[]>;
+    expect(local).toEqual(familySizes());
+    expect(local.p4d).toEqual(["24xlarge"]);
+    expect(local.g5).toContain("xlarge");
   });
 
   test("llm_models iterates the configs by position, subnet and AZ through element()", () => {

@@ -1,5 +1,5 @@
 import { LlmEc2Config } from "../config/types";
-import { Architecture, INSTANCE_FAMILIES, instanceFamily } from "./instance-families";
+import { Architecture, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "./instance-families";
 
 /**
  * Will the model fit the instance's GPU memory? An estimate from the model tag only:
@@ -56,11 +56,12 @@ export function bitsPerWeight(model: string): number {
   return QUANT_BITS.find(([pattern]) => pattern.test(tag))?.[1] ?? DEFAULT_BITS;
 }
 
+/** GPUs of a catalogued instance type; undefined for a family or size the catalog does not know. */
 export function gpusOf(instanceType: string): { gpus: number; gpuMemoryGiB: number; architecture: Architecture } | undefined {
   const family = INSTANCE_FAMILIES[instanceFamily(instanceType)];
-  if (!family) return undefined;
-  const size = instanceType.split(".")[1] ?? "";
-  return { gpus: family.multiGpuSizes?.[size] ?? 1, gpuMemoryGiB: family.gpuMemoryGiB, architecture: family.architecture };
+  const gpus = family?.gpusPerSize[instanceSize(instanceType)];
+  if (!family || gpus === undefined) return undefined;
+  return { gpus, gpuMemoryGiB: family.gpuMemoryGiB, architecture: family.architecture };
 }
 
 export function modelFit(config: LlmEc2Config): ModelFit {

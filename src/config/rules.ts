@@ -1,4 +1,4 @@
-import { INSTANCE_FAMILIES, instanceFamily } from "../catalog/instance-families";
+import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../catalog/instance-families";
 import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
 import { InputName, LlmEc2Config, ServiceInputs } from "./types";
 
@@ -36,6 +36,9 @@ interface Rule {
   /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
   readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
 }
+
+/** The module's local holding the catalog's family -> sizes map (written by ModelTable). */
+export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
 
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
@@ -139,6 +142,15 @@ const sameModelEarlier = (i: string, c: string): string =>
   `length([for j, d in var.llm_ec2_configs : j if j < ${i} && d.llm_model != ${c}.llm_model && ${hclTaggedModelName("d.llm_model")} == ${hclTaggedModelName(`${c}.llm_model`)}])`;
 const keyOf = (c: string): string => `replace(${c}.llm_model, "/[-_.:]/", "")`;
 const familyKnown = (c: LlmEc2Config): boolean => instanceFamily(c.instance_type) in INSTANCE_FAMILIES;
+/** A catalogued family without this size: EC2 has no such instance type. */
+const sizeUnknown = (c: LlmEc2Config): boolean => {
+  const sizes = familySizes()[instanceFamily(c.instance_type)];
+  return matches(INSTANCE_TYPE_PATTERN, c.instance_type) && sizes !== undefined && !sizes.includes(instanceSize(c.instance_type));
+};
+const hclFamily = (c: string): string => `split(".", ${c}.instance_type)[0]`;
+/** `lookup` with the size itself as the default: a family the catalog does not know passes. */
+const hclSizeKnown = (c: string): string =>
+  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily(c)}, [try(split(".", ${c}.instance_type)[1], "")]), try(split(".", ${c}.instance_type)[1], "")))`;
 const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
 
 export const RULES: readonly Rule[] = [
@@ -220,6 +232,24 @@ export const RULES: readonly Rule[] = [
     (c) => c.ami_id !== "" || familyKnown(c),
     `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`,
   ),
+  {
+    id: "instance-size",
+    problem: "is not a size EC2 offers in its instance family (the apply would fail)",
+    fix: "pick one of the family's sizes given with the value, e.g. g5.xlarge or p4d.24xlarge",
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => {
+        if (!sizeUnknown(c)) return [];
+        const family = instanceFamily(c.instance_type);
+        return [[`llm_ec2_configs[${i}].instance_type`, `${c.instance_type} (${family} sizes: ${familySizes()[family].join(", ")})`]];
+      }),
+    // A precondition: it reads the sizes local, which a variable validation may not before Terraform 1.9.
+    hcl: {
+      condition: `alltrue([for c in var.llm_ec2_configs : ${hclSizeKnown("c")}])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].instance_type = %s (%s sizes: %s)", i, jsonencode(c.instance_type), ` +
+        `${hclFamily("c")}, join(", ", lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
+    },
+  },
   eachModel(
     "ami-id",
     "ami_id",
