@@ -56,8 +56,10 @@ const REMOVED = [
   "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
 ];
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
-// the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration.
+// the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration; the
+// region's zones, read for the az-in-region rule.
 const ADDED = [
+  "data.aws_availability_zones.zones",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
   "aws_apigatewayv2_authorizer.llm_jwt[0]",
@@ -127,6 +129,7 @@ describeWithTerraform("the addresses terraform plans", () => {
   const PER_MODEL = (resource: string) => [`${resource}["llama38b"]`, `${resource}["mistralnemo12b"]`];
   const ALWAYS = [
     "data.aws_ami.dlami_arm",
+    "data.aws_availability_zones.zones",
     "data.aws_ami.dlami_x86",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",

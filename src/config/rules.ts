@@ -2,6 +2,9 @@ import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "..
 import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
 import { InputName, LlmEc2Config, ServiceInputs } from "./types";
 
+/** What the rules read: the module's inputs, and the stack's region when there is one. */
+export type RuleInputs = ServiceInputs & { readonly region?: string };
+
 /**
  * The rule table, enforced twice: by `findProblems` in TypeScript at synth, and by the module's
  * variable `validation` blocks and preconditions at plan (see `terraformChecks`). Each rule has
@@ -32,10 +35,13 @@ interface Rule {
   readonly problem: string;
   readonly fix: string;
   /** Offending (path, value) pairs. */
-  find(inputs: ServiceInputs): Array<[string, unknown]>;
+  find(inputs: RuleInputs): Array<[string, unknown]>;
   /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
   readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
 }
+
+/** The module's `aws_availability_zones` data source: the zones of the region it is planned in. */
+export const REGION_ZONES_DATA = "zones";
 
 /** The module's local holding the catalog's family -> sizes map (written by ModelTable). */
 export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
@@ -151,6 +157,9 @@ const hclFamily = (c: string): string => `split(".", ${c}.instance_type)[0]`;
 /** `lookup` with the size itself as the default: a family the catalog does not know passes. */
 const hclSizeKnown = (c: string): string =>
   `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily(c)}, [try(split(".", ${c}.instance_type)[1], "")]), try(split(".", ${c}.instance_type)[1], "")))`;
+/** A malformed name is the az rule's to report; a well-formed one must be a zone AWS lists for the region. */
+const zoneOfRegion = (z: string): string =>
+  `(!${hclMatches(AZ_PATTERN, z)} || contains(data.aws_availability_zones.${REGION_ZONES_DATA}.names, ${z}))`;
 const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
 
 export const RULES: readonly Rule[] = [
@@ -283,6 +292,24 @@ export const RULES: readonly Rule[] = [
     (v) => `${hclWhole(v, 0, 65535)} && ${v} != ${ALB_LISTENER_PORT}`,
   ),
   eachItem("az", "azs", "is not an availability zone name", 'use a name such as "ap-southeast-1a"', AZ_PATTERN),
+  {
+    id: "az-in-region",
+    problem: "is not an availability zone of the region (every subnet, server and the ALB live in that region)",
+    fix: "list zones of the deployment's region in the order of subnet_ids (ap-southeast-1a for ap-southeast-1), or deploy to the subnets' region",
+    // The stack knows its region: a regional zone is its name plus one letter. The module asks AWS.
+    find: (inputs) =>
+      inputs.region === undefined
+        ? []
+        : inputs.azs.flatMap((z, i): Array<[string, unknown]> =>
+            matches(AZ_PATTERN, z) && !(z.startsWith(inputs.region!) && /^[a-z]$/.test(z.slice(inputs.region!.length)))
+              ? [[`azs[${i}]`, `${z} (region ${inputs.region})`]]
+              : [],
+          ),
+    hcl: {
+      condition: `alltrue([for z in var.azs : ${zoneOfRegion("z")}])`,
+      offenders: `[for i, z in var.azs : format("azs[%d] = %s (zones of this region: %s)", i, jsonencode(z), join(", ", data.aws_availability_zones.${REGION_ZONES_DATA}.names)) if !${zoneOfRegion("z")}]`,
+    },
+  },
   eachItem("subnet-id", "subnet_ids", "is not a subnet id", 'use an id such as "subnet-0a1b2c3d4e5f67890"', SUBNET_PATTERN),
   valueRule(
     "subnet-count",
@@ -458,7 +485,7 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Every problem of `inputs`, all rules at once. */
-export function findProblems(inputs: ServiceInputs): Problem[] {
+export function findProblems(inputs: RuleInputs): Problem[] {
   return RULES.flatMap((rule) =>
     rule.find(inputs).map(([path, value]) => ({ rule: rule.id, path, value, problem: rule.problem, fix: rule.fix })),
   );
