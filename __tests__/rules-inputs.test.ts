@@ -1,4 +1,8 @@
+import { readFileSync } from "fs";
+import * as path from "path";
 import { ConfigError, parseServiceConfig } from "../src/config/load";
+import { MODULE_DIR } from "../src/module/module-files";
+import { describeWithTerraform, evaluate } from "./helpers/terraform";
 
 // Rules whose TypeScript side reads more than the corpus shows: the stack's region, and the
 // values the messages carry. The corpus runs the same rules through the module at plan.
@@ -61,5 +65,64 @@ describe("instance-size: the message lists the family's sizes", () => {
   test("a malformed type is the instance-type rule's alone", () => {
     const configs = [{ ...minimal.llm_ec2_configs[0], instance_type: "g5" }];
     expect(problemsOf({ llm_ec2_configs: configs }).map((p) => p.replace(/^.*\[(.+)\]$/, "$1"))).toEqual(["instance-type"]);
+  });
+});
+
+// GIVEN issuers as identity providers put them in tokens' iss claim, and near misses of them
+const ISSUERS_THAT_MATCH = [
+  "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI",
+  "https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_AbCdEfGhI",
+  "https://tenant.auth0.com/",
+  "https://tenant.eu.auth0.com/",
+  "https://login.microsoftonline.com/0b1c2d3e-0000-4000-8000-000000000000/v2.0",
+  "https://accounts.google.com",
+  "https://keycloak.example.com/realms/llm",
+];
+const ISSUERS_THAT_NEVER_MATCH = [
+  "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI/",
+  "https://cognito-idp.ap-southeast-1.amazonaws.com/us-east-1_AbCdEfGhI",
+  "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI/.well-known/openid-configuration",
+  "https://cognito-idp.ap-southeast-1.amazonaws.com",
+  "https://tenant.auth0.com",
+  "https://issuer.example.com/.well-known/openid-configuration",
+  "https://issuer.example.com/?tenant=1",
+  "https://issuer.example.com/#top",
+];
+const jwt = (issuer: string) => ({ api_gw_authorization: "JWT", api_gw_jwt_issuer: issuer, api_gw_jwt_audiences: ["client"] });
+
+describe("jwt-issuer: an issuer that no token can carry is refused", () => {
+  test.each(ISSUERS_THAT_MATCH)("%s loads", (issuer) => {
+    expect(problemsOf(jwt(issuer))).toEqual([]);
+  });
+
+  test.each(ISSUERS_THAT_NEVER_MATCH)("%s is refused, naming the field and the value", (issuer) => {
+    const problems = problemsOf(jwt(issuer));
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`api_gw_jwt_issuer = ${JSON.stringify(issuer)}: can never equal a token's iss claim`)).toBe(true);
+    expect(problems[0]).toMatch(/\[jwt-issuer\]$/);
+  });
+
+  test("an issuer that is not https is jwt-settings' to report, and any issuer is ignored without JWT", () => {
+    expect(problemsOf(jwt("http://issuer.example.com/")).map((p) => p.replace(/^.*\[(.+)\]$/, "$1"))).toEqual(["jwt-settings"]);
+    expect(problemsOf({ ...jwt(ISSUERS_THAT_NEVER_MATCH[0]), api_gw_authorization: "NONE" })).toEqual([]);
+    expect(problemsOf({ ...jwt(ISSUERS_THAT_NEVER_MATCH[0]), create_api_gw: false })).toEqual([]);
+  });
+});
+
+describeWithTerraform("jwt-issuer at plan: the module's precondition agrees with TypeScript", () => {
+  test("every issuer above gets the same verdict from the precondition's condition", () => {
+    // GIVEN the committed module's jwt-issuer precondition
+    const module = JSON.parse(readFileSync(path.join(__dirname, "..", MODULE_DIR, "main.tf.json"), "utf8"));
+    const preconditions = module.resource.aws_lb.llm.lifecycle.precondition as Array<{ condition: string; error_message: string }>;
+    const check = preconditions.find((p) => p.error_message.startsWith("[jwt-issuer]"))!;
+    const all = [...ISSUERS_THAT_MATCH, ...ISSUERS_THAT_NEVER_MATCH];
+    // WHEN terraform evaluates it for each issuer (the issuer swapped in for the variable)
+    const expressions = Object.fromEntries(
+      all.map((issuer, i) => [`i${i}`, check.condition.split("var.api_gw_jwt_issuer").join(JSON.stringify(issuer))]),
+    );
+    const variables = { ...minimal, llm_ec2_configs: [{ ...minimal.llm_ec2_configs[0], ami_id: "" }], ...jwt(ISSUERS_THAT_MATCH[0]) };
+    const values = evaluate(module, { variables, expressions });
+    // THEN
+    expect(all.map((_, i) => values[`i${i}`])).toEqual(all.map((issuer) => ISSUERS_THAT_MATCH.includes(issuer)));
   });
 });

@@ -62,6 +62,10 @@ const ZONE_PATTERN = "^Z[A-Z0-9]{1,31}$";
 const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$";
 const BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
 const ISSUER_PATTERN = "^https://[^\\s]+$";
+/** A Cognito user pool's issuer: its region twice (host and pool id), no trailing slash. */
+const COGNITO_ISSUER_PATTERN = "^https://cognito-idp\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/([a-z0-9-]+)_[0-9A-Za-z]+$";
+/** Auth0's default domains put a trailing slash in `iss`. */
+const AUTH0_ISSUER_PATTERN = "^https://[^/]+\\.auth0\\.com(/|$)";
 const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
@@ -160,6 +164,19 @@ const hclSizeKnown = (c: string): string =>
 /** A malformed name is the az rule's to report; a well-formed one must be a zone AWS lists for the region. */
 const zoneOfRegion = (z: string): string =>
   `(!${hclMatches(AZ_PATTERN, z)} || contains(data.aws_availability_zones.${REGION_ZONES_DATA}.names, ${z}))`;
+const jwtInUse = (inputs: RuleInputs): boolean => inputs.api_gw_authorization === "JWT" && inputs.create_api_gw;
+function issuerCanMatch(issuer: string): boolean {
+  if (/[?#]/.test(issuer) || issuer.includes("/.well-known/")) return false;
+  if (issuer.startsWith("https://cognito-idp.")) {
+    const cognito = new RegExp(COGNITO_ISSUER_PATTERN).exec(issuer);
+    return cognito !== null && cognito[1] === cognito[3];
+  }
+  return !new RegExp(AUTH0_ISSUER_PATTERN).test(issuer) || issuer.endsWith("/");
+}
+const hclIssuerCanMatch = (v: string): string =>
+  `(!can(regex("[?#]", ${v})) && !strcontains(${v}, "/.well-known/") && ` +
+  `(!startswith(${v}, "https://cognito-idp.") || try(regex(${hclString(COGNITO_ISSUER_PATTERN)}, ${v})[0] == regex(${hclString(COGNITO_ISSUER_PATTERN)}, ${v})[2], false)) && ` +
+  `(!${hclMatches(AUTH0_ISSUER_PATTERN, v)} || endswith(${v}, "/")))`;
 const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
 
 export const RULES: readonly Rule[] = [
@@ -464,6 +481,23 @@ export const RULES: readonly Rule[] = [
         `var.api_gw_authorization != "JWT" || !var.create_api_gw || (${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} && ` +
         `length(var.api_gw_jwt_audiences) > 0 && length(compact(var.api_gw_jwt_audiences)) == length(var.api_gw_jwt_audiences))`,
       offenders: `[format("api_gw_jwt_issuer = %s, api_gw_jwt_audiences = %s", jsonencode(var.api_gw_jwt_issuer), jsonencode(var.api_gw_jwt_audiences))]`,
+    },
+  },
+  {
+    id: "jwt-issuer",
+    problem:
+      "can never equal a token's iss claim, which API Gateway compares character for character " +
+      "(a Cognito issuer has no trailing slash and names the pool's own region, an Auth0 issuer ends with /, no issuer has a query, fragment or /.well-known/ path)",
+    fix: 'copy the issuer from a token\'s iss claim, e.g. "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI" or "https://tenant.auth0.com/"',
+    find: (inputs) =>
+      jwtInUse(inputs) && matches(ISSUER_PATTERN, inputs.api_gw_jwt_issuer) && !issuerCanMatch(inputs.api_gw_jwt_issuer)
+        ? [["api_gw_jwt_issuer", inputs.api_gw_jwt_issuer]]
+        : [],
+    hcl: {
+      condition:
+        `var.api_gw_authorization != "JWT" || !var.create_api_gw || !${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} || ` +
+        hclIssuerCanMatch("var.api_gw_jwt_issuer"),
+      offenders: `[format("api_gw_jwt_issuer = %s", jsonencode(var.api_gw_jwt_issuer))]`,
     },
   },
   valueRule(
