@@ -6,6 +6,7 @@ import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
+import { RootVolumeCheck } from "./root-volume-check";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
 import { ServerFoundation } from "./servers/server-foundation";
@@ -45,6 +46,7 @@ export class OllamaService extends Construct {
       prefix,
       amis: this.amis,
     });
+    new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The construct id "servers" names the bootstrap assets' folder in the module.
     this.foundation = new ServerFoundation(this, "servers", {
       prefix,

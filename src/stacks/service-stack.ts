@@ -1,5 +1,5 @@
 import { Annotations, Aspects, S3Backend, TerraformResource, TerraformStack } from "cdktf";
-import { modelFit } from "../catalog/model-fit";
+import { modelFit, rootVolumeFits } from "../catalog/model-fit";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
 import { UniqueAddressesAspect } from "./unique-addresses";
@@ -40,6 +40,12 @@ export class ServiceStack extends TerraformStack {
       Annotations.of(this).addWarning(
         `${fit.model} probably does not fit ${fit.instanceType}: needs about ${fit.needGiB} GiB of GPU memory, ` +
           `has ${fit.gpus} x ${fit.gpuMemoryGiB} GiB. Pick a larger size or family, or a smaller quantization.`,
+      );
+    }
+    for (const fit of rootVolumeFits(config.llm_ec2_configs).filter((f) => !f.fits)) {
+      Annotations.of(this).addWarning(
+        `The server of ${fit.model} pulls about ${fit.weightsGiB} GiB of model weights (${fit.pulls.join(", ")}) onto a root volume of ` +
+          `${fit.volumeGiB} GiB: they probably do not fit, and the volume also holds the AMI's system. Raise that entry's ebs_volume_gb.`,
       );
     }
   }
