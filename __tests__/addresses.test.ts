@@ -55,11 +55,17 @@ const REMOVED = [
   "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
   "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
 ];
-// ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer.
+// ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
+// the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration; the
+// region's zones, read for the az-in-region rule.
 const ADDED = [
+  "data.aws_availability_zones.zones",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
   "aws_apigatewayv2_authorizer.llm_jwt[0]",
+  "aws_apigatewayv2_integration.root_head[0]",
+  "aws_apigatewayv2_route.index_get[0]",
+  "aws_apigatewayv2_route.index_head[0]",
 ];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
@@ -123,6 +129,7 @@ describeWithTerraform("the addresses terraform plans", () => {
   const PER_MODEL = (resource: string) => [`${resource}["llama38b"]`, `${resource}["mistralnemo12b"]`];
   const ALWAYS = [
     "data.aws_ami.dlami_arm",
+    "data.aws_availability_zones.zones",
     "data.aws_ami.dlami_x86",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",
@@ -157,6 +164,9 @@ describeWithTerraform("the addresses terraform plans", () => {
     "aws_apigatewayv2_route.root_post[0]",
     "aws_apigatewayv2_route.root_get[0]",
     "aws_apigatewayv2_route.root_delete[0]",
+    "aws_apigatewayv2_integration.root_head[0]",
+    "aws_apigatewayv2_route.index_get[0]",
+    "aws_apigatewayv2_route.index_head[0]",
     "aws_apigatewayv2_stage.llm_auto_deploy[0]",
     "aws_cloudwatch_log_group.llm_api_access[0]",
   ];

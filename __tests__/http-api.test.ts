@@ -29,6 +29,9 @@ const COUNTED_BY_CREATE_API_GW: Array<[string, string]> = [
   ["aws_apigatewayv2_route", "root_post"],
   ["aws_apigatewayv2_route", "root_get"],
   ["aws_apigatewayv2_route", "root_delete"],
+  ["aws_apigatewayv2_integration", "root_head"],
+  ["aws_apigatewayv2_route", "index_get"],
+  ["aws_apigatewayv2_route", "index_head"],
   ["aws_apigatewayv2_stage", "llm_auto_deploy"],
   ["aws_cloudwatch_log_group", "llm_api_access"],
 ];
@@ -100,6 +103,33 @@ describe("HttpApi", () => {
       authorization_type: "${var.api_gw_authorization}",
       authorizer_id: '${var.api_gw_authorization == "JWT" ? aws_apigatewayv2_authorizer.llm_jwt[0].id : null}',
     });
+  });
+
+  test("`/` has routes of its own (the greedy path does not match it): GET through the GET integration, HEAD through a HEAD one", () => {
+    // GIVEN the ollama command line's heartbeat (HEAD /) and Ollama's "is running" page (GET /)
+    // THEN each has a route, authorized like every other route, proxied to the listener
+    const routes = Object.values(stack.json.resource?.aws_apigatewayv2_route ?? {}).map((r) => r.route_key);
+    expect(routes).toEqual(expect.arrayContaining(["GET /", "HEAD /"]));
+    expect(block(stack.json, "aws_apigatewayv2_route", "index_get")).toMatchObject({
+      route_key: "GET /",
+      target: "integrations/${aws_apigatewayv2_integration.root_get[0].id}",
+      authorization_type: "${var.api_gw_authorization}",
+      authorizer_id: '${var.api_gw_authorization == "JWT" ? aws_apigatewayv2_authorizer.llm_jwt[0].id : null}',
+    });
+    expect(block(stack.json, "aws_apigatewayv2_route", "index_head")).toMatchObject({
+      route_key: "HEAD /",
+      target: "integrations/${aws_apigatewayv2_integration.root_head[0].id}",
+      authorization_type: "${var.api_gw_authorization}",
+    });
+    const head = block(stack.json, "aws_apigatewayv2_integration", "root_head");
+    expect(head).toMatchObject({
+      integration_type: "HTTP_PROXY",
+      integration_method: "HEAD",
+      integration_uri: "${aws_lb_listener.llm_http.arn}",
+      connection_type: "VPC_LINK",
+    });
+    // no body, so nothing to copy into the query string: the ALB's default action (the main server) answers
+    expect(head).not.toHaveProperty("request_parameters");
   });
 
   test("the JWT authorizer: on the Authorization header, with the issuer and audiences, only for JWT", () => {

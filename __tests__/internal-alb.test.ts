@@ -105,15 +105,18 @@ describe("InternalAlb", () => {
     });
   });
 
-  test("listener rules: forward to the model's group on redirect_model or redirect_name", () => {
+  test("listener rules: forward to the model's group on one query-string condition of two values", () => {
     expect(stack.text).toHaveResourceWithProperties(LbListenerRule, {
       listener_arn: "${aws_lb_listener.llm_http.arn}",
       action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.llm_http[each.key].arn}" }],
       condition: [
         {
           query_string: [
-            { key: "redirect_model", value: "${each.value.llm_model}" },
-            { key: "redirect_name", value: "${each.value.llm_model}" },
+            { key: '${each.value.alternate_llm_model == null ? "redirect_model" : null}', value: "${each.value.llm_model}" },
+            {
+              key: '${each.value.alternate_llm_model == null ? "redirect_name" : null}',
+              value: "${coalesce(each.value.alternate_llm_model, each.value.llm_model)}",
+            },
           ],
         },
       ],
@@ -288,6 +291,43 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
       mistralnemo12b: rule(2, "mistralnemo12b", "mistral-nemo:12b"),
       qwen27b: rule(3, "qwen27b", "qwen2:7b"),
     });
+  });
+
+  test("listener rules: a model named without a tag, or with :latest, matches both spellings under any key", () => {
+    // GIVEN one model per case: no tag, :latest, another tag, a namespaced name without a tag
+    const configs = ["llama3", "qwen2:latest", "mistral-nemo:12b", "hf.co/org/Model-GGUF"].map((llm_model, i) => ({
+      ...INPUTS.llm_ec2_configs[0],
+      llm_model,
+      app_port: 11434 + i,
+    }));
+    // WHEN terraform plans the rules' conditions
+    const plan = planForEach(stack.json, {
+      variables: { ...INPUTS, llm_ec2_configs: configs },
+      resource: { type: "aws_lb_listener_rule", name: "llm_http" },
+      attributes: ["condition.0.query_string.0.key", "condition.0.query_string.0.value", "condition.0.query_string.1.key", "condition.0.query_string.1.value"],
+      ...FAKES,
+    });
+    const pairs = (values: Record<string, unknown>) => [
+      [values["condition.0.query_string.0.key"], values["condition.0.query_string.0.value"]],
+      [values["condition.0.query_string.1.key"], values["condition.0.query_string.1.value"]],
+    ];
+    // THEN two spellings are two key-less values (a condition compares at most three), one spelling keeps both keys
+    expect(pairs(plan.llama3)).toEqual([
+      [null, "llama3"],
+      [null, "llama3:latest"],
+    ]);
+    expect(pairs(plan.qwen2latest)).toEqual([
+      [null, "qwen2:latest"],
+      [null, "qwen2"],
+    ]);
+    expect(pairs(plan.mistralnemo12b)).toEqual([
+      ["redirect_model", "mistral-nemo:12b"],
+      ["redirect_name", "mistral-nemo:12b"],
+    ]);
+    expect(pairs(plan["hfco/org/ModelGGUF"])).toEqual([
+      [null, "hf.co/org/Model-GGUF"],
+      [null, "hf.co/org/Model-GGUF:latest"],
+    ]);
   });
 
   test.each([

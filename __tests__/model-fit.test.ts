@@ -1,5 +1,5 @@
 import { bitsPerWeight, fitTable, modelFit, parameterCount } from "../src/catalog/model-fit";
-import { familyArchitectures, INSTANCE_FAMILIES } from "../src/catalog/instance-families";
+import { familyArchitectures, familySizes, INSTANCE_FAMILIES } from "../src/catalog/instance-families";
 
 const server = (llm_model: string, instance_type: string) => ({ llm_model, instance_type, ami_id: "", ebs_volume_gb: 100, app_port: 11434 });
 
@@ -12,7 +12,21 @@ describe("instance-family catalog", () => {
   test("multi-GPU sizes: g5.12xlarge has 4 x 24 GiB, g5g.16xlarge 2 x 16 GiB", () => {
     expect(modelFit(server("x:1b", "g5.12xlarge"))).toMatchObject({ gpus: 4, gpuMemoryGiB: 24 });
     expect(modelFit(server("x:1b", "g5g.16xlarge"))).toMatchObject({ gpus: 2, gpuMemoryGiB: 16 });
-    expect(INSTANCE_FAMILIES.p5.multiGpuSizes?.["48xlarge"]).toBe(8);
+    expect(INSTANCE_FAMILIES.p5.gpusPerSize["48xlarge"]).toBe(8);
+  });
+
+  test("every family lists its sizes: g5 has xlarge to 48xlarge, p4d only 24xlarge, p5 also the one-GPU 4xlarge", () => {
+    expect(familySizes().g5).toEqual(["xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"]);
+    expect(familySizes().g4dn).toEqual(["xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "metal"]);
+    expect(familySizes().p4d).toEqual(["24xlarge"]);
+    expect(modelFit(server("x:1b", "p5.4xlarge"))).toMatchObject({ gpus: 1, gpuMemoryGiB: 80 });
+    expect(Object.keys(familySizes()).sort()).toEqual(Object.keys(INSTANCE_FAMILIES).sort());
+  });
+
+  test("a size the family does not have has no GPUs to compare with: the fit is unknown", () => {
+    const fit = modelFit(server("llama3:8b", "p4d.xlarge"));
+    expect(fit.gpus).toBeUndefined();
+    expect(fit.fits).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { DataAwsAmi } from "../src/aws";
-import { familyArchitectures } from "../src/catalog/instance-families";
+import { familyArchitectures, familySizes } from "../src/catalog/instance-families";
+import { alternateModelName, hclTaggedModelName, taggedModelName } from "../src/config/derive";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
 
@@ -55,6 +56,13 @@ describe("ModelTable", () => {
     const local = stack.json.locals?.instance_family_arch;
     expect(local).toEqual(familyArchitectures());
     expect(local).toMatchObject({ g5g: "arm64", g4dn: "x86_64", g5: "x86_64" });
+  });
+
+  test("instance_family_sizes is the TypeScript catalog's sizes, for the instance-size rule", () => {
+    const local = stack.json.locals?.instance_family_sizes as Record<string, string[]>;
+    expect(local).toEqual(familySizes());
+    expect(local.p4d).toEqual(["24xlarge"]);
+    expect(local.g5).toContain("xlarge");
   });
 
   test("llm_models iterates the configs by position, subnet and AZ through element()", () => {
@@ -124,5 +132,37 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
     });
     // THEN
     expect((g6 as Record<string, { ami: string }>).qwen257b.ami).toBe(DLAMI_X86);
+  });
+
+  // GIVEN names with and without a tag, :latest, a registry with a port, and lengths at the ALB's 128 limit
+  const SPELLINGS = [
+    "llama3",
+    "qwen2:latest",
+    "mistral-nemo:12b",
+    "registry.example.com:5000/llama3",
+    "hf.co/org/repo:Q4_K_M",
+    "a".repeat(121),
+    "b".repeat(122),
+    `${"c".repeat(120)}:latest`,
+  ];
+
+  test("alternate_llm_model is the TypeScript twin's alternateModelName, null where it gives none", () => {
+    const configs = SPELLINGS.map((llm_model) => ({ ...INPUTS.llm_ec2_configs[0], llm_model }));
+    // WHEN
+    const { models: rows } = evaluate(stack.json, { variables: { ...INPUTS, llm_ec2_configs: configs }, expressions: { models: "local.llm_models" } });
+    // THEN
+    const byName = Object.fromEntries(Object.values(rows as Record<string, { llm_model: string; alternate_llm_model: string | null }>).map((r) => [r.llm_model, r.alternate_llm_model]));
+    expect(byName).toEqual(Object.fromEntries(SPELLINGS.map((name) => [name, alternateModelName(name) ?? null])));
+    // and the cases the twin must get right
+    expect(byName).toMatchObject({ llama3: "llama3:latest", "qwen2:latest": "qwen2", "mistral-nemo:12b": null, "registry.example.com:5000/llama3": "registry.example.com:5000/llama3:latest" });
+    expect(byName["a".repeat(121)]).toBe(`${"a".repeat(121)}:latest`);
+    expect(byName["b".repeat(122)]).toBeNull();
+  });
+
+  test("the HCL of taggedModelName is its TypeScript twin", () => {
+    const expressions = Object.fromEntries(SPELLINGS.map((name, i) => [`n${i}`, hclTaggedModelName(JSON.stringify(name))]));
+    const values = evaluate(stack.json, { variables: INPUTS, expressions });
+    expect(SPELLINGS.map((_, i) => values[`n${i}`])).toEqual(SPELLINGS.map(taggedModelName));
+    expect(taggedModelName("llama3")).toBe("llama3:latest");
   });
 });

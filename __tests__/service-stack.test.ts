@@ -1,4 +1,4 @@
-import { Testing } from "cdktf";
+import { AnnotationMetadataEntryType, Testing } from "cdktf";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parseServiceConfig } from "../src/config/load";
@@ -28,9 +28,50 @@ describe("ServiceStack (llm-service)", () => {
     expect(json.provider.aws).toEqual([{ region: "ap-southeast-1", default_tags: [{ tags: config.tags }] }]);
   });
 
-  test("an S3 backend from the config, encrypted, with its lock table", () => {
+  test("an S3 backend from the config, encrypted, locked by Terraform's lock file", () => {
     expect(json.terraform.backend).toEqual({
-      s3: { bucket: "my-terraform-state", key: "llm-service/terraform.tfstate", region: "ap-southeast-1", dynamodb_table: "terraform-locks", encrypt: true },
+      s3: { bucket: "my-terraform-state", key: "llm-service/terraform.tfstate", region: "ap-southeast-1", use_lockfile: true, encrypt: true },
+    });
+  });
+
+  describe("S3 backend settings", () => {
+    const s3 = { bucket: "my-terraform-state", key: "llm-service/terraform.tfstate", region: "ap-southeast-1" };
+    const withS3 = (settings: Record<string, unknown>) => {
+      const stack = new ServiceStack(Testing.app(), "llm-service", parseServiceConfig(JSON.stringify({ ...config, backend: { s3: { ...s3, ...settings } } }), "test.json"));
+      const warnings = stack.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => String(m.data));
+      return { backend: (JSON.parse(Testing.synth(stack)) as { terraform: { backend: { s3: Block } } }).terraform.backend.s3, warnings };
+    };
+
+    test("the lock file is on by default; profile and role as Terraform 1.6+ reads them (assume_role block)", () => {
+      const { backend, warnings } = withS3({ profile: "state-admin", role_arn: "arn:aws:iam::123456789012:role/terraform-state" });
+      expect(backend).toEqual({
+        ...s3,
+        encrypt: true,
+        use_lockfile: true,
+        profile: "state-admin",
+        assume_role: { role_arn: "arn:aws:iam::123456789012:role/terraform-state" },
+      });
+      expect(backend).not.toHaveProperty("role_arn");
+      expect(warnings.filter((w) => w.startsWith("backend.s3"))).toEqual([]);
+    });
+
+    test("dynamodb_table is still written for states locked that way, with a deprecation warning; the lock file locks too", () => {
+      const { backend, warnings } = withS3({ dynamodb_table: "terraform-locks" });
+      expect(backend).toMatchObject({ dynamodb_table: "terraform-locks", use_lockfile: true });
+      expect(warnings.filter((w) => w.startsWith("backend.s3"))).toEqual([
+        expect.stringMatching(/^backend\.s3\.dynamodb_table = "terraform-locks": DynamoDB state locking is deprecated since Terraform 1\.11\. The lock file .* remove dynamodb_table/),
+      ]);
+    });
+
+    test("use_lockfile false leaves it out; with no table either, a warning says the state is not locked", () => {
+      const { backend, warnings } = withS3({ use_lockfile: false });
+      expect(backend).not.toHaveProperty("use_lockfile");
+      expect(warnings.filter((w) => w.startsWith("backend.s3"))).toEqual([expect.stringMatching(/the state is not locked/)]);
+    });
+
+    test("the config schema refuses an unknown backend setting, naming the known ones", () => {
+      const text = JSON.stringify({ ...config, backend: { s3: { ...s3, lock_table: "x" } } });
+      expect(() => parseServiceConfig(text, "test.json")).toThrow(/backend\.s3\.lock_table is not a known field \(known here: bucket, key, region, use_lockfile, dynamodb_table, profile, role_arn\)/);
     });
   });
 

@@ -2,6 +2,7 @@
 // ~500 MB per process; a move to CDK Terrain (@cdktn/provider-aws) is an edit of this file.
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+export { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";

@@ -1,6 +1,9 @@
-import { INSTANCE_FAMILIES, instanceFamily } from "../catalog/instance-families";
-import { modelKey } from "./derive";
+import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../catalog/instance-families";
+import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
 import { InputName, LlmEc2Config, ServiceInputs } from "./types";
+
+/** What the rules read: the module's inputs, and the stack's region when there is one. */
+export type RuleInputs = ServiceInputs & { readonly region?: string };
 
 /**
  * The rule table, enforced twice: by `findProblems` in TypeScript at synth, and by the module's
@@ -32,10 +35,16 @@ interface Rule {
   readonly problem: string;
   readonly fix: string;
   /** Offending (path, value) pairs. */
-  find(inputs: ServiceInputs): Array<[string, unknown]>;
+  find(inputs: RuleInputs): Array<[string, unknown]>;
   /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
   readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
 }
+
+/** The module's `aws_availability_zones` data source: the zones of the region it is planned in. */
+export const REGION_ZONES_DATA = "zones";
+
+/** The module's local holding the catalog's family -> sizes map (written by ModelTable). */
+export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
 
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
@@ -59,6 +68,10 @@ const SCHEDULE_PATTERN =
   "^(rate\\((([3-9][0-9]|[1-9][0-9]{2,}) minutes|1 hour|([2-9]|[1-9][0-9]+) hours|1 day|([2-9]|[1-9][0-9]+) days)\\)|cron\\([^ ()]+( [^ ()]+){4,6}\\))$";
 /** gp3 limits (2025): throughput 125-2000 MiB/s, IOPS 3000-80000, 0.25 MiB/s per IOPS, 500 IOPS per GiB. */
 export const GP3 = { minThroughput: 125, maxThroughput: 2000, minIops: 3000, maxIops: 80000, iopsPerMibps: 4, iopsPerGib: 500 } as const;
+/** A Cognito user pool's issuer: its region twice (host and pool id), no trailing slash. */
+const COGNITO_ISSUER_PATTERN = "^https://cognito-idp\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/([a-z0-9-]+)_[0-9A-Za-z]+$";
+/** Auth0's default domains put a trailing slash in `iss`. */
+const AUTH0_ISSUER_PATTERN = "^https://[^/]+\\.auth0\\.com(/|$)";
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
 /** The ALB's listener port, always open on its security group: a second rule for it is a duplicate AWS rejects. */
@@ -139,8 +152,36 @@ function repeats(values: string[], path: (i: number) => string): Array<[string, 
 const hclRepeats = (list: string, label: string): string =>
   `[for i, x in ${list} : format("${label} = %s", i, jsonencode(x)) if index(${list}, x) < i]`;
 
+/** How many entries before entry `i` (`c`) name the same model spelled differently. */
+const sameModelEarlier = (i: string, c: string): string =>
+  `length([for j, d in var.llm_ec2_configs : j if j < ${i} && d.llm_model != ${c}.llm_model && ${hclTaggedModelName("d.llm_model")} == ${hclTaggedModelName(`${c}.llm_model`)}])`;
 const keyOf = (c: string): string => `replace(${c}.llm_model, "/[-_.:]/", "")`;
 const familyKnown = (c: LlmEc2Config): boolean => instanceFamily(c.instance_type) in INSTANCE_FAMILIES;
+/** A catalogued family without this size: EC2 has no such instance type. */
+const sizeUnknown = (c: LlmEc2Config): boolean => {
+  const sizes = familySizes()[instanceFamily(c.instance_type)];
+  return matches(INSTANCE_TYPE_PATTERN, c.instance_type) && sizes !== undefined && !sizes.includes(instanceSize(c.instance_type));
+};
+const hclFamily = (c: string): string => `split(".", ${c}.instance_type)[0]`;
+/** `lookup` with the size itself as the default: a family the catalog does not know passes. */
+const hclSizeKnown = (c: string): string =>
+  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily(c)}, [try(split(".", ${c}.instance_type)[1], "")]), try(split(".", ${c}.instance_type)[1], "")))`;
+/** A malformed name is the az rule's to report; a well-formed one must be a zone AWS lists for the region. */
+const zoneOfRegion = (z: string): string =>
+  `(!${hclMatches(AZ_PATTERN, z)} || contains(data.aws_availability_zones.${REGION_ZONES_DATA}.names, ${z}))`;
+const jwtInUse = (inputs: RuleInputs): boolean => inputs.api_gw_authorization === "JWT" && inputs.create_api_gw;
+function issuerCanMatch(issuer: string): boolean {
+  if (/[?#]/.test(issuer) || issuer.includes("/.well-known/")) return false;
+  if (issuer.startsWith("https://cognito-idp.")) {
+    const cognito = new RegExp(COGNITO_ISSUER_PATTERN).exec(issuer);
+    return cognito !== null && cognito[1] === cognito[3];
+  }
+  return !new RegExp(AUTH0_ISSUER_PATTERN).test(issuer) || issuer.endsWith("/");
+}
+const hclIssuerCanMatch = (v: string): string =>
+  `(!can(regex("[?#]", ${v})) && !strcontains(${v}, "/.well-known/") && ` +
+  `(!startswith(${v}, "https://cognito-idp.") || try(regex(${hclString(COGNITO_ISSUER_PATTERN)}, ${v})[0] == regex(${hclString(COGNITO_ISSUER_PATTERN)}, ${v})[2], false)) && ` +
+  `(!${hclMatches(AUTH0_ISSUER_PATTERN, v)} || endswith(${v}, "/")))`;
 const customDomainFields = ["api_gw_domain", "api_gw_domain_route53_zone", "api_gw_domain_ssl_cert_arn"] as const;
 
 export const RULES: readonly Rule[] = [
@@ -188,6 +229,24 @@ export const RULES: readonly Rule[] = [
       offenders: hclRepeats(`[for c in var.llm_ec2_configs : ${keyOf("c")}]`, "llm_ec2_configs[%d].llm_model key"),
     },
   },
+  {
+    id: "model-spelling-unique",
+    problem: 'names the same Ollama model as an earlier entry, spelled with or without ":latest" (both would match the same requests)',
+    fix: 'list the model once, e.g. "llama3" or "llama3:latest"',
+    find: (inputs) => {
+      const configs = inputs.llm_ec2_configs;
+      return configs.flatMap((c, i): Array<[string, unknown]> =>
+        configs.some((d, j) => j < i && d.llm_model !== c.llm_model && taggedModelName(d.llm_model) === taggedModelName(c.llm_model))
+          ? [[`llm_ec2_configs[${i}].llm_model`, c.llm_model]]
+          : [],
+      );
+    },
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `alltrue([for i, c in var.llm_ec2_configs : ${sameModelEarlier("i", "c")} == 0])`,
+      offenders: `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].llm_model = %s", i, jsonencode(c.llm_model)) if ${sameModelEarlier("i", "c")} > 0]`,
+    },
+  },
   eachModel(
     "instance-type",
     "instance_type",
@@ -204,6 +263,24 @@ export const RULES: readonly Rule[] = [
     (c) => c.ami_id !== "" || familyKnown(c),
     `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`,
   ),
+  {
+    id: "instance-size",
+    problem: "is not a size EC2 offers in its instance family (the apply would fail)",
+    fix: "pick one of the family's sizes given with the value, e.g. g5.xlarge or p4d.24xlarge",
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => {
+        if (!sizeUnknown(c)) return [];
+        const family = instanceFamily(c.instance_type);
+        return [[`llm_ec2_configs[${i}].instance_type`, `${c.instance_type} (${family} sizes: ${familySizes()[family].join(", ")})`]];
+      }),
+    // A precondition: it reads the sizes local, which a variable validation may not before Terraform 1.9.
+    hcl: {
+      condition: `alltrue([for c in var.llm_ec2_configs : ${hclSizeKnown("c")}])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].instance_type = %s (%s sizes: %s)", i, jsonencode(c.instance_type), ` +
+        `${hclFamily("c")}, join(", ", lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
+    },
+  },
   eachModel(
     "ami-id",
     "ami_id",
@@ -237,6 +314,24 @@ export const RULES: readonly Rule[] = [
     (v) => `${hclWhole(v, 0, 65535)} && ${v} != ${ALB_LISTENER_PORT}`,
   ),
   eachItem("az", "azs", "is not an availability zone name", 'use a name such as "ap-southeast-1a"', AZ_PATTERN),
+  {
+    id: "az-in-region",
+    problem: "is not an availability zone of the region (every subnet, server and the ALB live in that region)",
+    fix: "list zones of the deployment's region in the order of subnet_ids (ap-southeast-1a for ap-southeast-1), or deploy to the subnets' region",
+    // The stack knows its region: a regional zone is its name plus one letter. The module asks AWS.
+    find: (inputs) =>
+      inputs.region === undefined
+        ? []
+        : inputs.azs.flatMap((z, i): Array<[string, unknown]> =>
+            matches(AZ_PATTERN, z) && !(z.startsWith(inputs.region!) && /^[a-z]$/.test(z.slice(inputs.region!.length)))
+              ? [[`azs[${i}]`, `${z} (region ${inputs.region})`]]
+              : [],
+          ),
+    hcl: {
+      condition: `alltrue([for z in var.azs : ${zoneOfRegion("z")}])`,
+      offenders: `[for i, z in var.azs : format("azs[%d] = %s (zones of this region: %s)", i, jsonencode(z), join(", ", data.aws_availability_zones.${REGION_ZONES_DATA}.names)) if !${zoneOfRegion("z")}]`,
+    },
+  },
   eachItem("subnet-id", "subnet_ids", "is not a subnet id", 'use an id such as "subnet-0a1b2c3d4e5f67890"', SUBNET_PATTERN),
   valueRule(
     "subnet-count",
@@ -393,6 +488,23 @@ export const RULES: readonly Rule[] = [
       offenders: `[format("api_gw_jwt_issuer = %s, api_gw_jwt_audiences = %s", jsonencode(var.api_gw_jwt_issuer), jsonencode(var.api_gw_jwt_audiences))]`,
     },
   },
+  {
+    id: "jwt-issuer",
+    problem:
+      "can never equal a token's iss claim, which API Gateway compares character for character " +
+      "(a Cognito issuer has no trailing slash and names the pool's own region, an Auth0 issuer ends with /, no issuer has a query, fragment or /.well-known/ path)",
+    fix: 'copy the issuer from a token\'s iss claim, e.g. "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI" or "https://tenant.auth0.com/"',
+    find: (inputs) =>
+      jwtInUse(inputs) && matches(ISSUER_PATTERN, inputs.api_gw_jwt_issuer) && !issuerCanMatch(inputs.api_gw_jwt_issuer)
+        ? [["api_gw_jwt_issuer", inputs.api_gw_jwt_issuer]]
+        : [],
+    hcl: {
+      condition:
+        `var.api_gw_authorization != "JWT" || !var.create_api_gw || !${hclMatches(ISSUER_PATTERN, "var.api_gw_jwt_issuer")} || ` +
+        hclIssuerCanMatch("var.api_gw_jwt_issuer"),
+      offenders: `[format("api_gw_jwt_issuer = %s", jsonencode(var.api_gw_jwt_issuer))]`,
+    },
+  },
   valueRule(
     "ollama-version",
     "ollama_version",
@@ -462,7 +574,7 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Every problem of `inputs`, all rules at once. */
-export function findProblems(inputs: ServiceInputs): Problem[] {
+export function findProblems(inputs: RuleInputs): Problem[] {
   return RULES.flatMap((rule) =>
     rule.find(inputs).map(([path, value]) => ({ rule: rule.id, path, value, problem: rule.problem, fix: rule.fix })),
   );

@@ -26,8 +26,21 @@ export interface S3BackendConfig {
   readonly key: string;
   /** Region of the bucket. */
   readonly region: string;
-  /** DynamoDB table for state locking. */
+  /**
+   * Lock the state with a lock file beside it in the bucket (`<key>.tflock`), Terraform's native
+   * S3 locking (Terraform 1.10+, generally available from 1.11). @default true
+   */
+  readonly use_lockfile?: boolean;
+  /**
+   * Deprecated (Terraform 1.11 deprecates DynamoDB locking): a DynamoDB table for state locking.
+   * Accepted for states locked that way; keep it beside use_lockfile until nobody runs an older
+   * Terraform on this state, then remove it.
+   */
   readonly dynamodb_table?: string;
+  /** Named AWS profile (shared config and credentials files) to reach the bucket with. */
+  readonly profile?: string;
+  /** IAM role to assume to reach the bucket, written as the backend's `assume_role { role_arn }`. */
+  readonly role_arn?: string;
 }
 
 /** Settings of the root stack `llm-service` only; the module leaves these to its caller. */

@@ -19,8 +19,17 @@ import { hcl } from "./hcl";
 import { LISTENER_PORT } from "./internal-alb";
 import { only } from "./refs";
 
-/** The HTTP methods the API forwards, each with its own integration and route. */
+/** The HTTP methods the API forwards on every path, each with its own integration and route. */
 const METHODS = ["POST", "GET", "DELETE"] as const;
+/** Every path below `/`. */
+const PROXY_PATH = "/{ollamaApiPath+}";
+/** Addresses of the routes of `/` itself. */
+export const INDEX_ROUTES = { GET: "index_get", HEAD: "index_head" } as const;
+/** The POST integration copies the model named in the body into the query string the ALB routes on. */
+const MODEL_QUERY_PARAMETERS: Record<string, string> = {
+  "append:querystring.redirect_model": "$request.body.model",
+  "append:querystring.redirect_name": "$request.body.name",
+};
 
 /** Who may call the API's routes. */
 export type ApiAuthorization = "NONE" | "JWT" | "AWS_IAM";
@@ -157,8 +166,17 @@ export class HttpApi extends Construct {
         : undefined;
     jwt?.overrideLogicalId("llm_jwt");
 
-    for (const method of METHODS) {
-      const name = `root_${method.toLowerCase()}`;
+    const route = (name: string, routeKey: string, integration: Apigatewayv2Integration): void => {
+      new Apigatewayv2Route(this, `${name}_route`, {
+        count: apiCount,
+        apiId,
+        routeKey,
+        target: `integrations/${only(integration, "id")}`,
+        authorizationType: authorization,
+        ...(jwt ? { authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}` } : {}),
+      }).overrideLogicalId(name);
+    };
+    const integrate = (name: string, method: string, requestParameters?: Record<string, string>): Apigatewayv2Integration => {
       const integration = new Apigatewayv2Integration(this, `${name}_integration`, {
         count: apiCount,
         apiId,
@@ -167,26 +185,24 @@ export class HttpApi extends Construct {
         integrationUri: props.listener.arn,
         connectionType: "VPC_LINK",
         connectionId: only(this.vpcLink, "id"),
-        // The ALB routes on the query string: copy the model named in the body there.
-        ...(method === "POST"
-          ? {
-              requestParameters: {
-                "append:querystring.redirect_model": "$request.body.model",
-                "append:querystring.redirect_name": "$request.body.name",
-              },
-            }
-          : {}),
+        ...(requestParameters ? { requestParameters } : {}),
       });
       integration.overrideLogicalId(name);
-      new Apigatewayv2Route(this, `${name}_route`, {
-        count: apiCount,
-        apiId,
-        routeKey: `${method} /{ollamaApiPath+}`,
-        target: `integrations/${only(integration, "id")}`,
-        authorizationType: authorization,
-        ...(jwt ? { authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}` } : {}),
-      }).overrideLogicalId(name);
+      return integration;
+    };
+
+    const integrations: Record<string, Apigatewayv2Integration> = {};
+    for (const method of METHODS) {
+      const name = `root_${method.toLowerCase()}`;
+      // The ALB routes on the query string: copy the model named in the body there.
+      integrations[method] = integrate(name, method, method === "POST" ? MODEL_QUERY_PARAMETERS : undefined);
+      route(name, `${method} ${PROXY_PATH}`, integrations[method]);
     }
+    // `/` is no child of the greedy path: Ollama's heartbeat (`HEAD /`, sent by the ollama command
+    // line first) and its "Ollama is running" (`GET /`) need routes of their own. They name no
+    // model, so the ALB's default action answers them from the main server.
+    route(INDEX_ROUTES.GET, "GET /", integrations.GET);
+    route(INDEX_ROUTES.HEAD, "HEAD /", integrate("root_head", "HEAD"));
 
     this.accessLogs = new CloudwatchLogGroup(this, "llm_api_access", {
       count: apiCount,

@@ -137,9 +137,7 @@ export class InternalAlb extends Construct {
       listenerArn: this.listener.arn,
       priority: models.getNumber("priority"),
       action: [{ type: "forward", targetGroupArn: sameKey(this.targetGroups, "arn") }],
-      condition: [
-        { queryString: MODEL_QUERY_KEYS.map((key) => ({ key, value: models.getString("llm_model") })) },
-      ],
+      condition: [{ queryString: modelQueryValues() }],
     }).overrideLogicalId("llm_http");
   }
 
@@ -157,4 +155,20 @@ export class InternalAlb extends Construct {
       description: "Traffic to the model servers' Application (ollama) Port",
     }).overrideLogicalId("llm_alb_egress_app_port");
   }
+}
+
+/**
+ * The query-string values a model's listener rule matches, any one of them sufficing. A model
+ * with one spelling matches it under both keys, as the original does. A model with two
+ * (`llama3` and `llama3:latest`) would need four key/value pairs, but a condition compares three
+ * values at most: it matches either spelling under any key instead (the API fills only these two).
+ */
+function modelQueryValues(): Array<{ key: string; value: string }> {
+  // Inside the rule's for_each over the model table: `each.value` is the model's row.
+  const single = "each.value.alternate_llm_model == null";
+  const [first, second] = MODEL_QUERY_KEYS;
+  return [
+    { key: `\${${single} ? "${first}" : null}`, value: "${each.value.llm_model}" },
+    { key: `\${${single} ? "${second}" : null}`, value: "${coalesce(each.value.alternate_llm_model, each.value.llm_model)}" },
+  ];
 }

@@ -1,7 +1,8 @@
 import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
-import { familyArchitectures } from "../catalog/instance-families";
-import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import { familyArchitectures, familySizes } from "../catalog/instance-families";
+import { ELB_NAME_PATTERN, hclAlternateModelName, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import { FAMILY_SIZES_LOCAL } from "../config/rules";
 import { LlmEc2Config } from "../config/types";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { hcl } from "./hcl";
@@ -48,6 +49,8 @@ export class ModelTable extends Construct {
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
+    // Read by the instance-size rule's precondition (src/config/rules.ts).
+    new TerraformLocal(this, FAMILY_SIZES_LOCAL, familySizes()).overrideLogicalId(FAMILY_SIZES_LOCAL);
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
     // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.
@@ -61,6 +64,8 @@ export class ModelTable extends Construct {
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
+      // The same model spelled the other way (`llama3` / `llama3:latest`), or null: requests may use either.
+      `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
       `subnet_id = element(${hcl(props.subnetIds)}, i)`,

@@ -1,10 +1,12 @@
 import { TerraformOutput, Token } from "cdktf";
-import { terraformChecks } from "../config/rules";
+import { DataAwsAvailabilityZones } from "../aws";
+import { REGION_ZONES_DATA, terraformChecks } from "../config/rules";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
+import { RootVolumeCheck } from "./root-volume-check";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
 import { ServerFoundation } from "./servers/server-foundation";
@@ -44,6 +46,7 @@ export class OllamaService extends Construct {
       prefix,
       amis: this.amis,
     });
+    new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The construct id "servers" names the bootstrap assets' folder in the module.
     this.foundation = new ServerFoundation(this, "servers", {
       prefix,
@@ -98,8 +101,11 @@ export class OllamaService extends Construct {
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
-    // Rules that read several variables cannot be one variable's validation: check them before
-    // the load balancer, which every plan has.
+    // The zones of the region this is planned in (opted-in Local Zones included), for the
+    // az-in-region rule: a zone elsewhere would fail only at apply, on the first subnet or server.
+    new DataAwsAvailabilityZones(this, "zones").overrideLogicalId(REGION_ZONES_DATA);
+    // Rules that read several variables (or data) cannot be one variable's validation: check them
+    // before the load balancer, which every plan has.
     this.alb.loadBalancer.lifecycle = {
       precondition: terraformChecks()
         .filter((check) => check.variable === undefined)

@@ -1,10 +1,10 @@
 import { Annotations, Aspects, S3Backend, TerraformResource, TerraformStack } from "cdktf";
-import { modelFit } from "../catalog/model-fit";
+import { modelFit, rootVolumeFits } from "../catalog/model-fit";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
 import { UniqueAddressesAspect } from "./unique-addresses";
 import { AwsProvider } from "../aws";
-import { ServiceConfig, ServiceInputs } from "../config/types";
+import { S3BackendConfig, ServiceConfig, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
 import { OllamaService } from "../constructs/ollama-service";
 import { declareServiceVariables } from "../constructs/service-variables";
@@ -22,16 +22,7 @@ export class ServiceStack extends TerraformStack {
       ...(config.region ? { region: config.region } : {}),
       ...(config.tags && Object.keys(config.tags).length > 0 ? { defaultTags: [{ tags: { ...config.tags } }] } : {}),
     });
-    if (config.backend?.s3) {
-      const s3 = config.backend.s3;
-      new S3Backend(this, {
-        bucket: s3.bucket,
-        key: s3.key,
-        region: s3.region,
-        encrypt: true,
-        ...(s3.dynamodb_table ? { dynamodbTable: s3.dynamodb_table } : {}),
-      });
-    }
+    if (config.backend?.s3) this.useS3Backend(config.backend.s3);
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
     Aspects.of(this).add(new UniqueAddressesAspect());
     Aspects.of(this).add(new PolicyAspect());
@@ -42,7 +33,48 @@ export class ServiceStack extends TerraformStack {
           `has ${fit.gpus} x ${fit.gpuMemoryGiB} GiB. Pick a larger size or family, or a smaller quantization.`,
       );
     }
+    for (const fit of rootVolumeFits(config.llm_ec2_configs).filter((f) => !f.fits)) {
+      Annotations.of(this).addWarning(
+        `The server of ${fit.model} pulls about ${fit.weightsGiB} GiB of model weights (${fit.pulls.join(", ")}) onto a root volume of ` +
+          `${fit.volumeGiB} GiB: they probably do not fit, and the volume also holds the AMI's system. Raise that entry's ebs_volume_gb.`,
+      );
+    }
   }
+
+  /** Encrypted S3 state, locked by the lock file unless told otherwise. */
+  private useS3Backend(s3: S3BackendConfig): void {
+    const backend = new S3Backend(this, {
+      bucket: s3.bucket,
+      key: s3.key,
+      region: s3.region,
+      encrypt: true,
+      ...(s3.dynamodb_table ? { dynamodbTable: s3.dynamodb_table } : {}),
+      ...(s3.profile ? { profile: s3.profile } : {}),
+      // Terraform 1.6+ reads the role from the assume_role block; a top-level role_arn is deprecated.
+      ...(s3.role_arn ? { assumeRole: { roleArn: s3.role_arn } } : {}),
+    });
+    // cdktf 0.21's S3Backend predates use_lockfile (Terraform 1.10).
+    if (s3.use_lockfile ?? true) backend.addOverride("use_lockfile", true);
+    for (const warning of s3BackendWarnings(s3)) Annotations.of(this).addWarning(warning);
+  }
+}
+
+/** Warnings the S3 backend's settings earn at synth. */
+export function s3BackendWarnings(s3: S3BackendConfig): string[] {
+  const lockfile = s3.use_lockfile ?? true;
+  return [
+    ...(s3.dynamodb_table
+      ? [
+          `backend.s3.dynamodb_table = ${JSON.stringify(s3.dynamodb_table)}: DynamoDB state locking is deprecated since Terraform 1.11. ` +
+            (lockfile
+              ? "The lock file (use_lockfile) locks this state too; remove dynamodb_table once nobody runs Terraform older than 1.10 on it."
+              : "Set use_lockfile to true (Terraform 1.10+) and, once nobody runs an older Terraform on this state, remove dynamodb_table."),
+        ]
+      : []),
+    ...(!lockfile && !s3.dynamodb_table
+      ? ["backend.s3.use_lockfile = false without dynamodb_table: the state is not locked, and two applies at once can corrupt it. Set use_lockfile to true."]
+      : []),
+  ];
 }
 
 /**

@@ -48,6 +48,11 @@ run "no_api_gw_plans_no_api_resource_and_serves_the_alb" {
   }
 
   assert {
+    condition     = length(aws_apigatewayv2_route.index_get) + length(aws_apigatewayv2_route.index_head) + length(aws_apigatewayv2_integration.root_head) == 0
+    error_message = "create_api_gw = false must plan no route or integration for /."
+  }
+
+  assert {
     condition     = length(aws_apigatewayv2_domain_name.llm) + length(aws_route53_record.llm) + length(aws_apigatewayv2_api_mapping.llm) == 0
     error_message = "create_api_gw = false must plan no custom domain, record or mapping, even with the domain variables set."
   }
@@ -143,8 +148,24 @@ run "api_without_domain_keeps_execute_endpoint_and_proxies_to_the_alb" {
   }
 
   assert {
-    condition     = alltrue([for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0]] : route.api_id == aws_apigatewayv2_api.llm_apigw[0].id])
+    condition     = alltrue([for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] : route.api_id == aws_apigatewayv2_api.llm_apigw[0].id])
     error_message = "Every route must belong to the HTTP API."
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_route.index_get[0].route_key == "GET /" && aws_apigatewayv2_route.index_get[0].target == "integrations/intget0" &&
+      aws_apigatewayv2_route.index_head[0].route_key == "HEAD /" && aws_apigatewayv2_route.index_head[0].target == "integrations/inthead"
+    )
+    error_message = "GET / must use the GET integration and HEAD / the HEAD integration (the greedy path does not match /)."
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_integration.root_head[0].integration_method == "HEAD" && aws_apigatewayv2_integration.root_head[0].integration_type == "HTTP_PROXY" &&
+      aws_apigatewayv2_integration.root_head[0].connection_id == aws_apigatewayv2_vpc_link.llm[0].id && aws_apigatewayv2_integration.root_head[0].integration_uri == aws_lb_listener.llm_http.arn
+    )
+    error_message = "The HEAD integration must proxy HEAD to the ALB listener through the VPC link."
   }
 
   assert {

@@ -17,6 +17,11 @@ override_data {
   values = { id = "ami-0b8b8b8b8b8b8b8b8" }
 }
 
+# The region's zones, for the az-in-region rule: every test plans in ap-southeast-1.
+mock_data "aws_availability_zones" {
+  defaults = { names = ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] }
+}
+
 mock_data "aws_iam_policy_document" {
   defaults = {
     json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"}}]}"
@@ -90,6 +95,11 @@ override_resource {
 override_resource {
   target = aws_apigatewayv2_integration.root_delete[0]
   values = { id = "intdel0" }
+}
+
+override_resource {
+  target = aws_apigatewayv2_integration.root_head[0]
+  values = { id = "inthead" }
 }
 
 mock_resource "aws_apigatewayv2_domain_name" {
