@@ -1,4 +1,7 @@
-import { LlmEc2Config } from "../config/types";
+import { LlmEc2ConfigEntry } from "../config/types";
+
+/** What the estimate reads of a model's entry. */
+export type ModelEntry = Pick<LlmEc2ConfigEntry, "llm_model" | "instance_type">;
 import { Architecture, INSTANCE_FAMILIES, instanceFamily } from "./instance-families";
 
 /**
@@ -63,7 +66,7 @@ export function gpusOf(instanceType: string): { gpus: number; gpuMemoryGiB: numb
   return { gpus: family.multiGpuSizes?.[size] ?? 1, gpuMemoryGiB: family.gpuMemoryGiB, architecture: family.architecture };
 }
 
-export function modelFit(config: LlmEc2Config): ModelFit {
+export function modelFit(config: ModelEntry): ModelFit {
   const parametersB = parameterCount(config.llm_model);
   const bits = bitsPerWeight(config.llm_model);
   const gpu = gpusOf(config.instance_type);
@@ -73,7 +76,7 @@ export function modelFit(config: LlmEc2Config): ModelFit {
 }
 
 /** The synth report: one row per model. */
-export function fitTable(configs: readonly LlmEc2Config[]): string {
+export function fitTable(configs: readonly ModelEntry[]): string {
   const rows = configs.map(modelFit).map((f) => [
     f.model,
     f.instanceType,

@@ -3,15 +3,15 @@ import { Construct } from "constructs";
 import { SsmAssociation, SsmDocument } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
-import { ModelServers } from "./model-servers";
+import { ModelServers, PullTarget } from "./model-servers";
 
 export interface ModelPullsProps {
   /** The Run Command document that pulls models on a server. */
   readonly document: SsmDocument;
   /** One association per model of this table, with its pull list. */
   readonly models: ModelTable;
-  /** Where each model's servers are. */
-  readonly servers: ModelServers;
+  /** Where each model's servers are: one kind, or every kind (each model is reached through its own). */
+  readonly servers: ModelServers | readonly ModelServers[];
   /** Seconds `terraform apply` waits for the pulls to succeed; 0 does not wait. */
   readonly waitSeconds: number;
 }
@@ -31,8 +31,32 @@ export class ModelPulls extends Construct {
       // State Manager records whether each server has its models; apply may wait for it.
       syncCompliance: "AUTO",
       waitForSuccessTimeoutSeconds: Token.asNumber(`\${${wait} > 0 ? ${wait} : null}`),
-      targets: [props.servers.pullTarget],
+      targets: [pullTargetOf([props.servers].flat())],
     });
     this.associations.overrideLogicalId("pull_models");
   }
+}
+
+/**
+ * The association target of each model: its own kind's. With several kinds, a conditional on the
+ * row's `server_mode` picks it; Terraform evaluates only the chosen side, so an instance reference
+ * is never looked up for a model served by a group.
+ */
+function pullTargetOf(kinds: readonly ModelServers[]): PullTarget {
+  if (kinds.length === 0) throw new Error("ModelPulls: give at least one kind of servers");
+  const [last, ...others] = [...kinds].reverse();
+  const list = (values: readonly string[]) => `[${values.map(operand).join(", ")}]`;
+  const key = others.reduce((acc, k) => `row.server_mode == "${k.serverMode}" ? ${hcl(k.pullTarget.key)} : ${acc}`, hcl(last.pullTarget.key));
+  const values = others.reduce((acc, k) => `row.server_mode == "${k.serverMode}" ? ${list(k.pullTarget.values)} : ${acc}`, list(last.pullTarget.values));
+  if (others.length === 0) return last.pullTarget;
+  const row = (expression: string) => `\${${expression.split("row.").join("each.value.")}}`;
+  return { key: row(key), values: Token.asList(row(values)) };
+}
+
+/** A value as an operand: an interpolation (`${aws_instance.llm[each.key].id}`) loses its outer `${}`. */
+function operand(value: string): string {
+  const match = /^\$\{([\s\S]*)\}$/.exec(value);
+  if (match) return match[1];
+  if (Token.isUnresolved(value)) throw new Error(`ModelPulls: a pull target value must be one interpolation, not ${value}`);
+  return hcl(value);
 }

@@ -1,0 +1,156 @@
+import { Fn, Token } from "cdktf";
+import { Construct } from "constructs";
+import { AutoscalingGroup, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
+import { hclText } from "../hcl";
+import { ModelTable } from "../model-table";
+import { sameKey } from "../refs";
+import { ModelServers, PullTarget } from "./model-servers";
+import { rootVolumeFitsSnapshot } from "./root-volume";
+import { ServerFoundation } from "./server-foundation";
+
+/** Group metrics (free at one-minute granularity): the dashboard and the no-healthy-host alarm read them. */
+export const GROUP_METRICS = ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTotalInstances"];
+
+/** The tag Auto Scaling puts on every instance of a group: the pull association finds a group's servers by it. */
+export const GROUP_NAME_TAG = "aws:autoscaling:groupName";
+
+export interface AsgServersProps {
+  /** Role, security group and user data the servers share. */
+  readonly foundation: ServerFoundation;
+  /** One launch template and one Auto Scaling group per model of this table in `asg` mode. */
+  readonly models: ModelTable;
+  /** Value of every server's `System` tag. */
+  readonly prefix: string;
+  /** Subnets a group may launch in: every one, so a zone out of GPU capacity does not stop the healing. */
+  readonly subnetIds: string[];
+  /** Seconds a new server has, before its target group's health check counts, to install Ollama and pull its models. */
+  readonly healthCheckGracePeriodSeconds: number;
+}
+
+/**
+ * One Auto Scaling group per model (`server_mode = "asg"`): it replaces a server its target group
+ * finds unhealthy, follows schedules, may run on spot, and rolls its servers (new one first) when
+ * the launch template changes. Same AMI, bootstrap, profile and security group as the instances.
+ */
+export class AsgServers extends Construct implements ModelServers {
+  public readonly serverMode = "asg" as const;
+  public readonly launchTemplates: LaunchTemplate;
+  public readonly groups: AutoscalingGroup;
+  public readonly securityGroup: SecurityGroup;
+  public readonly pullTarget: PullTarget;
+  private registered = false;
+
+  constructor(scope: Construct, id: string, props: AsgServersProps) {
+    super(scope, id);
+    this.securityGroup = props.foundation.securityGroup;
+    const models = props.models.iteratorFor(this.serverMode);
+    const tags = { System: props.prefix, Name: models.getString("name") };
+
+    this.launchTemplates = new LaunchTemplate(this, "llm_lt", {
+      forEach: models,
+      name: models.getString("group_name"),
+      description: "Model server launched by its Auto Scaling group",
+      imageId: models.getString("ami"),
+      instanceType: models.getString("instance_type"),
+      iamInstanceProfile: { arn: props.foundation.instanceProfile.arn },
+      userData: Fn.base64encode(props.foundation.userData(models)),
+      updateDefaultVersion: true,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpPutResponseHopLimit: 1,
+        httpTokens: "required",
+        instanceMetadataTags: "disabled",
+      },
+      networkInterfaces: [
+        { deviceIndex: 0, associatePublicIpAddress: "false", deleteOnTermination: "true", securityGroups: [this.securityGroup.id] },
+      ],
+      // The root volume is the AMI's root device, found by name from the AMI look-up.
+      blockDeviceMappings: [
+        {
+          deviceName: models.getString("root_device_name"),
+          ebs: { volumeSize: models.getNumber("ebs_volume_gb"), volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+        },
+      ],
+      tagSpecifications: [{ resourceType: "volume", tags }],
+      tags,
+      // A newer Deep Learning AMI must not roll every GPU server on the next apply (as for the
+      // instances); a changed user data does, through the instance refresh below.
+      lifecycle: { ignoreChanges: ["image_id"], precondition: [rootVolumeFitsSnapshot()] },
+    });
+    this.launchTemplates.overrideLogicalId("llm");
+
+    const grace = props.healthCheckGracePeriodSeconds;
+    this.groups = new AutoscalingGroup(this, "llm_asg", {
+      forEach: models,
+      name: models.getString("group_name"),
+      minSize: models.getNumber("min_size"),
+      maxSize: models.getNumber("max_size"),
+      desiredCapacity: models.getNumber("desired_capacity"),
+      vpcZoneIdentifier: props.subnetIds,
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: grace,
+      capacityRebalance: Token.asAny(models.getBoolean("spot")),
+      enabledMetrics: GROUP_METRICS,
+      metricsGranularity: "1Minute",
+      // Launch the new server before the old one goes: a one-server group keeps serving.
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: Token.asString(`\${${hclText(this, grace)}}`) },
+      },
+      tag: [
+        { key: "Name", value: tags.Name, propagateAtLaunch: true },
+        { key: "System", value: props.prefix, propagateAtLaunch: true },
+      ],
+      // Schedules (and the user's own scaling) own the capacity once the group exists; an apply
+      // must not undo them. A scheduled group's min and max already cover its schedules (ModelTable).
+      lifecycle: { ignoreChanges: ["desired_capacity"] },
+    });
+    this.groups.overrideLogicalId("llm");
+    this.addPerModelBlocks();
+
+    this.pullTarget = { key: `tag:${GROUP_NAME_TAG}`, values: ["${each.value.group_name}"] };
+  }
+
+  /**
+   * Escape hatch: the blocks that differ per model are `dynamic` blocks chosen by the row (cdktf
+   * has no per-instance blocks). On-demand groups name their launch template directly; spot
+   * groups through a mixed instances policy (all spot, price-capacity-optimized); warm pools,
+   * which Auto Scaling refuses with a mixed instances policy, only on on-demand groups.
+   */
+  private addPerModelBlocks(): void {
+    const template = {
+      id: sameKey(this.launchTemplates, "id"),
+      version: sameKey(this.launchTemplates, "latest_version"),
+    };
+    this.groups.addOverride("dynamic.launch_template", {
+      for_each: "${each.value.spot ? [] : [each.key]}",
+      content: template,
+    });
+    this.groups.addOverride("dynamic.mixed_instances_policy", {
+      for_each: "${each.value.spot ? [each.key] : []}",
+      content: {
+        instances_distribution: {
+          on_demand_base_capacity: 0,
+          on_demand_percentage_above_base_capacity: 0,
+          spot_allocation_strategy: "price-capacity-optimized",
+        },
+        launch_template: {
+          launch_template_specification: { launch_template_id: template.id, version: template.version },
+          override: [{ instance_type: "${each.value.instance_type}" }],
+        },
+      },
+    });
+    // Stopped servers keep their disk, so the pulled model: one stays ready for a replacement or
+    // a scale-out, and servers scaled in go back to the pool.
+    this.groups.addOverride("dynamic.warm_pool", {
+      for_each: "${each.value.warm_pool ? [each.key] : []}",
+      content: { pool_state: "Stopped", min_size: 1, instance_reuse_policy: { reuse_on_scale_in: true } },
+    });
+  }
+
+  public registerWith(targetGroups: LbTargetGroup): void {
+    if (this.registered) throw new Error(`${this.node.path}: the servers are already registered with target groups`);
+    this.registered = true;
+    this.groups.targetGroupArns = [sameKey(targetGroups, "arn")];
+  }
+}
