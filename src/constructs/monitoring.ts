@@ -54,8 +54,10 @@ export class Monitoring extends Construct {
   public readonly noHealthyHost: CloudwatchMetricAlarm;
   public readonly errorRate: CloudwatchMetricAlarm;
   public readonly pullFailed: CloudwatchEventRule;
-  /** The topic the alarms notify, or `""` (an HCL operand). */
+  /** The topic the alarms notify (an HCL operand; unknown until apply when it is ours). */
   public readonly topicArn: string;
+  /** Whether there is a topic to notify, known at plan from the inputs (an HCL operand). */
+  public readonly hasTopic: string;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -81,6 +83,7 @@ export class Monitoring extends Construct {
     });
     this.topic.overrideLogicalId("alarms");
     this.topicArn = `(${givenTopic} != "" ? ${givenTopic} : try(${address(this.topic)}[0].arn, ""))`;
+    this.hasTopic = `(${givenTopic} != "" || ${email} != "")`;
     const topicArn = this.topicArn;
 
     // CloudWatch alarms publish to a topic of the same account without a policy; EventBridge needs one.
@@ -101,7 +104,7 @@ export class Monitoring extends Construct {
     }).overrideLogicalId("alarm_email");
 
     const models = TerraformIterator.fromMap(Token.asAnyMap(`\${${enabled} ? ${props.models.modelsOperand} : {}}`));
-    const actions = Token.asList(`\${${topicArn} == "" ? [] : [${topicArn}]}`);
+    const actions = Token.asList(`\${${this.hasTopic} ? [${topicArn}] : []}`);
     const tgDimensions = {
       TargetGroup: `\${${address(props.targetGroups)}[each.key].arn_suffix}`,
       LoadBalancer: props.loadBalancer.arnSuffix,
@@ -183,8 +186,8 @@ export class Monitoring extends Construct {
     this.pullFailed.overrideLogicalId("pull_failed");
 
     const target = new CloudwatchEventTarget(this, "pull_failed_target", {
-      forEach: TerraformIterator.fromMap(Token.asAnyMap(`\${${topicArn} == "" ? {} : ${address(this.pullFailed)}}`)),
-      rule: Token.asString("${each.value.name}"),
+      forEach: TerraformIterator.fromMap(Token.asAnyMap(`\${${enabled} && ${this.hasTopic} ? ${props.models.modelsOperand} : {}}`)),
+      rule: Token.asString(`\${${address(this.pullFailed)}[each.key].name}`),
       arn: Token.asString(`\${${topicArn}}`),
       inputTransformer: {
         inputPaths: { instance: "$.detail.instance-id", status: "$.detail.status", summary: "$.detail.execution-summary" },

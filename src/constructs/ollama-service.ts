@@ -172,7 +172,7 @@ export class OllamaService extends Construct {
         description: "URL of the fleet's CloudWatch dashboard, or null when monitoring_enabled is false.",
       },
       alarm_topic_arn: {
-        value: `\${${monitoring} && ${this.monitoring.topicArn} != "" ? ${this.monitoring.topicArn} : null}`,
+        value: `\${${monitoring} && ${this.monitoring.hasTopic} ? ${this.monitoring.topicArn} : null}`,
         description: "ARN of the SNS topic the alarms and failed model pulls notify, or null when there is none.",
       },
       target_group_arn_suffixes: {

@@ -52,7 +52,7 @@ export class AsgServers extends Construct implements ModelServers {
       description: "Model server launched by its Auto Scaling group",
       imageId: models.getString("ami"),
       instanceType: models.getString("instance_type"),
-      iamInstanceProfile: { arn: props.foundation.instanceProfile.arn },
+      iamInstanceProfile: { name: props.foundation.instanceProfile.name },
       userData: Fn.base64encode(props.foundation.userData(models)),
       updateDefaultVersion: true,
       metadataOptions: {
