@@ -47,6 +47,8 @@ export class ModelTable extends Construct {
   public readonly iterator: MapTerraformIterator;
   /** The look-ups of the `ami_id`s models give (their root device and snapshot size). */
   public readonly customAmis: CustomAmis;
+  /** Model key -> the root device of its AMI: `device_name`, and `snapshot_gb` (0 when the look-up tells none). */
+  public readonly rootDevices: TerraformLocal;
   /** The schedules, as an HCL operand (a list of objects with `time_zone` and `models`, which may be null). */
   public readonly schedules: string;
 
@@ -85,7 +87,8 @@ export class ModelTable extends Construct {
         `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }}`,
     );
     amiRoots.overrideLogicalId("ami_root_devices");
-    const amiRoot = `${hclText(this, amiRoots.expression)}[c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")]`;
+    // The key of the model's AMI in ami_root_devices: its ami_id, or its family's architecture.
+    const amiKey = `c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")`;
     // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
     const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
     const size = (field: string) => `try(c.${field}, 1)`;
@@ -111,8 +114,7 @@ export class ModelTable extends Construct {
       `server_mode = ${mode}`,
       // The Auto Scaling group and launch template name: the prefix and the target group name (valid, unique per model).
       `group_name = format("%s-%s", ${prefix}, ${targetGroupName})`,
-      `root_device_name = ${amiRoot}.device_name`,
-      `root_snapshot_gb = ${amiRoot}.snapshot_gb`,
+      `ami_key = ${amiKey}`,
       `desired_capacity = ${size("desired_capacity")}`,
       // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled
       // actions widens them and never moves the capacity a schedule set (README, schedules).
@@ -124,6 +126,14 @@ export class ModelTable extends Construct {
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
+
+    // Apart from llm_models, which reads the AMI look-ups' ids only: the root device per model key.
+    this.rootDevices = new TerraformLocal(
+      this,
+      "model_root_devices",
+      `\${{ for k, m in ${this.modelsOperand} : k => ${hclText(this, amiRoots.expression)}[m.ami_key] }}`,
+    );
+    this.rootDevices.overrideLogicalId("model_root_devices");
 
     this.mainKey = new TerraformLocal(this, "main_model_key", `\${replace(${configs}[0].llm_model, "${KEY_STRIP_REGEX}", "")}`);
     this.mainKey.overrideLogicalId("main_model_key");

@@ -67,7 +67,7 @@ export class AsgServers extends Construct implements ModelServers {
       // The root volume is the AMI's root device, found by name from the AMI look-up.
       blockDeviceMappings: [
         {
-          deviceName: models.getString("root_device_name"),
+          deviceName: Token.asString(`\${${hclText(this, props.models.rootDevices.expression)}[each.key].device_name}`),
           ebs: { volumeSize: models.getNumber("ebs_volume_gb"), volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
         },
       ],
@@ -75,7 +75,7 @@ export class AsgServers extends Construct implements ModelServers {
       tags,
       // A newer Deep Learning AMI must not roll every GPU server on the next apply (as for the
       // instances); a changed user data does, through the instance refresh below.
-      lifecycle: { ignoreChanges: ["image_id"], precondition: [rootVolumeFitsSnapshot()] },
+      lifecycle: { ignoreChanges: ["image_id"], precondition: [rootVolumeFitsSnapshot(props.models)] },
     });
     this.launchTemplates.overrideLogicalId("llm");
 

@@ -1,4 +1,6 @@
 import { Token } from "cdktf";
+import { hclText } from "../hcl";
+import { ModelTable } from "../model-table";
 
 /**
  * A root volume smaller than its AMI's root snapshot fails at launch (and, in an Auto Scaling
@@ -6,12 +8,13 @@ import { Token } from "cdktf";
  * looked up, so this rule has no TypeScript twin at synth: it is a precondition of each server
  * resource (instance, launch template), inside a `for_each` over the model table.
  */
-export function rootVolumeFitsSnapshot(): { condition: boolean; errorMessage: string } {
+export function rootVolumeFitsSnapshot(models: ModelTable): { condition: boolean; errorMessage: string } {
+  const snapshot = `${hclText(models, models.rootDevices.expression)}[each.key].snapshot_gb`;
   return {
-    condition: Token.asAny("${each.value.ebs_volume_gb >= each.value.root_snapshot_gb}") as unknown as boolean,
+    condition: Token.asAny(`\${each.value.ebs_volume_gb >= ${snapshot}}`) as unknown as boolean,
     errorMessage:
       '[root-volume-size] ${format("llm_ec2_configs[%d].ebs_volume_gb = %d (model %s)", each.value.index, each.value.ebs_volume_gb, each.value.llm_model)}: ' +
-      "is smaller than the root snapshot of the model's AMI (${each.value.root_snapshot_gb} GiB), so no server could launch. " +
-      "Fix: set ebs_volume_gb to at least ${each.value.root_snapshot_gb}, plus room for the models.",
+      `is smaller than the root snapshot of the model's AMI (\${${snapshot}} GiB), so no server could launch. ` +
+      `Fix: set ebs_volume_gb to at least \${${snapshot}}, plus room for the models.`,
   };
 }
