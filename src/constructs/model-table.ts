@@ -47,8 +47,7 @@ export class ModelTable extends Construct {
   public readonly iterator: MapTerraformIterator;
   /** The look-ups of the `ami_id`s models give (their root device and snapshot size). */
   public readonly customAmis: CustomAmis;
-  /** Model key -> the root device of its AMI: `device_name`, and `snapshot_gb` (0 when the look-up tells none). */
-  public readonly rootDevices: TerraformLocal;
+  private readonly amiRootsOperand: string;
   /** The schedules, as an HCL operand (a list of objects with `time_zone` and `models`, which may be null). */
   public readonly schedules: string;
 
@@ -78,15 +77,12 @@ export class ModelTable extends Construct {
     const arch = `lookup(${hclText(this, familyArch.expression)}, ${family}, "")`;
     const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
     // Root device name and root snapshot size of each AMI a model may run: the launch template maps
-    // the root volume by name, and a root volume smaller than the snapshot fails at launch.
-    const amiRoots = new TerraformLocal(
-      this,
-      "ami_root_devices",
-      `\${{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
-        `device_name = ami.root_device_name, ` +
-        `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }}`,
-    );
-    amiRoots.overrideLogicalId("ami_root_devices");
+    // the root volume by name, and a root volume smaller than the snapshot fails at launch. Not a
+    // local: it reads whole look-ups, and llm_models stays evaluable from the AMI ids alone.
+    this.amiRootsOperand =
+      `{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
+      `device_name = ami.root_device_name, ` +
+      `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
     // The key of the model's AMI in ami_root_devices: its ami_id, or its family's architecture.
     const amiKey = `c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")`;
     // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
@@ -127,14 +123,6 @@ export class ModelTable extends Construct {
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
 
-    // Apart from llm_models, which reads the AMI look-ups' ids only: the root device per model key.
-    this.rootDevices = new TerraformLocal(
-      this,
-      "model_root_devices",
-      `\${{ for k, m in ${this.modelsOperand} : k => ${hclText(this, amiRoots.expression)}[m.ami_key] }}`,
-    );
-    this.rootDevices.overrideLogicalId("model_root_devices");
-
     this.mainKey = new TerraformLocal(this, "main_model_key", `\${replace(${configs}[0].llm_model, "${KEY_STRIP_REGEX}", "")}`);
     this.mainKey.overrideLogicalId("main_model_key");
 
@@ -157,6 +145,14 @@ export class ModelTable extends Construct {
   /** The same map as an operand of a larger expression (no `${}` around it). */
   public modelsOfOperand(mode: ServerMode): string {
     return `{ for k, m in ${this.modelsOperand} : k => m if m.server_mode == "${mode}" }`;
+  }
+
+  /**
+   * Inside a `for_each` over the models: the root device of the model's AMI, `device_name` or
+   * `snapshot_gb` (0 when the look-up tells none), as an operand.
+   */
+  public rootDevice(attribute: "device_name" | "snapshot_gb"): string {
+    return `${this.amiRootsOperand}[${this.modelsOperand}[each.key].ami_key].${attribute}`;
   }
 
   /** `local.llm_models`, as an operand of a larger expression. */

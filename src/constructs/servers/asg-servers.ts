@@ -67,7 +67,7 @@ export class AsgServers extends Construct implements ModelServers {
       // The root volume is the AMI's root device, found by name from the AMI look-up.
       blockDeviceMappings: [
         {
-          deviceName: Token.asString(`\${${hclText(this, props.models.rootDevices.expression)}[each.key].device_name}`),
+          deviceName: Token.asString(`\${${props.models.rootDevice("device_name")}}`),
           ebs: { volumeSize: models.getNumber("ebs_volume_gb"), volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
         },
       ],

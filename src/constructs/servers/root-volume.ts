@@ -1,5 +1,4 @@
 import { Token } from "cdktf";
-import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 
 /**
@@ -9,7 +8,7 @@ import { ModelTable } from "../model-table";
  * resource (instance, launch template), inside a `for_each` over the model table.
  */
 export function rootVolumeFitsSnapshot(models: ModelTable): { condition: boolean; errorMessage: string } {
-  const snapshot = `${hclText(models, models.rootDevices.expression)}[each.key].snapshot_gb`;
+  const snapshot = models.rootDevice("snapshot_gb");
   return {
     condition: Token.asAny(`\${each.value.ebs_volume_gb >= ${snapshot}}`) as unknown as boolean,
     errorMessage:
