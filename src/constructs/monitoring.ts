@@ -77,8 +77,9 @@ export class Monitoring extends Construct {
     });
 
     // A topic of our own only when an address is given and no topic is.
+    const ownTopic = `\${${enabled} && ${email} != "" && ${givenTopic} == "" ? 1 : 0}`;
     this.topic = new SnsTopic(this, "alarms", {
-      count: Token.asNumber(`\${${enabled} && ${email} != "" && ${givenTopic} == "" ? 1 : 0}`),
+      count: Token.asNumber(ownTopic),
       name: Token.asString(`\${format("%s-alarms", ${prefix})}`),
     });
     this.topic.overrideLogicalId("alarms");
@@ -88,7 +89,7 @@ export class Monitoring extends Construct {
 
     // CloudWatch alarms publish to a topic of the same account without a policy; EventBridge needs one.
     new SnsTopicPolicy(this, "alarms_policy", {
-      count: Token.asNumber(`\${length(${address(this.topic)})}`),
+      count: Token.asNumber(ownTopic),
       arn: only(this.topic, "arn"),
       policy: Token.asString(
         `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "AlarmsAndPullFailures", Effect = "Allow", ` +
