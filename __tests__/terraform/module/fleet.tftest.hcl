@@ -342,3 +342,26 @@ run "a_root_volume_smaller_than_a_custom_ami_snapshot_is_refused_for_instances" 
 
   expect_failures = [aws_instance.llm]
 }
+
+# The module's side of the rules a config file's schema stops first.
+run "an_unknown_server_mode_is_refused" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, server_mode = "ASG" },
+    ]
+  }
+
+  expect_failures = [var.llm_ec2_configs]
+}
+
+run "an_unknown_default_server_mode_is_refused" {
+  command = plan
+
+  variables {
+    default_server_mode = "spot"
+  }
+
+  expect_failures = [var.default_server_mode]
+}

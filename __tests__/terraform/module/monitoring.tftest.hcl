@@ -245,3 +245,13 @@ run "off_plans_no_monitoring_resource" {
     error_message = "monitoring_enabled = false must plan no dashboard, alarm, rule, topic or subscription."
   }
 }
+
+run "extra_widgets_that_are_not_a_list_of_objects_are_refused" {
+  command = plan
+
+  variables {
+    dashboard_extra_widgets = "router"
+  }
+
+  expect_failures = [var.dashboard_extra_widgets]
+}
