@@ -184,8 +184,10 @@ export interface ServiceConfigFile {
   schedules?: ScalingSchedule[];
   /**
    * A CloudWatch dashboard of the fleet and alarms per model (no healthy host, 5xx rate, failed pulls).
-   * Costs about 3.00 USD a month for the dashboard plus 0.30 USD per model for the alarms (us-east-1 prices;
-   * the first 3 dashboards and 10 alarm metrics of an account are free). @default true
+   * Costs about 3.00 USD a month for the dashboard plus 0.40 USD a month per model for its two alarms
+   * (four alarm metrics at 0.10 USD; CloudWatch prices, us-east-1). The first 3 dashboards and 10 alarm
+   * metrics of an account are free; the failed-pull rules (AWS events) and e-mails up to 1000 a month
+   * cost nothing. @default true
    */
   monitoring_enabled?: boolean;
   /** E-mail address subscribed to the alarms (an SNS topic is created unless alarm_topic_arn is set); empty for none. @default "" */

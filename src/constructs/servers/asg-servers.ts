@@ -1,4 +1,4 @@
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingGroup, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
 import { hclText } from "../hcl";
@@ -53,7 +53,9 @@ export class AsgServers extends Construct implements ModelServers {
       imageId: models.getString("ami"),
       instanceType: models.getString("instance_type"),
       iamInstanceProfile: { name: props.foundation.instanceProfile.name },
-      userData: Fn.base64encode(props.foundation.userData(models)),
+      // The instances' user data, base64-encoded as launch templates take it (the expression is
+      // built as text: cdktf's Fn.base64encode cannot wrap the template's ${path.module}).
+      userData: Token.asString(`\${base64encode(${hclText(this, props.foundation.userData(models))})}`),
       updateDefaultVersion: true,
       metadataOptions: {
         httpEndpoint: "enabled",
