@@ -73,6 +73,7 @@ const ADDED = [
   "aws_sns_topic.alarms[0]",
   "aws_sns_topic_policy.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
+  "aws_iam_role_policy.llm_ec2_model_ready[0]",
 ];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
@@ -250,6 +251,11 @@ describeWithTerraform("the addresses terraform plans", () => {
     ];
     // THEN
     expect(plannedAddresses(inputs)).toEqual(expected.sort());
+  });
+
+  test("a warm pool adds the servers' permission to complete its lifecycle hook", () => {
+    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : c));
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
   });
 
   test("a custom ami_id is looked up once, for its root device", () => {

@@ -95,6 +95,11 @@ run "every_model_in_asg_mode_gets_a_launch_template_and_a_group_and_no_instance"
   }
 
   assert {
+    condition     = length(aws_iam_role_policy.llm_ec2_model_ready) == 0 && alltrue([for group in aws_autoscaling_group.llm : length(group.initial_lifecycle_hook) == 0])
+    error_message = "Without a warm pool there is no lifecycle hook and no extra permission."
+  }
+
+  assert {
     condition = (
       aws_autoscaling_group.llm["llama38b"].name == "llm-llama38b" && aws_launch_template.llm["llama38b"].name == "llm-llama38b" &&
       contains([for t in aws_autoscaling_group.llm["llama38b"].tag : "${t.key}=${t.value}=${t.propagate_at_launch}"], "Name=llm-main-llama3:8b=true") &&
@@ -237,6 +242,37 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
       length(aws_autoscaling_group.llm["qwen257b"].warm_pool) == 0
     )
     error_message = "warm_pool must give the group a pool of stopped servers (at least one) that scaled-in servers return to, and only that group."
+  }
+
+  assert {
+    condition = (
+      length(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook) == 1 &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).name == "model-ready" &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).lifecycle_transition == "autoscaling:EC2_INSTANCE_LAUNCHING" &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).default_result == "CONTINUE" &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).heartbeat_timeout == 1800 &&
+      length(aws_autoscaling_group.llm["qwen257b"].initial_lifecycle_hook) == 0
+    )
+    error_message = "A warm-pool group must hold new servers in a launch hook (at most the grace period) until their model answers."
+  }
+
+  assert {
+    condition = (
+      startswith(base64decode(aws_launch_template.llm["llama38b"].user_data), "Content-Type: multipart/mixed") &&
+      strcontains(base64decode(aws_launch_template.llm["llama38b"].user_data), "path: /var/lib/cloud/scripts/per-boot/model-ready.sh") &&
+      strcontains(base64decode(aws_launch_template.llm["llama38b"].user_data), "for model in llama3:8b qwen2.5:7b; do") &&
+      startswith(base64decode(aws_launch_template.llm["qwen257b"].user_data), "#!/bin/bash")
+    )
+    error_message = "A warm-pool model's user data must add the per-boot model-ready script to its own bootstrap; other models keep the plain script."
+  }
+
+  assert {
+    condition = (
+      length(aws_iam_role_policy.llm_ec2_model_ready) == 1 &&
+      jsondecode(aws_iam_role_policy.llm_ec2_model_ready[0].policy).Statement[0].Action == "autoscaling:CompleteLifecycleAction" &&
+      jsondecode(aws_iam_role_policy.llm_ec2_model_ready[0].policy).Statement[0].Resource == "arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/llm-*"
+    )
+    error_message = "With a warm pool the servers' role may complete lifecycle actions of the module's groups, and nothing more."
   }
 }
 

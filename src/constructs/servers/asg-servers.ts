@@ -1,6 +1,8 @@
-import { Token } from "cdktf";
+import { AssetType, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AutoscalingGroup, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
+import * as path from "path";
+import { AutoscalingGroup, IamRolePolicy, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
+import { templatePath, USER_DATA_TEMPLATE } from "../../userdata/templates";
 import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 import { sameKey } from "../refs";
@@ -10,6 +12,12 @@ import { ServerFoundation } from "./server-foundation";
 
 /** Group metrics (free at one-minute granularity): the dashboard and the no-healthy-host alarm read them. */
 export const GROUP_METRICS = ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTotalInstances"];
+
+/** The launch lifecycle hook of a group with a warm pool: a server waits in it until its model answers. */
+export const MODEL_READY_HOOK = "model-ready";
+
+/** The script that completes that hook, beside this file. */
+export const MODEL_READY_SCRIPT = path.resolve(path.dirname(templatePath(USER_DATA_TEMPLATE)), "..", "constructs", "servers", "model-ready.sh.tftpl");
 
 /** The tag Auto Scaling puts on every instance of a group: the pull association finds a group's servers by it. */
 export const GROUP_NAME_TAG = "aws:autoscaling:groupName";
@@ -45,6 +53,7 @@ export class AsgServers extends Construct implements ModelServers {
     this.securityGroup = props.foundation.securityGroup;
     const models = props.models.iteratorFor(this.serverMode);
     const tags = { System: props.prefix, Name: models.getString("name") };
+    const userData = hclText(this, props.foundation.userData(models));
 
     this.launchTemplates = new LaunchTemplate(this, "llm_lt", {
       forEach: models,
@@ -55,7 +64,7 @@ export class AsgServers extends Construct implements ModelServers {
       iamInstanceProfile: { name: props.foundation.instanceProfile.name },
       // The instances' user data, base64-encoded as launch templates take it (the expression is
       // built as text: cdktf's Fn.base64encode cannot wrap the template's ${path.module}).
-      userData: Token.asString(`\${base64encode(${hclText(this, props.foundation.userData(models))})}`),
+      userData: Token.asString(`\${base64encode(each.value.warm_pool ? ${this.withModelReady(props, userData)} : ${userData})}`),
       updateDefaultVersion: true,
       metadataOptions: {
         httpEndpoint: "enabled",
@@ -108,7 +117,8 @@ export class AsgServers extends Construct implements ModelServers {
       lifecycle: { ignoreChanges: ["desired_capacity"] },
     });
     this.groups.overrideLogicalId("llm");
-    this.addPerModelBlocks();
+    this.addPerModelBlocks(grace);
+    this.allowModelReady(props);
 
     this.pullTarget = { key: `tag:${GROUP_NAME_TAG}`, values: ["${each.value.group_name}"] };
   }
@@ -119,7 +129,7 @@ export class AsgServers extends Construct implements ModelServers {
    * groups through a mixed instances policy (all spot, price-capacity-optimized); warm pools,
    * which Auto Scaling refuses with a mixed instances policy, only on on-demand groups.
    */
-  private addPerModelBlocks(): void {
+  private addPerModelBlocks(grace: number): void {
     const template = {
       id: sameKey(this.launchTemplates, "id"),
       version: sameKey(this.launchTemplates, "latest_version"),
@@ -148,6 +158,54 @@ export class AsgServers extends Construct implements ModelServers {
       for_each: "${each.value.warm_pool ? [each.key] : []}",
       content: { pool_state: "Stopped", min_size: 1, instance_reuse_policy: { reuse_on_scale_in: true } },
     });
+    // A warm pool stops a new server as soon as it runs, pulls or not: the hook holds it until the
+    // model answers (model-ready.sh completes it), at most the grace period.
+    this.groups.addOverride("dynamic.initial_lifecycle_hook", {
+      for_each: "${each.value.warm_pool ? [each.key] : []}",
+      content: {
+        name: MODEL_READY_HOOK,
+        lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        default_result: "CONTINUE",
+        heartbeat_timeout: Token.asNumber(`\${${hclText(this, grace)}}`),
+      },
+    });
+  }
+
+  /**
+   * The user data of a warm-pool model: a MIME multipart of a cloud-config that installs
+   * model-ready.sh as a per-boot script, and the servers' own user data (an HCL operand).
+   */
+  private withModelReady(props: AsgServersProps, userData: string): string {
+    const asset = new TerraformAsset(this, "model_ready", { path: MODEL_READY_SCRIPT, type: AssetType.FILE });
+    const script =
+      `templatefile("\${path.module}/${asset.path}", { app_port = each.value.app_port, health_check_path = each.value.health_check_path, ` +
+      `timeout_seconds = ${hclText(this, props.healthCheckGracePeriodSeconds)}, group_name = each.value.group_name, hook_name = "${MODEL_READY_HOOK}" })`;
+    const boundary = "==MODEL-READY==";
+    const head =
+      `Content-Type: multipart/mixed; boundary=\\"${boundary}\\"\\nMIME-Version: 1.0\\n\\n--${boundary}\\nContent-Type: text/cloud-config; charset=\\"us-ascii\\"\\n\\n` +
+      `#cloud-config\\nwrite_files:\\n  - path: /var/lib/cloud/scripts/per-boot/model-ready.sh\\n    permissions: \\"0755\\"\\n    encoding: b64\\n    content: %s\\n\\n` +
+      `--${boundary}\\nContent-Type: text/x-shellscript; charset=\\"us-ascii\\"\\n\\n%s\\n--${boundary}--\\n`;
+    return `format("${head}", base64encode(${script}), ${userData})`;
+  }
+
+
+  /**
+   * Lets the servers complete the model-ready hook of their own groups (`<prefix>-*`), only when a
+   * model has a warm pool: without one there is no hook, and the role keeps its two policies.
+   */
+  private allowModelReady(props: AsgServersProps): void {
+    const prefix = hclText(this, props.prefix);
+    const warmPools = `length([for k, m in ${props.models.modelsOperand} : k if m.server_mode == "asg" && m.warm_pool]) > 0`;
+    new IamRolePolicy(this, "model_ready_policy", {
+      count: Token.asNumber(`\${${warmPools} ? 1 : 0}`),
+      name: Token.asString(`\${format("%s-model-ready", ${prefix})}`),
+      role: props.foundation.role.name,
+      policy: Token.asString(
+        `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "CompleteModelReadyHook", Effect = "Allow", ` +
+          `Action = "autoscaling:CompleteLifecycleAction", ` +
+          `Resource = format("arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/%s-*", ${prefix}) }] })}`,
+      ),
+    }).overrideLogicalId("llm_ec2_model_ready");
   }
 
   public registerWith(targetGroups: LbTargetGroup): void {
