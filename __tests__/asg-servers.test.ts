@@ -51,10 +51,12 @@ describe("AsgServers: launch templates", () => {
     });
   });
 
-  test("the user data is the instances' template, base64-encoded", () => {
-    const template = block(stack.json, "aws_launch_template", "llm");
-    const instance = block(stack.json, "aws_instance", "llm");
-    expect(template.user_data).toBe(`\${base64encode(${(instance.user_data as string).slice(2, -1)})}`);
+  test("the user data is the instances' template, base64-encoded; a warm-pool model's adds the model-ready part", () => {
+    const template = block(stack.json, "aws_launch_template", "llm").user_data as string;
+    const instance = (block(stack.json, "aws_instance", "llm").user_data as string).slice(2, -1);
+    expect(template.startsWith("${base64encode(each.value.warm_pool ? format(")).toBe(true);
+    expect(template.endsWith(` : (${instance}))}`)).toBe(true);
+    expect(template).toContain("/var/lib/cloud/scripts/per-boot/model-ready.sh");
   });
 
   test("a newer AMI does not roll the servers, and a root volume smaller than the AMI's snapshot stops the plan", () => {
