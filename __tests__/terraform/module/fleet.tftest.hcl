@@ -257,6 +257,11 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
   }
 
   assert {
+    condition     = aws_autoscaling_group.llm["llama38b"].wait_for_capacity_timeout == "2400s" && aws_autoscaling_group.llm["qwen257b"].wait_for_capacity_timeout == "10m"
+    error_message = "Terraform must wait for a warm-pool group's first server as long as the hook may hold it, plus ten minutes."
+  }
+
+  assert {
     condition = (
       startswith(base64decode(aws_launch_template.llm["llama38b"].user_data), "Content-Type: multipart/mixed") &&
       strcontains(base64decode(aws_launch_template.llm["llama38b"].user_data), "path: /var/lib/cloud/scripts/per-boot/model-ready.sh") &&

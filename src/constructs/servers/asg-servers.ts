@@ -100,6 +100,9 @@ export class AsgServers extends Construct implements ModelServers {
       vpcZoneIdentifier: props.subnetIds,
       healthCheckType: "ELB",
       healthCheckGracePeriod: grace,
+      // Terraform waits for the first servers to be in service; a warm-pool group's wait in the
+      // model-ready hook up to the grace period, so it waits that long plus ten minutes.
+      waitForCapacityTimeout: Token.asString(`\${each.value.warm_pool ? format("%ds", ${hclText(this, grace)} + 600) : "10m"}`),
       capacityRebalance: Token.asAny(models.getBoolean("spot")),
       enabledMetrics: GROUP_METRICS,
       metricsGranularity: "1Minute",
