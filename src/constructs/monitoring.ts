@@ -177,7 +177,11 @@ export class Monitoring extends Construct {
     // association when a run fails. EventBridge rules on AWS events cost nothing.
     this.pullFailed = new CloudwatchEventRule(this, "pull_failed", {
       forEach: models,
-      name: Token.asString(`\${format("%s-%s-pull-failed", ${prefix}, each.value.target_group_name)}`),
+      // A rule name takes 64 characters: a long <prefix>-<target group name> is cut and keeps a hash.
+      name: Token.asString(
+        `\${format("%s-pull-failed", length(format("%s-%s", ${prefix}, each.value.target_group_name)) <= 52 ? format("%s-%s", ${prefix}, each.value.target_group_name) : ` +
+          `format("%s-%s", substr(format("%s-%s", ${prefix}, each.value.target_group_name), 0, 43), substr(sha1(each.value.target_group_name), 0, 8)))}`,
+      ),
       description: Token.asString(`\${format("A server of %s failed to pull its models.", each.value.llm_model)}`),
       eventPattern: Token.asString(
         `\${jsonencode({ source = ["aws.ssm"], detail-type = ["EC2 State Manager Instance Association State Change"], ` +

@@ -255,3 +255,25 @@ run "extra_widgets_that_are_not_a_list_of_objects_are_refused" {
 
   expect_failures = [var.dashboard_extra_widgets]
 }
+
+run "rule_names_fit_64_characters_and_stay_unique" {
+  command = plan
+
+  variables {
+    prefix = "a-twenty-eight-character-px"
+    llm_ec2_configs = [
+      { llm_model = "hf.co/some-org/Some-Model-GGUF:Q4_K_M", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "hf.co/some-org/Some-Model-GGUF:Q8_0", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition = (
+      alltrue([for rule in aws_cloudwatch_event_rule.pull_failed : length(rule.name) <= 64 && can(regex("^[.A-Za-z0-9_-]+$", rule.name))]) &&
+      length(distinct([for rule in aws_cloudwatch_event_rule.pull_failed : rule.name])) == 3 &&
+      aws_cloudwatch_event_rule.pull_failed["qwen27b"].name == "a-twenty-eight-character-px-qwen27b-pull-failed"
+    )
+    error_message = "Failed-pull rule names must fit EventBridge's 64 characters, stay distinct, and keep short names whole."
+  }
+}
