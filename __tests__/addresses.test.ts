@@ -258,8 +258,9 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
   });
 
-  test("a custom ami_id is looked up once, for its root device", () => {
+  test("a group's custom ami_id is looked up once, for its root device; an instance's is not", () => {
     const configs = INPUTS.llm_ec2_configs.map((c) => ({ ...c, ami_id: "ami-0123456789abcdef0" }));
-    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain('data.aws_ami.custom["ami-0123456789abcdef0"]');
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs, default_server_mode: "asg" })).toContain('data.aws_ami.custom["ami-0123456789abcdef0"]');
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).not.toContain('data.aws_ami.custom["ami-0123456789abcdef0"]');
   });
 });

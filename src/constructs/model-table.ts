@@ -66,12 +66,20 @@ export class ModelTable extends Construct {
     const targetGroupName =
       `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
       `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
-    const customAmiIds = new TerraformLocal(this, "custom_ami_ids", `\${toset([for c in ${configs} : c.ami_id if c.ami_id != ""])}`);
+    const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
+    // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
+    const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
+    // Only groups' AMIs: a launch template maps its root volume by the AMI's root device name. An
+    // instance's own AMI is not looked up: one deregistered since must not fail a running server's plan.
+    const customAmiIds = new TerraformLocal(
+      this,
+      "custom_ami_ids",
+      `\${toset([for c in ${configs} : c.ami_id if c.ami_id != "" && ${mode} == "asg"])}`,
+    );
     customAmiIds.overrideLogicalId("custom_ami_ids");
     this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList });
     const schedules = Token.isUnresolved(props.schedules) ? hclText(this, props.schedules) : literalSchedules(this, props.schedules ?? []);
     this.schedules = schedules;
-    const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
 
     const family = `split(".", c.instance_type)[0]`;
     const arch = `lookup(${hclText(this, familyArch.expression)}, ${family}, "")`;
@@ -85,8 +93,6 @@ export class ModelTable extends Construct {
       `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
     // The key of the model's AMI in ami_root_devices: its ami_id, or its family's architecture.
     const amiKey = `c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")`;
-    // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
-    const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
     const size = (field: string) => `try(c.${field}, 1)`;
     const scheduled = (field: string) =>
       `[for s in ${schedules} : s.${field} if ${mode} == "asg" && (try(s.models, null) == null ? true : contains(try(s.models, []), c.llm_model))]`;
@@ -152,7 +158,8 @@ export class ModelTable extends Construct {
    * `snapshot_gb` (0 when the look-up tells none), as an operand.
    */
   public rootDevice(attribute: "device_name" | "snapshot_gb"): string {
-    return `${this.amiRootsOperand}[${this.modelsOperand}[each.key].ami_key].${attribute}`;
+    // An instance with its own ami_id has no look-up: nothing to check it against.
+    return `try(${this.amiRootsOperand}[${this.modelsOperand}[each.key].ami_key].${attribute}, ${attribute === "snapshot_gb" ? "0" : "null"})`;
   }
 
   /** `local.llm_models`, as an operand of a larger expression. */

@@ -362,11 +362,29 @@ run "a_root_volume_smaller_than_the_ami_snapshot_is_refused_for_templates" {
   expect_failures = [aws_launch_template.llm]
 }
 
-run "a_root_volume_smaller_than_a_custom_ami_snapshot_is_refused_for_instances" {
+run "a_root_volume_smaller_than_the_ami_snapshot_is_refused_for_new_instances" {
   command = plan
 
   variables {
     default_server_mode = "instance"
+  }
+
+  override_data {
+    target = data.aws_ami.dlami_arm
+    values = {
+      id                    = "ami-0a4a4a4a4a4a4a4a4"
+      root_device_name      = "/dev/xvda"
+      block_device_mappings = [{ device_name = "/dev/xvda", ebs = { volume_size = "250" }, no_device = "", virtual_name = "" }]
+    }
+  }
+
+  expect_failures = [aws_instance.llm]
+}
+
+run "a_groups_custom_ami_is_looked_up_and_checked" {
+  command = plan
+
+  variables {
     llm_ec2_configs = [
       { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 40, app_port = 11434 },
     ]
@@ -381,7 +399,23 @@ run "a_root_volume_smaller_than_a_custom_ami_snapshot_is_refused_for_instances" 
     }
   }
 
-  expect_failures = [aws_instance.llm]
+  expect_failures = [aws_launch_template.llm]
+}
+
+run "an_instances_own_ami_is_not_looked_up" {
+  command = plan
+
+  variables {
+    default_server_mode = "instance"
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 40, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition     = length(data.aws_ami.custom) == 0 && aws_instance.llm["llama38b"].ami == "ami-0c0ffee0c0ffee000"
+    error_message = "An instance's own ami_id must not be looked up: one deregistered since must not fail the plan of its running server."
+  }
 }
 
 # The module's side of the rules a config file's schema stops first.

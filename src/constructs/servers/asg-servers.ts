@@ -86,7 +86,7 @@ export class AsgServers extends Construct implements ModelServers {
       tags,
       // A newer Deep Learning AMI must not roll every GPU server on the next apply (as for the
       // instances); a changed user data does, through the instance refresh below.
-      lifecycle: { ignoreChanges: ["image_id"], precondition: [rootVolumeFitsSnapshot(props.models)] },
+      lifecycle: { ignoreChanges: ["image_id"], postcondition: [rootVolumeFitsSnapshot(props.models, "image_id")] },
     });
     this.launchTemplates.overrideLogicalId("llm");
 

@@ -57,7 +57,7 @@ export class InstanceServers extends Construct implements ModelServers {
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
       // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
       // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
-      lifecycle: { ignoreChanges: ["user_data", "ami"], precondition: [rootVolumeFitsSnapshot(props.models)] },
+      lifecycle: { ignoreChanges: ["user_data", "ami"], postcondition: [rootVolumeFitsSnapshot(props.models, "ami")] },
     });
     this.instances.overrideLogicalId("llm");
 
