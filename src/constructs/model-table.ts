@@ -53,7 +53,7 @@ export class ModelTable extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelTableProps) {
     super(scope, id);
-    // A literal list of objects goes through a local of its own (hclText(this, ) explains why).
+    // A literal list of objects goes through a local of its own (hcl() explains why).
     const configs = Token.isUnresolved(props.configs) ? hclText(this, props.configs) : literalConfigs(this, props.configs);
     const prefix = hclText(this, props.prefix);
 
@@ -91,7 +91,7 @@ export class ModelTable extends Construct {
       `{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
       `device_name = ami.root_device_name, ` +
       `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
-    // The key of the model's AMI in ami_root_devices: its ami_id, or its family's architecture.
+    // The key of the model's AMI among those roots: its ami_id, or its family's architecture.
     const amiKey = `c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")`;
     const size = (field: string) => `try(c.${field}, 1)`;
     const scheduled = (field: string) =>

@@ -45,12 +45,14 @@ export class ModelPulls extends Construct {
 function pullTargetOf(kinds: readonly ModelServers[]): PullTarget {
   if (kinds.length === 0) throw new Error("ModelPulls: give at least one kind of servers");
   const [last, ...others] = [...kinds].reverse();
-  const list = (values: readonly string[]) => `[${values.map(operand).join(", ")}]`;
-  const key = others.reduce((acc, k) => `row.server_mode == "${k.serverMode}" ? ${hcl(k.pullTarget.key)} : ${acc}`, hcl(last.pullTarget.key));
-  const values = others.reduce((acc, k) => `row.server_mode == "${k.serverMode}" ? ${list(k.pullTarget.values)} : ${acc}`, list(last.pullTarget.values));
   if (others.length === 0) return last.pullTarget;
-  const row = (expression: string) => `\${${expression.split("row.").join("each.value.")}}`;
-  return { key: row(key), values: Token.asList(row(values)) };
+  const list = (values: readonly string[]) => `[${values.map(operand).join(", ")}]`;
+  const pick = (of: (k: ModelServers) => string) =>
+    others.reduce((otherwise, k) => `each.value.server_mode == "${k.serverMode}" ? ${of(k)} : ${otherwise}`, of(last));
+  return {
+    key: `\${${pick((k) => hcl(k.pullTarget.key))}}`,
+    values: Token.asList(`\${${pick((k) => list(k.pullTarget.values))}}`),
+  };
 }
 
 /** A value as an operand: an interpolation (`${aws_instance.llm[each.key].id}`) loses its outer `${}`. */
