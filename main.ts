@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/model-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
@@ -11,6 +12,7 @@ try {
   new ModuleStack(app);
   new ServiceStack(app, "llm-service", config);
   console.log(`Models of llm-service (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
+  console.log(`\nWhat the servers cost (see src/catalog/prices.ts):\n${costTable(config)}`);
   app.synth();
 } catch (error) {
   // Bad input and policy findings are the user's to fix: say what and where, without a stack trace.

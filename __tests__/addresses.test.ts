@@ -57,7 +57,8 @@ const REMOVED = [
 ];
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
 // the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration; the
-// region's zones, read for the az-in-region rule.
+// region's zones, read for the az-in-region rule; Auto Scaling servers and their schedules, custom AMI look-ups,
+// monitoring.
 const ADDED = [
   "data.aws_availability_zones.zones",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
@@ -66,6 +67,19 @@ const ADDED = [
   "aws_apigatewayv2_integration.root_head[0]",
   "aws_apigatewayv2_route.index_get[0]",
   "aws_apigatewayv2_route.index_head[0]",
+  'data.aws_ami.custom["<ami id>"]',
+  'aws_launch_template.llm["<model key>"]',
+  'aws_autoscaling_group.llm["<model key>"]',
+  'aws_autoscaling_schedule.llm["<schedule>/<model key>"]',
+  "aws_cloudwatch_dashboard.fleet[0]",
+  'aws_cloudwatch_metric_alarm.no_healthy_host["<model key>"]',
+  'aws_cloudwatch_metric_alarm.error_rate["<model key>"]',
+  'aws_cloudwatch_event_rule.pull_failed["<model key>"]',
+  'aws_cloudwatch_event_target.pull_failed["<model key>"]',
+  "aws_sns_topic.alarms[0]",
+  "aws_sns_topic_policy.alarms[0]",
+  "aws_sns_topic_subscription.alarm_email[0]",
+  "aws_iam_role_policy.llm_ec2_model_ready[0]",
 ];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
@@ -170,6 +184,13 @@ describeWithTerraform("the addresses terraform plans", () => {
     "aws_apigatewayv2_stage.llm_auto_deploy[0]",
     "aws_cloudwatch_log_group.llm_api_access[0]",
   ];
+  // Monitoring is on by default: a dashboard, and per model two alarms and a failed-pull rule.
+  const MONITORING = [
+    "aws_cloudwatch_dashboard.fleet[0]",
+    ...PER_MODEL("aws_cloudwatch_metric_alarm.no_healthy_host"),
+    ...PER_MODEL("aws_cloudwatch_metric_alarm.error_rate"),
+    ...PER_MODEL("aws_cloudwatch_event_rule.pull_failed"),
+  ];
   const CUSTOM_DOMAIN = ["aws_apigatewayv2_domain_name.llm[0]", "aws_route53_record.llm[0]", "aws_apigatewayv2_api_mapping.llm[0]"];
 
   test("everything: API, custom domain, Open WebUI port", () => {
@@ -180,16 +201,16 @@ describeWithTerraform("the addresses terraform plans", () => {
       api_gw_domain_route53_zone: "Z0123456789ABCDEFGHIJ",
       api_gw_domain_ssl_cert_arn: "arn:aws:acm:ap-southeast-1:123456789012:certificate/abc",
     };
-    const expected = [...ALWAYS, "aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0]", ...API, ...CUSTOM_DOMAIN];
+    const expected = [...ALWAYS, "aws_vpc_security_group_ingress_rule.llm_alb_ingress_3[0]", ...API, ...CUSTOM_DOMAIN, ...MONITORING];
     expect(plannedAddresses(inputs)).toEqual(expected.sort());
   });
 
   test("defaults: the API without custom domain, no Open WebUI port", () => {
-    expect(plannedAddresses(INPUTS)).toEqual([...ALWAYS, ...API].sort());
+    expect(plannedAddresses(INPUTS)).toEqual([...ALWAYS, ...API, ...MONITORING].sort());
   });
 
   test("no API", () => {
-    expect(plannedAddresses({ ...INPUTS, create_api_gw: false })).toEqual([...ALWAYS].sort());
+    expect(plannedAddresses({ ...INPUTS, create_api_gw: false })).toEqual([...ALWAYS, ...MONITORING].sort());
   });
 
   const JWT = {
@@ -199,10 +220,57 @@ describeWithTerraform("the addresses terraform plans", () => {
   };
 
   test("JWT authorization adds the authorizer", () => {
-    expect(plannedAddresses({ ...INPUTS, ...JWT })).toEqual([...ALWAYS, ...API, "aws_apigatewayv2_authorizer.llm_jwt[0]"].sort());
+    expect(plannedAddresses({ ...INPUTS, ...JWT })).toEqual([...ALWAYS, ...API, ...MONITORING, "aws_apigatewayv2_authorizer.llm_jwt[0]"].sort());
   });
 
   test("JWT authorization without the API plans no authorizer", () => {
-    expect(plannedAddresses({ ...INPUTS, ...JWT, create_api_gw: false })).toEqual([...ALWAYS].sort());
+    expect(plannedAddresses({ ...INPUTS, ...JWT, create_api_gw: false })).toEqual([...ALWAYS, ...MONITORING].sort());
+  });
+
+  test("monitoring off: only the original's resources and ours of the hardening", () => {
+    expect(plannedAddresses({ ...INPUTS, monitoring_enabled: false })).toEqual([...ALWAYS, ...API].sort());
+  });
+
+  test("an alarm e-mail adds a topic, its policy, the subscription and a failed-pull target per model", () => {
+    const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
+    expect(plannedAddresses({ ...INPUTS, alarm_email: "ops@example.com" })).toEqual(
+      [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed")].sort(),
+    );
+  });
+
+  test("asg mode: a launch template and a group per model instead of the instance and its attachment; schedules per (schedule, model)", () => {
+    // GIVEN every model in asg mode, one schedule for all and one for a single model
+    const inputs = {
+      ...INPUTS,
+      default_server_mode: "asg",
+      schedules: [
+        { name: "night", recurrence: "0 20 * * 1-5", min_size: 0, max_size: 0, desired_capacity: 0 },
+        { name: "burst", recurrence: "0 9 * * 1", min_size: 1, max_size: 2, desired_capacity: 2, models: ["llama3:8b"] },
+      ],
+    };
+    const instanceOnly = [...PER_MODEL("aws_instance.llm"), ...PER_MODEL("aws_lb_target_group_attachment.llm_http")];
+    const expected = [
+      ...ALWAYS.filter((a) => !instanceOnly.includes(a)),
+      ...API,
+      ...MONITORING,
+      ...PER_MODEL("aws_launch_template.llm"),
+      ...PER_MODEL("aws_autoscaling_group.llm"),
+      'aws_autoscaling_schedule.llm["night/llama38b"]',
+      'aws_autoscaling_schedule.llm["night/mistralnemo12b"]',
+      'aws_autoscaling_schedule.llm["burst/llama38b"]',
+    ];
+    // THEN
+    expect(plannedAddresses(inputs)).toEqual(expected.sort());
+  });
+
+  test("a warm pool adds the servers' permission to complete its lifecycle hook", () => {
+    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : c));
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+  });
+
+  test("a group's custom ami_id is looked up once, for its root device; an instance's is not", () => {
+    const configs = INPUTS.llm_ec2_configs.map((c) => ({ ...c, ami_id: "ami-0123456789abcdef0" }));
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs, default_server_mode: "asg" })).toContain('data.aws_ami.custom["ami-0123456789abcdef0"]');
+    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).not.toContain('data.aws_ami.custom["ami-0123456789abcdef0"]');
   });
 });

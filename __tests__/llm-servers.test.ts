@@ -181,10 +181,15 @@ describe("LlmServers: model pulls through SSM", () => {
     expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
   });
 
-  test("one association per model: that document, targeted at the model's instance, reporting compliance", () => {
+  test("one association per model: that document, targeted at the model's own servers (instance or group), reporting compliance", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmAssociation, {
       name: "${aws_ssm_document.pull_models.name}",
-      targets: [{ key: "InstanceIds", values: [expect.stringMatching(/^\$\{aws_instance\.llm\[each\.key\]\.id\}$/)] }],
+      targets: [
+        {
+          key: '${each.value.server_mode == "instance" ? "InstanceIds" : "tag:aws:autoscaling:groupName"}',
+          values: '${each.value.server_mode == "instance" ? [aws_instance.llm[each.key].id] : [each.value.group_name]}',
+        },
+      ],
       sync_compliance: "AUTO",
     });
   });
@@ -267,14 +272,34 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_ssm_association", name: "pull_models" },
-      attributes: ["parameters.Models", "targets.0.values.0"],
+      attributes: ["parameters.Models", "targets.0.key", "targets.0.values"],
       replace: FAKE_INSTANCES,
       locals: FAKE_INSTANCE_LOCALS,
     });
+    const onInstance = (id: string) => ({ "targets.0.key": "InstanceIds", "targets.0.values": [id] });
     expect(plan).toEqual({
-      llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", "targets.0.values.0": "i-llama38b" },
-      mistralnemo12b: { "parameters.Models": "mistral-nemo:12b", "targets.0.values.0": "i-mistralnemo12b" },
-      qwen27b: { "parameters.Models": "qwen2:7b", "targets.0.values.0": "i-qwen27b" },
+      llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b") },
+      mistralnemo12b: { "parameters.Models": "mistral-nemo:12b", ...onInstance("i-mistralnemo12b") },
+      qwen27b: { "parameters.Models": "qwen2:7b", ...onInstance("i-qwen27b") },
+    });
+  });
+
+  test("associations of models in asg mode target their group's servers by its name tag, the others their instance", () => {
+    // GIVEN the second model in asg mode
+    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 1 ? { ...c, server_mode: "asg" } : c));
+    // WHEN
+    const plan = planForEach(stack.json, {
+      variables: { ...INPUTS, llm_ec2_configs: configs },
+      resource: { type: "aws_ssm_association", name: "pull_models" },
+      attributes: ["targets.0.key", "targets.0.values"],
+      replace: FAKE_INSTANCES,
+      locals: FAKE_INSTANCE_LOCALS,
+    });
+    // THEN
+    expect(plan).toEqual({
+      llama38b: { "targets.0.key": "InstanceIds", "targets.0.values": ["i-llama38b"] },
+      mistralnemo12b: { "targets.0.key": "tag:aws:autoscaling:groupName", "targets.0.values": ["acme-mistralnemo12b"] },
+      qwen27b: { "targets.0.key": "InstanceIds", "targets.0.values": ["i-qwen27b"] },
     });
   });
 

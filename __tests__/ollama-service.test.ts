@@ -2,8 +2,11 @@ import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 
 // The spec's interface table, written out: name -> [type, default] (undefined: required).
+// llm_ec2_configs: the spec's five attributes, then our optional ones (old entries stay valid).
 const LLM_EC2_CONFIG =
-  "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number}))";
+  "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
+  "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
+  "spot=optional(bool,false), warm_pool=optional(bool,false)}))";
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   prefix: ["string", "llm"],
   azs: ["list(string)", undefined],
@@ -35,6 +38,18 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   pull_models_schedule: ["string", "rate(30 minutes)"],
   ebs_throughput_mibps: ["number", 500],
   ebs_iops: ["number", 3000],
+  default_server_mode: ["string", "instance"],
+  asg_health_check_grace_period_seconds: ["number", 1800],
+  schedules: [
+    'list(object({name=string, recurrence=string, time_zone=optional(string,"UTC"), min_size=number, max_size=number, desired_capacity=number, models=optional(list(string))}))',
+    [],
+  ],
+  monitoring_enabled: ["bool", true],
+  alarm_email: ["string", ""],
+  alarm_topic_arn: ["string", ""],
+  alarm_no_healthy_host_minutes: ["number", 5],
+  alarm_5xx_percent: ["number", 5],
+  dashboard_extra_widgets: ["any", []],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");
@@ -68,9 +83,11 @@ describe("OllamaService as a child module", () => {
     expect(variable?.description?.trim()).toBeTruthy();
   });
 
-  test("outputs: exactly the spec's, each with a description", () => {
+  test("outputs: exactly the spec's and ours (groups, templates, monitoring), each with a description", () => {
     const outputs = stack.json.output ?? {};
-    expect(Object.keys(outputs).sort()).toEqual(["alb", "api_gw", "dlami_arm", "dlami_x86", "ec2", "service_endpoint"]);
+    const spec = ["alb", "api_gw", "dlami_arm", "dlami_x86", "ec2", "service_endpoint"];
+    const ours = ["alarm_topic_arn", "alb_arn_suffix", "autoscaling_groups", "dashboard_url", "launch_templates", "target_group_arn_suffixes"];
+    expect(Object.keys(outputs).sort()).toEqual([...spec, ...ours].sort());
     for (const output of Object.values(outputs)) expect(output.description?.trim()).toBeTruthy();
   });
 

@@ -4,6 +4,7 @@ import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/confi
 import { modelKey, targetGroupName } from "../src/config/derive";
 import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
+import { ServiceInputs } from "../src/config/types";
 import { MODULE_DIR } from "../src/module/module-files";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
@@ -24,9 +25,22 @@ describe("rule corpus at synth (TypeScript)", () => {
     expect(bad.map((c) => c.name).sort()).toEqual(Object.keys(expectedRules).sort());
   });
 
-  test("every rule has a bad case, but api-authorization, which the config schema's enum stops first", () => {
+  test("every rule has a bad case, but those whose inputs the config schema stops first (enums, a list of objects)", () => {
     const covered = new Set(Object.values(expectedRules).flat());
-    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization"]);
+    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization", "server-mode", "default-server-mode", "dashboard-widgets"]);
+  });
+
+  // The module's side of these three is in fleet.tftest.hcl and monitoring.tftest.hcl.
+  test.each([
+    ["server-mode", (c: Record<string, any>) => ({ ...c, llm_ec2_configs: [{ ...c.llm_ec2_configs[0], server_mode: "ASG" }, c.llm_ec2_configs[1]] }), "llm_ec2_configs[0].server_mode", "ASG"],
+    ["default-server-mode", (c: Record<string, any>) => ({ ...c, default_server_mode: "spot" }), "default_server_mode", "spot"],
+    ["dashboard-widgets", (c: Record<string, any>) => ({ ...c, dashboard_extra_widgets: "router" }), "dashboard_extra_widgets", "router"],
+  ])("%s: a file is stopped by the schema, typed inputs by the rule", (rule, spoil, field, value) => {
+    const seed = path.join(corpus, "good", "seed-usage.json");
+    const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;
+    expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
+    const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
+    expect(() => parseServiceConfig(JSON.stringify(file), "spoiled.json")).toThrow(/schema: config\/llm-service.schema.json/);
   });
 
   test("api-authorization: a file is stopped by the schema, typed inputs by the rule", () => {

@@ -81,7 +81,9 @@ describe("ServiceStack (llm-service)", () => {
   });
 
   test("every module variable defaults to the config's value", () => {
-    expect(json.variable.llm_ec2_configs.default).toEqual(config.llm_ec2_configs);
+    // The entries' optional fields filled as the module's type fills them; server_mode from default_server_mode.
+    const filled = { server_mode: "instance", min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false };
+    expect(json.variable.llm_ec2_configs.default).toEqual(config.llm_ec2_configs.map((c: object) => ({ ...filled, ...c })));
     expect(json.variable.prefix.default).toBe("llm");
     expect(json.variable.open_webui_port.default).toBe(8080);
   });

@@ -28,3 +28,14 @@ export { Apigatewayv2ApiMapping } from "@cdktf/provider-aws/lib/apigatewayv2-api
 export { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 export { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-authorizer";
 export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+export { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+export { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+export { AutoscalingSchedule } from "@cdktf/provider-aws/lib/autoscaling-schedule";
+export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+export { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
+export { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+export { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+export { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
+export { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";

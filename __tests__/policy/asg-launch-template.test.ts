@@ -31,3 +31,27 @@ describe("asg-launch-template", () => {
     expect(asgLaunchTemplate.check(UNRELATED)).toEqual([]);
   });
 });
+
+describe("asg-launch-template with dynamic blocks (one block or the other per model)", () => {
+  test("a group whose launch template is a dynamic block complies", () => {
+    // GIVEN the launch template and the mixed instances policy as dynamic blocks, as AsgServers writes them
+    const body = {
+      dynamic: {
+        launch_template: { for_each: "${each.value.spot ? [] : [each.key]}", content: { id: "${aws_launch_template.llm[each.key].id}" } },
+        mixed_instances_policy: {
+          for_each: "${each.value.spot ? [each.key] : []}",
+          content: { launch_template: { launch_template_specification: { launch_template_id: "${aws_launch_template.llm[each.key].id}" } } },
+        },
+      },
+    };
+    // WHEN / THEN
+    expect(asgLaunchTemplate.check(stack({ aws_autoscaling_group: { llm: body } }))).toEqual([]);
+  });
+
+  test("a dynamic block of another name is no launch template", () => {
+    const body = { dynamic: { warm_pool: { for_each: "${[1]}", content: { pool_state: "Stopped" } } } };
+    expect(asgLaunchTemplate.check(stack({ aws_autoscaling_group: { llm: body } }))).toEqual([
+      expect.objectContaining({ message: "no launch template is given" }),
+    ]);
+  });
+});

@@ -65,3 +65,14 @@ describe("imdsv2-required", () => {
     ]);
   });
 });
+
+describe("imdsv2-required follows dynamic blocks", () => {
+  test("a dynamic metadata_options block without required tokens is a finding", () => {
+    // GIVEN a launch template whose metadata options come from a dynamic block that leaves IMDSv1 open
+    const tf = stack({
+      aws_launch_template: { llm: { dynamic: { metadata_options: { for_each: "${[1]}", content: { http_tokens: "optional" } } } } },
+    });
+    // WHEN / THEN
+    expect(imdsv2Required.check(tf)).toEqual([expect.objectContaining({ address: "aws_launch_template.llm" })]);
+  });
+});

@@ -1,5 +1,8 @@
-import { LlmEc2Config } from "../config/types";
+import { LlmEc2ConfigEntry } from "../config/types";
 import { Architecture, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "./instance-families";
+
+/** What the estimate reads of a model's entry. */
+export type ModelEntry = Pick<LlmEc2ConfigEntry, "llm_model" | "instance_type">;
 
 /**
  * Will the model fit the instance's GPU memory? An estimate from the model tag only:
@@ -84,7 +87,7 @@ export function gpusOf(instanceType: string): { gpus: number; gpuMemoryGiB: numb
   return { gpus, gpuMemoryGiB: family.gpuMemoryGiB, architecture: family.architecture };
 }
 
-export function modelFit(config: LlmEc2Config): ModelFit {
+export function modelFit(config: ModelEntry): ModelFit {
   const parametersB = parameterCount(config.llm_model);
   const bits = bitsPerWeight(config.llm_model);
   const gpu = gpusOf(config.instance_type);
@@ -95,7 +98,7 @@ export function modelFit(config: LlmEc2Config): ModelFit {
 }
 
 /** The synth report: one row per model. */
-export function fitTable(configs: readonly LlmEc2Config[]): string {
+export function fitTable(configs: readonly ModelEntry[]): string {
   const rows = configs.map(modelFit).map((f) => [
     f.model,
     f.instanceType,
@@ -133,7 +136,7 @@ export interface RootVolumeFit {
  * every model, the others their own. The volume also holds the AMI's system: this counts the
  * models only, so a warning means the volume is short even before the system is counted.
  */
-export function rootVolumeFits(configs: readonly LlmEc2Config[]): RootVolumeFit[] {
+export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb">>): RootVolumeFit[] {
   return configs.map((config, i) => {
     const pulls = i === 0 ? configs.map((c) => c.llm_model) : [config.llm_model];
     const estimates = pulls.map((model) => [model, weightsGiB(model)] as const);

@@ -4,7 +4,7 @@ import { SEED_USAGE } from "./defaults";
 import { jsonErrorOffset } from "./json-error-offset";
 import { findProblems, formatProblem } from "./rules";
 import { checkSchema, SchemaNode } from "./schema-check";
-import { LlmEc2Config, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
+import { LlmEc2Config, ServerMode, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
 import { VARIABLES } from "./variables";
 
 /** Region of the built-in default config (the seed's certificate lives there). */
@@ -68,13 +68,19 @@ export function validateServiceConfig(config: ServiceConfig, source: string): Se
   return config;
 }
 
-/** Fills the module's variable defaults (and `ami_id: ""`) into a config file's content. */
+/** The optional fields of an llm_ec2_configs entry, as the module's variable type fills them. */
+const MODEL_DEFAULTS = { min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false } as const;
+
+/** Fills the module's variable defaults (and each model's optional fields) into a config file's content. */
 function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {
   const filled: Record<string, unknown> = { ...file };
   for (const spec of VARIABLES) {
     if (filled[spec.name] === undefined && spec.default !== undefined) filled[spec.name] = spec.default;
   }
-  filled.llm_ec2_configs = file.llm_ec2_configs.map((c): LlmEc2Config => ({ ...c, ami_id: c.ami_id ?? "" }));
+  const serverMode = (filled.default_server_mode ?? "instance") as ServerMode;
+  filled.llm_ec2_configs = file.llm_ec2_configs.map(
+    (c): LlmEc2Config => ({ ...MODEL_DEFAULTS, ...c, ami_id: c.ami_id ?? "", server_mode: c.server_mode ?? serverMode }),
+  );
   return filled as unknown as ServiceInputs & ServiceConfig;
 }
 

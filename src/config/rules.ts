@@ -1,6 +1,6 @@
 import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../catalog/instance-families";
 import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
-import { InputName, LlmEc2Config, ServiceInputs } from "./types";
+import { InputName, LlmEc2Config, ScalingSchedule, ServiceInputs } from "./types";
 
 /** What the rules read: the module's inputs, and the stack's region when there is one. */
 export type RuleInputs = ServiceInputs & { readonly region?: string };
@@ -76,6 +76,24 @@ const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
 const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
 /** The ALB's listener port, always open on its security group: a second rule for it is a duplicate AWS rejects. */
 const ALB_LISTENER_PORT = 80;
+export const SERVER_MODES = ["instance", "asg"] as const;
+/** Most servers one model's Auto Scaling group (or a schedule) may ask for. */
+export const MAX_GROUP_SIZE = 100;
+/** Longest health check grace period we accept: two hours covers an install and a pull of the largest models. */
+export const MAX_GRACE_PERIOD_SECONDS = 7200;
+const SCHEDULE_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
+/** Unix cron, numbers only (AWS documents numeric fields): `*`, values, ranges, lists and steps. */
+const cronField = (value: string): string => {
+  const atom = `(\\*|${value}(-${value})?)(/[0-9]{1,2})?`;
+  return `${atom}(,${atom})*`;
+};
+const CRON_PATTERN =
+  "^" + ["[0-5]?[0-9]", "(1?[0-9]|2[0-3])", "(0?[1-9]|[12][0-9]|3[01])", "(0?[1-9]|1[0-2])", "[0-6]"].map(cronField).join(" ") + "$";
+/** Canonical IANA zone names, as AWS asks for: UTC, Etc/..., or Area/Location. */
+const TIME_ZONE_PATTERN =
+  "^(UTC|Etc/[A-Za-z0-9+-]+|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$";
+const EMAIL_PATTERN = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$";
+const SNS_TOPIC_ARN_PATTERN = "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$";
 
 const hclString = (text: string): string => JSON.stringify(text);
 const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;
@@ -108,6 +126,52 @@ function eachModel(
     },
   };
 }
+
+/** A rule on every entry of schedules; `hcl` is a condition over `s` (the entry, time_zone filled). */
+function eachSchedule(
+  id: string,
+  field: keyof ScalingSchedule,
+  problem: string,
+  fix: string,
+  ok: (s: ScalingSchedule, i: number, all: readonly ScalingSchedule[]) => boolean,
+  hcl: string,
+): Rule {
+  return {
+    id,
+    problem,
+    fix,
+    find: (inputs) =>
+      inputs.schedules.flatMap((s, i, all): Array<[string, unknown]> => (ok(s, i, all) ? [] : [[`schedules[${i}].${field}`, s[field]]])),
+    hcl: {
+      variable: "schedules",
+      condition: `alltrue([for i, s in var.schedules : ${hcl}])`,
+      offenders: `[for i, s in var.schedules : format("schedules[%d].${field} = %s", i, jsonencode(s.${field})) if !(${hcl})]`,
+    },
+  };
+}
+
+/** min <= desired <= max, all whole numbers from 0 to MAX_GROUP_SIZE. */
+const capacityOk = (c: { min_size: number; max_size: number; desired_capacity: number }): boolean =>
+  [c.min_size, c.max_size, c.desired_capacity].every((n) => whole(n, 0, MAX_GROUP_SIZE)) && c.min_size <= c.desired_capacity && c.desired_capacity <= c.max_size;
+const hclCapacityOk = (c: string): string =>
+  ["min_size", "max_size", "desired_capacity"].map((f) => `(${hclWhole(`${c}.${f}`, 0, MAX_GROUP_SIZE)})`).join(" && ") +
+  ` && ${c}.min_size <= ${c}.desired_capacity && ${c}.desired_capacity <= ${c}.max_size`;
+const capacityOf = (c: { min_size: number; max_size: number; desired_capacity: number }) => ({
+  min_size: c.min_size,
+  max_size: c.max_size,
+  desired_capacity: c.desired_capacity,
+});
+
+/** The names of the models in Auto Scaling mode (a model's own server_mode, else default_server_mode). */
+export function asgModelNames(inputs: Pick<ServiceInputs, "llm_ec2_configs">): string[] {
+  return inputs.llm_ec2_configs.filter((c) => c.server_mode === "asg").map((c) => c.llm_model);
+}
+const HCL_MODE = (c: string) => `coalesce(${c}.server_mode, var.default_server_mode)`;
+const HCL_ASG_MODEL_NAMES = `[for c in var.llm_ec2_configs : c.llm_model if ${HCL_MODE("c")} == "asg"]`;
+const usesAsgOptions = (c: LlmEc2Config): boolean =>
+  c.spot || c.warm_pool || c.min_size !== 1 || c.max_size !== 1 || c.desired_capacity !== 1;
+const hclUsesAsgOptions = (c: string): string =>
+  `(${c}.spot || ${c}.warm_pool || ${c}.min_size != 1 || ${c}.max_size != 1 || ${c}.desired_capacity != 1)`;
 
 /** A rule on one variable's whole value; `hcl` is a condition over the variable's expression. */
 function valueRule(
@@ -571,6 +635,167 @@ export const RULES: readonly Rule[] = [
         `if var.ebs_iops > max(${GP3.minIops}, ${GP3.iopsPerGib} * c.ebs_volume_gb)]`,
     },
   },
+  eachModel(
+    "server-mode",
+    "server_mode",
+    `is not a server mode (${SERVER_MODES.join(", ")})`,
+    'use "instance" (one EC2 instance) or "asg" (an Auto Scaling group), or leave it out for default_server_mode',
+    (c) => (SERVER_MODES as readonly string[]).includes(c.server_mode),
+    // Terraform's || evaluates both sides: a conditional keeps null away from contains().
+    `c.server_mode == null ? true : contains(${hclList(SERVER_MODES)}, c.server_mode)`,
+  ),
+  {
+    id: "asg-capacity",
+    problem: `is not an Auto Scaling group size (whole numbers from 0 to ${MAX_GROUP_SIZE}, min_size <= desired_capacity <= max_size)`,
+    fix: "set min_size, desired_capacity and max_size in that order, e.g. 1, 1, 2",
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => (capacityOk(c) ? [] : [[`llm_ec2_configs[${i}]`, capacityOf(c)]])),
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `alltrue([for c in var.llm_ec2_configs : ${hclCapacityOk("c")}])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d] = %s", i, jsonencode({ min_size = c.min_size, max_size = c.max_size, desired_capacity = c.desired_capacity })) ` +
+        `if !(${hclCapacityOk("c")})]`,
+    },
+  },
+  eachModel(
+    "warm-pool-spot",
+    "warm_pool",
+    "is true on a spot model: Auto Scaling takes no warm pool on a group that requests spot instances",
+    "choose one: spot (cheaper) or warm_pool (faster scale-out with the model on disk)",
+    (c) => !(c.spot && c.warm_pool),
+    `!(c.spot && c.warm_pool)`,
+  ),
+  {
+    id: "asg-options",
+    problem: "is instance, but the entry sets Auto Scaling options (spot, warm_pool, or sizes other than 1, 1, 1), which only Auto Scaling groups have",
+    fix: 'set server_mode = "asg" on the entry (or default_server_mode = "asg"), or remove the options',
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> =>
+        c.server_mode !== "asg" && usesAsgOptions(c) ? [[`llm_ec2_configs[${i}].server_mode`, c.server_mode]] : [],
+      ),
+    hcl: {
+      condition: `alltrue([for c in var.llm_ec2_configs : ${HCL_MODE("c")} == "asg" || !${hclUsesAsgOptions("c")}])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].server_mode = %s", i, jsonencode(${HCL_MODE("c")})) ` +
+        `if ${HCL_MODE("c")} != "asg" && ${hclUsesAsgOptions("c")}]`,
+    },
+  },
+  valueRule(
+    "default-server-mode",
+    "default_server_mode",
+    `is not a server mode (${SERVER_MODES.join(", ")})`,
+    'use "instance" (the original\'s single servers) or "asg"',
+    (m: string) => (SERVER_MODES as readonly string[]).includes(m),
+    (v) => `contains(${hclList(SERVER_MODES)}, ${v})`,
+  ),
+  valueRule(
+    "asg-grace-period",
+    "asg_health_check_grace_period_seconds",
+    `is not a health check grace period (a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS})`,
+    "use the seconds a new server needs to install Ollama and pull its models, e.g. 1800",
+    (g: number) => whole(g, 0, MAX_GRACE_PERIOD_SECONDS),
+    (v) => hclWhole(v, 0, MAX_GRACE_PERIOD_SECONDS),
+  ),
+  eachSchedule(
+    "schedule-name",
+    "name",
+    "is not a usable schedule name (1-64 letters, digits, - and _, starting with a letter or digit, unique among the schedules)",
+    'name each schedule once, e.g. "weekday-night"',
+    (sc, i, all) => matches(SCHEDULE_NAME_PATTERN, sc.name) && all.findIndex((o) => o.name === sc.name) === i,
+    `${hclMatches(SCHEDULE_NAME_PATTERN, "s.name")} && index(var.schedules[*].name, s.name) == i`,
+  ),
+  eachSchedule(
+    "schedule-recurrence",
+    "recurrence",
+    "is not a Unix cron expression of five numeric fields (minute hour day-of-month month day-of-week, Sunday 0)",
+    'write e.g. "0 20 * * 1-5" for 20:00 on weekdays',
+    (sc) => matches(CRON_PATTERN, sc.recurrence),
+    hclMatches(CRON_PATTERN, "s.recurrence"),
+  ),
+  eachSchedule(
+    "schedule-time-zone",
+    "time_zone",
+    "is not a canonical IANA time zone name",
+    'use a name such as "Europe/Berlin", "America/New_York" or "UTC" (abbreviations like "PST" are not zones)',
+    (sc) => matches(TIME_ZONE_PATTERN, sc.time_zone ?? "UTC"),
+    hclMatches(TIME_ZONE_PATTERN, "s.time_zone"),
+  ),
+  {
+    id: "schedule-capacity",
+    problem: `is not a group size (whole numbers from 0 to ${MAX_GROUP_SIZE}, min_size <= desired_capacity <= max_size)`,
+    fix: "set min_size, desired_capacity and max_size in that order, e.g. 0, 0, 0 for the night",
+    find: (inputs) => inputs.schedules.flatMap((sc, i): Array<[string, unknown]> => (capacityOk(sc) ? [] : [[`schedules[${i}]`, capacityOf(sc)]])),
+    hcl: {
+      variable: "schedules",
+      condition: `alltrue([for s in var.schedules : ${hclCapacityOk("s")}])`,
+      offenders:
+        `[for i, s in var.schedules : format("schedules[%d] = %s", i, jsonencode({ min_size = s.min_size, max_size = s.max_size, desired_capacity = s.desired_capacity })) ` +
+        `if !(${hclCapacityOk("s")})]`,
+    },
+  },
+  {
+    id: "schedule-models",
+    problem: 'must name models whose server_mode is "asg" (only Auto Scaling groups follow schedules), and apply to at least one',
+    fix: 'list models by llm_model that run in "asg" mode, or leave models out for every model in "asg" mode',
+    find: (inputs) => {
+      const asg = asgModelNames(inputs);
+      return inputs.schedules.flatMap((sc, i): Array<[string, unknown]> =>
+        (sc.models === undefined || sc.models === null ? asg.length > 0 : sc.models.length > 0 && sc.models.every((m) => asg.includes(m)))
+          ? []
+          : [[`schedules[${i}].models`, sc.models ?? null]],
+      );
+    },
+    hcl: {
+      condition:
+        `alltrue([for s in var.schedules : s.models == null ? length(${HCL_ASG_MODEL_NAMES}) > 0 : ` +
+        `(length(s.models) > 0 && length(setsubtract(s.models, ${HCL_ASG_MODEL_NAMES})) == 0)])`,
+      offenders:
+        `[for i, s in var.schedules : format("schedules[%d].models = %s", i, jsonencode(s.models)) if !(s.models == null ? length(${HCL_ASG_MODEL_NAMES}) > 0 : ` +
+        `(length(s.models) > 0 && length(setsubtract(s.models, ${HCL_ASG_MODEL_NAMES})) == 0))]`,
+    },
+  },
+  valueRule(
+    "alarm-email",
+    "alarm_email",
+    "is not an e-mail address",
+    'give one address, e.g. "ops@example.com", or "" for none',
+    (e: string) => e === "" || matches(EMAIL_PATTERN, e),
+    (v) => `${v} == "" || ${hclMatches(EMAIL_PATTERN, v)}`,
+  ),
+  valueRule(
+    "alarm-topic-arn",
+    "alarm_topic_arn",
+    "is not an SNS topic ARN",
+    'use the ARN of an existing topic, e.g. "arn:aws:sns:ap-southeast-1:123456789012:ops", or "" for none',
+    (a: string) => a === "" || matches(SNS_TOPIC_ARN_PATTERN, a),
+    (v) => `${v} == "" || ${hclMatches(SNS_TOPIC_ARN_PATTERN, v)}`,
+  ),
+  valueRule(
+    "alarm-no-healthy-host-minutes",
+    "alarm_no_healthy_host_minutes",
+    "is not a number of minutes for the no-healthy-host alarm (a whole number from 1 to 1440)",
+    "use e.g. 5",
+    (m: number) => whole(m, 1, 1440),
+    (v) => hclWhole(v, 1, 1440),
+  ),
+  valueRule(
+    "alarm-5xx-percent",
+    "alarm_5xx_percent",
+    "is not a 5xx rate threshold (more than 0, at most 100 percent)",
+    "use e.g. 5",
+    (p: number) => p > 0 && p <= 100,
+    (v) => `${v} > 0 && ${v} <= 100`,
+  ),
+  valueRule(
+    "dashboard-widgets",
+    "dashboard_extra_widgets",
+    "is not a list of CloudWatch dashboard widget objects",
+    'give a list of widget objects, e.g. [{ type = "text", width = 24, height = 1, properties = { markdown = "Router" } }], or []',
+    (w: unknown) => Array.isArray(w) && w.every((x) => typeof x === "object" && x !== null && !Array.isArray(x)),
+    // A list's indexes are numbers, an object's keys are not; a string cannot be iterated.
+    (v) => `try(alltrue([for i, w in ${v} : can(keys(w)) && can(i + 0)]), false)`,
+  ),
 ];
 
 /** Every problem of `inputs`, all rules at once. */

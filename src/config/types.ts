@@ -8,12 +8,19 @@ export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
 export type ServiceInputs = Readonly<
-  Required<Omit<ServiceConfigFile, "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences">>
+  Required<
+    Omit<
+      ServiceConfigFile,
+      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets"
+    >
+  >
 > & {
   readonly azs: readonly string[];
   readonly api_gw_jwt_audiences: readonly string[];
   readonly subnet_ids: readonly string[];
   readonly llm_ec2_configs: readonly LlmEc2Config[];
+  readonly schedules: readonly ScalingSchedule[];
+  readonly dashboard_extra_widgets: readonly DashboardWidget[];
 };
 
 export type InputName = keyof ServiceInputs;
@@ -68,6 +75,48 @@ export interface LlmEc2ConfigEntry {
   ebs_volume_gb: number;
   /** Port Ollama listens on, and the target group's port. */
   app_port: number;
+  /**
+   * How the model is served: "instance" (one EC2 instance, the original's) or "asg" (an Auto Scaling
+   * group that replaces a failed server, can scale on schedules, and can run on spot). Left out:
+   * default_server_mode.
+   */
+  server_mode?: ServerMode;
+  /** Auto Scaling groups (server_mode "asg") only: fewest servers. @default 1 */
+  min_size?: number;
+  /** Auto Scaling groups only: most servers. @default 1 */
+  max_size?: number;
+  /** Auto Scaling groups only: servers at creation (schedules own it afterwards, see README). @default 1 */
+  desired_capacity?: number;
+  /** Auto Scaling groups only: run on spot capacity, with capacity rebalancing. Not with warm_pool. @default false */
+  spot?: boolean;
+  /** Auto Scaling groups only: keep stopped servers with the model on disk for fast scale-out. Not with spot. @default false */
+  warm_pool?: boolean;
+}
+
+/** How a model is served. */
+export type ServerMode = "instance" | "asg";
+
+/** A scheduled change of the size of some Auto Scaling groups, e.g. every model to zero at 20:00 on weekdays. */
+export interface ScalingSchedule {
+  /** Name of the scheduled action (letters, digits, - and _), unique among the schedules. */
+  name: string;
+  /** Unix cron expression, five fields: minute hour day-of-month month day-of-week, e.g. "0 20 * * 1-5". */
+  recurrence: string;
+  /** IANA time zone of the recurrence, e.g. "Europe/Berlin". @default "UTC" */
+  time_zone?: string;
+  /** Fewest servers from then on. */
+  min_size: number;
+  /** Most servers from then on. */
+  max_size: number;
+  /** Servers from then on. */
+  desired_capacity: number;
+  /** Models it applies to, by llm_model, each in server_mode "asg"; left out: every model in "asg" mode. */
+  models?: string[];
+}
+
+/** A CloudWatch dashboard widget, as the dashboard body's JSON has it. */
+export interface DashboardWidget {
+  [key: string]: unknown;
 }
 
 /**
@@ -83,7 +132,9 @@ export interface ServiceConfigFile {
   azs: string[];
   /**
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
-   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server.
+   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server. Optional:
+   * server_mode ("instance" or "asg", default default_server_mode) and, for "asg", min_size,
+   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false).
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
@@ -147,6 +198,37 @@ export interface ServiceConfigFile {
    * volume's price, and at most 500 per GiB of the volume). @default 3000
    */
   ebs_iops?: number;
+  /** server_mode of the models that set none: "instance" (one EC2 instance each, the original's) or "asg". @default "instance" */
+  default_server_mode?: ServerMode;
+  /**
+   * Seconds a new server of an Auto Scaling group has before its target group's health check counts:
+   * long enough for the Ollama install and the model pulls. @default 1800
+   */
+  asg_health_check_grace_period_seconds?: number;
+  /**
+   * Scheduled sizes of the Auto Scaling groups: [{ name, recurrence (cron), time_zone, min_size, max_size,
+   * desired_capacity, models }]. A scheduled group's min and max cover every schedule, and Terraform sets its
+   * desired capacity only when it creates it. @default []
+   */
+  schedules?: ScalingSchedule[];
+  /**
+   * A CloudWatch dashboard of the fleet and alarms per model (no healthy host, 5xx rate, failed pulls).
+   * Costs about 3.00 USD a month for the dashboard plus 0.40 USD a month per model for its two alarms
+   * (four alarm metrics at 0.10 USD; CloudWatch prices, us-east-1). The first 3 dashboards and 10 alarm
+   * metrics of an account are free; the failed-pull rules (AWS events) and e-mails up to 1000 a month
+   * cost nothing. @default true
+   */
+  monitoring_enabled?: boolean;
+  /** E-mail address subscribed to the alarms (an SNS topic is created unless alarm_topic_arn is set); empty for none. @default "" */
+  alarm_email?: string;
+  /** ARN of an existing SNS topic for the alarms (its policy must let CloudWatch and EventBridge publish); empty for none. @default "" */
+  alarm_topic_arn?: string;
+  /** Minutes a model may have no healthy server before its alarm fires. @default 5 */
+  alarm_no_healthy_host_minutes?: number;
+  /** Percentage of a model's requests answered 5xx by its servers, over 5 minutes, above which its alarm fires. @default 5 */
+  alarm_5xx_percent?: number;
+  /** Extra dashboard widgets placed after the models' rows (e.g. the streaming router's metrics). @default [] */
+  dashboard_extra_widgets?: DashboardWidget[];
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

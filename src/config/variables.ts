@@ -12,7 +12,13 @@ export interface VariableSpec {
 }
 
 export const LLM_EC2_CONFIG_TYPE =
-  "list(object({llm_model = string, instance_type = string, ami_id = string, ebs_volume_gb = number, app_port = number}))";
+  "list(object({llm_model = string, instance_type = string, ami_id = string, ebs_volume_gb = number, app_port = number, " +
+  "server_mode = optional(string), min_size = optional(number, 1), max_size = optional(number, 1), desired_capacity = optional(number, 1), " +
+  "spot = optional(bool, false), warm_pool = optional(bool, false)}))";
+
+export const SCHEDULES_TYPE =
+  'list(object({name = string, recurrence = string, time_zone = optional(string, "UTC"), min_size = number, max_size = number, ' +
+  "desired_capacity = number, models = optional(list(string))}))";
 
 /** The original module's variables and their Terraform types: names, types and defaults are part of the contract. */
 const TYPES: ReadonlyArray<[InputName, string]> = [
@@ -44,6 +50,16 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["pull_models_schedule", "string"],
   ["ebs_throughput_mibps", "number"],
   ["ebs_iops", "number"],
+  ["default_server_mode", "string"],
+  ["asg_health_check_grace_period_seconds", "number"],
+  ["schedules", SCHEDULES_TYPE],
+  ["monitoring_enabled", "bool"],
+  ["alarm_email", "string"],
+  ["alarm_topic_arn", "string"],
+  ["alarm_no_healthy_host_minutes", "number"],
+  ["alarm_5xx_percent", "number"],
+  // Any widget object CloudWatch takes: their shapes differ, so no object type fits them all.
+  ["dashboard_extra_widgets", "any"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

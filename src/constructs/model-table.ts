@@ -3,9 +3,11 @@ import { Construct } from "constructs";
 import { familyArchitectures, familySizes } from "../catalog/instance-families";
 import { ELB_NAME_PATTERN, hclAlternateModelName, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
 import { FAMILY_SIZES_LOCAL } from "../config/rules";
-import { LlmEc2Config } from "../config/types";
+import { LlmEc2ConfigEntry, ScalingSchedule, ServerMode } from "../config/types";
+import { CustomAmis } from "./custom-amis";
 import { DeepLearningAmis } from "./deep-learning-amis";
-import { hcl } from "./hcl";
+import { hclText } from "./hcl";
+import { address } from "./refs";
 
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
@@ -17,7 +19,7 @@ export const HEALTH_CHECK_FALLBACK_PATH = "/";
 
 export interface ModelTableProps {
   /** The model servers, in order: the first is the main server, which pulls every model. */
-  readonly configs: readonly LlmEc2Config[];
+  readonly configs: readonly LlmEc2ConfigEntry[];
   /** Private subnets; the n-th model runs in the n-th, wrapping around. */
   readonly subnetIds: readonly string[];
   /** The availability zone of each subnet, in the order of `subnetIds`. */
@@ -26,6 +28,10 @@ export interface ModelTableProps {
   readonly prefix: string;
   /** Where a model without an `ami_id` finds its AMI, by its family's architecture. */
   readonly amis: DeepLearningAmis;
+  /** server_mode of the models that set none. @default "instance" */
+  readonly defaultServerMode?: ServerMode;
+  /** Scheduled sizes of the Auto Scaling groups: a scheduled group's min and max cover every schedule of it. @default [] */
+  readonly schedules?: readonly ScalingSchedule[];
 }
 
 /**
@@ -40,12 +46,17 @@ export class ModelTable extends Construct {
   public readonly appPorts: TerraformLocal;
   /** `for_each` over `models`: `each.key` is the model key, `each.value` its row. */
   public readonly iterator: MapTerraformIterator;
+  /** The look-ups of the `ami_id`s models give (their root device and snapshot size). */
+  public readonly customAmis: CustomAmis;
+  private readonly amiRootsOperand: string;
+  /** The schedules, as an HCL operand (a list of objects with `time_zone` and `models`, which may be null). */
+  public readonly schedules: string;
 
   constructor(scope: Construct, id: string, props: ModelTableProps) {
     super(scope, id);
     // A literal list of objects goes through a local of its own (hcl() explains why).
-    const configs = Token.isUnresolved(props.configs) ? hcl(props.configs) : literalConfigs(this, props.configs);
-    const prefix = hcl(props.prefix);
+    const configs = Token.isUnresolved(props.configs) ? hclText(this, props.configs) : literalConfigs(this, props.configs);
+    const prefix = hclText(this, props.prefix);
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
@@ -58,9 +69,36 @@ export class ModelTable extends Construct {
     const targetGroupName =
       `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
       `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
+    const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
+    // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
+    const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
+    // Only groups' AMIs: a launch template maps its root volume by the AMI's root device name. An
+    // instance's own AMI is not looked up: one deregistered since must not fail a running server's plan.
+    const customAmiIds = new TerraformLocal(
+      this,
+      "custom_ami_ids",
+      `\${toset([for c in ${configs} : c.ami_id if c.ami_id != "" && ${mode} == "asg"])}`,
+    );
+    customAmiIds.overrideLogicalId("custom_ami_ids");
+    this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList });
+    const schedules = Token.isUnresolved(props.schedules) ? hclText(this, props.schedules) : literalSchedules(this, props.schedules ?? []);
+    this.schedules = schedules;
+
     const family = `split(".", c.instance_type)[0]`;
-    const arch = `lookup(${familyArch.expression}, ${family}, "")`;
+    const arch = `lookup(${hclText(this, familyArch.expression)}, ${family}, "")`;
     const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
+    // Root device name and root snapshot size of each AMI a model may run: the launch template maps
+    // the root volume by name, and a root volume smaller than the snapshot fails at launch. Not a
+    // local: it reads whole look-ups, and llm_models stays evaluable from the AMI ids alone.
+    this.amiRootsOperand =
+      `{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
+      `device_name = ami.root_device_name, ` +
+      `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
+    // The key of the model's AMI among those roots: its ami_id, or its family's architecture.
+    const amiKey = `c.ami_id != "" ? c.ami_id : (${arch} == "arm64" ? "arm64" : "x86_64")`;
+    const size = (field: string) => `try(c.${field}, 1)`;
+    const scheduled = (field: string) =>
+      `[for s in ${schedules} : s.${field} if ${mode} == "asg" && (try(s.models, null) == null ? true : contains(try(s.models, []), c.llm_model))]`;
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
@@ -68,8 +106,8 @@ export class ModelTable extends Construct {
       `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
-      `subnet_id = element(${hcl(props.subnetIds)}, i)`,
-      `availability_zone = element(${hcl(props.availabilityZones)}, i)`,
+      `subnet_id = element(${hclText(this, props.subnetIds)}, i)`,
+      `availability_zone = element(${hclText(this, props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
       `is_main = i == 0`,
@@ -80,6 +118,18 @@ export class ModelTable extends Construct {
       // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
       // segment, so its server is checked for running only (see README, health checks).
       `health_check_path = strcontains(c.llm_model, "/") ? "${HEALTH_CHECK_FALLBACK_PATH}" : format("${HEALTH_CHECK_PATH_PREFIX}%s", c.llm_model)`,
+      `server_mode = ${mode}`,
+      // The Auto Scaling group and launch template name: the prefix and the target group name (valid, unique per model).
+      `group_name = format("%s-%s", ${prefix}, ${targetGroupName})`,
+      `ami_key = ${amiKey}`,
+      `desired_capacity = ${size("desired_capacity")}`,
+      // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled
+      // actions widens them and never moves the capacity a schedule set (README, schedules).
+      `min_size = min(concat([${size("min_size")}], ${scheduled("min_size")})...)`,
+      `max_size = max(concat([${size("max_size")}], ${scheduled("max_size")})...)`,
+      `scheduled = length(${scheduled("name")}) > 0`,
+      `spot = try(c.spot, false)`,
+      `warm_pool = try(c.warm_pool, false)`,
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
@@ -93,14 +143,50 @@ export class ModelTable extends Construct {
     this.iterator = TerraformIterator.fromMap(this.models.expression);
   }
 
+  /** `for_each` over the models of one server kind, keyed and shaped like `iterator`. */
+  public iteratorFor(mode: ServerMode): MapTerraformIterator {
+    return TerraformIterator.fromMap(Token.asAnyMap(this.modelsOf(mode)));
+  }
+
+  /** The rows of the models of one server kind, as a `${...}` map expression. */
+  public modelsOf(mode: ServerMode): string {
+    return `\${${this.modelsOfOperand(mode)}}`;
+  }
+
+  /** The same map as an operand of a larger expression (no `${}` around it). */
+  public modelsOfOperand(mode: ServerMode): string {
+    return `{ for k, m in ${this.modelsOperand} : k => m if m.server_mode == "${mode}" }`;
+  }
+
+  /**
+   * Inside a `for_each` over the models: the root device of the model's AMI, `device_name` or
+   * `snapshot_gb` (0 when the look-up tells none), as an operand.
+   */
+  public rootDevice(attribute: "device_name" | "snapshot_gb"): string {
+    // An instance with its own ami_id has no look-up: nothing to check it against.
+    return `try(${this.amiRootsOperand}[${this.modelsOperand}[each.key].ami_key].${attribute}, ${attribute === "snapshot_gb" ? "0" : "null"})`;
+  }
+
+  /** `local.llm_models`, as an operand of a larger expression. */
+  public get modelsOperand(): string {
+    return hclText(this, this.models.expression);
+  }
+
   /** `for_each` over the distinct app ports: `each.key` is the port as a string. */
   public appPortIterator(): ListTerraformIterator {
     return TerraformIterator.fromList(this.appPorts.asList);
   }
 }
 
-function literalConfigs(scope: Construct, configs: readonly LlmEc2Config[]): string {
+function literalSchedules(scope: Construct, schedules: readonly ScalingSchedule[]): string {
+  if (schedules.length === 0) return "[]";
+  const local = new TerraformLocal(scope, "schedules", schedules.map((s) => ({ time_zone: "UTC", models: null, ...s })));
+  local.overrideLogicalId("schedules");
+  return hclText(scope, local.expression);
+}
+
+function literalConfigs(scope: Construct, configs: readonly LlmEc2ConfigEntry[]): string {
   const local = new TerraformLocal(scope, "llm_ec2_configs", configs);
   local.overrideLogicalId("llm_ec2_configs");
-  return local.expression;
+  return hclText(scope, local.expression);
 }

@@ -1,15 +1,20 @@
 import { TerraformOutput, Token } from "cdktf";
 import { DataAwsAvailabilityZones } from "../aws";
 import { REGION_ZONES_DATA, terraformChecks } from "../config/rules";
+import { ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
+import { Monitoring } from "./monitoring";
 import { RootVolumeCheck } from "./root-volume-check";
+import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
+import { ScalingSchedules } from "./servers/scaling-schedules";
 import { ServerFoundation } from "./servers/server-foundation";
+import { address } from "./refs";
 import { ServiceVariables } from "./service-variables";
 
 export interface OllamaServiceProps {
@@ -27,7 +32,10 @@ export class OllamaService extends Construct {
   public readonly models: ModelTable;
   public readonly foundation: ServerFoundation;
   public readonly instances: InstanceServers;
+  public readonly groups: AsgServers;
+  public readonly schedules: ScalingSchedules;
   public readonly pulls: ModelPulls;
+  public readonly monitoring: Monitoring;
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
 
@@ -45,6 +53,8 @@ export class OllamaService extends Construct {
       availabilityZones: v.azs.listValue,
       prefix,
       amis: this.amis,
+      defaultServerMode: v.default_server_mode.stringValue as ServerMode,
+      schedules: v.schedules.value,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The construct id "servers" names the bootstrap assets' folder in the module.
@@ -58,10 +68,18 @@ export class OllamaService extends Construct {
       rootVolumeIops: v.ebs_iops.numberValue,
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
+    this.groups = new AsgServers(this, "groups", {
+      foundation: this.foundation,
+      models: this.models,
+      prefix,
+      subnetIds,
+      healthCheckGracePeriodSeconds: v.asg_health_check_grace_period_seconds.numberValue,
+    });
+    this.schedules = new ScalingSchedules(this, "schedules", { models: this.models, servers: this.groups });
     this.pulls = new ModelPulls(this, "pulls", {
       foundation: this.foundation,
       models: this.models,
-      servers: this.instances,
+      servers: [this.instances, this.groups],
       waitSeconds: v.pull_models_wait_seconds.numberValue,
       schedule: v.pull_models_schedule.stringValue,
     });
@@ -81,6 +99,7 @@ export class OllamaService extends Construct {
     });
     this.foundation.allowAppPortsFrom(this.alb.securityGroup);
     this.instances.registerWith(this.alb.targetGroups);
+    this.groups.registerWith(this.alb.targetGroups);
 
     this.api = new HttpApi(this, "api", {
       enabled: v.create_api_gw.booleanValue,
@@ -101,6 +120,20 @@ export class OllamaService extends Construct {
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
+    this.monitoring = new Monitoring(this, "monitoring", {
+      enabled: v.monitoring_enabled.booleanValue,
+      prefix,
+      models: this.models,
+      loadBalancer: this.alb.loadBalancer,
+      targetGroups: this.alb.targetGroups,
+      instances: this.instances.instances,
+      pulls: this.pulls.associations,
+      alarmEmail: v.alarm_email.stringValue,
+      alarmTopicArn: v.alarm_topic_arn.stringValue,
+      noHealthyHostMinutes: v.alarm_no_healthy_host_minutes.numberValue,
+      fiveXxPercent: v.alarm_5xx_percent.numberValue,
+      extraWidgets: v.dashboard_extra_widgets.value,
+    });
     // The zones of the region this is planned in (opted-in Local Zones included), for the
     // az-in-region rule: a zone elsewhere would fail only at apply, on the first subnet or server.
     new DataAwsAvailabilityZones(this, "zones").overrideLogicalId(REGION_ZONES_DATA);
@@ -116,6 +149,8 @@ export class OllamaService extends Construct {
 
   private addOutputs(variables: ServiceVariables): void {
     const createApi = variables.create_api_gw.value;
+    const monitoring = variables.monitoring_enabled.value;
+    const dashboard = this.monitoring.dashboard;
     const api = this.api.api.fqn;
     const customDomain = `${createApi} && ${this.api.customDomainSet.expression}`;
     const outputs: Record<string, { value: unknown; description: string }> = {
@@ -134,6 +169,30 @@ export class OllamaService extends Construct {
       },
       dlami_arm: { value: this.amis.arm64.id, description: "Id of the most recent arm64 Deep Learning AMI." },
       dlami_x86: { value: this.amis.x86.id, description: "Id of the most recent x86_64 Deep Learning AMI." },
+      autoscaling_groups: {
+        value: this.groups.groups.fqn,
+        description: 'The Auto Scaling groups of the models in server_mode "asg": aws_autoscaling_group objects keyed by model key.',
+      },
+      launch_templates: {
+        value: this.groups.launchTemplates.fqn,
+        description: 'The launch templates of the models in server_mode "asg": aws_launch_template objects keyed by model key.',
+      },
+      dashboard_url: {
+        value: `\${${monitoring} ? format("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards/dashboard/%s", ${dashboard.region}, ${dashboard.region}, ${dashboard.name}) : null}`,
+        description: "URL of the fleet's CloudWatch dashboard, or null when monitoring_enabled is false.",
+      },
+      alarm_topic_arn: {
+        value: `\${${monitoring} && ${this.monitoring.hasTopic} ? ${this.monitoring.topicArn} : null}`,
+        description: "ARN of the SNS topic the alarms and failed model pulls notify, or null when there is none.",
+      },
+      target_group_arn_suffixes: {
+        value: `\${{ for k, group in ${address(this.alb.targetGroups)} : k => group.arn_suffix }}`,
+        description: "ARN suffix of each model's target group, keyed by model key: the TargetGroup dimension of its CloudWatch metrics.",
+      },
+      alb_arn_suffix: {
+        value: this.alb.loadBalancer.arnSuffix,
+        description: "ARN suffix of the load balancer: the LoadBalancer dimension of its CloudWatch metrics.",
+      },
     };
     for (const [name, output] of Object.entries(outputs)) {
       new TerraformOutput(this, `${name}_output`, output).overrideLogicalId(name);

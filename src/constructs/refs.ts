@@ -26,3 +26,11 @@ export function only(resource: Addressable, attribute: string): string {
 export function moduleFile(asset: { readonly path: string }): string {
   return `${Token.asString(ref("path.module"))}/${asset.path}`;
 }
+
+/**
+ * `<type>.<name>` of a resource or data source (`data.<type>.<name>`), as plain text: for building
+ * larger expressions, where cdktf would leave a second `${...}` of the same token inside one.
+ */
+export function address(element: { readonly terraformResourceType: string; readonly friendlyUniqueId: string }, data = false): string {
+  return `${data ? "data." : ""}${element.terraformResourceType}.${element.friendlyUniqueId}`;
+}

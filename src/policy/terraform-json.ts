@@ -22,16 +22,28 @@ export function resources(tf: TerraformJson, ...types: string[]): Resource[] {
 
 /** A single nested block. cdktf writes it as an object; hand-written JSON often as a one-element list. */
 export function nested(body: Body, key: string): Body | undefined {
-  const value = body[key];
+  const value = body[key] ?? dynamicContent(body, key);
   if (Array.isArray(value)) return value.length === 1 && isObject(value[0]) ? value[0] : undefined;
   return isObject(value) ? value : undefined;
 }
 
-/** The blocks of a repeated nested block (`ingress`, `egress`): a list, or a lone object. */
+/** The blocks of a repeated nested block (`ingress`, `egress`): a list, or a lone object, and the content of a `dynamic` block of that name. */
 export function blocks(body: Body, key: string): Body[] {
   const value = body[key];
-  if (Array.isArray(value)) return value.filter(isObject);
-  return isObject(value) ? [value] : [];
+  const listed = Array.isArray(value) ? value.filter(isObject) : isObject(value) ? [value] : [];
+  const content = dynamicContent(body, key);
+  return isObject(content) ? [...listed, content] : listed;
+}
+
+/**
+ * The content of `dynamic "<key>"`: a block written once per element of its `for_each`, so the
+ * rules check it like the block itself (a dynamic block that may be absent is as good as its content).
+ */
+function dynamicContent(body: Body, key: string): unknown {
+  const dynamic = body.dynamic;
+  if (!isObject(dynamic)) return undefined;
+  const block = dynamic[key];
+  return isObject(block) ? block.content : undefined;
 }
 
 /** The value at a dotted path, e.g. `metadata_options.http_tokens`; undefined when any step is absent. */

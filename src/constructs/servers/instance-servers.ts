@@ -3,6 +3,7 @@ import { Instance, LbTargetGroup, LbTargetGroupAttachment, SecurityGroup } from 
 import { ModelTable } from "../model-table";
 import { sameKey } from "../refs";
 import { ModelServers, PullTarget } from "./model-servers";
+import { rootVolumeFitsSnapshot } from "./root-volume";
 import { ServerFoundation } from "./server-foundation";
 
 export interface InstanceServersProps {
@@ -16,6 +17,7 @@ export interface InstanceServersProps {
 
 /** One GPU EC2 instance per model: the original module's servers, at its addresses. */
 export class InstanceServers extends Construct implements ModelServers {
+  public readonly serverMode = "instance" as const;
   public readonly instances: Instance;
   public readonly securityGroup: SecurityGroup;
   public readonly pullTarget: PullTarget;
@@ -26,7 +28,7 @@ export class InstanceServers extends Construct implements ModelServers {
     super(scope, id);
     this.models = props.models;
     this.securityGroup = props.foundation.securityGroup;
-    const models = props.models.iterator;
+    const models = props.models.iteratorFor(this.serverMode);
 
     this.instances = new Instance(this, "llm", {
       forEach: models,
@@ -50,7 +52,7 @@ export class InstanceServers extends Construct implements ModelServers {
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
       // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
       // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
-      lifecycle: { ignoreChanges: ["user_data", "ami"] },
+      lifecycle: { ignoreChanges: ["user_data", "ami"], postcondition: [rootVolumeFitsSnapshot(props.models, "ami")] },
     });
     this.instances.overrideLogicalId("llm");
 
@@ -60,7 +62,7 @@ export class InstanceServers extends Construct implements ModelServers {
   public registerWith(targetGroups: LbTargetGroup): void {
     if (this.registered) throw new Error(`${this.node.path}: the servers are already registered with target groups`);
     this.registered = true;
-    const models = this.models.iterator;
+    const models = this.models.iteratorFor(this.serverMode);
     new LbTargetGroupAttachment(this, "llm_http_attachment", {
       forEach: models,
       targetGroupArn: sameKey(targetGroups, "arn"),

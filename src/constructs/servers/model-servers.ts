@@ -1,4 +1,5 @@
 import { LbTargetGroup, SecurityGroup } from "../../aws";
+import { ServerMode } from "../../config/types";
 
 /** An SSM association target: where Run Command finds a model's servers. */
 export interface PullTarget {
@@ -13,6 +14,8 @@ export interface PullTarget {
  * with the model's target group and are reached through their security group.
  */
 export interface ModelServers {
+  /** The models this kind serves: those whose row has this `server_mode`. */
+  readonly serverMode: ServerMode;
   /** The security group every server of this kind is in. */
   readonly securityGroup: SecurityGroup;
   /**

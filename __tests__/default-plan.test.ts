@@ -1,0 +1,137 @@
+// The default case (every model in instance mode) plans what the module planned before Auto
+// Scaling servers and monitoring, resource by resource, apart from the monitoring it adds.
+// Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
+// with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
+// AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
+// The baseline is the committed module of the revision this work started from
+// (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
+import { readFileSync, writeFileSync } from "fs";
+import * as path from "path";
+import { MODULE_DIR } from "../src/module/module-files";
+import { TerraformWorkspace } from "./helpers/terraform-workspace";
+
+const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
+const CURRENT = path.resolve(__dirname, "..", MODULE_DIR);
+/** What monitoring adds by default; nothing else may differ. */
+const MONITORING_TYPES = ["aws_cloudwatch_dashboard", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule"];
+
+const AMIS = {
+  fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda", size: 0 },
+  fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda", size: 0 },
+};
+const CUSTOM_AMI = "ami-0c0ffee0c0ffee000";
+
+const SEED = {
+  azs: ["ap-southeast-1a", "ap-southeast-1b"],
+  vpc_id: "vpc-0a1b2c3d4e5f67890",
+  vpc_cidr_block: "172.31.0.0/16",
+  subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],
+  llm_ec2_configs: [
+    { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+    { llm_model: "qwen2:7b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+  ],
+  open_webui_port: 8080,
+  api_gw_domain: "llm.example.com",
+  api_gw_domain_route53_zone: "Z0123456789ABCDEFGHIJ",
+  api_gw_domain_ssl_cert_arn: "arn:aws:acm:ap-southeast-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef",
+};
+const THREE_MODELS_NO_API = {
+  ...SEED,
+  prefix: "acme",
+  create_api_gw: false,
+  open_webui_port: 0,
+  llm_ec2_configs: [
+    { llm_model: "llama3.1:8b", instance_type: "g6.xlarge", ami_id: "", ebs_volume_gb: 150, app_port: 11434 },
+    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: CUSTOM_AMI, ebs_volume_gb: 300, app_port: 11435 },
+    { llm_model: "hf.co/org/Model-GGUF:Q4_K_M", instance_type: "g4dn.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
+  ],
+};
+
+interface PlannedChange {
+  readonly actions: string[];
+  readonly after: unknown;
+  readonly after_unknown: unknown;
+}
+
+/** The module as an offline root: AMI look-ups as locals, a provider that asks AWS nothing at plan. */
+function offlineRoot(source: string): Record<string, unknown> {
+  const config = JSON.parse(readFileSync(path.join(source, "main.tf.json"), "utf8"));
+  delete config.data.aws_ami;
+  delete config.data.aws_availability_zones;
+  const ami = (a: { id: string; root_device_name: string }) =>
+    `{ id = "${a.id}", root_device_name = "${a.root_device_name}", block_device_mappings = [] }`;
+  const text = JSON.stringify(config)
+    .split("data.aws_ami.dlami_arm").join("local.fake_ami_arm")
+    .split("data.aws_ami.dlami_x86").join("local.fake_ami_x86")
+    .split("data.aws_ami.custom").join("local.fake_ami_custom")
+    .split("data.aws_availability_zones.zones").join("local.fake_zones");
+  const root = JSON.parse(text);
+  root.locals = {
+    ...root.locals,
+    fake_ami_arm: `\${${ami(AMIS.fake_ami_arm)}}`,
+    fake_ami_x86: `\${${ami(AMIS.fake_ami_x86)}}`,
+    fake_ami_custom: `\${{ "${CUSTOM_AMI}" = ${ami({ id: CUSTOM_AMI, root_device_name: "/dev/sda1" })} }}`,
+    fake_zones: { names: ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] },
+  };
+  root.terraform = { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } };
+  root.provider = {
+    aws: [
+      {
+        region: "ap-southeast-1",
+        access_key: "AKIAPLANONLY0000000",
+        secret_key: "plan-only",
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+        skip_metadata_api_check: true,
+        skip_region_validation: true,
+      },
+    ],
+  };
+  return root;
+}
+
+async function plan(workspace: TerraformWorkspace, source: string, dir: string, inputs: object): Promise<Map<string, PlannedChange>> {
+  const target = workspace.copy(source, dir);
+  writeFileSync(path.join(target, "main.tf.json"), JSON.stringify(offlineRoot(source)));
+  writeFileSync(path.join(target, "terraform.tfvars.json"), JSON.stringify(inputs));
+  workspace.init(dir);
+  const planned = await workspace.runAsync(dir, ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
+  if (planned.status !== 0) throw new Error(`terraform plan in ${dir} failed:\n${planned.stdout}\n${planned.stderr}`);
+  const shown = workspace.runOrThrow(dir, ["show", "-json", "plan.bin"]);
+  const changes = JSON.parse(shown.stdout).resource_changes as Array<{ address: string; change: PlannedChange }>;
+  return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
+}
+
+const typeOf = (address: string) => address.split(".")[0];
+
+describe.each([
+  ["the seed's usage (two models, Open WebUI port, custom domain)", SEED],
+  ["three models, a custom AMI, two app ports, no API", THREE_MODELS_NO_API],
+])("default server mode, %s", (_, inputs) => {
+  let workspace: TerraformWorkspace;
+  let before: Map<string, PlannedChange>;
+  let after: Map<string, PlannedChange>;
+
+  beforeAll(async () => {
+    // GIVEN the baseline module and the current one, WHEN both are planned with the same inputs
+    workspace = TerraformWorkspace.create();
+    [before, after] = await Promise.all([plan(workspace, BASELINE, "before", inputs), plan(workspace, CURRENT, "after", inputs)]);
+  }, 300_000);
+
+  afterAll(() => workspace?.dispose());
+
+  test("every resource the baseline plans is planned with the same values", () => {
+    // A real plan: the servers, the load balancer and its rules at least.
+    expect(before.size).toBeGreaterThanOrEqual(25);
+    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+  });
+
+  test("the only additions are monitoring: a dashboard, and per model two alarms and a failed-pull rule", () => {
+    const added = [...after.keys()].filter((address) => !before.has(address));
+    const models = inputs.llm_ec2_configs.length;
+    expect([...new Set(added.map(typeOf))].sort()).toEqual([...MONITORING_TYPES].sort());
+    expect(added).toHaveLength(1 + 3 * models);
+    expect(added.filter((a) => typeOf(a) !== "aws_cloudwatch_dashboard").every((a) => after.get(a)?.actions.join() === "create")).toBe(true);
+  });
+});
