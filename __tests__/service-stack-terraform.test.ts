@@ -50,12 +50,12 @@ run "default_config" {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  test("terraform init and validate accept it (moved blocks included)", () => {
-    workspace.runOrThrow("stack", ["init", "-input=false", "-no-color"]);
-    expect(workspace.validate("stack").stdout).toMatch(/The configuration is valid/);
+  test("terraform init and validate accept it (moved blocks included)", async () => {
+    await workspace.init("stack", []);
+    expect((await workspace.validate("stack")).stdout).toMatch(/The configuration is valid/);
   });
 
-  test("a mocked plan has the default config's servers at root addresses", () => {
-    expect(workspace.test("stack").stdout).toMatch(/1 passed, 0 failed/);
+  test("a mocked plan has the default config's servers at root addresses", async () => {
+    expect((await workspace.test("stack")).stdout).toMatch(/1 passed, 0 failed/);
   });
 });

@@ -31,52 +31,34 @@ function parseTestSummary(stdout: string): TestSummary {
 }
 
 describe("terraform CLI", () => {
+  // One workspace and one init per root: the module (validated, then tested) and the example.
   let workspace: TerraformWorkspace;
 
-  beforeEach(() => {
+  beforeAll(async () => {
+    // GIVEN the module, its .tftest.hcl suite and the example at the same relative places as in the repository
     workspace = TerraformWorkspace.create();
-  });
-
-  afterEach(() => {
-    workspace.dispose();
-  });
-
-  test("GIVEN the committed module WHEN terraform init and validate run THEN it is valid", () => {
-    // GIVEN
-    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
-
-    // WHEN
-    workspace.init(MODULE_PATH);
-    const result = workspace.validate(MODULE_PATH);
-
-    // THEN
-    expect(result.stdout).toContain("The configuration is valid.");
-  });
-
-  test("GIVEN the seed's usage example calling ../../modules WHEN terraform init and validate run THEN it is valid", () => {
-    // GIVEN the example and the module at the same relative places as in the repository
-    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
-    workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
-
-    // WHEN
-    workspace.init(EXAMPLE_PATH);
-    const result = workspace.validate(EXAMPLE_PATH);
-
-    // THEN
-    expect(result.stdout).toContain("The configuration is valid.");
-  });
-
-  test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", () => {
-    // GIVEN
     workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
     workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+    workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
+    await workspace.init(MODULE_PATH);
+    await workspace.init(EXAMPLE_PATH);
+  });
+
+  afterAll(() => workspace?.dispose());
+
+  test("GIVEN the committed module WHEN terraform validate runs THEN it is valid", async () => {
+    const result = await workspace.validate(MODULE_PATH);
+    expect(result.stdout).toContain("The configuration is valid.");
+  });
+
+  test("GIVEN the seed's usage example calling ../../modules WHEN terraform validate runs THEN it is valid", async () => {
+    const result = await workspace.validate(EXAMPLE_PATH);
+    expect(result.stdout).toContain("The configuration is valid.");
+  });
+
+  test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", async () => {
     const runBlocks = countRunBlocks(MODULE_TESTS);
-
-    // WHEN
-    workspace.init(MODULE_PATH);
-    const result = workspace.test(MODULE_PATH);
-
-    // THEN
+    const result = await workspace.test(MODULE_PATH);
     expect(runBlocks).toBeGreaterThan(0);
     expect(parseTestSummary(result.stdout)).toEqual({ passed: runBlocks, failed: 0, skipped: 0 });
   });

@@ -1,9 +1,10 @@
 // Runs the real terraform CLI on copies of the repository's Terraform code, in a throw-away
 // directory, offline when the provider mirror of this machine is there.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { killAllChildren, runBounded } from "./processes";
 
 export interface TerraformResult {
   readonly status: number | null;
@@ -49,6 +50,8 @@ export function requireTerraform(): void {
   const probe = spawnSync("terraform", ["version"], {
     encoding: "utf8",
     env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    timeout: 30_000,
+    killSignal: "SIGKILL",
   });
   if (probe.error || probe.status !== 0) {
     throw new Error(
@@ -58,6 +61,14 @@ export function requireTerraform(): void {
   }
   terraformFound = true;
 }
+
+/**
+ * How long one terraform command may run before its process group is killed. Measured on a 2-core
+ * machine with a second `npm test` alongside: init < 5 s, validate < 10 s, the longest test < 60 s;
+ * these bounds only stop a hang, and jest's own timeouts (jest.config.js) are longer, so a hang is
+ * reported as the terraform command that hung, not as an anonymous jest timeout.
+ */
+export const TERRAFORM_TIMEOUT_MS = { init: 90_000, validate: 120_000, test: 240_000 } as const;
 
 /** A temporary directory holding copies of Terraform code, and the environment to run terraform in it. */
 export class TerraformWorkspace {
@@ -91,21 +102,19 @@ export class TerraformWorkspace {
     return target;
   }
 
-  /** Runs `terraform <args>` in `dir` (relative to the workspace) and returns what it printed. */
-  run(dir: string, args: readonly string[]): TerraformResult {
-    const result = spawnSync("terraform", [...args], {
-      cwd: path.join(this.root, dir),
-      env: this.env,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.error) throw new Error(`terraform ${args.join(" ")} could not start: ${result.error.message}`);
+  /**
+   * Runs `terraform <args>` in `dir` (relative to the workspace) and returns what it printed. The
+   * command and the provider plugins it starts are killed after `timeoutMs`, and the promise rejects
+   * naming the command.
+   */
+  async run(dir: string, args: readonly string[], timeoutMs: number = TERRAFORM_TIMEOUT_MS.test): Promise<TerraformResult> {
+    const result = await runBounded({ command: "terraform", args, cwd: path.join(this.root, dir), env: this.env, timeoutMs });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
   /** Like `run`, but throws with terraform's whole output when it exits non-zero. */
-  runOrThrow(dir: string, args: readonly string[]): TerraformResult {
-    const result = this.run(dir, args);
+  async runOrThrow(dir: string, args: readonly string[], timeoutMs?: number): Promise<TerraformResult> {
+    const result = await this.run(dir, args, timeoutMs);
     if (result.status !== 0) {
       throw new Error(
         `terraform ${args.join(" ")} in ${dir} exited with ${result.status}\n` +
@@ -115,33 +124,23 @@ export class TerraformWorkspace {
     return result;
   }
 
-  init(dir: string): TerraformResult {
-    return this.runOrThrow(dir, ["init", "-backend=false", "-input=false", "-no-color"]);
+  /** `terraform init` without a backend; with the mirror the provider is a symlink into it. */
+  init(dir: string, args: readonly string[] = ["-backend=false"]): Promise<TerraformResult> {
+    return this.runOrThrow(dir, ["init", ...args, "-input=false", "-no-color"], TERRAFORM_TIMEOUT_MS.init);
   }
 
-  validate(dir: string): TerraformResult {
-    return this.runOrThrow(dir, ["validate", "-no-color"]);
+  validate(dir: string): Promise<TerraformResult> {
+    return this.runOrThrow(dir, ["validate", "-no-color"], TERRAFORM_TIMEOUT_MS.validate);
   }
 
   /** `terraform test` of every `tests/*.tftest.hcl` in `dir`; throws when a run fails. */
-  test(dir: string): TerraformResult {
-    return this.runOrThrow(dir, ["test", "-no-color"]);
+  test(dir: string): Promise<TerraformResult> {
+    return this.runOrThrow(dir, ["test", "-no-color"], TERRAFORM_TIMEOUT_MS.test);
   }
 
-  /** Like `run`, without blocking: several workspaces can run terraform side by side. */
-  runAsync(dir: string, args: readonly string[]): Promise<TerraformResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("terraform", [...args], { cwd: path.join(this.root, dir), env: this.env });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      child.on("error", (error) => reject(new Error(`terraform ${args.join(" ")} could not start: ${error.message}`)));
-      child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-  }
-
+  /** Kills whatever terraform this test file still runs (a test that failed or timed out), then deletes the copies. */
   dispose(): void {
+    killAllChildren();
     rmSync(this.root, { recursive: true, force: true });
   }
 }
