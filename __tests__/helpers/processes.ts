@@ -36,7 +36,7 @@ const live = new Map<number, ChildProcess>();
  * "done"; if this process dies first the pipe closes and the shell kills the group.
  */
 function watch(pgid: number): ChildProcess {
-  const script = `trap '' INT TERM HUP; read -r line; [ "$line" = done ] && exit 0; kill -TERM -- -${pgid} 2>/dev/null; sleep ${GRACE_MS / 1000}; kill -KILL -- -${pgid} 2>/dev/null; exit 0`;
+  const script = `trap '' INT TERM HUP; read -r line; [ "$line" = done ] && exit 0; kill -TERM -${pgid} 2>/dev/null; sleep ${GRACE_MS / 1000}; kill -KILL -${pgid} 2>/dev/null; exit 0`;
   const watchdog = spawn("/bin/sh", ["-c", script], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
   watchdog.on("error", () => undefined);
   watchdog.stdin?.on("error", () => undefined);
