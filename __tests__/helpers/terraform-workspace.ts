@@ -91,6 +91,11 @@ export class TerraformWorkspace {
     return new TerraformWorkspace(mkdtempSync(path.join(tmpdir(), "ollama-fleet-tf-")));
   }
 
+  /** The environment terraform runs in here (the mirror's CLI config when there is one), for other tools that run it. */
+  environment(): NodeJS.ProcessEnv {
+    return { ...this.env };
+  }
+
   /**
    * Copies `source` (a file or a directory, recursively) to `destination` under the workspace, leaving
    * out any local `.terraform` directory or state; returns the copy's path.
