@@ -6,6 +6,7 @@ import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { MODULE_DIR } from "../src/module/module-files";
 import { CorpusPlan, PlanCase, planCorpus } from "./helpers/corpus-plan";
+import { SEED_FILE } from "./helpers/seed";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // One corpus of config files runs through both enforcements of the rule table: TypeScript at
@@ -16,7 +17,7 @@ const cases = (kind: "good" | "bad") =>
   readdirSync(path.join(corpus, kind))
     .filter((f) => f.endsWith(".json"))
     .map((f) => ({ name: f.replace(/\.json$/, ""), file: path.join(corpus, kind, f) }));
-const good = cases("good");
+const good = [...cases("good"), { name: "seed-usage", file: SEED_FILE }];
 const bad = cases("bad");
 const firedRules = (message: string) => [...message.matchAll(/\[([a-z][a-z0-9-]*)\]/g)].map((m) => m[1]);
 
@@ -31,7 +32,7 @@ describe("rule corpus at synth (TypeScript)", () => {
   });
 
   test("api-authorization: a file is stopped by the schema, typed inputs by the rule", () => {
-    const seed = path.join(corpus, "good", "seed-usage.json");
+    const seed = SEED_FILE;
     const text = JSON.stringify({ ...JSON.parse(readFileSync(seed, "utf8")), api_gw_authorization: "COGNITO" });
     expect(() => parseServiceConfig(text, "cognito.json")).toThrow(/api_gw_authorization expected one of "NONE", "JWT", "AWS_IAM", found string "COGNITO"/);
     const inputs = { ...inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed)), api_gw_authorization: "COGNITO" as "NONE" };

@@ -1,7 +1,8 @@
 // The synthesized module and the seed's usage example, checked by the real terraform CLI:
 // init + validate, and the module's `terraform test` suite (mock provider, plan only, offline).
-import { readdirSync, readFileSync } from "fs";
+import { readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { seedVariablesBlock } from "./helpers/seed";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -38,7 +39,9 @@ describe("terraform CLI", () => {
     // GIVEN the module, its .tftest.hcl suite and the example at the same relative places as in the repository
     workspace = TerraformWorkspace.create();
     workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
-    workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+    const tests = workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+    const seedTest = path.join(tests, "seed.tftest.hcl");
+    writeFileSync(seedTest, `${seedVariablesBlock()}\n${readFileSync(seedTest, "utf8")}`);
     workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
     await workspace.init(MODULE_PATH);
     await workspace.init(EXAMPLE_PATH);
