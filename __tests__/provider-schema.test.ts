@@ -66,6 +66,7 @@ describe("hashicorp/aws 5.100.0 (the provider's own schema)", () => {
     workspace = TerraformWorkspace.create();
     workspace.copy(path.dirname(MODULE_FILE), "module");
     await workspace.init("module");
+    await workspace.shareProvider("module");
     // WHEN terraform prints the schema of the provider it installed
     const printed = await workspace.runOrThrow("module", ["providers", "schema", "-json"]);
     const lock = readFileSync(path.join(workspace.root, "module", ".terraform.lock.hcl"), "utf8");

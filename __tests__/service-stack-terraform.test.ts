@@ -58,6 +58,7 @@ run "default_config" {
 
   test("terraform init and validate accept it (moved blocks included)", async () => {
     await workspace.init("stack", []);
+    await workspace.shareProvider("stack");
     expect((await workspace.validate("stack")).stdout).toMatch(/The configuration is valid/);
   });
 

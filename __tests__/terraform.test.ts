@@ -45,6 +45,7 @@ describe("terraform CLI", () => {
     workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
     await workspace.init(MODULE_PATH);
     await workspace.init(EXAMPLE_PATH);
+    await workspace.shareProvider(MODULE_PATH);
   });
 
   afterAll(() => workspace?.dispose());

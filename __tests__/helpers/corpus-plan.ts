@@ -117,6 +117,7 @@ ${asserts.join("\n")}
   }
 
   await workspace.init("corpus");
+  await workspace.shareProvider("corpus");
   // Bad cases fail their runs, so the exit status is not looked at: every run's outcome is in the JSON.
   const result = await workspace.run("corpus", ["test", "-json", "-no-color"]);
   return attribute(result.stdout, groups, owner);

@@ -117,6 +117,64 @@ export function runBounded(spec: RunSpec): Promise<RunResult> {
   });
 }
 
+export interface Daemon {
+  readonly pid: number;
+  /** Kills its process group; safe to call twice. */
+  stop(): void;
+}
+
+/**
+ * Starts a long-lived server in a process group of its own (watched like every child: it dies with
+ * this process) and resolves once `ready` finds what it needs in its stdout, within `timeoutMs`.
+ * The caller stops it; `killAllChildren` does too.
+ */
+export function startDaemon<T>(spec: RunSpec, ready: (stdout: string) => T | undefined): Promise<{ daemon: Daemon; value: T }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const pgid = child.pid;
+    if (pgid === undefined) {
+      child.on("error", (error) => reject(new Error(`${describeRun(spec)} could not start: ${error.message}`)));
+      return;
+    }
+    const watchdog = watch(pgid);
+    live.set(pgid, child);
+    let stdout = "";
+    let stderr = "";
+    let settled = false;
+    const stop = () => {
+      killGroup(pgid, "SIGKILL");
+      live.delete(pgid);
+      watchdog.stdin?.end("done\n");
+    };
+    const fail = (why: string) => {
+      if (settled) return;
+      settled = true;
+      stop();
+      reject(new Error(`${describeRun(spec)} ${why}.\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`));
+    };
+    const timer = setTimeout(() => fail(`was not ready within ${spec.timeoutMs / 1000} s; its process group (pid ${pgid}) was killed`), spec.timeoutMs);
+    child.stdout?.on("data", (chunk) => {
+      stdout += chunk;
+      const value = settled ? undefined : ready(stdout);
+      if (value !== undefined) {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ daemon: { pid: pgid, stop }, value });
+      }
+    });
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      live.delete(pgid);
+      watchdog.stdin?.end("done\n");
+      fail(`exited (${status}) before it was ready`);
+    });
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  });
+}
+
 /** Kills every child this test file still has running (for `afterAll`, after a failed or timed-out test). */
 export function killAllChildren(): void {
   for (const pgid of live.keys()) killGroup(pgid, "SIGKILL");

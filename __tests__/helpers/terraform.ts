@@ -70,7 +70,7 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
       cwd: dir,
       input: query,
       encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", NO_COLOR: "1" },
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", NO_COLOR: "1", GOGC: process.env.GOGC ?? "400" },
       timeout: CONSOLE_TIMEOUT_MS,
       killSignal: "SIGKILL",
       maxBuffer: 64 * 1024 * 1024,
