@@ -91,12 +91,12 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
       });
     });
 
-    test("the only AWS calls were the stand-in's: the credential check and the AMI look-ups, one per architecture", () => {
+    test("the only AWS calls were the stand-in's: the credential check and the look-ups, one AMI per architecture", () => {
       expect(diff.requests.filter((r) => r.proxy)).toEqual([]);
       expect([...new Set(diff.requests.map((r) => r.action))].sort()).toEqual(
         expect.arrayContaining(["DescribeImages"]),
       );
-      for (const request of diff.requests) expect(["DescribeImages", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
+      for (const request of diff.requests) expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
       const architectures = diff.requests.filter((r) => r.action === "DescribeImages").map((r) => r.filters?.architecture?.join(","));
       expect([...new Set(architectures)].sort()).toEqual(["arm64", "x86_64"]);
     });

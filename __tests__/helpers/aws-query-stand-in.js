@@ -76,7 +76,14 @@ function image(architecture) {
 `;
 }
 
-function answer(action, params) {
+/** `ap-southeast-1` -> `apse1`, as AWS's zone ids begin. */
+function zoneIdPrefix(region) {
+  const [area, direction, number] = region.split("-");
+  const short = { north: "n", south: "s", east: "e", west: "w", central: "c", northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw" };
+  return `${area}${short[direction] ?? direction}${number}`;
+}
+
+function answer(action, params, region) {
   if (action === "GetCallerIdentity") {
     return [
       200,
@@ -103,6 +110,32 @@ function answer(action, params) {
   <imagesSet>
 ${wanted.map(image).join("")}  </imagesSet>
 </DescribeImagesResponse>
+`,
+    ];
+  }
+  if (action === "DescribeAvailabilityZones") {
+    const zones = ["a", "b", "c"].map(
+      (letter, i) => `    <item>
+      <zoneName>${region}${letter}</zoneName>
+      <zoneState>available</zoneState>
+      <regionName>${region}</regionName>
+      <zoneId>${zoneIdPrefix(region)}-az${i + 1}</zoneId>
+      <zoneType>availability-zone</zoneType>
+      <optInStatus>opt-in-not-required</optInStatus>
+      <groupName>${region}-zg-1</groupName>
+      <networkBorderGroup>${region}</networkBorderGroup>
+      <messageSet/>
+    </item>
+`,
+    );
+    return [
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeAvailabilityZonesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>${requestId()}</requestId>
+  <availabilityZoneInfo>
+${zones.join("")}  </availabilityZoneInfo>
+</DescribeAvailabilityZonesResponse>
 `,
     ];
   }
@@ -139,7 +172,9 @@ const server = http.createServer((req, res) => {
     }
     const params = new URLSearchParams(body || (req.url ?? "").split("?")[1] || "");
     const action = params.get("Action") ?? "(none)";
-    const [status, xml] = answer(action, params);
+    // The region the client signed for: `Credential=<key>/<date>/<region>/<service>/aws4_request`.
+    const region = /Credential=[^/]+\/\d+\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "ap-southeast-1";
+    const [status, xml] = answer(action, params, region);
     const other = Object.fromEntries([...params].filter(([k]) => !/^(Action|Version|Filter\.)/.test(k)));
     log({ action, status, filters: filters(params), params: other, host: req.headers.host });
     res.writeHead(status, { "Content-Type": "text/xml;charset=UTF-8", "x-amzn-RequestId": requestId() });
