@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadServiceConfig, parseServiceConfig } from "../src/config/load";
-import { SEED_USAGE } from "../src/config/defaults";
+import { seedInputs } from "./helpers/seed";
 
 function problemsOf(text: string): readonly string[] {
   try {
@@ -14,17 +14,19 @@ function problemsOf(text: string): readonly string[] {
   throw new Error("expected a ConfigError");
 }
 
+const seed = seedInputs();
+/** The seed's network with one model, and nothing else: the module's defaults fill the rest. */
 const minimal = {
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  vpc_id: "vpc-0a1b2c3d4e5f67890",
-  vpc_cidr_block: "172.31.0.0/16",
-  subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],
-  llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }],
+  azs: seed.azs,
+  vpc_id: seed.vpc_id,
+  vpc_cidr_block: seed.vpc_cidr_block,
+  subnet_ids: seed.subnet_ids,
+  llm_ec2_configs: [{ llm_model: seed.llm_ec2_configs[0].llm_model, instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }],
 };
 
 describe("loading the config file", () => {
   test("without LLM_SERVICE_CONFIG the built-in default is the seed's usage example", () => {
-    expect(loadServiceConfig(undefined)).toMatchObject({ ...SEED_USAGE, region: "ap-southeast-1" });
+    expect(loadServiceConfig(undefined)).toMatchObject({ ...seedInputs(), region: "ap-southeast-1" });
   });
 
   test("module defaults fill what the file leaves out, ami_id included", () => {

@@ -94,10 +94,10 @@ async function plan(workspace: TerraformWorkspace, source: string, dir: string, 
   const target = workspace.copy(source, dir);
   writeFileSync(path.join(target, "main.tf.json"), JSON.stringify(offlineRoot(source)));
   writeFileSync(path.join(target, "terraform.tfvars.json"), JSON.stringify(inputs));
-  workspace.init(dir);
-  const planned = await workspace.runAsync(dir, ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
+  await workspace.init(dir);
+  const planned = await workspace.run(dir, ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
   if (planned.status !== 0) throw new Error(`terraform plan in ${dir} failed:\n${planned.stdout}\n${planned.stderr}`);
-  const shown = workspace.runOrThrow(dir, ["show", "-json", "plan.bin"]);
+  const shown = await workspace.runOrThrow(dir, ["show", "-json", "plan.bin"]);
   const changes = JSON.parse(shown.stdout).resource_changes as Array<{ address: string; change: PlannedChange }>;
   return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
 }

@@ -22,7 +22,7 @@ describe("the module folder on its own", () => {
     for (const file of files) expect({ file: path.relative(REPO_ROOT, file), parent: readFileSync(file, "utf8").includes("../") }).toMatchObject({ parent: false });
   });
 
-  test("GIVEN only the module folder, copied under another name elsewhere, and the seed's usage calling it WHEN terraform init and validate run THEN it is valid", () => {
+  test("GIVEN only the module folder, copied under another name elsewhere, and the seed's usage calling it WHEN terraform init and validate run THEN it is valid", async () => {
     const workspace = TerraformWorkspace.create();
     try {
       // GIVEN
@@ -32,8 +32,8 @@ describe("the module folder on its own", () => {
       writeFileSync(path.join(workspace.root, "main.tf"), usage.replace('"../../modules/ollama-service-multi-servers"', '"./vendor/llm-fleet"'));
 
       // WHEN
-      workspace.init(".");
-      const result = workspace.validate(".");
+      await workspace.init(".");
+      const result = await workspace.validate(".");
 
       // THEN
       expect(result.stdout).toContain("The configuration is valid.");

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "fs";
+import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
 import { modelKey, targetGroupName } from "../src/config/derive";
@@ -6,7 +6,9 @@ import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { ServiceInputs } from "../src/config/types";
 import { MODULE_DIR } from "../src/module/module-files";
-import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
+import { CorpusPlan, PlanCase, planCorpus } from "./helpers/corpus-plan";
+import { SEED_FILE } from "./helpers/seed";
+import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // One corpus of config files runs through both enforcements of the rule table: TypeScript at
 // synth (parseServiceConfig) and the module's validations and preconditions at plan.
@@ -16,7 +18,7 @@ const cases = (kind: "good" | "bad") =>
   readdirSync(path.join(corpus, kind))
     .filter((f) => f.endsWith(".json"))
     .map((f) => ({ name: f.replace(/\.json$/, ""), file: path.join(corpus, kind, f) }));
-const good = cases("good");
+const good = [...cases("good"), { name: "seed-usage", file: SEED_FILE }];
 const bad = cases("bad");
 const firedRules = (message: string) => [...message.matchAll(/\[([a-z][a-z0-9-]*)\]/g)].map((m) => m[1]);
 
@@ -36,7 +38,7 @@ describe("rule corpus at synth (TypeScript)", () => {
     ["default-server-mode", (c: Record<string, any>) => ({ ...c, default_server_mode: "spot" }), "default_server_mode", "spot"],
     ["dashboard-widgets", (c: Record<string, any>) => ({ ...c, dashboard_extra_widgets: "router" }), "dashboard_extra_widgets", "router"],
   ])("%s: a file is stopped by the schema, typed inputs by the rule", (rule, spoil, field, value) => {
-    const seed = path.join(corpus, "good", "seed-usage.json");
+    const seed = SEED_FILE;
     const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;
     expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
     const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
@@ -44,7 +46,7 @@ describe("rule corpus at synth (TypeScript)", () => {
   });
 
   test("api-authorization: a file is stopped by the schema, typed inputs by the rule", () => {
-    const seed = path.join(corpus, "good", "seed-usage.json");
+    const seed = SEED_FILE;
     const text = JSON.stringify({ ...JSON.parse(readFileSync(seed, "utf8")), api_gw_authorization: "COGNITO" });
     expect(() => parseServiceConfig(text, "cognito.json")).toThrow(/api_gw_authorization expected one of "NONE", "JWT", "AWS_IAM", found string "COGNITO"/);
     const inputs = { ...inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed)), api_gw_authorization: "COGNITO" as "NONE" };
@@ -70,91 +72,58 @@ describe("rule corpus at synth (TypeScript)", () => {
 });
 
 describe("rule corpus at plan (the module's validations)", () => {
-  const workspaces: TerraformWorkspace[] = [];
-  const runs = new Map<string, RunReport>();
+  let workspace: TerraformWorkspace;
+  let plan: CorpusPlan;
+  // Variable validations stop a plan before any precondition runs (even another module call's):
+  // cases expected to fail only a precondition plan in a run of their own.
+  const validated = new Set(RULES.filter((r) => r.hcl.variable !== undefined).map((r) => r.id));
+  const byValidation = bad.filter((c) => expectedRules[c.name].some((rule) => validated.has(rule)));
+  const byPrecondition = bad.filter((c) => !byValidation.includes(c));
 
   beforeAll(async () => {
-    // GIVEN one test file per case (a failed run skips the rest of its file) against copies of
-    // the committed module, with the AMI look-ups mocked; two workspaces run side by side
-    const all = [...good, ...bad];
-    const halves = [all.filter((_, i) => i % 2 === 0), all.filter((_, i) => i % 2 === 1)];
-    const reports = await Promise.all(
-      halves.map(async (half) => {
-        const workspace = TerraformWorkspace.create();
-        workspaces.push(workspace);
-        workspace.copy(path.resolve(__dirname, "..", MODULE_DIR), "module");
-        workspace.copy(SHARED_MOCKS, path.join("module", "tests", "mocks"));
-        for (const { name, file } of half) {
-          const run = runBlock(name, file, good.some((g) => g.name === name));
-          writeFileSync(path.join(workspace.root, "module", "tests", `${name}.tftest.hcl`), `${MOCK_PROVIDER}\n${run}`);
-        }
-        workspace.init("module");
-        // WHEN terraform test plans every case (bad cases fail, so the exit status is non-zero)
-        const result = await workspace.runAsync("module", ["test", "-json"]);
-        return parseTestJson(result.stdout);
-      }),
-    );
-    for (const report of reports) for (const [name, run] of report) runs.set(name, run);
-    // Every case in two terraform test runs: about 70 s on a quiet 2-core machine, over 120 s under load.
-  }, 360_000);
+    // GIVEN every case as a call of the committed module, with the AMI look-ups mocked
+    workspace = TerraformWorkspace.create();
+    const inputs = (file: string) => inputsOf(readServiceConfig(readFileSync(file, "utf8"), file)) as unknown as Record<string, unknown>;
+    const goodCase = ({ name, file }: { name: string; file: string }): PlanCase => {
+      const config = inputsOf(readServiceConfig(readFileSync(file, "utf8"), file));
+      return {
+        name,
+        inputs: config as unknown as Record<string, unknown>,
+        asserts: config.llm_ec2_configs.map((c) => ({
+          condition: (names: string) => `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupName(c.llm_model))}`,
+          message: `target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes`,
+        })),
+      };
+    };
+    const badCase = ({ name, file }: { name: string; file: string }): PlanCase => ({ name, inputs: inputs(file) });
+    // WHEN one terraform test plans the three groups (bad cases fail, so the exit status is non-zero)
+    plan = await planCorpus(workspace, path.resolve(__dirname, "..", MODULE_DIR), [
+      { name: "good", cases: good.map(goodCase) },
+      { name: "validations", cases: byValidation.map(badCase) },
+      { name: "preconditions", cases: byPrecondition.map(badCase) },
+    ]);
+  });
 
-  afterAll(() => workspaces.forEach((w) => w.dispose()));
+  afterAll(() => workspace?.dispose());
+
+  test("every diagnostic names its case", () => {
+    expect(plan.unattributed).toEqual([]);
+  });
 
   test.each(good)("good: $name plans, with the target group names TypeScript computes", ({ name }) => {
-    expect(runs.get(name)).toEqual({ status: "pass", messages: [] });
+    const verdict = plan.verdicts.get(name)!;
+    expect(verdict.messages).toEqual([]);
+    // "fail" is another good case's assert (named in its own test); "error" would mean the plan stopped.
+    expect(["pass", "fail"]).toContain(verdict.runStatus);
   });
 
   test.each(bad)("bad: $name fails at plan with its rule's message", ({ name }) => {
-    const run = runs.get(name);
-    expect(run?.status).toBe("error");
-    const fired = new Set(run!.messages.flatMap(firedRules));
+    const verdict = plan.verdicts.get(name)!;
+    expect(verdict.runStatus).toBe("error");
+    const fired = new Set(verdict.messages.flatMap(firedRules));
+    expect(verdict.messages).not.toEqual([]);
     // Variable validations stop a plan before preconditions run: at least one expected rule fires.
     expect(expectedRules[name].some((rule) => fired.has(rule))).toBe(true);
     for (const rule of fired) expect(expectedRules[name]).toContain(rule);
   });
 });
-
-interface RunReport {
-  status: string;
-  messages: string[];
-}
-
-/** Status and diagnostics of every run, from `terraform test -json`. */
-function parseTestJson(stdout: string): Map<string, RunReport> {
-  const runs = new Map<string, RunReport>();
-  for (const line of stdout.split("\n").filter((l) => l.startsWith("{"))) {
-    const message = JSON.parse(line);
-    const name = message["@testrun"];
-    if (!name) continue;
-    const run = runs.get(name) ?? { status: "unknown", messages: [] };
-    if (message.type === "test_run" && message.test_run.progress === "complete") run.status = message.test_run.status;
-    if (message.type === "diagnostic") run.messages.push(`${message.diagnostic.summary}: ${message.diagnostic.detail ?? ""}`);
-    runs.set(name, run);
-  }
-  return runs;
-}
-
-/** A plan-only run of one corpus case; good cases also assert every target group name. */
-function runBlock(name: string, file: string, isGood: boolean): string {
-  const config = inputsOf(readServiceConfig(readFileSync(file, "utf8"), file));
-  const variables = Object.entries(config)
-    .map(([key, value]) => `    ${key} = ${JSON.stringify(value)}`)
-    .join("\n");
-  const asserts = isGood
-    ? config.llm_ec2_configs.map(
-        (c) => `  assert {
-    condition     = aws_lb_target_group.llm_http[${JSON.stringify(modelKey(c.llm_model))}].name == ${JSON.stringify(targetGroupName(c.llm_model))}
-    error_message = "target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes"
-  }`,
-      )
-    : [];
-  return `run "${name}" {
-  command = plan
-  variables {
-${variables}
-  }
-${asserts.join("\n")}
-}
-`;
-}
-

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { loadServiceConfig } from "../src/config/load";
+import { modelKey } from "../src/config/derive";
 import { ServiceStack } from "../src/stacks/service-stack";
+import { seedInputs } from "./helpers/seed";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // The deploy path offline: `cdktf synth` of llm-service, then terraform init, validate and a
@@ -20,24 +22,28 @@ describe("cdktf.out/stacks/llm-service with terraform", () => {
     app.synth();
     workspace = TerraformWorkspace.create();
     workspace.copy(path.join(outdir, "stacks", "llm-service"), "stack");
-    // The local backend points into the project; a test must not touch it.
+    // The state of this plan stays in the workspace.
     writeFileSync(path.join(workspace.root, "stack", "override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "test.tfstate" } } } }));
     workspace.copy(SHARED_MOCKS, path.join("stack", "tests", "mocks"));
+    // The built-in default config is the seed's usage example.
+    const seed = seedInputs();
+    const models = seed.llm_ec2_configs.map((c) => c.llm_model);
+    const keys = models.map(modelKey);
     writeFileSync(
       path.join(workspace.root, "stack", "tests", "default.tftest.hcl"),
       `${MOCK_PROVIDER}
 run "default_config" {
   command = plan
   assert {
-    condition     = toset(keys(aws_instance.llm)) == toset(["llama38b", "qwen27b"])
-    error_message = "the default config's two servers are not planned at the root"
+    condition     = toset(keys(aws_instance.llm)) == toset(${JSON.stringify(keys)})
+    error_message = "the default config's servers are not planned at the root"
   }
   assert {
-    condition     = aws_ssm_association.pull_models["llama38b"].parameters.Models == "llama3:8b,qwen2:7b"
+    condition     = aws_ssm_association.pull_models[${JSON.stringify(keys[0])}].parameters.Models == ${JSON.stringify(models.join(","))}
     error_message = "the main server does not pull every model"
   }
   assert {
-    condition     = output.service_endpoint == "https://llm.example.com"
+    condition     = output.service_endpoint == "https://${seed.api_gw_domain}"
     error_message = "service_endpoint is not the custom domain"
   }
 }
@@ -50,12 +56,13 @@ run "default_config" {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  test("terraform init and validate accept it (moved blocks included)", () => {
-    workspace.runOrThrow("stack", ["init", "-input=false", "-no-color"]);
-    expect(workspace.validate("stack").stdout).toMatch(/The configuration is valid/);
+  test("terraform init and validate accept it (moved blocks included)", async () => {
+    await workspace.init("stack", []);
+    await workspace.shareProvider("stack");
+    expect((await workspace.validate("stack")).stdout).toMatch(/The configuration is valid/);
   });
 
-  test("a mocked plan has the default config's servers at root addresses", () => {
-    expect(workspace.test("stack").stdout).toMatch(/1 passed, 0 failed/);
+  test("a mocked plan has the default config's servers at root addresses", async () => {
+    expect((await workspace.test("stack")).stdout).toMatch(/1 passed, 0 failed/);
   });
 });

@@ -75,9 +75,9 @@ describe("ServiceStack (llm-service)", () => {
     });
   });
 
-  test("without a backend in the config, the stack declares none, so cdktf's local default applies", () => {
+  test("without a backend in the config, the state is local, at a path relative to the stack folder", () => {
     const { backend: _backend, ...rest } = config;
-    expect(synthStack(JSON.stringify(rest)).terraform?.backend).toBeUndefined();
+    expect(synthStack(JSON.stringify(rest)).terraform?.backend).toEqual({ local: { path: "terraform.llm-service.tfstate" } });
   });
 
   test("every module variable defaults to the config's value", () => {

@@ -126,7 +126,7 @@ describe("the constructs on their own, from literal props", () => {
     let workspace: TerraformWorkspace;
     afterAll(() => workspace?.dispose());
 
-    test("plans one server, target group, attachment and rule per literal model, with literal names", () => {
+    test("plans one server, target group, attachment and rule per literal model, with literal names", async () => {
       // GIVEN the synthesized stack in a workspace, with the module tests' mocks
       workspace = TerraformWorkspace.create();
       const dir = workspace.copy(synthesizedFolder(stack), "stack");
@@ -172,8 +172,8 @@ run "standalone" {
 `,
       );
       // WHEN
-      workspace.init("stack");
-      const result = workspace.test("stack");
+      await workspace.init("stack");
+      const result = await workspace.test("stack");
       // THEN
       expect(result.stdout).toMatch(/1 passed, 0 failed/);
     });

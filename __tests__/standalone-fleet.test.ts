@@ -79,7 +79,7 @@ describe("the fleet's constructs on their own, from literal props", () => {
     expect(JSON.parse(text).variable).toBeUndefined();
   });
 
-  test("terraform plans them (mock provider): an instance, a spot group and its schedule, monitoring with a topic", () => {
+  test("terraform plans them (mock provider): an instance, a spot group and its schedule, monitoring with a topic", async () => {
     // GIVEN the synthesized stack with the module tests' mocks
     const workspace = TerraformWorkspace.create();
     try {
@@ -114,8 +114,8 @@ run "fleet" {
 `,
       );
       // WHEN
-      workspace.init("stack");
-      const result = workspace.test("stack");
+      await workspace.init("stack");
+      const result = await workspace.test("stack");
       // THEN
       expect(result.stdout).toMatch(/1 passed, 0 failed/);
     } finally {

@@ -1,7 +1,8 @@
 // The synthesized module and the seed's usage example, checked by the real terraform CLI:
 // init + validate, and the module's `terraform test` suite (mock provider, plan only, offline).
-import { readdirSync, readFileSync } from "fs";
+import { readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { seedVariablesBlock } from "./helpers/seed";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -31,52 +32,37 @@ function parseTestSummary(stdout: string): TestSummary {
 }
 
 describe("terraform CLI", () => {
+  // One workspace and one init per root: the module (validated, then tested) and the example.
   let workspace: TerraformWorkspace;
 
-  beforeEach(() => {
+  beforeAll(async () => {
+    // GIVEN the module, its .tftest.hcl suite and the example at the same relative places as in the repository
     workspace = TerraformWorkspace.create();
-  });
-
-  afterEach(() => {
-    workspace.dispose();
-  });
-
-  test("GIVEN the committed module WHEN terraform init and validate run THEN it is valid", () => {
-    // GIVEN
     workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
-
-    // WHEN
-    workspace.init(MODULE_PATH);
-    const result = workspace.validate(MODULE_PATH);
-
-    // THEN
-    expect(result.stdout).toContain("The configuration is valid.");
-  });
-
-  test("GIVEN the seed's usage example calling ../../modules WHEN terraform init and validate run THEN it is valid", () => {
-    // GIVEN the example and the module at the same relative places as in the repository
-    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
+    const tests = workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+    const seedTest = path.join(tests, "seed.tftest.hcl");
+    writeFileSync(seedTest, `${seedVariablesBlock()}\n${readFileSync(seedTest, "utf8")}`);
     workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
+    await workspace.init(MODULE_PATH);
+    await workspace.init(EXAMPLE_PATH);
+    await workspace.shareProvider(MODULE_PATH);
+  });
 
-    // WHEN
-    workspace.init(EXAMPLE_PATH);
-    const result = workspace.validate(EXAMPLE_PATH);
+  afterAll(() => workspace?.dispose());
 
-    // THEN
+  test("GIVEN the committed module WHEN terraform validate runs THEN it is valid", async () => {
+    const result = await workspace.validate(MODULE_PATH);
     expect(result.stdout).toContain("The configuration is valid.");
   });
 
-  test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", () => {
-    // GIVEN
-    workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
-    workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
+  test("GIVEN the seed's usage example calling ../../modules WHEN terraform validate runs THEN it is valid", async () => {
+    const result = await workspace.validate(EXAMPLE_PATH);
+    expect(result.stdout).toContain("The configuration is valid.");
+  });
+
+  test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", async () => {
     const runBlocks = countRunBlocks(MODULE_TESTS);
-
-    // WHEN
-    workspace.init(MODULE_PATH);
-    const result = workspace.test(MODULE_PATH);
-
-    // THEN
+    const result = await workspace.test(MODULE_PATH);
     expect(runBlocks).toBeGreaterThan(0);
     expect(parseTestSummary(result.stdout)).toEqual({ passed: runBlocks, failed: 0, skipped: 0 });
   });

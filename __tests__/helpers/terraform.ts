@@ -7,7 +7,9 @@ import * as path from "path";
 import { block, TerraformJson, unwrap } from "./synth";
 
 /** Whether a `terraform` binary is on the PATH (the expression tests need it). */
-export const terraformAvailable = spawnSync("terraform", ["version"], { stdio: "ignore" }).status === 0;
+export const terraformAvailable =
+  spawnSync("terraform", ["version"], { stdio: "ignore", timeout: 30_000, killSignal: "SIGKILL", env: { ...process.env, CHECKPOINT_DISABLE: "1" } })
+    .status === 0;
 
 /**
  * `describe` for tests that evaluate HCL with terraform. Without terraform they fail (a skipped
@@ -21,6 +23,9 @@ export function describeWithTerraform(name: string, fn: () => void): void {
     fn();
   });
 }
+
+/** One evaluation takes tens of milliseconds alone, a few seconds on a loaded machine; this only stops a hang. */
+const CONSOLE_TIMEOUT_MS = 60_000;
 
 /** Stand-ins for what terraform cannot resolve offline: the AMI look-ups become these literals. */
 export const DLAMI_ARM = "<data.aws_ami.dlami_arm.id>";
@@ -59,12 +64,25 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
   try {
     writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify({ variable: json.variable, locals }));
     writeFileSync(path.join(dir, "terraform.tfvars.json"), JSON.stringify(evaluation.variables));
+    // Synchronous, so callers stay plain functions. It is still bounded: this configuration has no
+    // provider, so terraform console starts no plugin and killing it leaves nothing behind.
     const run = spawnSync("terraform", ["console"], {
       cwd: dir,
       input: query,
       encoding: "utf8",
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", NO_COLOR: "1" },
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null", NO_COLOR: "1", GOGC: process.env.GOGC ?? "400" },
+      timeout: CONSOLE_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+      maxBuffer: 64 * 1024 * 1024,
     });
+    if (run.error) {
+      const what = `\`terraform console\` in ${dir} evaluating ${names.join(", ")}`;
+      throw new Error(
+        (run.error as NodeJS.ErrnoException).code === "ETIMEDOUT"
+          ? `${what} did not finish within ${CONSOLE_TIMEOUT_MS / 1000} s and was killed`
+          : `${what} could not run: ${run.error.message}`,
+      );
+    }
     // terraform console prints failed variable validations and still evaluates: refuse that, so
     // every evaluation runs on inputs the module accepts.
     const stderr = run.stderr.replace(/\x1b\[[0-9;]*m/g, "");

@@ -56,7 +56,7 @@ export interface StackSettings {
   readonly region?: string;
   /** Default tags on every resource. */
   readonly tags?: { readonly [name: string]: string };
-  /** Terraform state backend: local (the default, `terraform.llm-service.tfstate`) or S3. */
+  /** Terraform state backend: local (the default, `terraform.llm-service.tfstate` in the stack folder) or S3. */
   readonly backend?: { readonly s3?: S3BackendConfig };
 }
 

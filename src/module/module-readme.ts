@@ -1,6 +1,7 @@
 import { SEED_USAGE } from "../config/defaults";
 
 interface TerraformJson {
+  terraform?: { required_version?: string; required_providers?: Record<string, { source: string; version?: string }> };
   variable?: Record<string, { type: string; description?: string; default?: unknown }>;
   output?: Record<string, { description?: string }>;
 }
@@ -36,7 +37,7 @@ export function moduleReadme(config: unknown): string {
     "",
     "| name | version |",
     "|---|---|",
-    "| aws (`hashicorp/aws`) | `>= 5.0` |",
+    ...requirements(tf),
     "",
     "## Inputs",
     "",
@@ -51,6 +52,15 @@ export function moduleReadme(config: unknown): string {
     ...outputs,
     "",
   ].join("\n");
+}
+
+/** The requirements table's rows: Terraform itself, then each provider, as the configuration declares them. */
+function requirements(tf: TerraformJson): string[] {
+  const rows = tf.terraform?.required_version ? [`| terraform | \`${cell(tf.terraform.required_version)}\` |`] : [];
+  for (const [name, p] of Object.entries(tf.terraform?.required_providers ?? {})) {
+    rows.push(`| ${name} (\`${p.source}\`) | \`${cell(p.version ?? "any")}\` |`);
+  }
+  return rows;
 }
 
 function usage(): string {

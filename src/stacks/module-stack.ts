@@ -10,6 +10,12 @@ import { declareServiceVariables } from "../constructs/service-variables";
 export const MODULE_NAME = "ollama-service-multi-servers";
 
 /**
+ * The oldest Terraform the module runs on: the newest language feature it uses is `strcontains`
+ * (Terraform 1.5); preconditions and error messages built from values need 1.2.
+ */
+export const TERRAFORM_REQUIRED_VERSION = ">= 1.5.0";
+
+/**
  * The reusable child module: the original module's variables and outputs, `required_providers`
  * only. No provider block and no backend: the caller owns both.
  */
@@ -27,5 +33,6 @@ export class ModuleStack extends TerraformStack {
     this.addOverride("provider", undefined);
     this.addOverride("terraform.backend", undefined);
     this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: ">= 5.0" });
+    this.addOverride("terraform.required_version", TERRAFORM_REQUIRED_VERSION);
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, S3Backend, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, Aspects, LocalBackend, S3Backend, TerraformResource, TerraformStack } from "cdktf";
 import { modelFit, rootVolumeFits } from "../catalog/model-fit";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
@@ -8,6 +8,9 @@ import { S3BackendConfig, ServiceConfig, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
 import { OllamaService } from "../constructs/ollama-service";
 import { declareServiceVariables } from "../constructs/service-variables";
+
+/** The local backend's state file, relative to the stack folder (`cdktf.out/stacks/llm-service/`). */
+export const LOCAL_STATE_FILE = "terraform.llm-service.tfstate";
 
 /**
  * Root configuration for `cdktf deploy` or `cdktf synth` + `terraform apply`: the AWS provider,
@@ -22,7 +25,13 @@ export class ServiceStack extends TerraformStack {
       ...(config.region ? { region: config.region } : {}),
       ...(config.tags && Object.keys(config.tags).length > 0 ? { defaultTags: [{ tags: { ...config.tags } }] } : {}),
     });
-    if (config.backend?.s3) this.useS3Backend(config.backend.s3);
+    if (config.backend?.s3) {
+      this.useS3Backend(config.backend.s3);
+    } else {
+      // Relative, so Terraform resolves it in the stack folder it runs in: cdktf's default is an
+      // absolute path into the checkout that synthesized it, which breaks a moved stack or CI.
+      new LocalBackend(this, { path: LOCAL_STATE_FILE });
+    }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
     Aspects.of(this).add(new UniqueAddressesAspect());
     Aspects.of(this).add(new PolicyAspect());
