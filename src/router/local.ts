@@ -81,5 +81,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
+  // If whatever started us (npm, a test harness) dies without a signal reaching us, do not linger.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown();
+  }, 1000).unref();
   process.stdout.write(`listening on ${local.url}\n`);
 }

@@ -54,15 +54,18 @@ export class SsmKeyStore implements KeyStore {
     return this.inflight;
   }
 
+  private warn(line: string): void {
+    (this.options.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+  }
+
   private async load(now: number): Promise<readonly ApiKey[]> {
     const where = `SSM parameter ${this.options.parameter}`;
     let value: string | undefined;
     try {
       value = await getParameter(this.options, this.endpoint);
     } catch (err) {
-      const warn = this.options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
       const reason = (err as Error).message;
-      warn(
+      this.warn(
         err instanceof SsmError
           ? `router: could not read the API keys parameter ${this.options.parameter}: SSM answered ${reason}; ` +
               `the function's role needs ssm:GetParameter on it and kms:Decrypt on its KMS key. Requests are refused (503) until then.`
@@ -76,6 +79,7 @@ export class SsmKeyStore implements KeyStore {
     try {
       keys = value === undefined ? [] : parseKeyList(value, where);
     } catch (err) {
+      this.warn(`router: ${(err as Error).message}. Requests are refused (503) until the parameter holds a valid key list.`);
       throw new KeysUnavailableError((err as Error).message);
     }
     this.cached = { keys, at: now };
