@@ -93,7 +93,36 @@ describe("local mode only", () => {
     }
   });
 
-  test("the request log carries the key's name, and X-Forwarded-For names the client", async () => {
+  test("a kept-alive connection the ALB dropped while idle is retried once on a fresh connection", async () => {
+    // GIVEN an "ALB" that resets a kept-alive connection when a second request arrives on it
+    const perSocket = new Map<unknown, number>();
+    let connections = 0;
+    const alb = http.createServer((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n > 1) return void req.socket.resetAndDestroy();
+      req.resume();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"version":"0.13.0"}');
+    });
+    alb.on("connection", () => connections++);
+    await new Promise<void>((r) => alb.listen(0, "127.0.0.1", r));
+    const rut = await startLocal({ albUrl: `http://127.0.0.1:${(alb.address() as { port: number }).port}`, models: ["m"] });
+    try {
+      // WHEN two requests go through one after the other
+      expect((await call(rut.url, "/api/version")).status).toBe(200);
+      const second = await postJson(rut.url, "/api/generate", { model: "m", prompt: "x" });
+      // THEN the second succeeds on a new connection
+      expect(second.status).toBe(200);
+      expect(connections).toBe(2);
+    } finally {
+      await rut.close();
+      alb.closeAllConnections();
+      await new Promise<void>((r) => alb.close(() => r()));
+    }
+  });
+
+  test("X-Forwarded-For names the client after any proxies it came through", async () => {
     const rut = await startLocal({ albUrl: fleet.alb.url, models: ["llama3:latest"] });
     try {
       await postJson(rut.url, "/api/show", { model: "llama3" }, { "x-forwarded-for": "203.0.113.9" });
