@@ -207,13 +207,13 @@ export class Router {
 
     let served: string | undefined;
     if (model !== undefined) {
-      x.record.model = model;
+      x.record.model = clip(model);
       served = this.config.models.resolve(model);
       if (served === undefined) {
         return this.reply(
           x,
           404,
-          `model "${model}" is not served here; served models: ${this.config.models.served.join(", ")}`,
+          `model "${clip(model)}" is not served here; served models: ${this.config.models.served.join(", ")}`,
           "model_not_found",
         );
       }
@@ -484,6 +484,11 @@ export class Router {
     if (r.status === 0) r.status = 499;
     this.log(logLine(r, this.config.metricsNamespace, Date.now()));
   }
+}
+
+/** Client text in messages and log lines is cut short: a 6 MB "model" must not make a 6 MB log line. */
+function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }
 
 /**

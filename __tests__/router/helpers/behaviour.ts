@@ -380,6 +380,13 @@ export function describeRouterBehaviour(start: StartRouter): void {
       const missing = rut.logs.find((l) => l.model === "attacker-chosen-name")!;
       expect(missing).toMatchObject({ status: 404, Model: "(none)", Errors: 0 });
       expect(emfProblems(JSON.stringify(missing))).toEqual([]);
+
+      // a huge model name is cut short in the answer and the log line
+      const huge = await postJson(rut.url, "/api/chat", { model: "m".repeat(1_000_000), messages: [] });
+      expect(huge.status).toBe(404);
+      expect(huge.body.length).toBeLessThan(1000);
+      await eventually(() => rut.logs.some((l) => typeof l.model === "string" && l.model.startsWith("mmm")), 10_000, "the log line");
+      expect(JSON.stringify(rut.logs.find((l) => typeof l.model === "string" && l.model.startsWith("mmm"))).length).toBeLessThan(2000);
     });
   });
 
