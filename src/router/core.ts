@@ -2,8 +2,7 @@
 // names, checks the caller's key, and streams the request through the internal ALB with
 // `?redirect_model=<model>`, so the ALB's listener rules stay the one routing table. The Lambda
 // adapter and the local server are thin shells around `Router.handle`.
-import * as http from "http";
-import * as https from "https";
+import type * as http from "http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "http";
 import { performance } from "perf_hooks";
 import { pipeline, Readable, Writable } from "stream";
@@ -12,9 +11,10 @@ import { ClientGoneError, discardBody, hasBody, readBody } from "./body";
 import { MAX_REQUEST_BYTES, RouterConfig } from "./config";
 import { Dialect, dialectOf, errorBody } from "./errors";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
+import { ListShape, mergeLists } from "./lists";
 import { logLine, RequestRecord } from "./log";
-import { canonicalModelName } from "./models";
 import { TailSniffer } from "./tokens";
+import { Upstream } from "./upstream";
 
 /** What the router needs of a request: Node's `IncomingMessage` is one. */
 export interface RouterRequest extends Readable {
@@ -44,11 +44,10 @@ const MANAGEMENT_PATHS = new Set(["/api/pull", "/api/delete", "/api/create", "/a
 const isManagement = (path: string) => MANAGEMENT_PATHS.has(path) || path === "/api/blobs" || path.startsWith("/api/blobs/");
 
 /** GET paths answered by asking every model's server and merging, each in its API's shape. */
-const MERGED_LISTS: Record<string, "ollama" | "openai"> = { "/api/tags": "ollama", "/api/ps": "ollama", "/v1/models": "openai" };
+const MERGED_LISTS: Record<string, ListShape> = { "/api/tags": "ollama", "/api/ps": "ollama", "/v1/models": "openai" };
 
 /** A merged list waits this long at most for each server (a list is cheap; a dead server is not worth minutes). */
 const LIST_TIMEOUT_MS = 15_000;
-const LIST_MAX_BYTES = 8 * 1024 * 1024;
 
 /** One request in flight, and the record its log line is made of. */
 class Exchange {
@@ -102,17 +101,11 @@ export function upstreamQuery(query: string, redirectModel: string | undefined):
   return kept.length === 0 ? "" : `?${kept.join("&")}`;
 }
 
-type ListResult = { ok: true; json: unknown } | { ok: false; reason: string };
-
 export class Router {
   private readonly config: RouterConfig;
   private readonly keys?: KeyStore;
   private readonly log: (line: string) => void;
-  private readonly transport: typeof http | typeof https;
-  private readonly agent: http.Agent;
-  private readonly albHost: string;
-  private readonly albHostname: string;
-  private readonly albPort: number | undefined;
+  private readonly upstream: Upstream;
   private readonly forwardClientAddress: boolean;
 
   constructor(options: RouterOptions) {
@@ -121,18 +114,12 @@ export class Router {
     if (this.config.authMode === "API_KEY" && !this.keys) throw new Error("authMode API_KEY needs a key store");
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.forwardClientAddress = options.forwardClientAddress ?? false;
-    const alb = this.config.albUrl;
-    const secure = alb.protocol === "https:";
-    this.transport = secure ? https : http;
-    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-    this.albHost = alb.host;
-    this.albHostname = alb.hostname.replace(/^\[|\]$/g, "");
-    this.albPort = alb.port ? Number(alb.port) : undefined;
+    this.upstream = new Upstream(this.config.albUrl);
   }
 
   /** Closes the kept-alive connections to the ALB. */
   close(): void {
-    this.agent.destroy();
+    this.upstream.close();
   }
 
   /** Answers one request; resolves once the response is complete (or cut) and its line is logged. */
@@ -284,7 +271,7 @@ export class Router {
     } else if (body === undefined && x.method !== "GET" && x.method !== "HEAD") {
       bodyLength = 0;
     }
-    const headers = upstreamRequestHeaders(req.headers, this.albHost, bodyLength, this.forwardClientAddress ? req.socket?.remoteAddress : undefined);
+    const headers = upstreamRequestHeaders(req.headers, this.upstream.host, bodyLength, this.forwardClientAddress ? req.socket?.remoteAddress : undefined);
     const timeoutError = new Error("upstream timeout");
 
     return new Promise<void>((resolve) => {
@@ -371,16 +358,8 @@ export class Router {
       };
 
       const send = () => {
-        const upReq = this.transport.request({
-          agent: this.agent,
-          hostname: this.albHostname,
-          port: this.albPort,
-          method: x.method,
-          path,
-          headers,
-        });
+        const upReq = this.upstream.request(x.method, path, headers);
         current = upReq;
-        upReq.on("socket", (socket) => socket.setNoDelay(true));
         upReq.on("response", onResponse);
         upReq.on("error", (err) => onError(err, upReq));
         if (streamBody) req.pipe(upReq);
@@ -390,37 +369,12 @@ export class Router {
     });
   }
 
-  /** GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel, merged without duplicates. */
-  private async mergeLists(x: Exchange, shape: "ollama" | "openai"): Promise<void> {
+  /** GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel through the ALB, merged. */
+  private async mergeLists(x: Exchange, shape: ListShape): Promise<void> {
     const served = this.config.models.served;
-    const results = await Promise.all(served.map((m) => this.getJson(x.pathname, m)));
-    const seen = new Set<string>();
-    const merged: unknown[] = [];
-    const failed: string[] = [];
-    const reasons: string[] = [];
-    results.forEach((result, i) => {
-      if (!result.ok) {
-        failed.push(served[i]);
-        reasons.push(`${served[i]} (${result.reason})`);
-        return;
-      }
-      const json = result.json as { models?: unknown; data?: unknown };
-      const list = shape === "openai" ? json.data : json.models;
-      if (!Array.isArray(list)) {
-        failed.push(served[i]);
-        reasons.push(`${served[i]} (answer without a ${shape === "openai" ? "data" : "models"} list)`);
-        return;
-      }
-      for (const entry of list) {
-        const e = entry as { id?: unknown; model?: unknown; name?: unknown };
-        const name = shape === "openai" ? e.id : (e.model ?? e.name);
-        if (typeof name !== "string" || this.config.models.resolve(name) === undefined) continue;
-        const key = canonicalModelName(name);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        merged.push(entry);
-      }
-    });
+    const timeoutMs = Math.min(LIST_TIMEOUT_MS, this.config.upstreamTimeoutMs);
+    const results = await Promise.all(served.map((m) => this.upstream.getJson(x.pathname + upstreamQuery("", m), timeoutMs)));
+    const { body, failed, reasons } = mergeLists(this.config.models, results, shape);
     if (failed.length > 0) {
       x.record.failedModels = failed;
       x.record.failed = true;
@@ -429,52 +383,7 @@ export class Router {
       return this.reply(x, 502, `no model server answered GET ${x.pathname}: ${reasons.join("; ")}`, "upstream_unreachable");
     }
     if (failed.length > 0) x.record.error = `some model servers did not answer: ${reasons.join("; ")}`;
-    const body = shape === "openai" ? { object: "list", data: merged } : { models: merged };
     this.send(x, 200, "application/json; charset=utf-8", JSON.stringify(body));
-  }
-
-  /** One server's list, through the ALB with its model's redirect_model. */
-  private getJson(path: string, model: string): Promise<ListResult> {
-    return new Promise((resolve) => {
-      const upReq = this.transport.request({
-        agent: this.agent,
-        hostname: this.albHostname,
-        port: this.albPort,
-        method: "GET",
-        path: path + upstreamQuery("", model),
-        headers: { host: this.albHost, accept: "application/json" },
-      });
-      const timer = setTimeout(
-        () => upReq.destroy(new Error(`no answer within ${Math.min(LIST_TIMEOUT_MS, this.config.upstreamTimeoutMs) / 1000} s`)),
-        Math.min(LIST_TIMEOUT_MS, this.config.upstreamTimeoutMs),
-      );
-      const fail = (reason: string) => {
-        clearTimeout(timer);
-        resolve({ ok: false, reason });
-      };
-      upReq.on("error", (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-      upReq.on("response", (upRes) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        upRes.on("data", (c: Buffer) => {
-          size += c.length;
-          if (size > LIST_MAX_BYTES) upRes.destroy(new Error("answer too large"));
-          else chunks.push(c);
-        });
-        upRes.on("error", (err) => fail(err.message));
-        upRes.on("end", () => {
-          clearTimeout(timer);
-          const status = upRes.statusCode ?? 0;
-          if (status < 200 || status >= 300) return resolve({ ok: false, reason: `HTTP ${status}` });
-          try {
-            resolve({ ok: true, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-          } catch {
-            resolve({ ok: false, reason: "answer is not JSON" });
-          }
-        });
-      });
-      upReq.end();
-    });
   }
 
   private finish(x: Exchange): void {
