@@ -72,6 +72,21 @@ export function describeRouterBehaviour(start: StartRouter): void {
       expect(fleet.alb.received.length).toBe(before);
     });
 
+    test("the ollama command line's calls for `ollama run` go through: HEAD /, version, show, a streamed chat", async () => {
+      // as api/client.go sends them: JSON with Accept: application/json and its User-Agent
+      const headers = { "content-type": "application/json", accept: "application/json", "user-agent": "ollama/0.13.0 (amd64 linux) Go/go1.24.0" };
+      expect((await call(rut.url, "/", { method: "HEAD", headers })).status).toBe(200);
+      expect(json(await call(rut.url, "/api/version", { headers })).version).toBe("0.13.0");
+      expect((await postJson(rut.url, "/api/show", { model: "mistral:7b" }, headers)).status).toBe(200);
+      const chat = await postJson(rut.url, "/api/chat", { model: "mistral:7b", messages: [{ role: "user", content: "hi" }], stream: true }, headers);
+      expect(chat.status).toBe(200);
+      expect(chat.chunks.length).toBeGreaterThan(1);
+      expect(chat.body.trim().split("\n").at(-1)).toContain('"done":true');
+      // a model the router does not serve: show is 404, and the pull the CLI then tries is 403 with a reason
+      expect((await postJson(rut.url, "/api/show", { model: "phi3" }, headers)).status).toBe(404);
+      expectOllamaError(await postJson(rut.url, "/api/pull", { model: "phi3", stream: true }, headers), 403, /closed on this router/);
+    });
+
     test("a POST goes to the server of the model its body names, through the ALB with redirect_model", async () => {
       for (const model of MODELS) {
         const r = await postJson(rut.url, "/api/chat", { model, messages: [{ role: "user", content: "hi" }], stream: false });
