@@ -2,9 +2,11 @@
 // token sniffing, and the EMF line.
 import { bearerToken, findKey, parseKeyList, sha256Hex } from "../../src/router/auth";
 import { upstreamQuery } from "../../src/router/core";
+import { Broken, forward } from "../../src/router/forward";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "../../src/router/headers";
 import { logLine } from "../../src/router/log";
 import { canonicalModelName, ModelTable } from "../../src/router/models";
+import { PassThrough, Writable } from "stream";
 import { TailSniffer } from "../../src/router/tokens";
 import { emfProblems } from "./helpers/emf";
 
@@ -141,5 +143,56 @@ describe("the log line", () => {
     const badUnit = JSON.parse(JSON.stringify(line));
     badUnit._aws.CloudWatchMetrics[0].Metrics[0].Unit = "Tokens";
     expect(emfProblems(JSON.stringify(badUnit))).toEqual(["metric Requests has unit Tokens, not a CloudWatch unit"]);
+  });
+});
+
+describe("forward (server body to client)", () => {
+
+  test("a complete body reports no break and ends the client's side", async () => {
+    const source = new PassThrough();
+    const destination = new PassThrough();
+    const got: Buffer[] = [];
+    destination.on("data", (c: Buffer) => got.push(c));
+    const result = new Promise((resolve) => forward(source, destination, resolve));
+    source.end("hello");
+    expect(await result).toBeUndefined();
+    expect(Buffer.concat(got).toString()).toBe("hello");
+  });
+
+  test("a server that breaks off cuts the client's side with its error", async () => {
+    const source = new PassThrough();
+    const destination = new PassThrough();
+    destination.on("error", () => undefined);
+    const result = new Promise<Broken | undefined>((resolve) => forward(source, destination, resolve));
+    source.destroy(new Error("socket hang up"));
+    expect(await result).toEqual({ side: "source", error: new Error("socket hang up") });
+    expect(destination.destroyed).toBe(true);
+    expect(destination.errored?.message).toBe("socket hang up");
+  });
+
+  test("a client that goes away ends the server's side", async () => {
+    const source = new PassThrough();
+    const destination = new PassThrough();
+    const result = new Promise<Broken | undefined>((resolve) => forward(source, destination, resolve));
+    destination.destroy();
+    expect((await result)?.side).toBe("destination");
+    expect(source.destroyed).toBe(true);
+  });
+
+  test("a slow client holds the server's side back (back-pressure)", async () => {
+    const source = new PassThrough({ highWaterMark: 16 });
+    let release: () => void = () => undefined;
+    const destination = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _enc, cb) {
+        release = cb; // hold every write until released
+      },
+    });
+    forward(source, destination, () => undefined);
+    for (let i = 0; i < 10; i++) source.write(Buffer.alloc(16));
+    await new Promise((r) => setImmediate(r));
+    expect(source.readableFlowing).toBe(false);
+    release();
+    source.destroy();
   });
 });

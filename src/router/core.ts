@@ -5,11 +5,12 @@
 import type * as http from "http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "http";
 import { performance } from "perf_hooks";
-import { pipeline, Readable, Writable } from "stream";
+import { Readable, Writable } from "stream";
 import { bearerToken, findKey, KeyStore, KeysUnavailableError } from "./auth";
 import { ClientGoneError, discardBody, hasBody, readBody } from "./body";
 import { MAX_REQUEST_BYTES, RouterConfig } from "./config";
 import { Dialect, dialectOf, errorBody } from "./errors";
+import { forward } from "./forward";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
 import { ListShape, mergeLists } from "./lists";
 import { logLine, RequestRecord } from "./log";
@@ -58,7 +59,6 @@ class Exchange {
   readonly dialect: Dialect;
   ttfbMs?: number;
   clientGone = false;
-  upstreamFailed = false;
   readonly record: RequestRecord;
 
   constructor(readonly req: RouterRequest, readonly res: RouterResponse) {
@@ -279,8 +279,9 @@ export class Router {
       let responded = false;
       let retried = false;
       const timer = setTimeout(() => current.destroy(timeoutError), this.config.upstreamTimeoutMs);
+      // before the server answers; forward() watches the client once it has
       const onClientClose = () => {
-        if (res.writableFinished || x.upstreamFailed) return;
+        if (res.writableFinished) return;
         x.clientGone = true;
         current.destroy();
       };
@@ -311,6 +312,7 @@ export class Router {
       const onResponse = (upRes: IncomingMessage) => {
         responded = true;
         clearTimeout(timer);
+        res.off("close", onClientClose);
         if (x.clientGone) {
           upRes.destroy();
           resolve();
@@ -323,25 +325,18 @@ export class Router {
         const type = String(upRes.headers["content-type"] ?? "");
         const sniffer =
           !upRes.headers["content-encoding"] && /json|event-stream/i.test(type) ? new TailSniffer(/event-stream/i.test(type)) : undefined;
-        const markFailed = () => {
-          if (!x.clientGone) x.upstreamFailed = true;
-        };
-        upRes.on("aborted", markFailed);
-        upRes.on("error", markFailed);
         upRes.on("data", (chunk: Buffer) => {
           if (x.ttfbMs === undefined) x.firstByte();
           x.record.bytesOut += chunk.length;
           sniffer?.push(chunk);
         });
-        pipeline(upRes, res, (err) => {
-          res.off("close", onClientClose);
-          if (x.upstreamFailed || (err && !x.clientGone && !upRes.complete)) {
+        forward(upRes, res, (broken) => {
+          if (broken?.side === "source") {
             x.record.failed = true;
             x.record.error = `the model server's response broke off after ${x.record.bytesOut} bytes; the stream was cut`;
-          } else if (x.clientGone) {
+          } else if (broken) {
+            x.clientGone = true;
             x.record.error = "the client closed the connection during the response";
-          } else if (err) {
-            x.record.error = err.message;
           } else if (sniffer) {
             const counts = sniffer.counts();
             if (counts) {
