@@ -272,13 +272,16 @@ export class Router {
       bodyLength = 0;
     }
     const headers = upstreamRequestHeaders(req.headers, this.upstream.host, bodyLength, this.forwardClientAddress ? req.socket?.remoteAddress : undefined);
-    const timeoutError = new Error("upstream timeout");
 
     return new Promise<void>((resolve) => {
       let current: http.ClientRequest;
       let responded = false;
       let retried = false;
-      const timer = setTimeout(() => current.destroy(timeoutError), this.config.upstreamTimeoutMs);
+      let timedOut = false; // a flag, not an Error made per request: an Error captures a stack trace
+      const timer = setTimeout(() => {
+        timedOut = true;
+        current.destroy();
+      }, this.config.upstreamTimeoutMs);
       // before the server answers; forward() watches the client once it has
       const onClientClose = () => {
         if (res.writableFinished) return;
@@ -290,7 +293,7 @@ export class Router {
       const onError = (err: NodeJS.ErrnoException, upReq: http.ClientRequest) => {
         if (responded || upReq !== current) return;
         // A kept-alive socket the ALB closed while idle: the request never reached it, so send it again once.
-        if (err.code === "ECONNRESET" && upReq.reusedSocket && !retried && !streamBody && !x.clientGone) {
+        if (err.code === "ECONNRESET" && upReq.reusedSocket && !retried && !streamBody && !x.clientGone && !timedOut) {
           retried = true;
           send();
           return;
@@ -300,7 +303,7 @@ export class Router {
         if (x.clientGone) {
           x.record.status = 499;
           x.record.error = "the client closed the connection before the server answered";
-        } else if (err === timeoutError) {
+        } else if (timedOut) {
           const seconds = this.config.upstreamTimeoutMs / 1000;
           this.reply(x, 504, `the model server did not start answering within ${seconds} s (upstream timeout)`, "upstream_timeout");
         } else {

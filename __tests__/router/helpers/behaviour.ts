@@ -514,7 +514,9 @@ export function describeRouterBehaviour(start: StartRouter): void {
       expect(log).toMatchObject({ status: 502, Errors: 1 });
     });
 
-    test("no response headers within the upstream timeout is 504", async () => {
+    test("no response headers within the upstream timeout is 504 (also on a kept-alive connection, not retried)", async () => {
+      // a first answer leaves a kept-alive connection for the next request to reuse
+      expect((await postJson(slow.url, "/api/show", { model: "llama3" })).status).toBe(200);
       fleet.fake("llama3:latest").hang = true;
       try {
         const started = Date.now();
