@@ -58,12 +58,13 @@ describe("local mode only", () => {
       req.on("error", () => undefined);
       req.end(JSON.stringify({ model: "llama3", messages: [] }));
       await eventually(() => fake.requests.length > before, 10_000, "the request to reach the server");
-      const albSockets = () => (fleet.alb.server as unknown as { _connections: number })._connections;
+      let albConnections = -1;
+      const countAlbConnections = () => fleet.alb.server.getConnections((_err, n) => (albConnections = n));
       req.destroy();
       const log = await logOf(rut, "/api/chat");
       expect(log.status).toBe(499);
       expect(log.error).toMatch(/before the server answered/);
-      await eventually(() => albSockets() === 0, 10_000, "the router's connection to the ALB to close");
+      await eventually(() => (countAlbConnections(), albConnections === 0), 10_000, "the router's connection to the ALB to close");
     } finally {
       fake.hang = false;
       await rut.close();

@@ -5,7 +5,6 @@ import { awslambdaStandIn, startFunctionUrl } from "./lambda-runtime-standin";
 
 (globalThis as { awslambda?: unknown }).awslambda = awslambdaStandIn;
 const file = process.argv[2];
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const bundle = require(file) as { handler: unknown };
 void startFunctionUrl(bundle.handler).then((url) => process.stdout.write(`listening on ${url.url}\n`));
 process.once("SIGTERM", () => process.exit(0));
