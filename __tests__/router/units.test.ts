@@ -1,6 +1,8 @@
 // The router's small pure parts: model matching, header filtering, the query it sends, key checks,
 // token sniffing, and the EMF line.
+import { spawnSync } from "child_process";
 import { bearerToken, findKey, parseKeyList, sha256Hex } from "../../src/router/auth";
+import { putParameterCommand } from "../../src/router/keys-cli";
 import { upstreamQuery } from "../../src/router/core";
 import { Broken, forward } from "../../src/router/forward";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "../../src/router/headers";
@@ -86,8 +88,21 @@ describe("API keys", () => {
     expect(() => parseKeyList("{", "p")).toThrow(/p is not valid JSON/);
     expect(() => parseKeyList('[{"name":"a","sha256":"xyz"}]', "p")).toThrow(/p\[0\]\.sha256 must be the key's SHA-256 as 64 hex digits/);
     expect(() => parseKeyList('[{"sha256":"x"}]', "p")).toThrow(/p\[0\]\.name/);
+    expect(() => parseKeyList(JSON.stringify([{ name: "a\nb", sha256: sha256Hex("k") }]), "p")).toThrow(/p\[0\]\.name must be a name of 1 to 128 characters/);
+    expect(parseKeyList(JSON.stringify([{ name: "CI bot (Ann's)", sha256: sha256Hex("k"), created: "2025-01-01" }]), "p")[0].name).toBe("CI bot (Ann's)");
     const h = sha256Hex("k");
     expect(() => parseKeyList(JSON.stringify([{ name: "a", sha256: h }, { name: "a", sha256: h }]), "p")).toThrow(/"a" appears twice/);
+  });
+});
+
+describe("the put-parameter command", () => {
+  test("is one shell word for the value, even with a quote in a hand-written name", () => {
+    const list = [{ name: "Ann's key", sha256: sha256Hex("k") }];
+    const command = putParameterCommand("/p", list);
+    // the shell gives the value back unchanged: echo the arguments one per line
+    const echoed = spawnSync("sh", ["-c", `printf '%s\\n' ${command.replace(/^aws /, "")}`], { encoding: "utf8" }).stdout.split("\n");
+    expect(echoed.slice(0, 7)).toEqual(["ssm", "put-parameter", "--name", "/p", "--type", "SecureString", "--overwrite"]);
+    expect(JSON.parse(echoed[8])).toEqual(list);
   });
 });
 

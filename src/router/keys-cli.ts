@@ -24,9 +24,10 @@ export function newApiKey(): string {
   return `sk-${randomBytes(32).toString("base64url")}`;
 }
 
-/** The shell command that stores `list` in the SSM parameter (JSON of names and hex only: no quote to escape). */
+/** The shell command that stores `list` in the SSM parameter (single-quoted; a quote in a hand-written name is escaped). */
 export function putParameterCommand(parameter: string, list: readonly StoredKey[]): string {
-  return `aws ssm put-parameter --name ${parameter} --type SecureString --overwrite --value '${JSON.stringify(list)}'`;
+  const value = JSON.stringify(list).replace(/'/g, `'\\''`);
+  return `aws ssm put-parameter --name ${parameter} --type SecureString --overwrite --value '${value}'`;
 }
 
 class CliError extends Error {}
