@@ -1,0 +1,60 @@
+// The router's one configuration object. The edges fill it: the Lambda adapter from environment
+// variables (lambda-env.ts), local mode from command-line flags (local-args.ts).
+import { ModelTable } from "./models";
+
+export type AuthMode = "NONE" | "API_KEY" | "AWS_IAM";
+
+export interface RouterConfig {
+  /** The internal ALB every request goes to, e.g. `http://internal-llm-alb-1.ap-southeast-1.elb.amazonaws.com`. */
+  readonly albUrl: URL;
+  /** The served models, as the module's `llm_ec2_configs[*].llm_model` spell them. */
+  readonly models: ModelTable;
+  /**
+   * `API_KEY`: bearer keys checked against a key store; `AWS_IAM`: SigV4 checked by the function URL
+   * before the function runs; `NONE`: local development only.
+   */
+  readonly authMode: AuthMode;
+  /** Whether `/api/pull`, `/api/delete`, `/api/create`, `/api/copy`, `/api/push`, `/api/blobs/*` pass. */
+  readonly allowModelManagement: boolean;
+  /** The CloudWatch namespace of the metrics in the log lines. */
+  readonly metricsNamespace: string;
+  /** How long to wait for the response headers of a server (a cold model load takes minutes). */
+  readonly upstreamTimeoutMs: number;
+}
+
+export const DEFAULTS = {
+  metricsNamespace: "OllamaFleet/Router",
+  upstreamTimeoutSeconds: 300,
+  ssmTimeoutSeconds: 3,
+} as const;
+
+/** A Lambda request payload is at most 6 MB; local mode keeps the same limit so both behave alike. */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+/** Checks an ALB URL: http or https, an origin with no path, query or credentials. */
+export function parseAlbUrl(text: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must start with http:// or https://";
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
+    return "must be the ALB's origin only (scheme, host, optional port), with no path, query or credentials";
+  }
+  return url;
+}
+
+/** Parses `m1,m2,...`; returns the table or a problem. */
+export function parseModelList(text: string): ModelTable | string {
+  const names = text.split(",").map((s) => s.trim());
+  if (names.length === 0 || names.every((n) => n === "")) return "names no model";
+  const bad = names.find((n) => n === "" || /[\s*?]/.test(n));
+  if (bad !== undefined) return `has an empty or invalid model name "${bad}" (no spaces, * or ?)`;
+  try {
+    return new ModelTable(names);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

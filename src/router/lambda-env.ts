@@ -1,0 +1,106 @@
+// The Lambda adapter's configuration, read once from the function's environment. The Terraform
+// resources of the router set these variables:
+//
+//   ROUTER_ALB_URL                   required  the internal ALB's origin, e.g.
+//                                              http://internal-llm-alb-123.ap-southeast-1.elb.amazonaws.com
+//   ROUTER_MODELS                    required  the served models, comma-separated, spelled as in
+//                                              llm_ec2_configs[*].llm_model (e.g. llama3:8b,qwen2:7b)
+//   ROUTER_AUTH_MODE                 optional  API_KEY (default): bearer keys checked against the SSM
+//                                              parameter; AWS_IAM: the function URL checks SigV4 before
+//                                              the function runs, the router checks nothing
+//   ROUTER_KEYS_PARAMETER            API_KEY   name of the SSM SecureString parameter holding
+//                                              [{"name": "...", "sha256": "<hex>"}] (empty: every request refused)
+//   ROUTER_ALLOW_MODEL_MANAGEMENT    optional  "true" opens /api/pull, /api/delete, /api/create, /api/copy,
+//                                              /api/push and /api/blobs/*; default "false" (403)
+//   ROUTER_METRICS_NAMESPACE         optional  CloudWatch namespace of the metrics; default OllamaFleet/Router
+//   ROUTER_UPSTREAM_TIMEOUT_SECONDS  optional  wait for a server's response headers; default 300 (cold loads)
+//   ROUTER_SSM_TIMEOUT_SECONDS       optional  wait for SSM GetParameter; default 3
+//
+// Set by Lambda itself: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
+// AWS_ENDPOINT_URL_SSM (optional) overrides the SSM endpoint, as the AWS SDKs and CLI read it.
+import { AuthMode, DEFAULTS, parseAlbUrl, parseModelList, RouterConfig } from "./config";
+import { SsmKeyStoreOptions } from "./ssm";
+
+export interface LambdaSettings {
+  readonly config: RouterConfig;
+  /** Set when `config.authMode` is API_KEY. */
+  readonly ssm?: SsmKeyStoreOptions;
+}
+
+/** Every problem at once, each naming the variable, its value and the fix. */
+export class EnvironmentError extends Error {}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
+  const problems: string[] = [];
+  const show = (name: string) => `${name} = ${JSON.stringify(env[name] ?? "")}`;
+
+  const alb = parseAlbUrl(env.ROUTER_ALB_URL ?? "");
+  if (typeof alb === "string") {
+    problems.push(`${show("ROUTER_ALB_URL")} ${alb}. Fix: set it to the internal ALB's URL, e.g. http://internal-llm-alb-123.ap-southeast-1.elb.amazonaws.com`);
+  }
+  const models = parseModelList(env.ROUTER_MODELS ?? "");
+  if (typeof models === "string") {
+    problems.push(`${show("ROUTER_MODELS")} ${models}. Fix: list the served models, comma-separated, e.g. llama3:8b,qwen2:7b`);
+  }
+  const authMode = (env.ROUTER_AUTH_MODE ?? "API_KEY") as AuthMode;
+  if (authMode !== "API_KEY" && authMode !== "AWS_IAM") {
+    problems.push(`${show("ROUTER_AUTH_MODE")} is not a mode. Fix: API_KEY (bearer keys from SSM) or AWS_IAM (SigV4 on the function URL)`);
+  }
+  const allow = env.ROUTER_ALLOW_MODEL_MANAGEMENT ?? "false";
+  if (allow !== "true" && allow !== "false") {
+    problems.push(`${show("ROUTER_ALLOW_MODEL_MANAGEMENT")} is not a boolean. Fix: "true" or "false"`);
+  }
+  const namespace = env.ROUTER_METRICS_NAMESPACE || DEFAULTS.metricsNamespace;
+  if (namespace.length > 255) problems.push(`${show("ROUTER_METRICS_NAMESPACE")} is longer than 255 characters. Fix: a shorter namespace`);
+  const seconds = (name: string, fallback: number) => {
+    const text = env[name];
+    if (text === undefined || text === "") return fallback;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n <= 0) problems.push(`${show(name)} is not a number of seconds above 0. Fix: e.g. ${fallback}`);
+    return n;
+  };
+  const upstreamTimeout = seconds("ROUTER_UPSTREAM_TIMEOUT_SECONDS", DEFAULTS.upstreamTimeoutSeconds);
+  const ssmTimeout = seconds("ROUTER_SSM_TIMEOUT_SECONDS", DEFAULTS.ssmTimeoutSeconds);
+
+  let ssm: SsmKeyStoreOptions | undefined;
+  if (authMode === "API_KEY") {
+    const parameter = env.ROUTER_KEYS_PARAMETER ?? "";
+    if (parameter === "") problems.push(`${show("ROUTER_KEYS_PARAMETER")} is empty. Fix: the name of the SSM parameter holding the key hashes, or ROUTER_AUTH_MODE=AWS_IAM`);
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
+    if (region === "") problems.push(`${show("AWS_REGION")} is empty. Fix: Lambda sets it; elsewhere set it to the parameter's region`);
+    let endpoint: URL | undefined;
+    if (env.AWS_ENDPOINT_URL_SSM) {
+      try {
+        endpoint = new URL(env.AWS_ENDPOINT_URL_SSM);
+      } catch {
+        problems.push(`${show("AWS_ENDPOINT_URL_SSM")} is not a URL. Fix: leave it unset, or e.g. https://ssm.${region || "ap-southeast-1"}.amazonaws.com`);
+      }
+    }
+    ssm = {
+      parameter,
+      region,
+      endpoint,
+      timeoutMs: Math.round(ssmTimeout * 1000),
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+        sessionToken: env.AWS_SESSION_TOKEN || undefined,
+      },
+    };
+  }
+
+  if (problems.length > 0) {
+    throw new EnvironmentError(`router: ${problems.length} problem(s) in the function's environment:\n  - ${problems.join("\n  - ")}`);
+  }
+  return {
+    config: {
+      albUrl: alb as URL,
+      models: models as Exclude<typeof models, string>,
+      authMode,
+      allowModelManagement: allow === "true",
+      metricsNamespace: namespace,
+      upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
+    },
+    ssm,
+  };
+}
