@@ -16,6 +16,8 @@ const HOST = process.argv[2];
 const plan = JSON.parse(fs.readFileSync(path.join(HOST, "plan.json"), "utf8"));
 const T = "/run/ollama-fleet-test";
 const OUT = `${T}/host/out`;
+/** The stand-ins, copied beside the plan by sandbox.ts (the checkout may be hidden under the fresh /tmp). */
+const STAND_INS = `${T}/host/stand-ins`;
 const MODELS = "/usr/share/ollama/.ollama/models";
 /** PATH of systemd services: what cloud-init and the SSM agent run with. */
 const SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -50,11 +52,11 @@ function prepare() {
   fs.writeFileSync(`${T}/faults/pull.json`, JSON.stringify(plan.pullFaults));
   fs.cpSync(`${T}/host/releases`, `${T}/releases`, { recursive: true });
   // Stand-ins where the service PATH finds them first.
-  for (const tool of ["curl", "systemctl", "sleep", "uname"]) fs.copyFileSync(`${plan.standIns}/${tool}`, `/usr/local/sbin/${tool}`);
+  for (const tool of ["curl", "systemctl", "sleep", "uname"]) fs.copyFileSync(`${STAND_INS}/${tool}`, `/usr/local/sbin/${tool}`);
   for (const tool of ["apt-get", "apt", "dnf", "yum", "microdnf"]) {
     for (const dir of ["/usr/bin", "/usr/sbin"]) fs.rmSync(`${dir}/${tool}`, { force: true });
   }
-  for (const manager of plan.packageManagers) fs.copyFileSync(`${plan.standIns}/package-manager`, `/usr/local/sbin/${manager}`);
+  for (const manager of plan.packageManagers) fs.copyFileSync(`${STAND_INS}/package-manager`, `/usr/local/sbin/${manager}`);
   for (const tool of fs.readdirSync("/usr/local/sbin")) fs.chmodSync(`/usr/local/sbin/${tool}`, 0o755);
   fs.copyFileSync(run("sh", ["-c", "command -v zstd"]).trim(), `${T}/bin/zstd`);
   if (!plan.zstd) for (const tool of ["zstd", "unzstd", "zstdcat", "zstdmt", "pzstd"]) fs.rmSync(`/usr/bin/${tool}`, { force: true });

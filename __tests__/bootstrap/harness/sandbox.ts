@@ -3,7 +3,7 @@
 // the package managers and the ollama binary (shipped in fake release archives).
 import { spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 
@@ -171,6 +171,8 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   chmodSync(host, 0o755);
   try {
     for (const dir of ["ns", "out", "releases"]) mkdirSync(path.join(host, dir), { mode: 0o755 });
+    // Into the folder the sandbox binds: a fresh /tmp hides the checkout when it lives under /tmp.
+    cpSync(STAND_INS, path.join(host, "stand-ins"), { recursive: true });
     for (const version of scenario.releases) {
       const release = buildRelease(version);
       spawnSync("cp", ["-r", release, path.join(host, "releases", version)]);
@@ -188,7 +190,6 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       ...(scenario.serveFails ? { "serve-fails": 1 } : {}),
     };
     const plan = {
-      standIns: STAND_INS,
       steps,
       faults,
       pullFaults: scenario.pullFaults ?? {},
