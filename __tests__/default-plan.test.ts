@@ -98,7 +98,6 @@ async function plan(workspace: TerraformWorkspace, source: string, dir: string, 
   return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
 }
 
-
 describe.each([
   ["the seed's usage (two models, Open WebUI port, custom domain)", SEED],
   ["three models, a custom AMI, two app ports, no API", THREE_MODELS_NO_API],
@@ -124,5 +123,56 @@ describe.each([
 
   test("nothing is added", () => {
     expect([...after.keys()].filter((address) => !before.has(address))).toEqual([]);
+  });
+});
+
+// The router is opt-in: with router_enabled the real provider (5.100.0) plans it offline, and changes
+// nothing the baseline plans.
+describe("router_enabled, the seed's usage", () => {
+  const ROUTER = {
+    aws_lambda_function: ["router"],
+    aws_lambda_function_url: ["router"],
+    aws_lambda_permission: ["router_url", "router_invoke"],
+    aws_iam_role: ["router"],
+    aws_iam_role_policy: ["router"],
+    aws_cloudwatch_log_group: ["router"],
+    aws_ssm_parameter: ["router_keys"],
+    aws_security_group: ["router"],
+    aws_vpc_security_group_egress_rule: ["router_to_alb", "router_to_ssm"],
+    aws_vpc_security_group_ingress_rule: ["llm_alb_ingress_router"],
+  };
+  let workspace: TerraformWorkspace;
+  let before: Map<string, PlannedChange>;
+  let after: Map<string, PlannedChange>;
+
+  beforeAll(async () => {
+    // GIVEN the baseline planned with the seed's inputs, WHEN the current module is planned with the router too
+    workspace = TerraformWorkspace.create();
+    [before, after] = await Promise.all([
+      plan(workspace, BASELINE, "before", SEED),
+      plan(workspace, CURRENT, "after", { ...SEED, router_enabled: true }),
+    ]);
+  }, 300_000);
+
+  afterAll(() => workspace?.dispose());
+
+  test("the additions are the router's resources, each created", () => {
+    const added = [...after.keys()].filter((address) => !before.has(address)).sort();
+    const expected = Object.entries(ROUTER).flatMap(([type, names]) => names.map((name) => `${type}.${name}[0]`)).sort();
+    expect(added).toEqual(expected);
+    for (const address of added) expect({ address, actions: after.get(address)?.actions }).toEqual({ address, actions: ["create"] });
+  });
+
+  test("the function and its URL as the real provider plans them: nodejs22.x on arm64, streaming, in the VPC", () => {
+    const fn = after.get("aws_lambda_function.router[0]")?.after as Record<string, unknown>;
+    expect(fn).toMatchObject({ function_name: "llm-router", runtime: "nodejs22.x", architectures: ["arm64"], timeout: 900, reserved_concurrent_executions: 20 });
+    expect((fn.vpc_config as Array<{ subnet_ids: string[] }>)[0].subnet_ids.sort()).toEqual([...SEED.subnet_ids].sort());
+    expect(after.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
+  });
+
+  test("everything the baseline plans is planned with the same values; the dashboard's body (with the router's row) is known at apply", () => {
+    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
   });
 });
