@@ -155,8 +155,9 @@ export class StreamingRouter extends Construct {
       description: "API keys of the streaming router: a JSON list of {name, sha256} (npm run keys prints the command that sets it)",
       type: "SecureString",
       value: EMPTY_KEY_LIST,
-      // The keys are set outside Terraform (aws ssm put-parameter), and must stay out of its state.
-      lifecycle: { ignoreChanges: ["value"] },
+      // The keys are set outside Terraform (aws ssm put-parameter), and must stay out of its state;
+      // a long list may move the parameter to the Advanced tier (more than 4 KB) on the way.
+      lifecycle: { ignoreChanges: ["value", "tier"] },
     });
     this.keysParameter.overrideLogicalId("router_keys");
 
