@@ -80,6 +80,19 @@ const ADDED = [
   "aws_sns_topic_policy.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
   "aws_iam_role_policy.llm_ec2_model_ready[0]",
+  // the streaming router (router_enabled)
+  "aws_lambda_function.router[0]",
+  "aws_lambda_function_url.router[0]",
+  "aws_lambda_permission.router_url[0]",
+  "aws_lambda_permission.router_invoke[0]",
+  "aws_iam_role.router[0]",
+  "aws_iam_role_policy.router[0]",
+  "aws_cloudwatch_log_group.router[0]",
+  "aws_ssm_parameter.router_keys[0]",
+  "aws_security_group.router[0]",
+  "aws_vpc_security_group_egress_rule.router_to_alb[0]",
+  "aws_vpc_security_group_egress_rule.router_to_ssm[0]",
+  "aws_vpc_security_group_ingress_rule.llm_alb_ingress_router[0]",
 ];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
@@ -266,6 +279,34 @@ describeWithTerraform("the addresses terraform plans", () => {
   test("a warm pool adds the servers' permission to complete its lifecycle hook", () => {
     const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : c));
     expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+  });
+
+  const ROUTER = [
+    "aws_lambda_function.router[0]",
+    "aws_lambda_function_url.router[0]",
+    "aws_iam_role.router[0]",
+    "aws_iam_role_policy.router[0]",
+    "aws_cloudwatch_log_group.router[0]",
+    "aws_security_group.router[0]",
+    "aws_vpc_security_group_egress_rule.router_to_alb[0]",
+    "aws_vpc_security_group_ingress_rule.llm_alb_ingress_router[0]",
+  ];
+  const ROUTER_KEYS = ["aws_ssm_parameter.router_keys[0]", "aws_vpc_security_group_egress_rule.router_to_ssm[0]", "aws_lambda_permission.router_url[0]"];
+
+  test("the router with API keys: function, URL, role, network, logs, the keys parameter, both public permissions", () => {
+    expect(plannedAddresses({ ...INPUTS, router_enabled: true })).toEqual(
+      [...ALWAYS, ...API, ...MONITORING, ...ROUTER, ...ROUTER_KEYS, "aws_lambda_permission.router_invoke[0]"].sort(),
+    );
+  });
+
+  test("the router with AWS_IAM: no keys parameter, no route to SSM, no public permission", () => {
+    expect(plannedAddresses({ ...INPUTS, router_enabled: true, router_auth: "AWS_IAM" })).toEqual([...ALWAYS, ...API, ...MONITORING, ...ROUTER].sort());
+  });
+
+  test("the router with API keys, the unconditioned invoke grant left to the provider", () => {
+    expect(plannedAddresses({ ...INPUTS, router_enabled: true, router_public_invoke_function: false })).toEqual(
+      [...ALWAYS, ...API, ...MONITORING, ...ROUTER, ...ROUTER_KEYS].sort(),
+    );
   });
 
   test("a group's custom ami_id is looked up once, for its root device; an instance's is not", () => {

@@ -1,6 +1,5 @@
-// The default case (every model in instance mode) plans what the module planned before Auto
-// Scaling servers and monitoring, resource by resource, apart from the monitoring it adds.
-// Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
+// The default case (every model in instance mode, no router) plans exactly what the baseline
+// module planned, resource by resource: nothing added, nothing changed. Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
 // with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
 // AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
 // The baseline is the committed module of the revision this work started from
@@ -12,9 +11,6 @@ import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
 const CURRENT = path.resolve(__dirname, "..", MODULE_DIR);
-/** What monitoring adds by default; nothing else may differ. */
-const MONITORING_TYPES = ["aws_cloudwatch_dashboard", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_event_rule"];
-
 const AMIS = {
   fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda", size: 0 },
   fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda", size: 0 },
@@ -102,8 +98,6 @@ async function plan(workspace: TerraformWorkspace, source: string, dir: string, 
   return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
 }
 
-const typeOf = (address: string) => address.split(".")[0];
-
 describe.each([
   ["the seed's usage (two models, Open WebUI port, custom domain)", SEED],
   ["three models, a custom AMI, two app ports, no API", THREE_MODELS_NO_API],
@@ -127,11 +121,58 @@ describe.each([
     expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
   });
 
-  test("the only additions are monitoring: a dashboard, and per model two alarms and a failed-pull rule", () => {
-    const added = [...after.keys()].filter((address) => !before.has(address));
-    const models = inputs.llm_ec2_configs.length;
-    expect([...new Set(added.map(typeOf))].sort()).toEqual([...MONITORING_TYPES].sort());
-    expect(added).toHaveLength(1 + 3 * models);
-    expect(added.filter((a) => typeOf(a) !== "aws_cloudwatch_dashboard").every((a) => after.get(a)?.actions.join() === "create")).toBe(true);
+  test("nothing is added", () => {
+    expect([...after.keys()].filter((address) => !before.has(address))).toEqual([]);
+  });
+});
+
+// The router is opt-in: with router_enabled the real provider (5.100.0) plans it offline, and changes
+// nothing the baseline plans.
+describe("router_enabled, the seed's usage", () => {
+  const ROUTER = {
+    aws_lambda_function: ["router"],
+    aws_lambda_function_url: ["router"],
+    aws_lambda_permission: ["router_url", "router_invoke"],
+    aws_iam_role: ["router"],
+    aws_iam_role_policy: ["router"],
+    aws_cloudwatch_log_group: ["router"],
+    aws_ssm_parameter: ["router_keys"],
+    aws_security_group: ["router"],
+    aws_vpc_security_group_egress_rule: ["router_to_alb", "router_to_ssm"],
+    aws_vpc_security_group_ingress_rule: ["llm_alb_ingress_router"],
+  };
+  let workspace: TerraformWorkspace;
+  let before: Map<string, PlannedChange>;
+  let after: Map<string, PlannedChange>;
+
+  beforeAll(async () => {
+    // GIVEN the baseline planned with the seed's inputs, WHEN the current module is planned with the router too
+    workspace = TerraformWorkspace.create();
+    [before, after] = await Promise.all([
+      plan(workspace, BASELINE, "before", SEED),
+      plan(workspace, CURRENT, "after", { ...SEED, router_enabled: true }),
+    ]);
+  }, 300_000);
+
+  afterAll(() => workspace?.dispose());
+
+  test("the additions are the router's resources, each created", () => {
+    const added = [...after.keys()].filter((address) => !before.has(address)).sort();
+    const expected = Object.entries(ROUTER).flatMap(([type, names]) => names.map((name) => `${type}.${name}[0]`)).sort();
+    expect(added).toEqual(expected);
+    for (const address of added) expect({ address, actions: after.get(address)?.actions }).toEqual({ address, actions: ["create"] });
+  });
+
+  test("the function and its URL as the real provider plans them: nodejs22.x on arm64, streaming, in the VPC", () => {
+    const fn = after.get("aws_lambda_function.router[0]")?.after as Record<string, unknown>;
+    expect(fn).toMatchObject({ function_name: "llm-router", runtime: "nodejs22.x", architectures: ["arm64"], timeout: 900, reserved_concurrent_executions: 20 });
+    expect((fn.vpc_config as Array<{ subnet_ids: string[] }>)[0].subnet_ids.sort()).toEqual([...SEED.subnet_ids].sort());
+    expect(after.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
+  });
+
+  test("everything the baseline plans is planned with the same values; the dashboard's body (with the router's row) is known at apply", () => {
+    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
   });
 });

@@ -137,8 +137,9 @@ describe("InternalAlb", () => {
       cidr_ipv4: VPC_CIDR,
       description: "Traffic over HTTP (llm ec2) from VPC",
     });
-    // No 443 ingress (no HTTPS listener) and no egress but to the servers.
-    expect(rulesOf("aws_vpc_security_group_ingress_rule", ALB_SG)).toEqual(["llm_alb_ingress_2", "llm_alb_ingress_3"]);
+    // No 443 ingress (no HTTPS listener) and no egress but to the servers; the streaming router's
+    // security group on 80 (only with router_enabled).
+    expect(rulesOf("aws_vpc_security_group_ingress_rule", ALB_SG)).toEqual(["llm_alb_ingress_2", "llm_alb_ingress_3", "llm_alb_ingress_router"]);
     expect(rulesOf("aws_vpc_security_group_egress_rule", ALB_SG)).toEqual(["llm_alb_egress_app_port"]);
   });
 

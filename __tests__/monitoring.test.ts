@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { CloudwatchEventRule, CloudwatchMetricAlarm, SnsTopicSubscription } from "../src/aws";
 import { GPU_MEMORY_USED_METRIC, GPU_NAMESPACE, GPU_UTILIZATION_METRIC } from "../src/constructs/fleet-dashboard";
-import { block, synthModule, Synthesized, unwrap } from "./helpers/synth";
+import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 
 Testing.setupJest();
@@ -76,7 +76,8 @@ describeWithTerraform("FleetDashboard, evaluated by terraform", () => {
     const body = block(stack.json, "aws_cloudwatch_dashboard", "fleet").dashboard_body as string;
     const { value } = evaluate(stack.json, {
       variables,
-      expressions: { value: unwrap(body) },
+      // The body as written (`${...}`): it holds escaped `$${` sequences, so it must not be rewrapped.
+      expressions: { value: body },
       replace: STAND_INS,
       locals: STAND_IN_LOCALS,
     });

@@ -50,6 +50,15 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   alarm_no_healthy_host_minutes: ["number", 5],
   alarm_5xx_percent: ["number", 5],
   dashboard_extra_widgets: ["any", []],
+  router_enabled: ["bool", false],
+  router_auth: ["string", "API_KEY"],
+  router_public_invoke_function: ["bool", true],
+  router_timeout_seconds: ["number", 900],
+  router_memory_mb: ["number", 256],
+  router_reserved_concurrency: ["number", 20],
+  router_log_retention_days: ["number", 30],
+  router_cors_allow_origins: ["list(string)", []],
+  router_allow_model_management: ["bool", false],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");
@@ -86,7 +95,7 @@ describe("OllamaService as a child module", () => {
   test("outputs: exactly the spec's and ours (groups, templates, monitoring), each with a description", () => {
     const outputs = stack.json.output ?? {};
     const spec = ["alb", "api_gw", "dlami_arm", "dlami_x86", "ec2", "service_endpoint"];
-    const ours = ["alarm_topic_arn", "alb_arn_suffix", "autoscaling_groups", "dashboard_url", "launch_templates", "target_group_arn_suffixes"];
+    const ours = ["alarm_topic_arn", "alb_arn_suffix", "autoscaling_groups", "dashboard_url", "launch_templates", "target_group_arn_suffixes", "router_url", "router_keys_parameter"];
     expect(Object.keys(outputs).sort()).toEqual([...spec, ...ours].sort());
     for (const output of Object.values(outputs)) expect(output.description?.trim()).toBeTruthy();
   });

@@ -92,6 +92,15 @@ describe("hashicorp/aws 5.100.0 (the provider's own schema)", () => {
     expect(schemaProblems(json, schema6)).toEqual([]);
   });
 
+  test("GIVEN the router's lambda:InvokeFunction grant limited to its URL (invoked_via_function_url) WHEN checked THEN 6.x takes it and 5.100.0 does not: why the module grants it unconditioned", () => {
+    const json = moduleJson();
+    (json.resource!.aws_lambda_permission.router_invoke as Record<string, unknown>).invoked_via_function_url = true;
+    expect(schemaProblems(json, schema6)).toEqual([]);
+    expect(schemaProblems(json, schema5)).toEqual([
+      `aws_lambda_permission.router_invoke: invoked_via_function_url: no such argument or block in hashicorp/aws ${schema5.version}`,
+    ]);
+  });
+
   test("the 6.x extract agrees with the provider on what 5.100.0 has: nothing it lists as added in 6.x is in 5.100.0", () => {
     const changes = extract6["changes_from_5.100.0"] as Record<string, { added: string[] }>;
     const inFive: string[] = [];

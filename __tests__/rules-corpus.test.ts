@@ -29,14 +29,15 @@ describe("rule corpus at synth (TypeScript)", () => {
 
   test("every rule has a bad case, but those whose inputs the config schema stops first (enums, a list of objects)", () => {
     const covered = new Set(Object.values(expectedRules).flat());
-    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization", "server-mode", "default-server-mode", "dashboard-widgets"]);
+    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization", "server-mode", "default-server-mode", "dashboard-widgets", "router-auth"]);
   });
 
-  // The module's side of these three is in fleet.tftest.hcl and monitoring.tftest.hcl.
+  // The module's side of these four is in fleet.tftest.hcl, monitoring.tftest.hcl and router.tftest.hcl.
   test.each([
     ["server-mode", (c: Record<string, any>) => ({ ...c, llm_ec2_configs: [{ ...c.llm_ec2_configs[0], server_mode: "ASG" }, c.llm_ec2_configs[1]] }), "llm_ec2_configs[0].server_mode", "ASG"],
     ["default-server-mode", (c: Record<string, any>) => ({ ...c, default_server_mode: "spot" }), "default_server_mode", "spot"],
     ["dashboard-widgets", (c: Record<string, any>) => ({ ...c, dashboard_extra_widgets: "router" }), "dashboard_extra_widgets", "router"],
+    ["router-auth", (c: Record<string, any>) => ({ ...c, router_enabled: true, router_auth: "NONE" }), "router_auth", "NONE"],
   ])("%s: a file is stopped by the schema, typed inputs by the rule", (rule, spoil, field, value) => {
     const seed = SEED_FILE;
     const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;

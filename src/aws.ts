@@ -39,3 +39,7 @@ export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-
 export { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 export { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 export { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+export { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
+export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";

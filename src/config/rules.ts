@@ -1,5 +1,6 @@
 import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../catalog/instance-families";
 import { hclTaggedModelName, modelKey, taggedModelName } from "./derive";
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, maxRouterModelsLength } from "./router-environment";
 import { InputName, LlmEc2Config, ScalingSchedule, ServiceInputs } from "./types";
 
 /** What the rules read: the module's inputs, and the stack's region when there is one. */
@@ -72,7 +73,7 @@ export const GP3 = { minThroughput: 125, maxThroughput: 2000, minIops: 3000, max
 const COGNITO_ISSUER_PATTERN = "^https://cognito-idp\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/([a-z0-9-]+)_[0-9A-Za-z]+$";
 /** Auth0's default domains put a trailing slash in `iss`. */
 const AUTH0_ISSUER_PATTERN = "^https://[^/]+\\.auth0\\.com(/|$)";
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const AUTHORIZATION_TYPES = ["NONE", "JWT", "AWS_IAM"] as const;
 /** The ALB's listener port, always open on its security group: a second rule for it is a duplicate AWS rejects. */
 const ALB_LISTENER_PORT = 80;
@@ -94,6 +95,17 @@ const TIME_ZONE_PATTERN =
   "^(UTC|Etc/[A-Za-z0-9+-]+|(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)?)$";
 const EMAIL_PATTERN = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$";
 const SNS_TOPIC_ARN_PATTERN = "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$";
+export const ROUTER_AUTH_MODES = ["API_KEY", "AWS_IAM"] as const;
+/** Lambda's limits: a function runs at most 15 minutes, with 128 MB to 10 GB of memory. */
+export const MAX_ROUTER_TIMEOUT_SECONDS = 900;
+export const ROUTER_MEMORY_MB = { min: 128, max: 10240 } as const;
+/** Lambda keeps some of an account's concurrency unreserved; far beyond any account's quota is surely a typo. */
+export const MAX_ROUTER_CONCURRENCY = 10000;
+/** A function URL's CORS origin: `*`, or a scheme and host (a `*.` wildcard label allowed) with an optional port; 253 characters at most. */
+export const CORS_ORIGIN_PATTERN = "^(\\*|https?://\\*|https?://(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?)$";
+export const MAX_CORS_ORIGIN_LENGTH = 253;
+/** What the router's environment leaves for the comma-separated model list (router-environment.ts). */
+export const MAX_ROUTER_MODELS_LENGTH = maxRouterModelsLength(MAX_PREFIX_LENGTH);
 
 const hclString = (text: string): string => JSON.stringify(text);
 const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;
@@ -194,13 +206,21 @@ function valueRule(
 }
 
 /** A rule on each string of a list variable; `hcl` is a condition over `s`. */
-function eachItem(id: string, variable: "azs" | "subnet_ids", problem: string, fix: string, pattern: string): Rule {
-  const hcl = hclMatches(pattern, "s");
+function eachItem(
+  id: string,
+  variable: "azs" | "subnet_ids" | "router_cors_allow_origins",
+  problem: string,
+  fix: string,
+  pattern: string,
+  maxLength = Number.MAX_SAFE_INTEGER,
+): Rule {
+  const hcl = maxLength === Number.MAX_SAFE_INTEGER ? hclMatches(pattern, "s") : `${hclMatches(pattern, "s")} && length(s) <= ${maxLength}`;
+  const ok = (s: string) => matches(pattern, s) && s.length <= maxLength;
   return {
     id,
     problem,
     fix,
-    find: (inputs) => inputs[variable].flatMap((s, i): Array<[string, unknown]> => (matches(pattern, s) ? [] : [[`${variable}[${i}]`, s]])),
+    find: (inputs) => inputs[variable].flatMap((s, i): Array<[string, unknown]> => (ok(s) ? [] : [[`${variable}[${i}]`, s]])),
     hcl: {
       variable,
       condition: `alltrue([for s in var.${variable} : ${hcl}])`,
@@ -796,6 +816,71 @@ export const RULES: readonly Rule[] = [
     // A list's indexes are numbers, an object's keys are not; a string cannot be iterated.
     (v) => `try(alltrue([for i, w in ${v} : can(keys(w)) && can(i + 0)]), false)`,
   ),
+  valueRule(
+    "router-auth",
+    "router_auth",
+    `is not a router authorization (${ROUTER_AUTH_MODES.join(", ")})`,
+    'use "API_KEY" (bearer keys checked by the router) or "AWS_IAM" (SigV4-signed callers)',
+    (a: string) => (ROUTER_AUTH_MODES as readonly string[]).includes(a),
+    (v) => `contains(${hclList(ROUTER_AUTH_MODES)}, ${v})`,
+  ),
+  valueRule(
+    "router-timeout",
+    "router_timeout_seconds",
+    `is not a Lambda timeout (a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}, Lambda's 15 minutes)`,
+    `use the longest generation you accept, e.g. ${MAX_ROUTER_TIMEOUT_SECONDS}`,
+    (t: number) => whole(t, 1, MAX_ROUTER_TIMEOUT_SECONDS),
+    (v) => hclWhole(v, 1, MAX_ROUTER_TIMEOUT_SECONDS),
+  ),
+  valueRule(
+    "router-memory",
+    "router_memory_mb",
+    `is not a Lambda memory size (a whole number of MB from ${ROUTER_MEMORY_MB.min} to ${ROUTER_MEMORY_MB.max})`,
+    "use e.g. 256",
+    (m: number) => whole(m, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max),
+    (v) => hclWhole(v, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max),
+  ),
+  valueRule(
+    "router-concurrency",
+    "router_reserved_concurrency",
+    `is not a reserved concurrency for the router (a whole number from 1 to ${MAX_ROUTER_CONCURRENCY}; 0 would refuse every request)`,
+    "use the most requests the fleet should serve at once, e.g. 20 (it must fit the account's Lambda concurrency quota, less 100 that Lambda keeps unreserved)",
+    (c: number) => whole(c, 1, MAX_ROUTER_CONCURRENCY),
+    (v) => hclWhole(v, 1, MAX_ROUTER_CONCURRENCY),
+  ),
+  valueRule(
+    "router-log-retention",
+    "router_log_retention_days",
+    `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")}; the router's log group always expires)`,
+    "use one of those values, e.g. 30",
+    (d: number) => LOG_RETENTION_DAYS.includes(d),
+    (v) => `contains([${LOG_RETENTION_DAYS.join(", ")}], ${v})`,
+  ),
+  eachItem(
+    "router-cors-origin",
+    "router_cors_allow_origins",
+    `is not a CORS origin (a scheme and host with an optional port and no path, "https://*.example.com", or "*"; at most ${MAX_CORS_ORIGIN_LENGTH} characters)`,
+    'write the origin as a browser sends it, e.g. "https://chat.example.com" or "http://localhost:3000"',
+    CORS_ORIGIN_PATTERN,
+    MAX_CORS_ORIGIN_LENGTH,
+  ),
+  {
+    id: "router-models-fit",
+    problem:
+      `is too long a model list for the router (router_enabled): its function gets the model names comma-separated in ROUTER_MODELS, ` +
+      `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} characters for it`,
+    fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), or set router_enabled = false",
+    find: (inputs) => {
+      const length = inputs.llm_ec2_configs.map((c) => c.llm_model).join(",").length;
+      return !inputs.router_enabled || length <= MAX_ROUTER_MODELS_LENGTH
+        ? []
+        : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS`]];
+    },
+    hcl: {
+      condition: `!var.router_enabled || length(join(",", var.llm_ec2_configs[*].llm_model)) <= ${MAX_ROUTER_MODELS_LENGTH}`,
+      offenders: `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS\\"", length(var.llm_ec2_configs), length(join(",", var.llm_ec2_configs[*].llm_model)))]`,
+    },
+  },
 ];
 
 /** Every problem of `inputs`, all rules at once. */

@@ -11,7 +11,7 @@ export type ServiceInputs = Readonly<
   Required<
     Omit<
       ServiceConfigFile,
-      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets"
+      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets" | "router_cors_allow_origins"
     >
   >
 > & {
@@ -21,6 +21,7 @@ export type ServiceInputs = Readonly<
   readonly llm_ec2_configs: readonly LlmEc2Config[];
   readonly schedules: readonly ScalingSchedule[];
   readonly dashboard_extra_widgets: readonly DashboardWidget[];
+  readonly router_cors_allow_origins: readonly string[];
 };
 
 export type InputName = keyof ServiceInputs;
@@ -229,6 +230,46 @@ export interface ServiceConfigFile {
   alarm_5xx_percent?: number;
   /** Extra dashboard widgets placed after the models' rows (e.g. the streaming router's metrics). @default [] */
   dashboard_extra_widgets?: DashboardWidget[];
+  /**
+   * The streaming router: an AWS Lambda function behind a function URL with response streaming, in
+   * front of the internal ALB (streamed answers, 15 minutes per request, API keys, merged model lists,
+   * metrics per model). Output router_url is its URL. @default false
+   */
+  router_enabled?: boolean;
+  /**
+   * Who may call the router: API_KEY (the function URL is public; the router checks a bearer key,
+   * kept as a SHA-256 hash in the SSM SecureString named by output router_keys_parameter, on every
+   * request) or AWS_IAM (the function URL checks SigV4 signatures; callers need
+   * lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function). @default "API_KEY"
+   */
+  router_auth?: "API_KEY" | "AWS_IAM";
+  /**
+   * With router_auth API_KEY: grant lambda:InvokeFunction to everyone, which a public function URL
+   * needs besides lambda:InvokeFunctionUrl (since October 2025). hashicorp/aws before 6.29 cannot
+   * limit it to calls through the URL, so it also lets any AWS account invoke the function directly;
+   * the router checks the key on those calls too. hashicorp/aws 6.29 and later add that statement,
+   * limited to the URL, when they create the URL: set false there. @default true
+   */
+  router_public_invoke_function?: boolean;
+  /** Longest a request through the router may take, in seconds (1-900): a generation is cut at this point. @default 900 */
+  router_timeout_seconds?: number;
+  /** Memory of the router function in MB (128-10240; its CPU share grows with it). @default 256 */
+  router_memory_mb?: number;
+  /**
+   * Most requests the router serves at once (the function's reserved concurrency): a cap on its cost
+   * and on the load it sends the servers. More requests are refused with 429 while that many run.
+   * @default 20
+   */
+  router_reserved_concurrency?: number;
+  /** Retention of the router's log group (one JSON line per request), in days. @default 30 */
+  router_log_retention_days?: number;
+  /**
+   * Origins a browser may call the router from (CORS), e.g. ["https://chat.example.com"], or ["*"];
+   * empty for none (server-side clients need no CORS). @default []
+   */
+  router_cors_allow_origins?: string[];
+  /** Let router callers pull, delete, create, copy and push models (/api/pull, ...); refused with 403 otherwise. @default false */
+  router_allow_model_management?: boolean;
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

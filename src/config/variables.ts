@@ -60,6 +60,15 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["alarm_5xx_percent", "number"],
   // Any widget object CloudWatch takes: their shapes differ, so no object type fits them all.
   ["dashboard_extra_widgets", "any"],
+  ["router_enabled", "bool"],
+  ["router_auth", "string"],
+  ["router_public_invoke_function", "bool"],
+  ["router_timeout_seconds", "number"],
+  ["router_memory_mb", "number"],
+  ["router_reserved_concurrency", "number"],
+  ["router_log_retention_days", "number"],
+  ["router_cors_allow_origins", "list(string)"],
+  ["router_allow_model_management", "bool"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

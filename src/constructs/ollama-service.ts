@@ -1,7 +1,7 @@
 import { TerraformOutput, Token } from "cdktf";
 import { DataAwsAvailabilityZones } from "../aws";
 import { REGION_ZONES_DATA, terraformChecks } from "../config/rules";
-import { ServerMode } from "../config/types";
+import { DashboardWidget, ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
@@ -15,6 +15,8 @@ import { ModelPulls } from "./servers/model-pulls";
 import { ScalingSchedules } from "./servers/scaling-schedules";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
+import { RouterAuth, StreamingRouter } from "./router/streaming-router";
+import { hclText } from "./hcl";
 import { ServiceVariables } from "./service-variables";
 
 export interface OllamaServiceProps {
@@ -38,6 +40,7 @@ export class OllamaService extends Construct {
   public readonly monitoring: Monitoring;
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
+  public readonly router: StreamingRouter;
 
   constructor(scope: Construct, id: string, props: OllamaServiceProps) {
     super(scope, id);
@@ -120,6 +123,26 @@ export class OllamaService extends Construct {
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
+    this.router = new StreamingRouter(this, "router", {
+      enabled: v.router_enabled.booleanValue,
+      prefix,
+      vpcId,
+      subnetIds,
+      loadBalancer: this.alb.loadBalancer,
+      albSecurityGroup: this.alb.securityGroup,
+      models: this.models,
+      auth: v.router_auth.stringValue as RouterAuth,
+      publicInvokeFunction: v.router_public_invoke_function.booleanValue,
+      timeoutSeconds: v.router_timeout_seconds.numberValue,
+      memoryMb: v.router_memory_mb.numberValue,
+      reservedConcurrency: v.router_reserved_concurrency.numberValue,
+      logRetentionDays: v.router_log_retention_days.numberValue,
+      corsAllowOrigins: v.router_cors_allow_origins.listValue,
+      allowModelManagement: v.router_allow_model_management.booleanValue,
+    });
+    // The router's widgets come first among the widgets after the models' rows, when it exists.
+    const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
+    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
     this.monitoring = new Monitoring(this, "monitoring", {
       enabled: v.monitoring_enabled.booleanValue,
       prefix,
@@ -132,7 +155,8 @@ export class OllamaService extends Construct {
       alarmTopicArn: v.alarm_topic_arn.stringValue,
       noHealthyHostMinutes: v.alarm_no_healthy_host_minutes.numberValue,
       fiveXxPercent: v.alarm_5xx_percent.numberValue,
-      extraWidgets: v.dashboard_extra_widgets.value,
+      // A token standing for the HCL list (its elements are known only at plan).
+      extraWidgets: Token.asAny(`\${${extraWidgets}}`) as unknown as DashboardWidget[],
     });
     // The zones of the region this is planned in (opted-in Local Zones included), for the
     // az-in-region rule: a zone elsewhere would fail only at apply, on the first subnet or server.
@@ -188,6 +212,15 @@ export class OllamaService extends Construct {
       target_group_arn_suffixes: {
         value: `\${{ for k, group in ${address(this.alb.targetGroups)} : k => group.arn_suffix }}`,
         description: "ARN suffix of each model's target group, keyed by model key: the TargetGroup dimension of its CloudWatch metrics.",
+      },
+      router_url: {
+        value: `\${${this.router.url}}`,
+        description: "URL of the streaming router's function (https://<id>.lambda-url.<region>.on.aws/), or null when router_enabled is false.",
+      },
+      router_keys_parameter: {
+        value: `\${${this.router.keysParameterName}}`,
+        description:
+          "Name of the SSM SecureString parameter holding the router's API key hashes (npm run keys prints the command that sets it), or null without a router or with router_auth AWS_IAM.",
       },
       alb_arn_suffix: {
         value: this.alb.loadBalancer.arnSuffix,

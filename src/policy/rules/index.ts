@@ -8,6 +8,10 @@ import { apiThrottling } from "./api-throttling";
 import { asgElbHealthCheck } from "./asg-elb-health-check";
 import { asgLaunchTemplate } from "./asg-launch-template";
 import { imdsv2Required } from "./imdsv2-required";
+import { lambdaConcurrencyCap } from "./lambda-concurrency-cap";
+import { lambdaInVpc } from "./lambda-in-vpc";
+import { lambdaUrlAuth } from "./lambda-url-auth";
+import { logGroupRetention } from "./log-group-retention";
 import { noFullAccessPolicy } from "./no-full-access-policy";
 import { noPublicIp } from "./no-public-ip";
 import { rootVolumeEncrypted } from "./root-volume-encrypted";
@@ -31,4 +35,8 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ssmAssociationCompliance,
   asgLaunchTemplate,
   asgElbHealthCheck,
+  logGroupRetention,
+  lambdaUrlAuth,
+  lambdaInVpc,
+  lambdaConcurrencyCap,
 ];

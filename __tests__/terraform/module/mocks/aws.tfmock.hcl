@@ -111,3 +111,29 @@ mock_resource "aws_apigatewayv2_domain_name" {
     }
   }
 }
+
+# The router (router_enabled): the provider validates the function's role as an ARN.
+mock_resource "aws_iam_role" {
+  defaults = { arn = "arn:aws:iam::123456789012:role/mocked-role" }
+}
+
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = { arn = "arn:aws:logs:ap-southeast-1:123456789012:log-group:mocked" }
+}
+
+mock_resource "aws_ssm_parameter" {
+  defaults = { arn = "arn:aws:ssm:ap-southeast-1:123456789012:parameter/llm/router/api-keys" }
+}
+
+mock_resource "aws_lambda_function" {
+  defaults = { arn = "arn:aws:lambda:ap-southeast-1:123456789012:function:llm-router" }
+}
+
+mock_resource "aws_lambda_function_url" {
+  defaults = { function_url = "https://abcdefghijklmnopqrstuvwxyz234567.lambda-url.ap-southeast-1.on.aws/" }
+}
+
+override_resource {
+  target = aws_security_group.router[0]
+  values = { id = "sg-0c0ffee0c0ffee000" }
+}

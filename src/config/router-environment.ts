@@ -1,0 +1,86 @@
+// The router function's environment (the contract at the top of src/router/lambda-env.ts), written
+// once for the Terraform resource and for the rule that keeps it within Lambda's limit.
+import { DEFAULTS } from "../router/config";
+
+/**
+ * Lambda refuses a function whose environment variables, measured as the JSON of the whole map
+ * (`{"NAME":"value",...}`, its error message prints that string), exceed 4 KB.
+ */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/** The values the function's environment is made of; each an HCL operand or a literal string. */
+export interface RouterEnvironmentValues<T> {
+  /** `http://` and the internal ALB's DNS name. */
+  readonly albUrl: T;
+  /** The served models, comma-separated. */
+  readonly models: T;
+  readonly authMode: T;
+  /** The keys parameter's name; only with API_KEY (null leaves the variable out). */
+  readonly keysParameter: T | null;
+  /** `"true"` or `"false"`. */
+  readonly allowModelManagement: T;
+  readonly metricsNamespace: T;
+  /** Whole seconds, as text. */
+  readonly upstreamTimeoutSeconds: T;
+}
+
+/** The variable that names the keys parameter: set with API_KEY only. */
+export const KEYS_PARAMETER_VARIABLE = "ROUTER_KEYS_PARAMETER";
+
+/**
+ * Seconds the function keeps for itself after the upstream wait: a server that sends no headers
+ * gets the router's 504 (and its log line) before Lambda's timeout ends the function.
+ */
+export const UPSTREAM_TIMEOUT_MARGIN_SECONDS = 5;
+
+/** The router's wait for a server's response headers, within the function's timeout. */
+export const routerUpstreamTimeoutSeconds = (functionTimeoutSeconds: number): number =>
+  Math.min(DEFAULTS.upstreamTimeoutSeconds, Math.max(1, functionTimeoutSeconds - UPSTREAM_TIMEOUT_MARGIN_SECONDS));
+
+/** Variable name -> value, in the order of the contract; the keys parameter only when given. */
+export function routerEnvironment<T>(v: RouterEnvironmentValues<T>): Record<string, T> {
+  return {
+    ROUTER_ALB_URL: v.albUrl,
+    ROUTER_MODELS: v.models,
+    ROUTER_AUTH_MODE: v.authMode,
+    ...(v.keysParameter === null ? {} : { [KEYS_PARAMETER_VARIABLE]: v.keysParameter }),
+    ROUTER_ALLOW_MODEL_MANAGEMENT: v.allowModelManagement,
+    ROUTER_METRICS_NAMESPACE: v.metricsNamespace,
+    ROUTER_UPSTREAM_TIMEOUT_SECONDS: v.upstreamTimeoutSeconds,
+  };
+}
+
+/** The router's metrics namespace in a deployment: one per prefix, so two fleets in an account keep theirs apart. */
+export const routerMetricsNamespace = (prefix: string): string => `${DEFAULTS.metricsNamespace}/${prefix}`;
+
+/** The keys parameter's name: what `npm run keys` prints the command for (its default prefix is `llm`). */
+export const routerKeysParameterName = (prefix: string): string => `/${prefix}/router/api-keys`;
+
+/** The function's name, `<prefix>-router`; its log group is `/aws/lambda/<name>`. */
+export const routerFunctionName = (prefix: string): string => `${prefix}-router`;
+
+/**
+ * The longest internal ALB URL: `http://` and a DNS name `internal-<name>-<id>.<region>.elb.amazonaws.com`
+ * whose first label (name and id) holds at most 63 characters, in a region of at most 20, in the
+ * China partition's longer domain (`.elb.amazonaws.com.cn`). The name is unknown until apply.
+ */
+export const MAX_ALB_URL_LENGTH = "http://".length + 63 + ".".length + 20 + ".elb.amazonaws.com.cn".length;
+
+/**
+ * How long the comma-separated model list may be: Lambda's 4 KB less every other variable at its
+ * longest (a prefix of `maxPrefixLength`, the longest ALB URL, API_KEY with its parameter). The rule
+ * table refuses a longer list at synth and at plan.
+ */
+export function maxRouterModelsLength(maxPrefixLength: number): number {
+  const prefix = "p".repeat(maxPrefixLength);
+  const longest = routerEnvironment<string>({
+    albUrl: "h".repeat(MAX_ALB_URL_LENGTH),
+    models: "",
+    authMode: "API_KEY",
+    keysParameter: routerKeysParameterName(prefix),
+    allowModelManagement: "false",
+    metricsNamespace: routerMetricsNamespace(prefix),
+    upstreamTimeoutSeconds: String(routerUpstreamTimeoutSeconds(Number.MAX_SAFE_INTEGER)),
+  });
+  return LAMBDA_ENVIRONMENT_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(longest));
+}
