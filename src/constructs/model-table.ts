@@ -60,7 +60,7 @@ export class ModelTable extends Construct {
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
-    // Read by the instance-size rule's precondition (src/config/rules.ts).
+    // Read by the instance-size rule's precondition (src/config/rules/models.ts).
     new TerraformLocal(this, FAMILY_SIZES_LOCAL, familySizes()).overrideLogicalId(FAMILY_SIZES_LOCAL);
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;

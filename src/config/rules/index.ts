@@ -1,0 +1,70 @@
+/**
+ * The rule table, enforced twice: by `findProblems` in TypeScript at synth, and by the module's
+ * variable `validation` blocks and preconditions at plan (see `terraformChecks`). Each rule has
+ * one TypeScript predicate and one HCL condition; a shared corpus of inputs runs through both.
+ * One file per area; the order of RULES is the order of the module's validations.
+ */
+import { modelsRules } from "./models";
+import { networkRules } from "./network";
+import { frontDoorRules } from "./front-door";
+import { bootstrapRules } from "./bootstrap";
+import { fleetRules } from "./fleet";
+import { monitoringRules } from "./monitoring";
+import { routerRules } from "./router";
+import { Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
+
+export {
+  asgModelNames,
+  CORS_ORIGIN_PATTERN,
+  FAMILY_SIZES_LOCAL,
+  GP3,
+  LOG_RETENTION_DAYS,
+  MAX_CORS_ORIGIN_LENGTH,
+  MAX_GRACE_PERIOD_SECONDS,
+  MAX_GROUP_SIZE,
+  MAX_MODEL_NAME_LENGTH,
+  MAX_MODELS,
+  MAX_PREFIX_LENGTH,
+  MAX_ROUTER_CONCURRENCY,
+  MAX_ROUTER_MODELS_LENGTH,
+  MAX_ROUTER_TIMEOUT_SECONDS,
+  MODEL_NAME_PATTERN,
+  REGION_ZONES_DATA,
+  ROUTER_AUTH_MODES,
+  ROUTER_MEMORY_MB,
+  SERVER_MODES,
+  VERSION_PATTERN,
+} from "./kit";
+export type { Problem, RuleInputs, TerraformCheck } from "./kit";
+
+export const RULES: readonly Rule[] = [
+  ...modelsRules,
+  ...networkRules,
+  ...frontDoorRules,
+  ...bootstrapRules,
+  ...fleetRules,
+  ...monitoringRules,
+  ...routerRules,
+];
+
+/** Every problem of `inputs`, all rules at once. */
+export function findProblems(inputs: RuleInputs): Problem[] {
+  return RULES.flatMap((rule) =>
+    rule.find(inputs).map(([path, value]) => ({ rule: rule.id, path, value, problem: rule.problem, fix: rule.fix }))
+  );
+}
+
+/** One line a person can act on: field, value, what is wrong, how to fix it. */
+export function formatProblem(p: Problem): string {
+  return `${p.path} = ${JSON.stringify(p.value)}: ${p.problem}. Fix: ${p.fix}. [${p.rule}]`;
+}
+
+/** The HCL side of every rule, for the module's variables and preconditions. */
+export function terraformChecks(): TerraformCheck[] {
+  return RULES.map((rule) => ({
+    rule: rule.id,
+    variable: rule.hcl.variable,
+    condition: `\${${rule.hcl.condition}}`,
+    errorMessage: `[${rule.id}] \${join("; ", ${rule.hcl.offenders})}: ${rule.problem}. Fix: ${rule.fix}.`,
+  }));
+}

@@ -1,0 +1,86 @@
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../router-environment";
+import {
+  CORS_ORIGIN_PATTERN,
+  eachItem,
+  hclList,
+  hclWhole,
+  LOG_RETENTION_DAYS,
+  MAX_CORS_ORIGIN_LENGTH,
+  MAX_ROUTER_CONCURRENCY,
+  MAX_ROUTER_MODELS_LENGTH,
+  MAX_ROUTER_TIMEOUT_SECONDS,
+  ROUTER_AUTH_MODES,
+  ROUTER_MEMORY_MB,
+  Rule,
+  valueRule,
+  whole,
+} from "./kit";
+
+/** The streaming router. */
+export const routerRules: readonly Rule[] = [
+  valueRule(
+    "router-auth",
+    "router_auth",
+    `is not a router authorization (${ROUTER_AUTH_MODES.join(", ")})`,
+    'use "API_KEY" (bearer keys checked by the router) or "AWS_IAM" (SigV4-signed callers)',
+    (a: string) => (ROUTER_AUTH_MODES as readonly string[]).includes(a),
+    (v) => `contains(${hclList(ROUTER_AUTH_MODES)}, ${v})`
+  ),
+  valueRule(
+    "router-timeout",
+    "router_timeout_seconds",
+    `is not a Lambda timeout (a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}, Lambda's 15 minutes)`,
+    `use the longest generation you accept, e.g. ${MAX_ROUTER_TIMEOUT_SECONDS}`,
+    (t: number) => whole(t, 1, MAX_ROUTER_TIMEOUT_SECONDS),
+    (v) => hclWhole(v, 1, MAX_ROUTER_TIMEOUT_SECONDS)
+  ),
+  valueRule(
+    "router-memory",
+    "router_memory_mb",
+    `is not a Lambda memory size (a whole number of MB from ${ROUTER_MEMORY_MB.min} to ${ROUTER_MEMORY_MB.max})`,
+    "use e.g. 256",
+    (m: number) => whole(m, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max),
+    (v) => hclWhole(v, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max)
+  ),
+  valueRule(
+    "router-concurrency",
+    "router_reserved_concurrency",
+    `is not a reserved concurrency for the router (a whole number from 1 to ${MAX_ROUTER_CONCURRENCY}; 0 would refuse every request)`,
+    "use the most requests the fleet should serve at once, e.g. 20 (it must fit the account's Lambda concurrency quota, less 100 that Lambda keeps unreserved)",
+    (c: number) => whole(c, 1, MAX_ROUTER_CONCURRENCY),
+    (v) => hclWhole(v, 1, MAX_ROUTER_CONCURRENCY)
+  ),
+  valueRule(
+    "router-log-retention",
+    "router_log_retention_days",
+    `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")}; the router's log group always expires)`,
+    "use one of those values, e.g. 30",
+    (d: number) => LOG_RETENTION_DAYS.includes(d),
+    (v) => `contains([${LOG_RETENTION_DAYS.join(", ")}], ${v})`
+  ),
+  eachItem(
+    "router-cors-origin",
+    "router_cors_allow_origins",
+    `is not a CORS origin (a scheme and host with an optional port and no path, "https://*.example.com", or "*"; at most ${MAX_CORS_ORIGIN_LENGTH} characters)`,
+    'write the origin as a browser sends it, e.g. "https://chat.example.com" or "http://localhost:3000"',
+    CORS_ORIGIN_PATTERN,
+    MAX_CORS_ORIGIN_LENGTH
+  ),
+  {
+    id: "router-models-fit",
+    problem:
+      `is too long a model list for the router (router_enabled): its function gets the model names comma-separated in ROUTER_MODELS, ` +
+      `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} characters for it`,
+    fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), or set router_enabled = false",
+    find: (inputs) => {
+      const length = inputs.llm_ec2_configs.map((c) => c.llm_model).join(",").length;
+      return !inputs.router_enabled || length <= MAX_ROUTER_MODELS_LENGTH
+        ? []
+        : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS`]];
+    },
+    hcl: {
+      condition: `!var.router_enabled || length(join(",", var.llm_ec2_configs[*].llm_model)) <= ${MAX_ROUTER_MODELS_LENGTH}`,
+      offenders: `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS\\"", length(var.llm_ec2_configs), length(join(",", var.llm_ec2_configs[*].llm_model)))]`,
+    },
+  },
+];
