@@ -86,33 +86,57 @@ function offlineRoot(source: string): Record<string, unknown> {
   return root;
 }
 
-async function plan(workspace: TerraformWorkspace, source: string, dir: string, inputs: object): Promise<Map<string, PlannedChange>> {
-  const target = workspace.copy(source, dir);
-  writeFileSync(path.join(target, "main.tf.json"), JSON.stringify(offlineRoot(source)));
-  writeFileSync(path.join(target, "terraform.tfvars.json"), JSON.stringify(inputs));
-  await workspace.init(dir);
-  const planned = await workspace.run(dir, ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
-  if (planned.status !== 0) throw new Error(`terraform plan in ${dir} failed:\n${planned.stdout}\n${planned.stderr}`);
-  const shown = await workspace.runOrThrow(dir, ["show", "-json", "plan.bin"]);
-  const changes = JSON.parse(shown.stdout).resource_changes as Array<{ address: string; change: PlannedChange }>;
-  return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
+/**
+ * Plans each (module, inputs) in a folder of its own, the plans side by side; then reads every plan
+ * back with `terraform show -json` through one shared provider process (show only reads the
+ * provider's schema; a plan configures it, and a provider process takes one configuration).
+ */
+async function planAll(runs: ReadonlyArray<{ source: string; inputs: object }>): Promise<Array<Map<string, PlannedChange>>> {
+  const workspace = TerraformWorkspace.create();
+  try {
+    const dirs = runs.map((_, i) => `plan-${i}`);
+    await Promise.all(
+      runs.map(async ({ source, inputs }, i) => {
+        const target = workspace.copy(source, dirs[i]);
+        writeFileSync(path.join(target, "main.tf.json"), JSON.stringify(offlineRoot(source)));
+        writeFileSync(path.join(target, "terraform.tfvars.json"), JSON.stringify(inputs));
+        await workspace.init(dirs[i]);
+        const planned = await workspace.run(dirs[i], ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
+        if (planned.status !== 0) throw new Error(`terraform plan of ${source} failed:\n${planned.stdout}\n${planned.stderr}`);
+      }),
+    );
+    await workspace.shareProvider(dirs[0]);
+    const shown = await Promise.all(dirs.map((dir) => workspace.runOrThrow(dir, ["show", "-json", "plan.bin"])));
+    return shown.map(({ stdout }) => {
+      const changes = JSON.parse(stdout).resource_changes as Array<{ address: string; change: PlannedChange }>;
+      return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
+    });
+  } finally {
+    workspace.dispose();
+  }
 }
+
+/** The baseline planned with the seed's inputs, shared by the tests that compare with it. */
+let seedBaseline: Promise<Map<string, PlannedChange>> | undefined;
 
 describe.each([
   ["the seed's usage (two models, Open WebUI port, custom domain)", SEED],
   ["three models, a custom AMI, two app ports, no API", THREE_MODELS_NO_API],
 ])("default server mode, %s", (_, inputs) => {
-  let workspace: TerraformWorkspace;
   let before: Map<string, PlannedChange>;
   let after: Map<string, PlannedChange>;
 
   beforeAll(async () => {
     // GIVEN the baseline module and the current one, WHEN both are planned with the same inputs
-    workspace = TerraformWorkspace.create();
-    [before, after] = await Promise.all([plan(workspace, BASELINE, "before", inputs), plan(workspace, CURRENT, "after", inputs)]);
+    if (inputs === SEED) {
+      // The router's tests below compare with the same baseline plan.
+      const both = planAll([{ source: BASELINE, inputs }, { source: CURRENT, inputs }]);
+      seedBaseline = both.then(([baseline]) => baseline);
+      [before, after] = await both;
+    } else {
+      [before, after] = await planAll([{ source: BASELINE, inputs }, { source: CURRENT, inputs }]);
+    }
   }, 300_000);
-
-  afterAll(() => workspace?.dispose());
 
   test("every resource the baseline plans is planned with the same values", () => {
     // A real plan: the servers, the load balancer and its rules at least.
@@ -141,20 +165,16 @@ describe("router_enabled, the seed's usage", () => {
     aws_vpc_security_group_egress_rule: ["router_to_alb", "router_to_ssm"],
     aws_vpc_security_group_ingress_rule: ["llm_alb_ingress_router"],
   };
-  let workspace: TerraformWorkspace;
   let before: Map<string, PlannedChange>;
   let after: Map<string, PlannedChange>;
 
   beforeAll(async () => {
     // GIVEN the baseline planned with the seed's inputs, WHEN the current module is planned with the router too
-    workspace = TerraformWorkspace.create();
-    [before, after] = await Promise.all([
-      plan(workspace, BASELINE, "before", SEED),
-      plan(workspace, CURRENT, "after", { ...SEED, router_enabled: true }),
+    [[after], before] = await Promise.all([
+      planAll([{ source: CURRENT, inputs: { ...SEED, router_enabled: true } }]),
+      seedBaseline ?? planAll([{ source: BASELINE, inputs: SEED }]).then(([baseline]) => baseline),
     ]);
   }, 300_000);
-
-  afterAll(() => workspace?.dispose());
 
   test("the additions are the router's resources, each created", () => {
     const added = [...after.keys()].filter((address) => !before.has(address)).sort();

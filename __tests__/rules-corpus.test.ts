@@ -101,7 +101,7 @@ describe("rule corpus at plan (the module's validations)", () => {
     plan = await planCorpus(workspace, path.resolve(__dirname, "..", MODULE_DIR), [
       { name: "good", cases: good.map(goodCase) },
       { name: "validations", cases: byValidation.map(badCase) },
-      { name: "preconditions", cases: byPrecondition.map(badCase) },
+      { name: "preconditions", cases: byPrecondition.map(badCase), ownCopies: true },
     ]);
   });
 

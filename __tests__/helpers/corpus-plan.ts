@@ -7,7 +7,8 @@
 // checked, so cases expected to fail a variable validation, cases expected to fail only a
 // precondition, and good cases plan in separate runs. Attribution: a variable's validation error
 // is reported on the module call (`module.<case>`); a precondition's on the module's own file,
-// which is why each case has its own copy (hard links) of the module under `cases/<case>/`.
+// which is why a group of precondition cases gives each case its own copy (hard links) of the
+// module under `cases/<case>/`; the other calls share one copy, parsed once.
 import { linkSync, mkdirSync, readdirSync, statSync, copyFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./terraform-workspace";
@@ -23,6 +24,8 @@ export interface PlanCase {
 export interface PlanGroup {
   readonly name: string;
   readonly cases: readonly PlanCase[];
+  /** Give each case its own copy of the module, so a diagnostic in the module's files names its case. @default false */
+  readonly ownCopies?: boolean;
 }
 
 export interface CaseVerdict {
@@ -78,16 +81,24 @@ export async function planCorpus(workspace: TerraformWorkspace, moduleDir: strin
     JSON.stringify({ terraform: { required_providers: { aws: { source: "hashicorp/aws" } } } }, null, 2),
   );
   const owner = new Map<string, string>(); // call name or case directory -> case name
+  // A case whose failure is a precondition is named by the file the diagnostic points into: it
+  // gets its own copy (hard links) of the module. Every other call shares one copy, which
+  // terraform parses once instead of once per case.
+  linkTree(module, path.join(root, "shared"));
+  writeFileSync(path.join(root, "shared", "corpus-test-outputs.tf.json"), JSON.stringify(TEST_OUTPUTS));
+  const sourceFor = (c: PlanCase, group: PlanGroup): string => {
+    if (!group.ownCopies) return "shared";
+    const copy = path.join(root, "cases", callName(c.name));
+    linkTree(module, copy);
+    return `cases/${callName(c.name)}`;
+  };
   for (const group of groups) {
     const calls: Record<string, unknown> = {};
     for (const c of group.cases) {
       const call = callName(c.name);
       if (owner.has(call)) throw new Error(`two corpus cases are both called ${call}`);
       owner.set(call, c.name);
-      const copy = path.join(root, "cases", call);
-      linkTree(module, copy);
-      if (c.asserts) writeFileSync(path.join(copy, "corpus-test-outputs.tf.json"), JSON.stringify(TEST_OUTPUTS));
-      calls[call] = { source: `../cases/${call}`, ...c.inputs };
+      calls[call] = { source: `../${sourceFor(c, group)}`, ...c.inputs };
     }
     mkdirSync(path.join(root, group.name), { recursive: true });
     writeFileSync(
