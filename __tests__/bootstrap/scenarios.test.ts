@@ -188,10 +188,10 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       expect(result.snapshots.second).toEqual(result.snapshots.first);
       expect(result.snapshots.first.mainPid).toMatch(/^MainPID=[1-9]\d*$/);
       expect(calls(result, "curl")).toHaveLength(1);
-      expect(calls(result, "systemctl").filter((c) => /restart|daemon-reload|stop/.test(c))).toEqual([
+      expect(calls(result, "systemctl").filter((c) => /start|daemon-reload|stop/.test(c))).toEqual([
         "systemctl stop ollama",
         "systemctl daemon-reload",
-        "systemctl restart ollama",
+        "systemctl start ollama",
       ]);
       expect(result.models).toEqual(["llama3:8b"]);
       expectMachineUntouched(result);
@@ -264,7 +264,7 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       const [first, , second] = result.steps;
       expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
       expect(calls(result, "curl")).toHaveLength(1);
-      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(1);
+      expect(calls(result, "systemctl").filter((c) => /^systemctl (re)?start ollama$/.test(c))).toEqual(["systemctl start ollama"]);
       expect(result.models).toEqual(["llama3:8b", "qwen2:7b"]);
       expect(result.log).toMatch(/ollama-bootstrap\[ssm\]: another bootstrap run is under way; waiting for it/);
       // whichever ran second found everything done
@@ -465,7 +465,10 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
       expect([boot.exitCode, move.exitCode]).toEqual([0, 0]);
       expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11500"');
       expect([probeNew.status, probeOld.status]).toEqual([200, 0]);
-      expect(calls(result, "systemctl").filter((c) => c === "systemctl restart ollama")).toHaveLength(2);
+      expect(calls(result, "systemctl").filter((c) => /^systemctl (re)?start ollama$/.test(c))).toEqual([
+        "systemctl start ollama",
+        "systemctl restart ollama",
+      ]);
       expect(lastLine(move)).toMatch(/OK: ollama 0\.13\.0 serves on port 11500; pulled: none; already there: qwen2:7b$/);
       expectMachineUntouched(result);
     },

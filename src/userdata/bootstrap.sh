@@ -169,8 +169,9 @@ download() {
   max_time=$(remaining)
   [ "$max_time" -gt 1800 ] && max_time=1800
   [ "$max_time" -lt 60 ] && max_time=60
-  curl --fail --silent --show-error --location --connect-timeout 30 --max-time "$max_time" \
-    --retry 2 --retry-delay 5 --output "$out" "$url"
+  # Written through stdout, as Ollama's install script reads it: every attempt of retry() starts
+  # the file afresh, which curl's own --retry cannot promise for a partial transfer.
+  curl --fail --silent --show-error --location --connect-timeout 30 --max-time "$max_time" "$url" >"$out"
 }
 
 # The release in $BIN: our marker, else what the binary says (a server set up by Ollama's install
@@ -290,9 +291,12 @@ ensure_service() {
   if ! systemctl is-enabled --quiet ollama 2>/dev/null; then
     systemctl enable ollama >/dev/null 2>&1 || finish 23 "service: systemctl enable ollama failed"
   fi
-  if [ "$UNIT_CHANGED" = 1 ] || [ "$INSTALLED" = 1 ] || ! systemctl is-active --quiet ollama; then
-    retry 3 5 "starting ollama" systemctl restart ollama || finish 23 "service: ollama does not start ($LAST_ERROR)"
+  if ! systemctl is-active --quiet ollama; then
+    retry 3 5 "starting ollama" systemctl start ollama || finish 23 "service: ollama does not start ($LAST_ERROR)"
     log "started ollama"
+  elif [ "$UNIT_CHANGED" = 1 ] || [ "$INSTALLED" = 1 ]; then
+    retry 3 5 "restarting ollama" systemctl restart ollama || finish 23 "service: ollama does not restart ($LAST_ERROR)"
+    log "restarted ollama on the new release or settings"
   fi
   # The client talks to the server where the unit makes it listen.
   local listen
