@@ -1,12 +1,9 @@
 // The router's deployment package as the module ships it: the committed asset is the build of the
 // current sources, the build is cached by what decides its bytes, and the committed zip loads and
 // answers in a fresh Node process with no node_modules, given the environment the module computes.
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import { buildSync } from "esbuild";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { createInterface } from "readline";
 import { routerKeysParameterName } from "../src/config/router-environment";
 import { ROUTER_ZIP, routerSourcesDigest, routerZipFile } from "../src/constructs/router/router-package";
 import { MODULE_DIR } from "../src/module/module-files";
@@ -17,6 +14,7 @@ import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { FakeSsm } from "./router/helpers/fake-ssm";
 import { call, eventually, postJson } from "./router/helpers/http-client";
 import { Fleet, startFleet } from "./router/helpers/setup";
+import { nodeModulesAround, RunningPackage, startUnpackedPackage } from "./router/helpers/unpacked-package";
 
 const ROOT = path.resolve(__dirname, "..");
 const MODULE = path.join(ROOT, MODULE_DIR);
@@ -79,10 +77,10 @@ describeWithTerraform("the committed zip, run with the module's environment", ()
   let fleet: Fleet;
   let ssm: FakeSsm;
   let dir: string;
-  let child: ChildProcess;
+  let running: RunningPackage;
   let url: string;
+  let lines: string[];
   let environment: Record<string, string>;
-  const lines: string[] = [];
   const parameter = routerKeysParameterName("llm");
 
   beforeAll(async () => {
@@ -114,43 +112,20 @@ describeWithTerraform("the committed zip, run with the module's environment", ()
     }) as { environment: Record<string, string> });
     // AND the committed zip unpacked by an independent tool, beside a bundled runtime stand-in, far from any node_modules
     dir = mkdtempSync(path.join(tmpdir(), "router-committed-"));
-    const unzip = spawnSync("python3", ["-m", "zipfile", "-e", committedZip(), path.join(dir, "task")], { encoding: "utf8" });
-    expect(unzip.status).toBe(0);
-    buildSync({
-      entryPoints: [path.join(__dirname, "router", "helpers", "lambda-child.ts")],
-      outfile: path.join(dir, "runtime", "bootstrap.js"),
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      logLevel: "error",
-    });
     // WHEN a fresh Node process loads index.js as the runtime would, with only that environment and Lambda's own variables
-    child = spawn(process.execPath, [path.join(dir, "runtime", "bootstrap.js"), path.join(dir, "task", "index.js")], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        ...environment,
-        AWS_REGION: "ap-southeast-1",
-        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-        AWS_SECRET_ACCESS_KEY: "secret",
-        AWS_SESSION_TOKEN: "token",
-        AWS_ENDPOINT_URL_SSM: ssm.url,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    running = await startUnpackedPackage(committedZip(), dir, {
+      ...environment,
+      AWS_REGION: "ap-southeast-1",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_SESSION_TOKEN: "token",
+      AWS_ENDPOINT_URL_SSM: ssm.url,
     });
-    createInterface({ input: child.stdout! }).on("line", (l) => lines.push(l));
-    let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += d));
-    await eventually(() => lines.some((l) => l.startsWith("listening on ")) || child.exitCode !== null, 20_000, "the function to start");
-    if (child.exitCode !== null) throw new Error(`the committed package did not start: ${stderr}`);
-    url = lines.find((l) => l.startsWith("listening on "))!.slice("listening on ".length);
+    ({ url, lines } = running);
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-    }
+    await running?.stop();
     await ssm?.close();
     await fleet?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -163,8 +138,7 @@ describeWithTerraform("the committed zip, run with the module's environment", ()
   });
 
   test("no node_modules beside or above the unpacked package", () => {
-    expect(spawnSync("find", [dir, "-name", "node_modules"], { encoding: "utf8" }).stdout).toBe("");
-    for (let up = dir; path.dirname(up) !== up; up = path.dirname(up)) expect(existsSync(path.join(path.dirname(up), "node_modules"))).toBe(false);
+    expect(nodeModulesAround(dir)).toEqual([]);
   });
 
   test("THEN it refuses a caller without a key, streams a chat for a key from SSM, routed by model, and logs it in the module's namespace", async () => {

@@ -1,17 +1,16 @@
 // The Lambda deployment package: byte-stable, a valid zip by independent tools, and a handler that
 // loads and answers in a fresh Node process with no node_modules anywhere on its path.
-import { ChildProcess, spawn, spawnSync } from "child_process";
-import { buildSync } from "esbuild";
+import { spawnSync } from "child_process";
 import { builtinModules } from "module";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { createInterface } from "readline";
 import { sha256Hex } from "../../src/router/auth";
 import { buildRouterBundle, buildRouterZip, LAMBDA_HANDLER } from "../../src/router/bundle";
 import { call, eventually, postJson } from "./helpers/http-client";
 import { FakeSsm } from "./helpers/fake-ssm";
 import { Fleet, startFleet } from "./helpers/setup";
+import { nodeModulesAround, RunningPackage, startUnpackedPackage } from "./helpers/unpacked-package";
 
 describe("the deployment package", () => {
   let zip: Buffer;
@@ -63,60 +62,34 @@ describe("the deployment package", () => {
   describe("run from the zip in a fresh Node process with no node_modules", () => {
     let fleet: Fleet;
     let ssm: FakeSsm;
-    let child: ChildProcess;
+    let running: RunningPackage;
     let url: string;
-    const lines: string[] = [];
+    let lines: string[];
 
     beforeAll(async () => {
       fleet = await startFleet([{ model: "llama3:latest", chunkDelayMs: 10 }]);
       ssm = await FakeSsm.start();
       ssm.parameters.set("/llm/router/api-keys", JSON.stringify([{ name: "ci", sha256: sha256Hex("sk-ci") }]));
-      // unpack index.js with an independent tool, next to a bundled runtime stand-in
-      const unzip = spawnSync("python3", ["-m", "zipfile", "-e", path.join(dir, "router.zip"), path.join(dir, "task")], { encoding: "utf8" });
-      expect(unzip.status).toBe(0);
-      buildSync({
-        entryPoints: [path.join(__dirname, "helpers", "lambda-child.ts")],
-        outfile: path.join(dir, "runtime", "bootstrap.js"),
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        logLevel: "error",
+      running = await startUnpackedPackage(path.join(dir, "router.zip"), dir, {
+        ROUTER_ALB_URL: fleet.alb.url,
+        ROUTER_MODELS: "llama3:latest",
+        ROUTER_KEYS_PARAMETER: "/llm/router/api-keys",
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+        AWS_SESSION_TOKEN: "token",
+        AWS_ENDPOINT_URL_SSM: ssm.url,
       });
-      child = spawn(process.execPath, [path.join(dir, "runtime", "bootstrap.js"), path.join(dir, "task", "index.js")], {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH,
-          ROUTER_ALB_URL: fleet.alb.url,
-          ROUTER_MODELS: "llama3:latest",
-          ROUTER_KEYS_PARAMETER: "/llm/router/api-keys",
-          AWS_REGION: "us-east-1",
-          AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-          AWS_SECRET_ACCESS_KEY: "secret",
-          AWS_SESSION_TOKEN: "token",
-          AWS_ENDPOINT_URL_SSM: ssm.url,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      createInterface({ input: child.stdout! }).on("line", (l) => lines.push(l));
-      let stderr = "";
-      child.stderr!.on("data", (d) => (stderr += d));
-      await eventually(() => lines.some((l) => l.startsWith("listening on ")) || child.exitCode !== null, 20_000, "the function to start");
-      if (child.exitCode !== null) throw new Error(`the bundle did not start: ${stderr}`);
-      url = lines.find((l) => l.startsWith("listening on "))!.slice("listening on ".length);
+      ({ url, lines } = running);
     });
     afterAll(async () => {
-      if (child && child.exitCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((r) => child.once("exit", r));
-      }
+      await running?.stop();
       await ssm?.close();
       await fleet?.close();
     });
 
     test("the directory holds no node_modules and the package has index.js alone", () => {
-      const find = spawnSync("find", [dir, "-name", "node_modules"], { encoding: "utf8" });
-      expect(find.stdout).toBe("");
-      for (let up = dir; path.dirname(up) !== up; up = path.dirname(up)) expect(existsSync(path.join(path.dirname(up), "node_modules"))).toBe(false);
+      expect(nodeModulesAround(dir)).toEqual([]);
       expect(readFileSync(path.join(dir, "task", "index.js"), "utf8")).toBe(buildRouterBundle().code);
     });
 
