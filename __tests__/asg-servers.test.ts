@@ -117,7 +117,7 @@ describe("AsgServers and the policy rules", () => {
     // WHEN / THEN
     let error: unknown;
     try {
-      Testing.synth(module);
+      Testing.synth(module, true);
     } catch (e) {
       error = e;
     }
@@ -128,7 +128,7 @@ describe("AsgServers and the policy rules", () => {
   test("GIVEN a group with EC2 health checks WHEN the module synthesizes THEN the policy aspect fails it", () => {
     const module = new ModuleStack(Testing.app());
     module.service.groups.groups.healthCheckType = "EC2";
-    expect(() => Testing.synth(module)).toThrow(/\[asg-elb-health-check\] aws_autoscaling_group\.llm/);
+    expect(() => Testing.synth(module, true)).toThrow(/\[asg-elb-health-check\] aws_autoscaling_group\.llm/);
   });
 });
 

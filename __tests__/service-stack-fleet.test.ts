@@ -12,7 +12,7 @@ describe("ServiceStack (llm-service) with Auto Scaling servers, schedules and mo
 
   test("GIVEN every model in asg mode WHEN the stack synthesizes THEN the policy rules pass and it plans groups, not instances", () => {
     // WHEN
-    const json = JSON.parse(Testing.synth(new ServiceStack(Testing.app(), "llm-service", config)));
+    const json = JSON.parse(Testing.synth(new ServiceStack(Testing.app(), "llm-service", config), true));
     // THEN
     expect(json.resource.aws_autoscaling_group.llm.health_check_type).toBe("ELB");
     expect(json.resource.aws_launch_template.llm.metadata_options.http_tokens).toBe("required");

@@ -30,12 +30,12 @@ function synthesized(text: string): Synthesized {
 
 /** The module stack (`modules/ollama-service-multi-servers`), synthesized. */
 export function synthModule(): Synthesized {
-  return synthesized(Testing.synth(new ModuleStack(Testing.app())));
+  return synthesized(Testing.synth(new ModuleStack(Testing.app()), true));
 }
 
 /** The root stack built from the built-in default config, synthesized. */
 export function synthServiceStack(): Synthesized {
-  return synthesized(Testing.synth(new ServiceStack(Testing.app(), "llm-service", loadServiceConfig())));
+  return synthesized(Testing.synth(new ServiceStack(Testing.app(), "llm-service", loadServiceConfig()), true));
 }
 
 /** The body of resource (or, with `kind = "data"`, data source) `type.name`; throws when absent. */
