@@ -1,5 +1,6 @@
 import { addressForms, synthModule, synthServiceStack, Synthesized, unwrap } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 // Every address the original module can plan, as the spec names them. `[0]`: count;
 // `["<...>"]`: for_each; nothing: a single resource.
@@ -144,10 +145,7 @@ describeWithTerraform("the addresses terraform plans", () => {
   }
 
   const INPUTS = {
-    azs: ["ap-southeast-1a", "ap-southeast-1b"],
-    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-    vpc_id: "vpc-1234",
-    vpc_cidr_block: "10.0.0.0/16",
+    ...NETWORK_INPUTS,
     llm_ec2_configs: [
       { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
       { llm_model: "mistral-nemo:12b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11435 },

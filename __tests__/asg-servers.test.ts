@@ -9,6 +9,7 @@ import { ModuleStack } from "../src/stacks/module-stack";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, planForEach } from "./helpers/terraform";
 import { MODULE_PATH } from "./bootstrap/harness/render";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
@@ -19,10 +20,7 @@ const HF_MODEL = "hf.co/org/Model-GGUF:Q4_K_M";
 // GIVEN three models, the second and third in asg mode (one by default_server_mode)
 const INPUTS = {
   prefix: "acme",
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   default_server_mode: "asg",
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434, server_mode: "instance" },

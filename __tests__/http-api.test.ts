@@ -14,6 +14,7 @@ import {
 } from "../src/aws";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
@@ -216,10 +217,7 @@ describe("HttpApi", () => {
 
 describeWithTerraform("HttpApi, evaluated by terraform", () => {
   const REQUIRED = {
-    azs: ["ap-southeast-1a", "ap-southeast-1b"],
-    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-    vpc_id: "vpc-1234",
-    vpc_cidr_block: "10.0.0.0/16",
+    ...NETWORK_INPUTS,
     llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 }],
   };
   const DOMAIN = {

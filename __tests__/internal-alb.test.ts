@@ -10,6 +10,7 @@ import {
 } from "../src/aws";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate, planForEach } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
@@ -19,10 +20,7 @@ const VPC_CIDR = "${var.vpc_cidr_block}";
 
 // GIVEN three models on two ports; the second is the one a default request must not reach
 const INPUTS = {
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
     { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },

@@ -14,6 +14,7 @@ import {
 import { generatedAsset, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../src/userdata/templates";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, planForEach } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
@@ -23,10 +24,7 @@ const ALB_SG = "${aws_security_group.llm_alb_sg.id}";
 // GIVEN three models, two sharing the Ollama port
 const INPUTS = {
   prefix: "acme",
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
     { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },

@@ -4,15 +4,13 @@ import { familyArchitectures, familySizes } from "../src/catalog/instance-famili
 import { alternateModelName, hclTaggedModelName, taggedModelName } from "../src/config/derive";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 // GIVEN four models on two subnets / AZs (so the lists wrap around), names using each of `-_.:`,
 // the three families the original knows, one with its own AMI
 const INPUTS = {
   prefix: "acme",
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
     { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },

@@ -3,16 +3,14 @@ import { CloudwatchEventRule, CloudwatchMetricAlarm, SnsTopicSubscription } from
 import { GPU_MEMORY_USED_METRIC, GPU_NAMESPACE, GPU_UTILIZATION_METRIC } from "../src/constructs/fleet-dashboard";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
 // GIVEN one instance model and one in asg mode
 const INPUTS = {
   prefix: "acme",
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
     { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434, server_mode: "asg" },

@@ -1,5 +1,6 @@
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 // The spec's interface table, written out: name -> [type, default] (undefined: required).
 // llm_ec2_configs: the spec's five attributes, then our optional ones (old entries stay valid).
@@ -111,10 +112,7 @@ describe("OllamaService as a child module", () => {
 
 describeWithTerraform("OllamaService, evaluated by terraform", () => {
   const REQUIRED = {
-    azs: ["ap-southeast-1a", "ap-southeast-1b"],
-    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-    vpc_id: "vpc-1234",
-    vpc_cidr_block: "10.0.0.0/16",
+    ...NETWORK_INPUTS,
     llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 }],
   };
   const DOMAIN = {

@@ -5,6 +5,7 @@ import { ServiceStack } from "../src/stacks/service-stack";
 import { MODEL_WEIGHTS_LOCAL, ROOT_VOLUME_CHECK } from "../src/constructs/root-volume-check";
 import { synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 const server = (llm_model: string, ebs_volume_gb: number) => ({ llm_model, instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb, app_port: 11434 });
 
@@ -63,10 +64,7 @@ describe("RootVolumeCheck in the module", () => {
 
 describeWithTerraform("RootVolumeCheck, evaluated by terraform", () => {
   const base = {
-    azs: ["ap-southeast-1a", "ap-southeast-1b"],
-    subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-    vpc_id: "vpc-1234",
-    vpc_cidr_block: "10.0.0.0/16",
+    ...NETWORK_INPUTS,
   };
 
   test("model_weights_gib is the TypeScript twin's weightsGiB, null where it gives none", () => {

@@ -15,6 +15,7 @@ import { FakeSsm } from "./router/helpers/fake-ssm";
 import { call, eventually, postJson } from "./router/helpers/http-client";
 import { Fleet, startFleet } from "./router/helpers/setup";
 import { nodeModulesAround, RunningPackage, startUnpackedPackage } from "./router/helpers/unpacked-package";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 const ROOT = path.resolve(__dirname, "..");
 const MODULE = path.join(ROOT, MODULE_DIR);
@@ -96,10 +97,7 @@ describeWithTerraform("the committed zip, run with the module's environment", ()
     const variables = block(json, "aws_lambda_function", "router").environment as { variables: string };
     ({ environment } = evaluate(json, {
       variables: {
-        azs: ["ap-southeast-1a", "ap-southeast-1b"],
-        subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-        vpc_id: "vpc-1234",
-        vpc_cidr_block: "10.0.0.0/16",
+        ...NETWORK_INPUTS,
         llm_ec2_configs: [
           { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
           { llm_model: "qwen2.5:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },

@@ -2,15 +2,13 @@ import { Testing } from "cdktf";
 import { AutoscalingSchedule } from "../src/aws";
 import { synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, planForEach } from "./helpers/terraform";
+import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
 // GIVEN two models in asg mode and one instance
 const INPUTS = {
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  subnet_ids: ["subnet-aaaa", "subnet-bbbb"],
-  vpc_id: "vpc-1234",
-  vpc_cidr_block: "10.0.0.0/16",
+  ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434, server_mode: "asg" },
     { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434, server_mode: "asg" },
