@@ -86,6 +86,7 @@ const ADDED = [
   'aws_cloudwatch_event_target.pull_failed["<model key>"]',
   "aws_sns_topic.alarms[0]",
   "aws_sns_topic_policy.alarms[0]",
+  "data.aws_iam_policy_document.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
   "aws_iam_role_policy.llm_ec2_model_ready[0]",
   // the streaming router (router_enabled)
@@ -270,8 +271,8 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses({ ...INPUTS, monitoring_enabled: false })).toEqual([...ALWAYS, ...API].sort());
   });
 
-  test("an alarm e-mail adds a topic, its policy, the subscription and a failed-pull target per model", () => {
-    const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
+  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription and a failed-pull target per model", () => {
+    const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "data.aws_iam_policy_document.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
     expect(plannedAddresses({ ...INPUTS, alarm_email: "ops@example.com" })).toEqual(
       [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed")].sort(),
     );
