@@ -1,5 +1,6 @@
 // The default case (every model in instance mode, no router) plans exactly what the baseline
-// module planned, resource by resource: nothing added, nothing changed. Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
+// module planned, resource by resource, but for the deliberate changes listed in `deliberately`
+// (each asserted value by value): nothing else added, nothing else changed. Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
 // with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
 // AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
 // The baseline is the committed module of the revision this work started from
@@ -7,6 +8,7 @@
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { MODULE_DIR } from "../src/module/module-files";
+import { openEndpoints, routeKey, ROUTING_HEADER } from "../src/router/endpoints";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
@@ -116,6 +118,61 @@ async function planAll(runs: ReadonlyArray<{ source: string; inputs: object }>):
   }
 }
 
+/**
+ * The baseline's plan with the deliberate changes made since applied: what the current module must
+ * plan. The API's catch-all routes (and, with model management off, its DELETE integration) go; one
+ * route per inference and read endpoint and the integration of `GET /v1/models/{model}` come; the
+ * integrations set or remove the routing header instead of appending to the query string; each
+ * listener rule matches that header instead of the query string.
+ */
+function deliberately(baseline: Map<string, PlannedChange>): { expected: Map<string, PlannedChange>; added: Map<string, (change: PlannedChange) => void> } {
+  const expected = new Map(baseline);
+  const added = new Map<string, (change: PlannedChange) => void>();
+  if (!baseline.has("aws_apigatewayv2_api.llm_apigw[0]")) return { expected: relisten(expected), added };
+  for (const gone of ["root_post", "root_get", "root_delete"]) expect(expected.delete(`aws_apigatewayv2_route.${gone}[0]`)).toBe(true);
+  expect(expected.delete("aws_apigatewayv2_integration.root_delete[0]")).toBe(true);
+  const parameters = (address: string, requestParameters: Record<string, string>) => {
+    const change = expected.get(address)!;
+    expected.set(address, {
+      ...change,
+      after: { ...(change.after as object), request_parameters: requestParameters },
+      after_unknown: { ...(change.after_unknown as object), request_parameters: {} },
+    });
+  };
+  parameters("aws_apigatewayv2_integration.root_post[0]", { [`overwrite:header.${ROUTING_HEADER}`]: "$request.body.model" });
+  parameters("aws_apigatewayv2_integration.root_get[0]", { [`remove:header.${ROUTING_HEADER}`]: "''" });
+  parameters("aws_apigatewayv2_integration.root_head[0]", { [`remove:header.${ROUTING_HEADER}`]: "''" });
+  const created = (check: (after: Record<string, unknown>) => void) => (change: PlannedChange) => {
+    expect(change.actions).toEqual(["create"]);
+    check(change.after as Record<string, unknown>);
+  };
+  added.set(
+    "aws_apigatewayv2_integration.get_model_in_path[0]",
+    created((after) =>
+      expect(after).toMatchObject({ integration_method: "GET", request_parameters: { [`overwrite:header.${ROUTING_HEADER}`]: "$request.path.model" } }),
+    ),
+  );
+  for (const key of openEndpoints(false).map(routeKey).filter((k) => k !== "GET /" && k !== "HEAD /")) {
+    added.set(`aws_apigatewayv2_route.endpoint[${JSON.stringify(key)}]`, created((after) => expect(after).toMatchObject({ route_key: key, authorization_type: "NONE" })));
+  }
+  return { expected: relisten(expected), added };
+}
+
+/** Each listener rule: its query-string condition on the model becomes the routing-header condition. */
+function relisten(plan: Map<string, PlannedChange>): Map<string, PlannedChange> {
+  for (const [address, change] of plan) {
+    if (!address.startsWith("aws_lb_listener_rule.llm_http[")) continue;
+    type Conditions = { condition: Array<Record<string, unknown>> };
+    const after = change.after as Conditions;
+    const unknown = change.after_unknown as Conditions;
+    const models = after.condition.map((c) => [...new Set((c.query_string as Array<{ value: string }>).map((q) => q.value))]);
+    const condition = after.condition.map((c, i) => ({ ...c, query_string: [], http_header: [{ http_header_name: ROUTING_HEADER, values: models[i] }] }));
+    const conditionUnknown = unknown.condition.map((c, i) => ({ ...c, query_string: [], http_header: [{ values: models[i].map(() => false) }] }));
+    plan.set(address, { ...change, after: { ...after, condition }, after_unknown: { ...unknown, condition: conditionUnknown } });
+  }
+  return plan;
+}
+
 /** The baseline planned with the seed's inputs, shared by the tests that compare with it. */
 let seedBaseline: Promise<Map<string, PlannedChange>> | undefined;
 
@@ -138,15 +195,18 @@ describe.each([
     }
   }, 300_000);
 
-  test("every resource the baseline plans is planned with the same values", () => {
+  test("every resource the baseline plans is planned with the same values, but for the deliberate changes", () => {
     // A real plan: the servers, the load balancer and its rules at least.
     expect(before.size).toBeGreaterThanOrEqual(25);
-    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    const { expected } = deliberately(before);
+    const same = new Map([...expected.keys()].map((address) => [address, after.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(expected));
   });
 
-  test("nothing is added", () => {
-    expect([...after.keys()].filter((address) => !before.has(address))).toEqual([]);
+  test("nothing is added but the deliberate additions, each as expected", () => {
+    const { expected, added } = deliberately(before);
+    expect([...after.keys()].filter((address) => !expected.has(address)).sort()).toEqual([...added.keys()].sort());
+    for (const [address, check] of added) check(after.get(address)!);
   });
 });
 
@@ -177,7 +237,8 @@ describe("router_enabled, the seed's usage", () => {
   }, 300_000);
 
   test("the additions are the router's resources, each created", () => {
-    const added = [...after.keys()].filter((address) => !before.has(address)).sort();
+    const { expected: planned, added: deliberate } = deliberately(before);
+    const added = [...after.keys()].filter((address) => !planned.has(address) && !deliberate.has(address)).sort();
     const expected = Object.entries(ROUTER).flatMap(([type, names]) => names.map((name) => `${type}.${name}[0]`)).sort();
     expect(added).toEqual(expected);
     for (const address of added) expect({ address, actions: after.get(address)?.actions }).toEqual({ address, actions: ["create"] });
@@ -191,8 +252,9 @@ describe("router_enabled, the seed's usage", () => {
   });
 
   test("everything the baseline plans is planned with the same values; the dashboard's body (with the router's row) is known at apply", () => {
-    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    const { expected } = deliberately(before);
+    const same = new Map([...expected.keys()].map((address) => [address, after.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(expected));
     expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
   });
 });

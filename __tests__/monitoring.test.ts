@@ -47,6 +47,11 @@ describe("Monitoring", () => {
 
   test("a topic of our own only for an e-mail without a topic ARN; the subscription for any e-mail", () => {
     expect(block(stack.json, "aws_sns_topic", "alarms").count).toBe('${var.monitoring_enabled && var.alarm_email != "" && var.alarm_topic_arn == "" ? 1 : 0}');
+    // The topic's policy is its policy document, so the policy rules can read every statement's principal and condition.
+    expect(block(stack.json, "aws_sns_topic_policy", "alarms")).toMatchObject({
+      count: block(stack.json, "aws_sns_topic", "alarms").count,
+      policy: "${data.aws_iam_policy_document.alarms[0].json}",
+    });
     expect(stack.text).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: "${var.alarm_email}" });
   });
 

@@ -34,6 +34,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_authorization: ["string", "NONE"],
   api_gw_jwt_issuer: ["string", ""],
   api_gw_jwt_audiences: ["list(string)", []],
+  api_gw_allow_model_management: ["bool", false],
   ollama_version: ["string", "0.13.0"],
   pull_models_wait_seconds: ["number", 0],
   pull_models_schedule: ["string", "rate(30 minutes)"],

@@ -10,7 +10,7 @@ import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { InternalAlb } from "../src/constructs/internal-alb";
 import { ModelTable } from "../src/constructs/model-table";
 import { ROUTER_METRIC_DIMENSION, ROUTER_METRICS } from "../src/constructs/router/router-widgets";
-import { PUBLIC_URL_REASON, StreamingRouter, StreamingRouterProps } from "../src/constructs/router/streaming-router";
+import { PUBLIC_INVOKE_REASON, PUBLIC_URL_REASON, StreamingRouter, StreamingRouterProps } from "../src/constructs/router/streaming-router";
 import { checkPolicies } from "../src/policy/check";
 import { TerraformJson as PolicyJson } from "../src/policy/types";
 import { suppressionsOf } from "../src/policy/suppressions";
@@ -96,13 +96,19 @@ describe("StreamingRouter from literal props", () => {
     expect(suppressionsOf(stack).get("aws_lambda_function_url.router")).toEqual(suppressions);
   });
 
-  test("without its suppression, the public URL is the one policy finding of the router's stack", () => {
+  test("without their suppressions, the public URL and its two public grants are the policy findings of the router's stack", () => {
     // GIVEN the router with API keys, its resources as synthesized
     const { stack } = routerStack();
     // WHEN every policy rule checks them
     const findings = checkPolicies(synthJson(stack) as PolicyJson);
-    // THEN only the function URL's auth type is found: the suppression is needed, and covers nothing else
-    expect(findings.map((f) => `${f.rule} ${f.address}`)).toEqual(["lambda-url-auth aws_lambda_function_url.router"]);
+    // THEN the function URL's auth type and the two grants to everyone are found: each suppression is needed, and covers nothing else
+    expect(findings.map((f) => `${f.rule} ${f.address}`).sort()).toEqual([
+      "lambda-permission-public aws_lambda_permission.router_invoke",
+      "lambda-permission-public aws_lambda_permission.router_url",
+      "lambda-url-auth aws_lambda_function_url.router",
+    ]);
+    expect(suppressionsOf(stack).get("aws_lambda_permission.router_url")).toEqual([{ rule: "lambda-permission-public", reason: PUBLIC_URL_REASON }]);
+    expect(suppressionsOf(stack).get("aws_lambda_permission.router_invoke")).toEqual([{ rule: "lambda-permission-public", reason: PUBLIC_INVOKE_REASON }]);
   });
 
   test("literal CORS origins make the cors block's for_each a literal list", () => {
@@ -131,7 +137,7 @@ describe("the router in the module and the stack", () => {
   test.each([
     ["the module", (app: App) => new ModuleStack(app)],
     ["the llm-service stack of the example config", (app: App) => new ServiceStack(app, "llm-service", exampleConfig())],
-  ])("%s synthesizes through the policy rules with one suppression, the public function URL's, and its reason", (_, make) => {
+  ])("%s synthesizes through the policy rules with three suppressions, the public function URL's and its two grants', and their reasons", (_, make) => {
     // GIVEN
     const outdir = mkdtempSync(path.join(tmpdir(), "router-policy-"));
     try {
@@ -140,7 +146,11 @@ describe("the router in the module and the stack", () => {
       // WHEN
       app.synth();
       // THEN
-      expect(infos(stack)).toEqual([`policy [lambda-url-auth] suppressed on aws_lambda_function_url.router: ${PUBLIC_URL_REASON}`]);
+      expect(infos(stack)).toEqual([
+        `policy [lambda-url-auth] suppressed on aws_lambda_function_url.router: ${PUBLIC_URL_REASON}`,
+        `policy [lambda-permission-public] suppressed on aws_lambda_permission.router_url: ${PUBLIC_URL_REASON}`,
+        `policy [lambda-permission-public] suppressed on aws_lambda_permission.router_invoke: ${PUBLIC_INVOKE_REASON}`,
+      ]);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

@@ -175,6 +175,13 @@ export interface ServiceConfigFile {
   api_gw_throttling_burst_limit?: number;
   /** Authorization on every route: NONE (open, the original's behaviour), JWT or AWS_IAM. @default "NONE" */
   api_gw_authorization?: "NONE" | "JWT" | "AWS_IAM";
+  /**
+   * Add the API's model-management routes: POST /api/pull, /api/push, /api/create, /api/copy,
+   * DELETE /api/delete and the blob uploads (/api/blobs/{digest}). Off, the API forwards only the
+   * inference and read endpoints (docs/security.md), and anything else is API Gateway's 404.
+   * @default false
+   */
+  api_gw_allow_model_management?: boolean;
   /** Issuer URL of the JWT authorizer (api_gw_authorization = JWT), e.g. a Cognito user pool URL. @default "" */
   api_gw_jwt_issuer?: string;
   /** Audiences (client ids) the JWT authorizer accepts. @default [] */

@@ -45,6 +45,7 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["api_gw_authorization", "string"],
   ["api_gw_jwt_issuer", "string"],
   ["api_gw_jwt_audiences", "list(string)"],
+  ["api_gw_allow_model_management", "bool"],
   ["ollama_version", "string"],
   ["pull_models_wait_seconds", "number"],
   ["pull_models_schedule", "string"],

@@ -118,6 +118,7 @@ export class OllamaService extends Construct {
       },
       disableExecuteApiEndpoint: v.api_gw_disable_execute_endpoint.booleanValue,
       authorization: v.api_gw_authorization.stringValue as ApiAuthorization,
+      allowModelManagement: v.api_gw_allow_model_management.booleanValue,
       jwt: { issuer: v.api_gw_jwt_issuer.stringValue, audiences: v.api_gw_jwt_audiences.listValue },
       throttlingRateLimit: v.api_gw_throttling_rate_limit.numberValue,
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,

@@ -76,3 +76,13 @@ export const ROUTING_HEADER = "x-ollama-fleet-model";
 export function openEndpoints(allowModelManagement: boolean): readonly Endpoint[] {
   return ENDPOINTS.filter((endpoint) => allowModelManagement || endpoint.kind !== "management");
 }
+
+/** The endpoint as an API Gateway route key: `POST /api/chat`, `GET /v1/models/{model}`. */
+export function routeKey(endpoint: Endpoint): string {
+  return `${endpoint.method} ${endpoint.path}`;
+}
+
+/** The name of the path parameter in braces (`model` of `/v1/models/{model}`), or undefined without one. */
+export function pathParameter(endpoint: Endpoint): string | undefined {
+  return /\/\{([A-Za-z]+)\}$/.exec(endpoint.path)?.[1];
+}

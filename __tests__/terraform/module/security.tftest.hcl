@@ -156,7 +156,7 @@ run "defaults_are_least_privilege_and_segmented" {
     condition = (
       length(aws_apigatewayv2_authorizer.llm_jwt) == 0 &&
       alltrue([
-        for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+        for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
         route.authorization_type == "NONE" && route.authorizer_id == null
       ])
     )
@@ -224,7 +224,7 @@ run "every_security_knob_set" {
 
   assert {
     condition = alltrue([
-      for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+      for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
       route.authorization_type == "JWT" && route.authorizer_id == "jwt0a1b"
     ])
     error_message = "With JWT every route must use the JWT authorizer."
@@ -254,7 +254,7 @@ run "aws_iam_authorization_needs_no_authorizer" {
     condition = (
       length(aws_apigatewayv2_authorizer.llm_jwt) == 0 &&
       alltrue([
-        for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+        for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
         route.authorization_type == "AWS_IAM" && route.authorizer_id == null
       ])
     )

@@ -46,7 +46,7 @@ export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
 
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
-export const MAX_MODEL_NAME_LENGTH = 128; // an ALB query-string condition value
+export const MAX_MODEL_NAME_LENGTH = 128; // an ALB listener rule condition value (the routing header)
 export const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
 export const PREFIX_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$";
 export const INSTANCE_TYPE_PATTERN = "^[a-z0-9-]+\\.[a-z0-9-]+$";

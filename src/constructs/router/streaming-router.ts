@@ -56,6 +56,12 @@ const CORS_MAX_AGE_SECONDS = 86400;
 export const URL_PERMISSION_STATEMENT = "RouterPublicFunctionUrl";
 export const INVOKE_PERMISSION_STATEMENT = "RouterPublicInvokeFunction";
 
+/** Why the invoke grant is unconditioned, shown at every synth. */
+export const PUBLIC_INVOKE_REASON =
+  "router_auth API_KEY with router_public_invoke_function: a public function URL also needs lambda:InvokeFunction for everyone, " +
+  "which hashicorp/aws before 6.29 cannot limit to calls through the URL; a direct invocation meets the same key check, the " +
+  "key list cannot come from the event, and reserved concurrency caps what refused callers can cost (set the input false on 6.29+)";
+
 /** Why the function URL's auth type may be NONE, shown at every synth. */
 export const PUBLIC_URL_REASON =
   "router_auth API_KEY: the function URL is public on purpose; the router checks a bearer key (compared with SHA-256 hashes " +
@@ -217,21 +223,25 @@ export class StreamingRouter extends Construct {
     // A public URL needs both actions in the function's policy (since October 2025). The provider
     // adds its own statements when it creates a URL with auth NONE; these are ours, so the plan shows
     // them and a switch of router_auth in place adds or removes them.
-    new LambdaPermission(this, "url_permission", {
+    const urlPermission = new LambdaPermission(this, "url_permission", {
       count: keysCount,
       statementId: URL_PERMISSION_STATEMENT,
       action: "lambda:InvokeFunctionUrl",
       functionName: only(this.function, "function_name"),
       principal: "*",
       functionUrlAuthType: "NONE",
-    }).overrideLogicalId("router_url");
-    new LambdaPermission(this, "invoke_permission", {
+    });
+    urlPermission.overrideLogicalId("router_url");
+    suppressPolicy(urlPermission, "lambda-permission-public", PUBLIC_URL_REASON);
+    const invokePermission = new LambdaPermission(this, "invoke_permission", {
       count: invokeCount,
       statementId: INVOKE_PERMISSION_STATEMENT,
       action: "lambda:InvokeFunction",
       functionName: only(this.function, "function_name"),
       principal: "*",
-    }).overrideLogicalId("router_invoke");
+    });
+    invokePermission.overrideLogicalId("router_invoke");
+    suppressPolicy(invokePermission, "lambda-permission-public", PUBLIC_INVOKE_REASON);
 
     this.url = `(${this.enabled} ? ${address(this.functionUrl)}[0].function_url : null)`;
     this.keysParameterName = `(${this.checksKeys} ? ${address(this.keysParameter)}[0].name : null)`;
