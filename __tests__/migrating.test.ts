@@ -10,6 +10,33 @@ const read = (file: string) => readFileSync(path.join(root, file), "utf8");
 /** What must never be replaced or stopped by the switch. */
 const PROTECTED = ["aws_instance.llm", "aws_lb_target_group.llm_http", "aws_lb.llm", "aws_lb_listener.llm_http", "aws_apigatewayv2_api.llm_apigw"];
 
+describe("the original module's interface is ours", () => {
+  const original = JSON.parse(read("__tests__/fixtures/original-module.tf.json"));
+  const ours = JSON.parse(read(path.join(MODULE_DIR, "main.tf.json")));
+  /** `list(object({a = string, b = optional(number, 1)}))` -> its attributes and their types. */
+  const attributesOf = (type: string) => new Map([...type.matchAll(/(\w+)\s*=\s*((?:optional\([^)]*\))|\w+)/g)].map((m) => [m[1], m[2]]));
+
+  test("every variable of the original is ours, required or with the same default, of the same type", () => {
+    for (const [name, variable] of Object.entries<{ type: string; default?: unknown }>(original.variable)) {
+      const mine = ours.variable[name];
+      expect({ name, required: !("default" in mine), default: mine.default }).toEqual({ name, required: !("default" in variable), default: variable.default });
+      if (name !== "llm_ec2_configs") expect({ name, type: mine.type }).toEqual({ name, type: variable.type });
+    }
+  });
+
+  test("a model entry takes the original's attributes, of their types; every attribute it adds is optional", () => {
+    const before = attributesOf(original.variable.llm_ec2_configs.type);
+    const after = attributesOf(ours.variable.llm_ec2_configs.type);
+    expect(before.size).toBe(5);
+    for (const [attribute, type] of before) expect({ attribute, type: after.get(attribute) }).toEqual({ attribute, type });
+    for (const [attribute, type] of after) if (!before.has(attribute)) expect({ attribute, type }).toEqual({ attribute, type: expect.stringMatching(/^optional\(/) });
+  });
+
+  test("every output of the original is ours", () => {
+    expect(Object.keys(ours.output)).toEqual(expect.arrayContaining(Object.keys(original.output)));
+  });
+});
+
 describe("docs/MIGRATING.md matches the module", () => {
   // GIVEN the original module's resources and the committed module's
   const original = JSON.parse(read("__tests__/fixtures/original-module.tf.json")).resource;
