@@ -75,7 +75,8 @@ function references(value: unknown): string[] {
   const text = JSON.stringify(value) ?? "";
   return [
     ...[...text.matchAll(/(?<![\w.])data\.([a-z0-9_]+)\.([a-z0-9_]+)/g)].map((m) => `data.${m[1]}.${m[2]}`),
-    ...[...text.matchAll(/(?<![\w.])(aws_[a-z0-9_]+)\.([a-z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`),
+    // any `type.name`: those that are not a resource of the module (var.x, each.key) are not kept
+    ...[...text.matchAll(/(?<![\w.])([a-z][a-z0-9_]*)\.([a-z0-9_]+)/g)].map((m) => `${m[1]}.${m[2]}`),
     ...[...text.matchAll(/(?<![\w.])local\.([a-z0-9_]+)/g)].map((m) => `local.${m[1]}`),
   ];
 }
