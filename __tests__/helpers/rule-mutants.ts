@@ -43,8 +43,7 @@ export function ruleConditions(module: Json): RuleCondition[] {
 /**
  * The module with the conditions of `rules` always true. Terraform refuses a condition that refers
  * to nothing ("must refer to at least one object"), so `${X}` becomes `${(X) || true}`: the same
- * references, and always true (Terraform evaluates both sides of `||`, and X evaluated without error
- * before). Each resource that holds a precondition of the rule table also gets the probe: a
+ * references, and true whatever X is. Each resource that holds a precondition of the rule table also gets the probe: a
  * precondition that always fails with PROBE_MESSAGE, so a plan that reports it got that far.
  */
 export function mutant(module: Json, rules: readonly string[]): Json {
