@@ -16,7 +16,6 @@ const WEEKDAYS_7_TO_20 = [
   { name: "night", recurrence: "0 20 * * 1-5", min_size: 0, max_size: 0, desired_capacity: 0 },
   { name: "morning", recurrence: "0 7 * * 1-5", min_size: 1, max_size: 1, desired_capacity: 1 },
 ];
-const config = (extra: object) => parseServiceConfig(JSON.stringify({ ...BASE, ...extra }), "test.json");
 
 describe("cron over a week", () => {
   test("a cron matches its minutes, hours and weekdays (Sunday 0)", () => {
