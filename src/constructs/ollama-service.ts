@@ -124,7 +124,11 @@ export class OllamaService extends Construct {
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
-    new OpenDoorCheck(this, "open_door", { apiEnabled: v.create_api_gw.booleanValue, authorization: v.api_gw_authorization.stringValue });
+    new OpenDoorCheck(this, "open_door", {
+      apiEnabled: v.create_api_gw.booleanValue,
+      authorization: v.api_gw_authorization.stringValue,
+      acknowledged: v.api_gw_acknowledge_no_authorization.booleanValue,
+    });
     this.router = new StreamingRouter(this, "router", {
       enabled: v.router_enabled.booleanValue,
       prefix,

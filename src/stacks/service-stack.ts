@@ -22,6 +22,13 @@ export const LOCAL_STATE_DIR = "state";
 export const LOCAL_STATE_PATH = ["..", "..", "..", LOCAL_STATE_DIR, LOCAL_STATE_FILE].join("/");
 
 /**
+ * The hashicorp/aws releases the stack accepts: from the one its binding was generated for (5.100.0)
+ * up to the newest 6.x whose schema the module is tested against (__tests__/fixtures/aws-provider-6-schema.json).
+ * Widen the upper bound with a newer extract of that schema (scripts/aws-provider-schema-extract.js).
+ */
+export const STACK_AWS_PROVIDER_VERSIONS = ">= 5.100.0, <= 6.66.0";
+
+/**
  * Root configuration for `cdktf deploy` or `cdktf synth` + `terraform apply`: the AWS provider,
  * a backend, and the same service construct as the module, fed by the config's values.
  */
@@ -34,6 +41,8 @@ export class ServiceStack extends TerraformStack {
       ...(config.region ? { region: config.region } : {}),
       ...(config.tags && Object.keys(config.tags).length > 0 ? { defaultTags: [{ tags: { ...config.tags } }] } : {}),
     });
+    // The binding pins the version it was generated for; the stack takes the tested range.
+    this.addOverride("terraform.required_providers.aws.version", STACK_AWS_PROVIDER_VERSIONS);
     if (config.backend?.s3) {
       this.useS3Backend(config.backend.s3);
     } else {
