@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadServiceConfig, parseServiceConfig } from "../src/config/load";
@@ -25,8 +25,10 @@ const minimal = {
 };
 
 describe("loading the config file", () => {
-  test("without LLM_SERVICE_CONFIG the built-in default is the seed's usage example", () => {
-    expect(loadServiceConfig(undefined)).toMatchObject({ ...seedInputs(), region: "ap-southeast-1" });
+  test("without LLM_SERVICE_CONFIG the built-in config is the example file: the router with API keys, no API door", () => {
+    const example = JSON.parse(readFileSync(path.join(__dirname, "..", "config", "llm-service.example.json"), "utf8"));
+    const { $schema: _schema, ...fields } = example;
+    expect(loadServiceConfig(undefined)).toMatchObject({ ...fields, create_api_gw: false, router_enabled: true, router_auth: "API_KEY" });
   });
 
   test("module defaults fill what the file leaves out, ami_id included", () => {

@@ -32,6 +32,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_throttling_rate_limit: ["number", 20],
   api_gw_throttling_burst_limit: ["number", 40],
   api_gw_authorization: ["string", "NONE"],
+  api_gw_acknowledge_no_authorization: ["bool", false],
   api_gw_jwt_issuer: ["string", ""],
   api_gw_jwt_audiences: ["list(string)", []],
   ollama_version: ["string", "0.13.0"],

@@ -54,7 +54,8 @@ run "public_api_door_without_authorization_warns" {
   command = plan
 
   variables {
-    create_api_gw   = true
+    create_api_gw                       = true
+    api_gw_acknowledge_no_authorization = false
     llm_ec2_configs = [{ llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 }]
   }
 
@@ -63,5 +64,20 @@ run "public_api_door_without_authorization_warns" {
   assert {
     condition     = length(aws_apigatewayv2_api.llm_apigw) == 1
     error_message = "A failed door check is a warning: the API is still planned."
+  }
+}
+
+run "an_open_door_acknowledged_does_not_warn" {
+  command = plan
+
+  variables {
+    create_api_gw                       = true
+    api_gw_acknowledge_no_authorization = true
+    llm_ec2_configs                     = [{ llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 }]
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_api.llm_apigw) == 1
+    error_message = "An acknowledged open door plans the API without the warning (a failing check would fail this run)."
   }
 }
