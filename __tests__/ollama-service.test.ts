@@ -147,6 +147,16 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
     expect(outputs(inputs)).toEqual(expected);
   });
 
+  test("launch_templates carries each template without its user_data (kilobytes of base64 in every plan)", () => {
+    const { launch_templates } = evaluate(stack.json, {
+      variables: REQUIRED,
+      replace: { "aws_launch_template.llm": "local.fake_templates" },
+      locals: { fake_templates: `\${{ llama38b = { id = "lt-0123", latest_version = 3, name = "llm-llama38b", user_data = "IyEvYmluL2Jhc2g=" } }}` },
+      expressions: { launch_templates: stack.json.output?.launch_templates?.value as string },
+    });
+    expect(launch_templates).toEqual({ llama38b: { id: "lt-0123", latest_version: 3, name: "llm-llama38b" } });
+  });
+
   // The az-in-region precondition reads the region's zones, which terraform console cannot look up.
   const REGION_ZONES = { "data.aws_availability_zones.zones.names": JSON.stringify(["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"]) };
 
