@@ -2,7 +2,7 @@
 // provider mirror (which writes the lock file, so cdktf skips `terraform providers lock`), then
 // `cdktf diff llm-service`, with the provider's AWS calls answered by a local stand-in of the EC2
 // and STS query APIs. All of it in a temporary copy of the project, never in this checkout.
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { TerraformJson } from "./helpers/synth";
 import { evaluate } from "./helpers/terraform";
@@ -60,9 +60,9 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
 
   afterAll(() => workspace?.dispose());
 
-  test("the synthesized stack keeps its local state in its own folder and names no path of the checkout", () => {
+  test("the synthesized stack keeps its local state in state/ beside cdktf.out/ and names no path of the checkout", () => {
     const text = readFileSync(path.join(workspace.root, STACK_DIR, "cdk.tf.json"), "utf8");
-    expect(stack.terraform?.backend).toEqual({ local: { path: STATE_FILE } });
+    expect(stack.terraform?.backend).toEqual({ local: { path: `../../../state/${STATE_FILE}` } });
     expect(text).not.toContain(project);
     expect(text).not.toContain(REPO_ROOT);
   });
@@ -112,21 +112,29 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
     });
   });
 
-  test("GIVEN the stack folder moved elsewhere WHEN terraform applies its AMI look-ups THEN the state is written beside it", async () => {
-    const moved = path.join(workspace.root, "moved", "llm-service");
-    cpSync(path.join(workspace.root, STACK_DIR), moved, { recursive: true });
-    await workspace.init(path.relative(workspace.root, moved), ["-reconfigure"]);
+  test("GIVEN the look-ups applied WHEN cdktf.out/ is deleted and synthesized again THEN the state is still in state/ and the stack reads it", async () => {
+    // GIVEN a state written by an apply in the stack folder
+    const stackDir = path.join(workspace.root, STACK_DIR);
     const apply = await runAgainstStandIn({
       command: ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-target=data.aws_ami.dlami_arm", "-target=data.aws_ami.dlami_x86"],
-      cwd: moved,
+      cwd: stackDir,
       env,
       scratch: workspace.root,
       timeoutMs: CDKTF_TIMEOUT_MS,
     });
     expect({ status: apply.status, stderr: apply.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
-    const state = JSON.parse(readFileSync(path.join(moved, STATE_FILE), "utf8"));
+    const statePath = path.join(project, "state", STATE_FILE);
+    const state = JSON.parse(readFileSync(statePath, "utf8"));
     expect(state.resources.map((r: { mode: string; name: string }) => `${r.mode}.${r.name}`).sort()).toEqual(["data.dlami_arm", "data.dlami_x86"]);
-    expect(existsSync(path.join(workspace.root, STACK_DIR, STATE_FILE))).toBe(false);
-    expect(existsSync(path.join(project, STATE_FILE))).toBe(false);
+    expect(existsSync(path.join(stackDir, STATE_FILE))).toBe(false);
+    // WHEN the build output is deleted and the project synthesized again
+    rmSync(path.join(project, "cdktf.out"), { recursive: true, force: true });
+    const synth = await runBounded({ command: CDKTF, args: ["synth"], cwd: project, env, timeoutMs: CDKTF_TIMEOUT_MS });
+    expect(synth.status).toBe(0);
+    // THEN the state is where it was, and terraform in the new stack folder starts from it
+    expect(existsSync(statePath)).toBe(true);
+    await workspace.init(STACK_DIR, []);
+    const list = await workspace.runOrThrow(STACK_DIR, ["state", "list"]);
+    expect(list.stdout.split("\n").filter(Boolean).sort()).toEqual(["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"]);
   });
 });

@@ -56,11 +56,11 @@ describe("ModelTable", () => {
     expect(local).toMatchObject({ g5g: "arm64", g4dn: "x86_64", g5: "x86_64" });
   });
 
-  test("instance_family_sizes is the TypeScript catalog's sizes, for the instance-size rule", () => {
-    const local = stack.json.locals?.instance_family_sizes as Record<string, string[]>;
-    expect(local).toEqual(familySizes());
-    expect(local.p4d).toEqual(["24xlarge"]);
-    expect(local.g5).toContain("xlarge");
+  test("the instance-size rule is a validation of llm_ec2_configs holding the TypeScript catalog's sizes (terraform validate checks it)", () => {
+    const validations = (stack.json.variable?.llm_ec2_configs as { validation: Array<{ condition: string; error_message: string }> }).validation;
+    const size = validations.find((v) => v.error_message.startsWith("[instance-size]"))!;
+    for (const [family, sizes] of Object.entries(familySizes())) expect(size.condition).toContain(`"${family}" = ${JSON.stringify(sizes).replace(/,/g, ", ")}`);
+    expect(stack.json.locals).not.toHaveProperty("instance_family_sizes");
   });
 
   test("llm_models iterates the configs by position, subnet and AZ through element()", () => {

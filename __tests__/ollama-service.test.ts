@@ -32,6 +32,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_throttling_rate_limit: ["number", 20],
   api_gw_throttling_burst_limit: ["number", 40],
   api_gw_authorization: ["string", "NONE"],
+  api_gw_acknowledge_no_authorization: ["bool", false],
   api_gw_jwt_issuer: ["string", ""],
   api_gw_jwt_audiences: ["list(string)", []],
   api_gw_allow_model_management: ["bool", false],
@@ -145,6 +146,16 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
     ["no API, domain fields set", { ...DOMAIN, create_api_gw: false }, { service_endpoint: ALB_DNS, api_gw: null }],
   ])("%s: service_endpoint and api_gw", (_case, inputs, expected) => {
     expect(outputs(inputs)).toEqual(expected);
+  });
+
+  test("launch_templates carries each template without its user_data (kilobytes of base64 in every plan)", () => {
+    const { launch_templates } = evaluate(stack.json, {
+      variables: REQUIRED,
+      replace: { "aws_launch_template.llm": "local.fake_templates" },
+      locals: { fake_templates: `\${{ llama38b = { id = "lt-0123", latest_version = 3, name = "llm-llama38b", user_data = "IyEvYmluL2Jhc2g=" } }}` },
+      expressions: { launch_templates: stack.json.output?.launch_templates?.value as string },
+    });
+    expect(launch_templates).toEqual({ llama38b: { id: "lt-0123", latest_version: 3, name: "llm-llama38b" } });
   });
 
   // The az-in-region precondition reads the region's zones, which terraform console cannot look up.

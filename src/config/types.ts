@@ -182,6 +182,12 @@ export interface ServiceConfigFile {
    * @default false
    */
   api_gw_allow_model_management?: boolean;
+  /**
+   * Acknowledge an API door left open on purpose (api_gw_authorization NONE: callers reach it only
+   * through a private network, or a proxy in front of it authorizes them): silences the synth warning
+   * and the plan's check api_door_authorized, which otherwise warn on every plan. @default false
+   */
+  api_gw_acknowledge_no_authorization?: boolean;
   /** Issuer URL of the JWT authorizer (api_gw_authorization = JWT), e.g. a Cognito user pool URL. @default "" */
   api_gw_jwt_issuer?: string;
   /** Audiences (client ids) the JWT authorizer accepts. @default [] */

@@ -43,6 +43,7 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["api_gw_throttling_rate_limit", "number"],
   ["api_gw_throttling_burst_limit", "number"],
   ["api_gw_authorization", "string"],
+  ["api_gw_acknowledge_no_authorization", "bool"],
   ["api_gw_jwt_issuer", "string"],
   ["api_gw_jwt_audiences", "list(string)"],
   ["api_gw_allow_model_management", "bool"],

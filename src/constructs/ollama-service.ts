@@ -8,6 +8,7 @@ import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
 import { Monitoring } from "./monitoring";
+import { OpenDoorCheck } from "./open-door-check";
 import { RootVolumeCheck } from "./root-volume-check";
 import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
@@ -124,6 +125,11 @@ export class OllamaService extends Construct {
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
     });
+    new OpenDoorCheck(this, "open_door", {
+      apiEnabled: v.create_api_gw.booleanValue,
+      authorization: v.api_gw_authorization.stringValue,
+      acknowledged: v.api_gw_acknowledge_no_authorization.booleanValue,
+    });
     this.router = new StreamingRouter(this, "router", {
       enabled: v.router_enabled.booleanValue,
       prefix,
@@ -198,9 +204,12 @@ export class OllamaService extends Construct {
         value: this.groups.groups.fqn,
         description: 'The Auto Scaling groups of the models in server_mode "asg": aws_autoscaling_group objects keyed by model key.',
       },
+      // Without user_data: each template's ~8 KB of base64 would fill every plan that shows outputs,
+      // and a sensitive output would force callers that pass it on to mark theirs sensitive too.
       launch_templates: {
-        value: this.groups.launchTemplates.fqn,
-        description: 'The launch templates of the models in server_mode "asg": aws_launch_template objects keyed by model key.',
+        value: `\${{ for k, lt in ${address(this.groups.launchTemplates)} : k => { for name, value in lt : name => value if name != "user_data" } }}`,
+        description:
+          'The launch templates of the models in server_mode "asg": aws_launch_template objects keyed by model key, without user_data (read it from the template in AWS).',
       },
       dashboard_url: {
         value: `\${${monitoring} ? format("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards/dashboard/%s", ${dashboard.region}, ${dashboard.region}, ${dashboard.name}) : null}`,

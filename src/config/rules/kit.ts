@@ -17,7 +17,14 @@ export interface Problem {
   readonly value: unknown;
   readonly problem: string;
   readonly fix: string;
+  /** What the value is compared with (e.g. the family's sizes), said after the value, never inside it. */
+  readonly note?: string;
+  /** The valid value nearest to the bad one, when one is close. */
+  readonly suggestion?: string;
 }
+
+/** One offending value: its path, the value, and optionally a note about it. */
+export type Finding = [path: string, value: unknown] | [path: string, value: unknown, note: string];
 
 /** Where the HCL side of a rule lives: a `validation` block of one variable, or a precondition. */
 export interface TerraformCheck {
@@ -32,17 +39,16 @@ export interface Rule {
   readonly id: string;
   readonly problem: string;
   readonly fix: string;
-  /** Offending (path, value) pairs. */
-  find(inputs: RuleInputs): Array<[string, unknown]>;
+  /** Offending values. */
+  find(inputs: RuleInputs): Finding[];
+  /** The valid value nearest to an offending one, if any. */
+  suggest?(value: unknown): string | undefined;
   /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
   readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
 }
 
 /** The module's `aws_availability_zones` data source: the zones of the region it is planned in. */
 export const REGION_ZONES_DATA = "zones";
-
-/** The module's local holding the catalog's family -> sizes map (written by ModelTable). */
-export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
 
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
@@ -249,9 +255,18 @@ export const sizeUnknown = (c: LlmEc2Config): boolean => {
   return matches(INSTANCE_TYPE_PATTERN, c.instance_type) && sizes !== undefined && !sizes.includes(instanceSize(c.instance_type));
 };
 export const hclFamily = (c: string): string => `split(".", ${c}.instance_type)[0]`;
+/**
+ * The catalog's family -> sizes map as an HCL literal: a variable validation may read nothing but its
+ * variable before Terraform 1.9, so the map is written into the condition, and `terraform validate`
+ * checks sizes without AWS.
+ */
+export const hclFamilySizes = (): string =>
+  `{ ${Object.entries(familySizes())
+    .map(([family, sizes]) => `${hclString(family)} = ${hclList(sizes)}`)
+    .join(", ")} }`;
 /** `lookup` with the size itself as the default: a family the catalog does not know passes. */
 export const hclSizeKnown = (c: string): string =>
-  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily(
+  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(${hclFamilySizes()}, ${hclFamily(
     c
   )}, [try(split(".", ${c}.instance_type)[1], "")]), try(split(".", ${c}.instance_type)[1], "")))`;
 /** A malformed name is the az rule's to report; a well-formed one must be a zone AWS lists for the region. */

@@ -1,12 +1,14 @@
 import { familySizes, INSTANCE_FAMILIES, instanceFamily } from "../../catalog/instance-families";
+import { nearest } from "../nearest";
 import { modelKey, taggedModelName } from "../derive";
 import { LlmEc2Config } from "../types";
 import {
   AMI_PATTERN,
   eachModel,
-  FAMILY_SIZES_LOCAL,
+  Finding,
   familyKnown,
   hclFamily,
+  hclFamilySizes,
   hclList,
   hclMatches,
   hclRepeats,
@@ -65,9 +67,9 @@ export const modelsRules: readonly Rule[] = [
     fix: "models must differ in more than the characters - _ . :",
     find: (inputs) => {
       const keys = inputs.llm_ec2_configs.map((c) => modelKey(c.llm_model));
-      return repeats(keys, (i) => `llm_ec2_configs[${i}].llm_model`).map(([path, key]) => {
+      return repeats(keys, (i) => `llm_ec2_configs[${i}].llm_model`).map(([path, key]): Finding => {
         const model = inputs.llm_ec2_configs[keys.lastIndexOf(key as string)].llm_model;
-        return [path, `${model} (key ${key})`];
+        return [path, model, `key ${key}`];
       });
     },
     hcl: {
@@ -106,30 +108,35 @@ export const modelsRules: readonly Rule[] = [
     (c) => matches(INSTANCE_TYPE_PATTERN, c.instance_type),
     hclMatches(INSTANCE_TYPE_PATTERN, "c.instance_type")
   ),
-  eachModel(
-    "instance-family",
-    "instance_type",
-    `is of a family with no known Deep Learning AMI architecture (known: ${Object.keys(INSTANCE_FAMILIES).join(", ")})`,
-    "use a GPU family from that list, or set ami_id to an AMI that runs Ollama on this instance type",
-    (c) => c.ami_id !== "" || familyKnown(c),
-    `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`
-  ),
+  {
+    ...eachModel(
+      "instance-family",
+      "instance_type",
+      `is of a family with no known Deep Learning AMI architecture (known: ${Object.keys(INSTANCE_FAMILIES).join(", ")})`,
+      "use a GPU family from that list, or set ami_id to an AMI that runs Ollama on this instance type",
+      (c) => c.ami_id !== "" || familyKnown(c),
+      `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`
+    ),
+    suggest: nearestInstanceType,
+  },
   {
     id: "instance-size",
-    problem: "is not a size EC2 offers in its instance family (the apply would fail)",
-    fix: "pick one of the family's sizes given with the value, e.g. g5.xlarge or p4d.24xlarge",
+    problem: "is not a size EC2 offers in its instance family, so the apply would fail",
+    fix: "pick one of the family's sizes, e.g. g5.xlarge or p4d.24xlarge",
     find: (inputs) =>
-      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => {
+      inputs.llm_ec2_configs.flatMap((c, i): Finding[] => {
         if (!sizeUnknown(c)) return [];
         const family = instanceFamily(c.instance_type);
-        return [[`llm_ec2_configs[${i}].instance_type`, `${c.instance_type} (${family} sizes: ${familySizes()[family].join(", ")})`]];
+        return [[`llm_ec2_configs[${i}].instance_type`, c.instance_type, `${family} sizes: ${familySizes()[family].join(", ")}`]];
       }),
-    // A precondition: it reads the sizes local, which a variable validation may not before Terraform 1.9.
+    suggest: nearestInstanceType,
+    // The catalog is written into the validation, so `terraform validate` checks it without AWS.
     hcl: {
+      variable: "llm_ec2_configs",
       condition: `alltrue([for c in var.llm_ec2_configs : ${hclSizeKnown("c")}])`,
       offenders:
         `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].instance_type = %s (%s sizes: %s)", i, jsonencode(c.instance_type), ` +
-        `${hclFamily("c")}, join(", ", lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
+        `${hclFamily("c")}, join(", ", lookup(${hclFamilySizes()}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
     },
   },
   eachModel(
@@ -157,3 +164,10 @@ export const modelsRules: readonly Rule[] = [
     hclWhole("c.app_port", 1, 65535)
   ),
 ];
+
+/** The catalogued instance type nearest to a mistyped one, preferring its own family on a tie. */
+export function nearestInstanceType(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const types = Object.entries(familySizes()).flatMap(([family, sizes]) => sizes.map((size) => `${family}.${size}`));
+  return nearest(value, types, (candidate) => instanceFamily(candidate) === instanceFamily(value));
+}
