@@ -115,8 +115,16 @@ describe("ServiceStack (llm-service)", () => {
       }
     });
 
-    test("the router's public-URL suppression is reported once with the router on and API keys, never with it off or on IAM", () => {
-      expect(messages({}, AnnotationMetadataEntryType.INFO)).toEqual([expect.stringMatching(/^policy \[lambda-url-auth\] suppressed on aws_lambda_function_url\.router/)]);
+    test("the router's public-URL suppressions are reported once each with the router on and API keys, never with it off or on IAM", () => {
+      expect(messages({}, AnnotationMetadataEntryType.INFO)).toEqual([
+        expect.stringMatching(/^policy \[lambda-url-auth\] suppressed on aws_lambda_function_url\.router: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_url: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_invoke: /),
+      ]);
+      expect(messages({ router_public_invoke_function: false }, AnnotationMetadataEntryType.INFO)).toEqual([
+        expect.stringMatching(/^policy \[lambda-url-auth\] suppressed on aws_lambda_function_url\.router: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_url: /),
+      ]);
       expect(messages({ router_enabled: false }, AnnotationMetadataEntryType.INFO)).toEqual([]);
       expect(messages({ router_auth: "AWS_IAM" }, AnnotationMetadataEntryType.INFO)).toEqual([]);
     });

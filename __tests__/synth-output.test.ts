@@ -32,7 +32,7 @@ describe("npm run synth, output piped", () => {
 
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  test("a successful synth: no spinner line, no checkpoint call, the config named, one INFO line, the cost and the next steps", async () => {
+  test("a successful synth: no spinner line, no checkpoint call, the config named, each INFO line once, the cost and the next steps", async () => {
     const { status, printed } = await synth();
     expect(status).toBe(0);
     expect(printed.split("\n").filter((line) => SPINNER.test(line))).toEqual([]);
@@ -40,7 +40,11 @@ describe("npm run synth, output piped", () => {
     expect(`${printed}\n${log}`).not.toMatch(/checkpoint/i);
     expect(printed).not.toContain("[ERROR]");
     expect(printed).toContain("Config: config/llm-service.example.json, built in (LLM_SERVICE_CONFIG is not set)");
-    expect(printed.match(/^INFO /gm)).toHaveLength(1);
+    // Each INFO line once: the policy suppressions this config applies, each with its reason.
+    const infos = printed.match(/^INFO .*$/gm) ?? [];
+    expect(infos.length).toBeGreaterThan(0);
+    expect(new Set(infos).size).toBe(infos.length);
+    for (const line of infos) expect(line).toMatch(/^INFO \[llm-service\]: policy \[[a-z0-9-]+\] suppressed on \S+: \S/);
     expect(printed).toMatch(/^\s+total\s+\$[0-9,]+\.[0-9]{2}$/m);
     expect(printed).toMatch(/Next steps:\n {2}1\. cp config\/llm-service\.example\.json config\/llm-service\.json/);
   });

@@ -53,9 +53,14 @@ export class ServiceStack extends TerraformStack {
     }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
     Aspects.of(this).add(new UniqueAddressesAspect());
-    // The router's public URL is suppressed from lambda-url-auth for API_KEY: say so only when this config creates it.
+    // The router's public URL and its grants carry suppressions: say so only when this config creates them.
     const publicRouterUrl = config.router_enabled && config.router_auth === "API_KEY";
-    Aspects.of(this).add(new PolicyAspect(undefined, (address) => address !== "aws_lambda_function_url.router" || publicRouterUrl));
+    const created: Record<string, boolean> = {
+      "aws_lambda_function_url.router": publicRouterUrl,
+      "aws_lambda_permission.router_url": publicRouterUrl,
+      "aws_lambda_permission.router_invoke": publicRouterUrl && config.router_public_invoke_function,
+    };
+    Aspects.of(this).add(new PolicyAspect(undefined, (address) => created[address] ?? true));
     const openDoor = openDoorWarning(config);
     if (openDoor) Annotations.of(this).addWarning(openDoor);
     this.addOverride("moved", movedFromModuleCall(this));
