@@ -491,14 +491,17 @@ canonical_name() {
 
 have_model() { grep -qxF "$(canonical_name "$1")" <<<"$LISTED"; }
 
+# At most 60 tries, and no longer than the run may take (a wedged server costs CLIENT_TIMEOUT a try).
 wait_for_api() {
-  local attempt
-  for ((attempt = 1; attempt <= 60; attempt++)); do
+  local tries=0
+  while [ "$tries" -lt 60 ]; do
+    tries=$((tries + 1))
     list_models && return 0
-    [ $((attempt % 10)) -eq 1 ] && log "waiting for ollama to answer on $OLLAMA_HOST ($LIST_ERROR)"
+    [ $((tries % 10)) -eq 1 ] && log "waiting for ollama to answer on $OLLAMA_HOST ($LIST_ERROR)"
+    [ "$(remaining)" -gt 2 ] || break
     sleep 2
   done
-  finish 24 "API: ollama does not answer on $OLLAMA_HOST after 60 tries ($LIST_ERROR); journalctl -u ollama says why"
+  finish 24 "API: ollama does not answer on $OLLAMA_HOST after $tries tries ($LIST_ERROR); journalctl -u ollama says why"
 }
 
 # pull MODEL: one `ollama pull`, bounded by the time left, its progress printed readable (retry()
