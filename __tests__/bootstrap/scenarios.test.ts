@@ -167,7 +167,8 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
         "pulling no-such-model:1b failed (attempt 1/3, Error: pull model manifest: file does not exist (no-such-model:1b: no such model or tag on its registry, or a name it refuses; not retried))",
       );
       expect(calls(result, "ollama").filter((c) => c === "ollama pull no-such-model:1b")).toHaveLength(1);
-      expect(calls(result, "sleep")).toEqual([]);
+      // no backoff before another attempt (15 s, then 30 s)
+      expect(calls(result, "sleep").filter((c) => /^sleep (15|30)$/.test(c))).toEqual([]);
       expect(run.timedOut).toBe(false);
       expectMachineUntouched(result);
     },

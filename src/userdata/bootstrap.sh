@@ -497,7 +497,10 @@ wait_for_api() {
   while [ "$tries" -lt 60 ]; do
     tries=$((tries + 1))
     list_models && return 0
-    [ $((tries % 10)) -eq 1 ] && log "waiting for ollama to answer on $OLLAMA_HOST ($LIST_ERROR)"
+    # every tenth try, and every try a wedged server let time out
+    if [ $((tries % 10)) -eq 1 ] || [[ "$LIST_ERROR" == *"did not answer"* ]]; then
+      log "waiting for ollama to answer on $OLLAMA_HOST ($LIST_ERROR)"
+    fi
     [ "$(remaining)" -gt 2 ] || break
     sleep 2
   done
