@@ -62,9 +62,10 @@ const REMOVED = [
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
 // the routes of `/` (HEAD / is the ollama command line's heartbeat), the per-endpoint routes and their integrations; the
 // region's zones, read for the az-in-region rule; Auto Scaling servers and their schedules, custom AMI look-ups,
-// monitoring.
+// monitoring; the servers' log group (their CloudWatch agent sends it the bootstrap's log).
 const ADDED = [
   "data.aws_availability_zones.zones",
+  "aws_cloudwatch_log_group.servers",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
   "aws_apigatewayv2_authorizer.llm_jwt[0]",
@@ -176,6 +177,7 @@ describeWithTerraform("the addresses terraform plans", () => {
     ...PER_MODEL("aws_instance.llm"),
     "aws_ssm_document.pull_models",
     ...PER_MODEL("aws_ssm_association.pull_models"),
+    "aws_cloudwatch_log_group.servers",
     "aws_lb.llm",
     ...PER_MODEL("aws_lb_target_group.llm_http"),
     ...PER_MODEL("aws_lb_target_group_attachment.llm_http"),

@@ -39,6 +39,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   ollama_version: ["string", "0.13.0"],
   pull_models_wait_seconds: ["number", 0],
   pull_models_schedule: ["string", "rate(30 minutes)"],
+  server_log_retention_days: ["number", 30],
   ebs_throughput_mibps: ["number", 500],
   ebs_iops: ["number", 3000],
   default_server_mode: ["string", "instance"],

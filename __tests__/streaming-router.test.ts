@@ -191,8 +191,11 @@ describeWithTerraform("the function's environment against Lambda's 4 KB", () => 
       const left = length - used - 1;
       const stem = `hf.co/org/m${String(i).padStart(3, "0")}-`;
       const size = Math.min(128, left);
-      if (size < stem.length + 1) throw new Error("the last name would be too short; pick another length");
-      names.push(`${stem}${"q".repeat(size - stem.length)}`);
+      // model and tag each within Ollama's 80 characters: "m000-" and up to 75 q's, then a tag of t's
+      const rest = size - stem.length - 1;
+      if (rest < 2) throw new Error("the last name would be too short; pick another length");
+      const qs = Math.min(75, rest - 1);
+      names.push(`${stem}${"q".repeat(qs)}:${"t".repeat(rest - qs)}`);
       used += size + 1;
     }
     return names;

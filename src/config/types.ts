@@ -203,6 +203,12 @@ export interface ServiceConfigFile {
    */
   pull_models_schedule?: string;
   /**
+   * Retention of the servers' log group `/ollama-fleet/<prefix>/servers`, in days: each server's
+   * CloudWatch agent sends it the bootstrap's log (install, service, every pull), one stream per
+   * server. @default 30
+   */
+  server_log_retention_days?: number;
+  /**
    * Provisioned throughput of each server's gp3 root volume in MiB/s (125-2000; 125 are included
    * in the volume's price): how fast a model loads from disk. At most ebs_iops / 4. @default 500
    */

@@ -50,6 +50,7 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["ollama_version", "string"],
   ["pull_models_wait_seconds", "number"],
   ["pull_models_schedule", "string"],
+  ["server_log_retention_days", "number"],
   ["ebs_throughput_mibps", "number"],
   ["ebs_iops", "number"],
   ["default_server_mode", "string"],

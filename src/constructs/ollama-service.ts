@@ -70,6 +70,7 @@ export class OllamaService extends Construct {
       pullModelsWaitSeconds: v.pull_models_wait_seconds.numberValue,
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
+      logRetentionDays: v.server_log_retention_days.numberValue,
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {

@@ -125,7 +125,7 @@ run "each_app_port_gets_one_ingress_rule_and_its_models_use_it" {
 
   assert {
     condition = (
-      strcontains(aws_instance.llm["qwen27b"].user_data, "APP_PORT='11435'") && strcontains(aws_instance.llm["llama38b"].user_data, "APP_PORT='11434'") &&
+      strcontains(local.server_user_data["qwen27b"], "APP_PORT='11435'") && strcontains(local.server_user_data["llama38b"], "APP_PORT='11434'") &&
       aws_ssm_association.pull_models["qwen27b"].parameters["AppPort"] == "11435" && aws_ssm_association.pull_models["llama38b"].parameters["AppPort"] == "11434"
     )
     error_message = "Each server's Ollama must listen on its model's app_port, at first boot and when the association runs."

@@ -236,7 +236,7 @@ run "every_security_knob_set" {
   }
 
   assert {
-    condition = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "OLLAMA_VERSION='0.12.3'")]) && alltrue([
+    condition = alltrue([for k, server in aws_instance.llm : strcontains(local.server_user_data[k], "OLLAMA_VERSION='0.12.3'")]) && alltrue([
       for a in aws_ssm_association.pull_models : a.parameters["OllamaVersion"] == "0.12.3" && a.parameters["TimeoutSeconds"] == "3600"
     ])
     error_message = "ollama_version = 0.12.3 must be the release every server installs, at first boot and through the association."

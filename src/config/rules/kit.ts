@@ -53,7 +53,31 @@ export const REGION_ZONES_DATA = "zones";
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
 export const MAX_MODEL_NAME_LENGTH = 128; // an ALB listener rule condition value (the routing header)
-export const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
+/**
+ * The parts of an Ollama model name, `[host/][namespace/]model[:tag]`, as Ollama's own parser
+ * (types/model/name.go) checks them: a letter, digit or `_` first, then letters, digits and `_ -`,
+ * plus `.` (not in a namespace) and `:` (a host's port); a host has 1-350 characters, the others
+ * 1-80. The tag follows the last `:` after the last `/`; a name has at most three `/`-parts.
+ */
+export const MODEL_NAME_PARTS = {
+  host: "[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}",
+  namespace: "[A-Za-z0-9_][A-Za-z0-9_-]{0,79}",
+  model: "[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}",
+  tag: "[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}",
+} as const;
+/** At most three `/`-parts: what the part patterns below assume (the model-name rule checks it). */
+export const MODEL_NAME_SHAPE_PATTERN = "^[^/]*(/[^/]*){0,2}$";
+/**
+ * Each part's check, over the whole name (a name of good shape): true when the part is absent or
+ * valid. The host is the first of three parts, the namespace the part before the model, the tag
+ * what follows a `:` in the last part (so a second `:` leaves the model part invalid).
+ */
+export const MODEL_NAME_PART_PATTERNS = {
+  host: `^[^/]*(/[^/]*)?$|^${MODEL_NAME_PARTS.host}/[^/]*/[^/]*$`,
+  namespace: `^[^/]*$|(^|/)${MODEL_NAME_PARTS.namespace}/[^/]*$`,
+  model: `(^|/)${MODEL_NAME_PARTS.model}(:[^/:]*)?$`,
+  tag: `(^|/)[^/:]*$|:${MODEL_NAME_PARTS.tag}$`,
+} as const;
 export const PREFIX_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$";
 export const INSTANCE_TYPE_PATTERN = "^[a-z0-9-]+\\.[a-z0-9-]+$";
 export const AMI_PATTERN = "^ami-([0-9a-f]{8}|[0-9a-f]{17})$";
@@ -67,6 +91,10 @@ export const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificat
 export const BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
 export const ISSUER_PATTERN = "^https://[^\\s]+$";
 export const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
+/** A release candidate's suffix: ollama.com serves a candidate only until its release is out. */
+export const RELEASE_CANDIDATE_PATTERN = "-rc[0-9]+$";
+/** What the servers install: a release, never a candidate. */
+export const RELEASE_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+$";
 // State Manager runs an association at most every 30 minutes; cron expressions have 5 to 7 fields.
 export const SCHEDULE_PATTERN =
   "^(rate\\((([3-9][0-9]|[1-9][0-9]{2,}) minutes|1 hour|([2-9]|[1-9][0-9]+) hours|1 day|([2-9]|[1-9][0-9]+) days)\\)|cron\\([^ ()]+( [^ ()]+){4,6}\\))$";

@@ -19,7 +19,8 @@ import {
   matches,
   MAX_MODEL_NAME_LENGTH,
   MAX_MODELS,
-  MODEL_NAME_PATTERN,
+  MODEL_NAME_PART_PATTERNS,
+  MODEL_NAME_SHAPE_PATTERN,
   repeats,
   Rule,
   sameModelEarlier,
@@ -27,6 +28,28 @@ import {
   valueRule,
   whole,
 } from "./kit";
+
+/** A name of 1-128 characters in at most three "/"-parts; the part rules check only such names. */
+export const nameShapeOk = (name: string): boolean =>
+  name.length >= 1 && name.length <= MAX_MODEL_NAME_LENGTH && matches(MODEL_NAME_SHAPE_PATTERN, name);
+const hclNameShapeOk = (n: string): string =>
+  `(length(${n}) >= 1 && length(${n}) <= ${MAX_MODEL_NAME_LENGTH} && ${hclMatches(MODEL_NAME_SHAPE_PATTERN, n)})`;
+
+/** Whether `part` of `name` is absent or as Ollama's parser accepts it (for a name of good shape). */
+export const namePartOk = (part: keyof typeof MODEL_NAME_PART_PATTERNS, name: string): boolean =>
+  !nameShapeOk(name) || matches(MODEL_NAME_PART_PATTERNS[part], name);
+
+/** One rule per part of a model name, so the message names the part at fault. */
+function namePartRule(part: keyof typeof MODEL_NAME_PART_PATTERNS, problem: string, fix: string): Rule {
+  return eachModel(
+    `model-name-${part}`,
+    "llm_model",
+    problem,
+    fix,
+    (c) => namePartOk(part, c.llm_model),
+    `!${hclNameShapeOk("c.llm_model")} || ${hclMatches(MODEL_NAME_PART_PATTERNS[part], "c.llm_model")}`
+  );
+}
 
 /** Model entries: names, keys, instance types and sizes, AMIs, volumes, ports. */
 export const modelsRules: readonly Rule[] = [
@@ -41,10 +64,30 @@ export const modelsRules: readonly Rule[] = [
   eachModel(
     "model-name",
     "llm_model",
-    `is not an Ollama model name (1-${MAX_MODEL_NAME_LENGTH} characters: letters, digits and . _ : / + -, starting with a letter or digit; no * or ?)`,
-    'write the name as `ollama pull` takes it, e.g. "llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
-    (c) => matches(MODEL_NAME_PATTERN, c.llm_model) && c.llm_model.length <= MAX_MODEL_NAME_LENGTH,
-    `${hclMatches(MODEL_NAME_PATTERN, "c.llm_model")} && length(c.llm_model) <= ${MAX_MODEL_NAME_LENGTH}`
+    `is not an Ollama model name of the form [host/][namespace/]model[:tag] (1-${MAX_MODEL_NAME_LENGTH} characters, at most two "/")`,
+    'write the name as `ollama pull` takes it, e.g. "llama3:8b", "library/llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
+    (c) => nameShapeOk(c.llm_model),
+    hclNameShapeOk("c.llm_model")
+  ),
+  namePartRule(
+    "host",
+    'has a registry host (the first of three "/"-parts) that Ollama refuses: 1-350 letters, digits and _ . - : (a port), starting with a letter, digit or _',
+    'write the host as it is, e.g. "registry.example.com:5000/team/model:tag"'
+  ),
+  namePartRule(
+    "namespace",
+    'has a namespace (the part before the model\'s "/") that Ollama refuses: 1-80 letters, digits, _ and -, starting with a letter, digit or _; no "." (with two parts, the first is the namespace, never a host)',
+    'give a registry host its namespace, e.g. "hf.co/org/Model-GGUF" rather than "hf.co/Model-GGUF"'
+  ),
+  namePartRule(
+    "model",
+    'has a model part (after the last "/", before the ":") that Ollama refuses: 1-80 letters, digits and _ . -, starting with a letter, digit or _; a name has one ":" at most after its last "/", before the tag',
+    'e.g. "llama3.1:8b" or "mistral-nemo:12b"; no "+", space, "*" or "?", and no second ":"'
+  ),
+  namePartRule(
+    "tag",
+    'has a tag (after the last ":") that Ollama refuses: 1-80 letters, digits and _ . -, starting with a letter, digit or _',
+    'e.g. "llama3:8b-instruct-q4_K_M", or no ":" at all for the latest tag'
   ),
   {
     id: "model-unique",
