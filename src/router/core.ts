@@ -518,10 +518,13 @@ export class Router {
 
 /** Client text in messages and log lines is cut short: a 6 MB "model" must not make a 6 MB log line. */
 function clip(text: string, max = 200): string {
-  const short = text.length <= max ? text : `${text.slice(0, max)}...`;
-  // a copy: V8 may keep a piece of a string as a view of the whole, and the whole may be a 6 MB body
-  return Array.from(short).join("");
+  if (text.length <= max) return text;
+  // a copy: V8 keeps a slice of a string as a view of the whole, and the whole may be megabytes
+  return `${Array.from(text.slice(0, max)).join("")}...`;
 }
+
+const MODEL_FIELD = ["model"] as const;
+const STREAM_FIELD = ["stream"] as const;
 
 /** The model and streaming a JSON body names for `endpoint`, as Ollama's server decodes it. */
 export function readBodyFields(bytes: Buffer, endpoint: Endpoint): BodyReading {
@@ -530,7 +533,7 @@ export function readBodyFields(bytes: Buffer, endpoint: Endpoint): BodyReading {
     const message = scan.notObject ? scan.error : `the request body is not valid JSON: ${scan.error}`;
     return { streams: false, problem: { message, code: "invalid_json" } };
   }
-  const names = endpoint.bodyFields ?? ["model"];
+  const names = endpoint.bodyFields ?? MODEL_FIELD;
   const fields = goFields(scan.members, names, "string");
   let model: string | undefined;
   for (const name of names) {
@@ -543,7 +546,7 @@ export function readBodyFields(bytes: Buffer, endpoint: Endpoint): BodyReading {
   let streams = false;
   if (endpoint.stream !== undefined) {
     // only chooses a timeout: a `stream` Go would refuse is the server's 400 to give
-    const stream = goFields(scan.members, ["stream"], "bool").get("stream")!;
+    const stream = goFields(scan.members, STREAM_FIELD, "bool").get("stream")!;
     streams = endpoint.stream === "unless-false" ? !(stream.kind === "bool" && !stream.value) : stream.kind === "bool" && stream.value;
   }
   return { model, streams };

@@ -25,9 +25,29 @@ const NON_ASCII_FOLDS: Record<string, string> = { "\u017f": "S", "\u212a": "K" }
 
 /** Go's foldName for the names compared here: ASCII upper-cased, and the two runes above. */
 export function foldName(name: string): string {
+  if (/^[\x00-\x7f]*$/.test(name)) return name.toUpperCase();
   let out = "";
   for (const ch of name) out += NON_ASCII_FOLDS[ch] ?? (ch < "\x80" ? ch.toUpperCase() : ch);
   return out;
+}
+
+interface Matcher {
+  readonly exact: ReadonlySet<string>;
+  readonly folded: ReadonlyMap<string, string>;
+  /** Folding keeps a key's length in UTF-16 units (ſ and K are one unit, as S and K are): other keys cannot match. */
+  readonly lengths: ReadonlySet<number>;
+}
+
+/** Per list of names (the endpoints' lists are constants): made once. */
+const matchers = new WeakMap<readonly string[], Matcher>();
+
+function matcherOf(names: readonly string[]): Matcher {
+  let m = matchers.get(names);
+  if (!m) {
+    m = { exact: new Set(names), folded: new Map(names.map((n) => [foldName(n), n])), lengths: new Set(names.map((n) => n.length)) };
+    matchers.set(names, m);
+  }
+  return m;
 }
 
 /**
@@ -35,10 +55,10 @@ export function foldName(name: string): string {
  * from one another once folded) after decoding the members, for string or bool fields.
  */
 export function goFields(members: readonly JsonMember[], names: readonly string[], kind: "string" | "bool"): Map<string, GoField> {
-  const exact = new Set(names);
-  const folded = new Map(names.map((n) => [foldName(n), n]));
+  const { exact, folded, lengths } = matcherOf(names);
   const fields = new Map<string, GoField>(names.map((n) => [n, { kind: "absent" }]));
   for (const member of members) {
+    if (!lengths.has(member.key.length)) continue;
     const name = exact.has(member.key) ? member.key : folded.get(foldName(member.key));
     // a value of the wrong type fails the whole decoding, whatever follows
     if (name === undefined || fields.get(name)!.kind === "mismatch") continue;

@@ -54,7 +54,7 @@ export function upstreamRequestHeaders(
   const out: OutgoingHttpHeaders = {};
   for (const name in client) {
     if (isHopByHop(name, listed) || NOT_UPSTREAM.has(name)) continue;
-    if (name.replace(/-/g, "_") === ROUTING_LOOKALIKE) continue;
+    if (name.length === ROUTING_LOOKALIKE.length && name.replace(/-/g, "_") === ROUTING_LOOKALIKE) continue;
     out[name] = client[name];
   }
   out.host = albHost;

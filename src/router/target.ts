@@ -36,8 +36,17 @@ function percentDecode(text: string): string {
   return Buffer.from(bytes).toString("latin1");
 }
 
+/** The common case, read at once: segments of unreserved and sub-delimiter characters, printable query. */
+const PLAIN = /^(?:\/[A-Za-z0-9_~!$&'()*+,=:@.-]+)+(?:\?[\x21-\x22\x24-\x7e]*)?$|^\/(?:\?[\x21-\x22\x24-\x7e]*)?$/;
+const DOT_SEGMENT = /\/\.\.?(?:\/|\?|$)/;
+
 /** Reads a request target (`req.url`, or a function URL's rawPath and query joined with `?`). */
 export function readTarget(raw: string): Target {
+  if (PLAIN.test(raw) && !DOT_SEGMENT.test(raw.split("?", 1)[0])) {
+    const q = raw.indexOf("?");
+    const path = q < 0 ? raw : raw.slice(0, q);
+    return { path, written: path };
+  }
   const problems: string[] = [];
   let rest = raw;
   if (!PRINTABLE.test(rest)) problems.push("it holds a space, a control character or a non-ASCII character");

@@ -42,6 +42,7 @@ export class Upstream {
   private readonly agent: http.Agent;
   private readonly hostname: string;
   private readonly port: number | undefined;
+  private nextPrune = 0;
 
   constructor(albUrl: URL) {
     const secure = albUrl.protocol === "https:";
@@ -64,8 +65,12 @@ export class Upstream {
   /** Closes pooled connections idle too long (the agent's own timer does not run while Lambda is frozen). */
   private dropStaleConnections(): void {
     const now = Date.now();
-    for (const sockets of Object.values(this.agent.freeSockets)) {
-      for (const socket of sockets ?? []) {
+    // once a second is enough against a limit of 20 s, and a thaw moves the clock past it
+    if (now < this.nextPrune) return;
+    this.nextPrune = now + 1000;
+    const pools = this.agent.freeSockets;
+    for (const name in pools) {
+      for (const socket of pools[name] ?? []) {
         if (now - (idleSince.get(socket) ?? now) > MAX_IDLE_CONNECTION_MS) socket.destroy();
       }
     }
