@@ -29,7 +29,8 @@ function canonical(name: string): string {
   return lower.slice(lower.lastIndexOf("/") + 1).includes(":") ? lower : `${lower}:latest`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Unref'd: a delay still pending when the fake is closed (a slow list) does not hold the process. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export class FakeOllama {
   readonly requests: RecordedRequest[] = [];
