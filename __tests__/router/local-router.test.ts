@@ -148,6 +148,19 @@ describe("local mode only", () => {
     }
   });
 
+  test("an ALB whose listener rules predate the routing header still routes by the router's redirect_model", async () => {
+    const older = await startFleet([{ model: "llama3:latest" }, { model: "qwen2:latest" }], "query");
+    const rut = await startLocal({ albUrl: older.alb.url, models: ["llama3:latest", "qwen2:latest"] });
+    try {
+      const r = await postJson(rut.url, "/api/generate?redirect_model=llama3:latest", { model: "qwen2", prompt: "x", stream: false });
+      expect(r.headers["x-fake-server"]).toBe("qwen2:latest");
+      expect(older.alb.received.at(-1)).toMatchObject({ url: "/api/generate?redirect_model=qwen2%3Alatest", routedTo: "qwen2:latest" });
+    } finally {
+      await rut.close();
+      await older.close();
+    }
+  });
+
   test("X-Forwarded-For names the client after any proxies it came through", async () => {
     const rut = await startLocal({ albUrl: fleet.alb.url, models: ["llama3:latest"] });
     try {
