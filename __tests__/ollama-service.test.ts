@@ -58,6 +58,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   router_auth: ["string", "API_KEY"],
   router_public_invoke_function: ["bool", true],
   router_timeout_seconds: ["number", 900],
+  router_idle_timeout_seconds: ["number", 300],
   router_memory_mb: ["number", 256],
   router_reserved_concurrency: ["number", 20],
   router_log_retention_days: ["number", 30],

@@ -120,6 +120,7 @@ describe("StreamingRouter from literal props", () => {
   test.each([
     ["auth", { auth: "NONE" as never }, /auth "NONE" is not API_KEY or AWS_IAM/],
     ["timeoutSeconds", { timeoutSeconds: 901 }, /timeoutSeconds 901 is not a whole number of seconds from 1 to 900/],
+    ["idleTimeoutSeconds", { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds 0 is not a whole number of seconds from 1 to 900/],
     ["memoryMb", { memoryMb: 100 }, /memoryMb 100 is not a whole number from 128 to 10240/],
     ["reservedConcurrency", { reservedConcurrency: 0 }, /reservedConcurrency 0 is not a whole number from 1 to 10000/],
     ["logRetentionDays", { logRetentionDays: 0 }, /logRetentionDays 0 is not a CloudWatch Logs retention/],
@@ -267,7 +268,7 @@ run "standalone_router" {
     error_message = "the literal origin"
   }
   assert {
-    condition     = toset(split(",", aws_lambda_function.router[0].environment[0].variables["ROUTER_MODELS"])) == toset(["llama3.1:8b", "phi3:mini"]) && aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "295"
+    condition     = toset(split(",", aws_lambda_function.router[0].environment[0].variables["ROUTER_MODELS"])) == toset(["llama3.1:8b", "phi3:mini"]) && aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "295" && aws_lambda_function.router[0].environment[0].variables["ROUTER_IDLE_TIMEOUT_SECONDS"] == "295"
     error_message = "the literal models, and the upstream wait within the timeout"
   }
   assert {

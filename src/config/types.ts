@@ -272,6 +272,13 @@ export interface ServiceConfigFile {
   router_public_invoke_function?: boolean;
   /** Longest a request through the router may take, in seconds (1-900): a generation is cut at this point. @default 900 */
   router_timeout_seconds?: number;
+  /**
+   * Longest silence from a model server the router waits through, in seconds (1-900; at most the
+   * router's timeout less 5 s): before the first chunk of a streamed answer, which comes once the
+   * model is loaded (a cold load of a large model takes minutes) and the prompt read, and between
+   * two chunks. A server silent longer has its stream cut and the error logged. @default 300
+   */
+  router_idle_timeout_seconds?: number;
   /** Memory of the router function in MB (128-10240; its CPU share grows with it). @default 256 */
   router_memory_mb?: number;
   /**

@@ -67,6 +67,7 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["router_auth", "string"],
   ["router_public_invoke_function", "bool"],
   ["router_timeout_seconds", "number"],
+  ["router_idle_timeout_seconds", "number"],
   ["router_memory_mb", "number"],
   ["router_reserved_concurrency", "number"],
   ["router_log_retention_days", "number"],

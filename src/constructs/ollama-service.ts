@@ -142,6 +142,7 @@ export class OllamaService extends Construct {
       auth: v.router_auth.stringValue as RouterAuth,
       publicInvokeFunction: v.router_public_invoke_function.booleanValue,
       timeoutSeconds: v.router_timeout_seconds.numberValue,
+      idleTimeoutSeconds: v.router_idle_timeout_seconds.numberValue,
       memoryMb: v.router_memory_mb.numberValue,
       reservedConcurrency: v.router_reserved_concurrency.numberValue,
       logRetentionDays: v.router_log_retention_days.numberValue,

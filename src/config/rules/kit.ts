@@ -136,7 +136,7 @@ export const MAX_ROUTER_CONCURRENCY = 10000;
 export const CORS_ORIGIN_PATTERN = "^(\\*|https?://\\*|https?://(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?)$";
 export const MAX_CORS_ORIGIN_LENGTH = 253;
 /** What the router's environment leaves for the comma-separated model list (router-environment.ts). */
-export const MAX_ROUTER_MODELS_LENGTH = maxRouterModelsLength(MAX_PREFIX_LENGTH);
+export const MAX_ROUTER_MODELS_LENGTH = maxRouterModelsLength(MAX_PREFIX_LENGTH, MAX_ROUTER_TIMEOUT_SECONDS);
 
 export const hclString = (text: string): string => JSON.stringify(text);
 export const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;

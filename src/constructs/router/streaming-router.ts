@@ -92,6 +92,12 @@ export interface StreamingRouterProps {
   readonly publicInvokeFunction?: boolean | IResolvable;
   /** @default 900 */
   readonly timeoutSeconds?: number;
+  /**
+   * The longest silence from a server (ROUTER_IDLE_TIMEOUT_SECONDS): before a streamed answer's first
+   * chunk, which comes once the model is loaded, and between chunks; at most `timeoutSeconds` less 5.
+   * @default 300
+   */
+  readonly idleTimeoutSeconds?: number;
   /** @default 256 */
   readonly memoryMb?: number;
   /** The function's reserved concurrency: a cap on concurrent requests and their cost. @default 20 */
@@ -106,8 +112,9 @@ export interface StreamingRouterProps {
 
 /**
  * The streaming router (src/router) as an AWS Lambda function behind a function URL with response
- * streaming, in the fleet's private subnets: it reads the model a request names and calls the
- * internal ALB with `redirect_model`, so the listener rules stay the one routing table. With it come
+ * streaming, in the fleet's private subnets: it forwards only the allowlisted calls, reads the model
+ * a request names and calls the internal ALB with the routing header (and `redirect_model`), so the
+ * listener rules stay the one routing table. With it come
  * its role (its own log group, VPC networking, and with API_KEY `ssm:GetParameter` on the keys),
  * its security group, its log group and, with API_KEY, the SSM SecureString of the key hashes and
  * the function URL's public permissions.
@@ -267,8 +274,10 @@ export class StreamingRouter extends Construct {
       authMode: hclText(this, props.auth ?? "API_KEY"),
       allowModelManagement: `tostring(${hclText(this, props.allowModelManagement ?? false)})`,
       metricsNamespace: this.names.namespace,
-      upstreamTimeoutSeconds:
-        `tostring(min(${DEFAULTS.upstreamTimeoutSeconds}, max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS})))`,
+      // the twins of routerUpstreamTimeoutSeconds and routerIdleTimeoutSeconds
+      upstreamTimeoutSeconds: `tostring(max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS}))`,
+      idleTimeoutSeconds:
+        `tostring(min(${hclText(this, props.idleTimeoutSeconds ?? DEFAULTS.idleTimeoutSeconds)}, max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS})))`,
     };
     const object = (entries: Record<string, string>) => `{ ${Object.entries(entries).map(([name, value]) => `${name} = ${value}`).join(", ")} }`;
     const keys = `${address(this.keysParameter)}[0].name`;
@@ -365,6 +374,9 @@ function validate(props: StreamingRouterProps): void {
   }
   if (!whole(props.timeoutSeconds, 1, MAX_ROUTER_TIMEOUT_SECONDS)) {
     problems.push(`timeoutSeconds ${props.timeoutSeconds} is not a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}: Lambda stops a function at 15 minutes`);
+  }
+  if (!whole(props.idleTimeoutSeconds, 1, MAX_ROUTER_TIMEOUT_SECONDS)) {
+    problems.push(`idleTimeoutSeconds ${props.idleTimeoutSeconds} is not a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}: use at least the longest model load you expect, e.g. 300`);
   }
   if (!whole(props.memoryMb, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max)) {
     problems.push(`memoryMb ${props.memoryMb} is not a whole number from ${ROUTER_MEMORY_MB.min} to ${ROUTER_MEMORY_MB.max}: use e.g. 256`);
