@@ -53,7 +53,7 @@ export class InstanceServers extends Construct implements ModelServers {
       tags: { System: props.prefix, Name: models.getString("name") },
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
       // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
-      // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
+      // `terraform apply -replace='aws_instance.llm["<key>"]'` (docs/operations.md).
       lifecycle: { ignoreChanges: ["user_data", "user_data_base64", "ami"], postcondition: [rootVolumeFitsSnapshot(props.models, "ami")] },
     });
     this.instances.overrideLogicalId("llm");
