@@ -1,12 +1,16 @@
 // The default case (every model in instance mode, no router) plans exactly what the baseline
-// module planned, resource by resource: nothing added, nothing changed. Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
+// module planned, resource by resource: nothing added, nothing changed but the deliberate
+// differences, each computed here from the inputs (see deliberately()). Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
 // with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
 // AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
 // The baseline is the committed module of the revision this work started from
 // (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
+import { derivedListenerPriority, modelKey, placementIndex } from "../src/config/derive";
+import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from "../src/constructs/internal-alb";
 import { MODULE_DIR } from "../src/module/module-files";
+import { SSM_PARAMETERS } from "../src/userdata/templates";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
@@ -52,20 +56,30 @@ interface PlannedChange {
 /** The module as an offline root: AMI look-ups as locals, a provider that asks AWS nothing at plan. */
 function offlineRoot(source: string): Record<string, unknown> {
   const config = JSON.parse(readFileSync(path.join(source, "main.tf.json"), "utf8"));
+  const lookUps = config.data.aws_ami as Record<string, { count?: string }>;
   delete config.data.aws_ami;
   delete config.data.aws_availability_zones;
+  // Read with the router only; the account's quota as AWS's default.
+  delete config.data.aws_servicequotas_service_quota;
   const ami = (a: { id: string; root_device_name: string }) =>
     `{ id = "${a.id}", root_device_name = "${a.root_device_name}", block_device_mappings = [] }`;
+  // A counted look-up (count 0 or 1) is a list of as many objects, as its count would make it.
+  const fake = (name: "dlami_arm" | "dlami_x86", a: { id: string; root_device_name: string }) => {
+    const count = lookUps[name].count;
+    return count === undefined ? `\${${ami(a)}}` : `\${(${count.slice(2, -1)}) == 1 ? [${ami(a)}] : []}`;
+  };
   const text = JSON.stringify(config)
     .split("data.aws_ami.dlami_arm").join("local.fake_ami_arm")
     .split("data.aws_ami.dlami_x86").join("local.fake_ami_x86")
     .split("data.aws_ami.custom").join("local.fake_ami_custom")
-    .split("data.aws_availability_zones.zones").join("local.fake_zones");
+    .split("data.aws_availability_zones.zones").join("local.fake_zones")
+    .split("data.aws_servicequotas_service_quota.lambda_concurrency").join("local.fake_quota");
   const root = JSON.parse(text);
   root.locals = {
     ...root.locals,
-    fake_ami_arm: `\${${ami(AMIS.fake_ami_arm)}}`,
-    fake_ami_x86: `\${${ami(AMIS.fake_ami_x86)}}`,
+    fake_ami_arm: fake("dlami_arm", AMIS.fake_ami_arm),
+    fake_ami_x86: fake("dlami_x86", AMIS.fake_ami_x86),
+    fake_quota: "${[{ value = 1000 }]}",
     fake_ami_custom: `\${{ "${CUSTOM_AMI}" = ${ami({ id: CUSTOM_AMI, root_device_name: "/dev/sda1" })} }}`,
     fake_zones: { names: ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] },
   };
@@ -84,6 +98,45 @@ function offlineRoot(source: string): Record<string, unknown> {
     ],
   };
   return root;
+}
+
+type Inputs = { readonly subnet_ids: readonly string[]; readonly azs: readonly string[]; readonly llm_ec2_configs: ReadonlyArray<{ llm_model: string }> };
+
+/**
+ * The baseline's plan with what this module plans differently on purpose, each value computed here
+ * from the inputs and the TypeScript twins, not read from the module: a model's listener priority
+ * and a new server's subnet and zone come from its key; target groups drain 900 s; associations run
+ * one server at a time, stop at the first failure and say whether to upgrade in place; the main
+ * server pulls its own model first, then the others sorted; the pull document declares that
+ * parameter. Anything else that differs from the baseline fails the test.
+ */
+function deliberately(before: Map<string, PlannedChange>, inputs: Inputs): Map<string, PlannedChange> {
+  const models = new Map(inputs.llm_ec2_configs.map((c) => [modelKey(c.llm_model), c.llm_model]));
+  const main = inputs.llm_ec2_configs[0].llm_model;
+  const key = (address: string) => JSON.parse(/\[(".*")\]$/.exec(address)![1]) as string;
+  const changed = new Map<string, PlannedChange>();
+  for (const [address, change] of before) {
+    const after = structuredClone(change.after) as Record<string, any>;
+    if (address.startsWith("aws_lb_listener_rule.llm_http[")) after.priority = derivedListenerPriority(models.get(key(address))!);
+    if (address.startsWith("aws_lb_target_group.llm_http[")) after.deregistration_delay = String(DEFAULT_DEREGISTRATION_DELAY_SECONDS);
+    if (address.startsWith("aws_instance.llm[")) {
+      const i = placementIndex(models.get(key(address))!, inputs.subnet_ids);
+      after.subnet_id = inputs.subnet_ids[i];
+      after.availability_zone = inputs.azs[i];
+    }
+    if (address.startsWith("aws_ssm_association.pull_models[")) {
+      Object.assign(after, { max_concurrency: "1", max_errors: "0" });
+      after.parameters = { ...after.parameters, UpgradeInPlace: "true" };
+      if (models.get(key(address)) === main) after.parameters.Models = [main, ...[...models.values()].filter((m) => m !== main).sort()].join(",");
+    }
+    if (address === "aws_ssm_document.pull_models") {
+      const document = JSON.parse(after.content);
+      document.parameters = { ...document.parameters, UpgradeInPlace: SSM_PARAMETERS.UpgradeInPlace };
+      after.content = JSON.stringify(document, null, 2) + "\n";
+    }
+    changed.set(address, { ...change, after });
+  }
+  return changed;
 }
 
 /**
@@ -138,11 +191,17 @@ describe.each([
     }
   }, 300_000);
 
-  test("every resource the baseline plans is planned with the same values", () => {
+  test("every resource the baseline plans is planned with the same values, but for the deliberate differences", () => {
     // A real plan: the servers, the load balancer and its rules at least.
     expect(before.size).toBeGreaterThanOrEqual(25);
     const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, inputs)));
+  });
+
+  test("the deliberate differences are real: priorities leave the original's 1-100", () => {
+    const priorities = [...before].filter(([a]) => a.startsWith("aws_lb_listener_rule.")).map(([a]) => (after.get(a)!.after as { priority: number }).priority);
+    expect(priorities.length).toBe(inputs.llm_ec2_configs.length);
+    for (const p of priorities) expect(p).toBeGreaterThanOrEqual(1000);
   });
 
   test("nothing is added", () => {
@@ -190,9 +249,9 @@ describe("router_enabled, the seed's usage", () => {
     expect(after.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
   });
 
-  test("everything the baseline plans is planned with the same values; the dashboard's body (with the router's row) is known at apply", () => {
+  test("everything the baseline plans is planned with the same values (but the deliberate differences); the dashboard's body (with the router's row) is known at apply", () => {
     const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, SEED)));
     expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
   });
 });
