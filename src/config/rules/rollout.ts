@@ -40,7 +40,9 @@ export const rolloutRules: readonly Rule[] = [
     },
     hcl: {
       variable: "llm_ec2_configs",
-      condition: `alltrue([for i, c in var.llm_ec2_configs : length(${hclEarlierSamePriority("i", "c")}) == 0])`,
+      // One hash per entry: the keys grouped by priority, one key to a priority. (The offenders,
+      // evaluated only when this fails, compare the pairs.)
+      condition: `alltrue([for p, keys in { for c in var.llm_ec2_configs : tostring(${hclPriority("c")}) => ${keyOf("c")}... } : length(distinct(keys)) == 1])`,
       offenders:
         `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].llm_model = %s (listener priority %d, as llm_ec2_configs[%d].llm_model = %s)", ` +
         `i, jsonencode(c.llm_model), ${hclPriority("c")}, ${hclEarlierSamePriority("i", "c")}[0], jsonencode(var.llm_ec2_configs[${hclEarlierSamePriority("i", "c")}[0]].llm_model)) ` +
