@@ -6,6 +6,7 @@ import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { HttpApi } from "../src/constructs/http-api";
 import { InternalAlb } from "../src/constructs/internal-alb";
 import { ModelTable } from "../src/constructs/model-table";
+import { RouterConcurrencyQuota } from "../src/constructs/router/concurrency-quota";
 import { InstanceServers } from "../src/constructs/servers/instance-servers";
 import { ModelPulls } from "../src/constructs/servers/model-pulls";
 import { ServerFoundation } from "../src/constructs/servers/server-foundation";
@@ -61,6 +62,7 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
     throttlingBurstLimit: 10,
     logRetentionDays: 7,
   });
+  new RouterConcurrencyQuota(stack, "router_quota", { enabled: true, reservedConcurrency: 20 });
   const text = Testing.synth(stack);
   return { stack, synthesized: { text, json: JSON.parse(text) } };
 }
@@ -94,6 +96,9 @@ describe("the constructs on their own, from literal props", () => {
     expect(json.resource?.aws_apigatewayv2_domain_name).toBeUndefined();
     expect(json.locals?.api_gw_custom_domain).toBe(false);
     expect(block(json, "aws_instance", "llm").tags).toEqual({ System: "demo", Name: "${each.value.name}" });
+    const quota = block(json, "aws_servicequotas_service_quota", "lambda_concurrency", "data");
+    expect(quota).toMatchObject({ count: "${true ? 1 : 0}", service_code: "lambda", quota_code: "L-B99A9384" });
+    expect((quota.lifecycle as { postcondition: Array<{ condition: string }> }).postcondition[0].condition).toBe("${20 <= (self.value - min(100, self.value))}");
   });
 
   test("half a literal custom domain, or JWT without its settings, is refused when the construct is built", () => {
@@ -146,7 +151,7 @@ run "standalone" {
   }
   assert {
     condition     = aws_instance.llm["llama318b"].tags["Name"] == "demo-main-llama3.1:8b" && aws_instance.llm["phi3mini"].availability_zone == "eu-west-1b"
-    error_message = "the literal prefix names the main server; the second model takes the second zone"
+    error_message = "the literal prefix names the main server; phi3:mini's key places it in the second zone"
   }
   assert {
     condition     = toset(keys(aws_lb_target_group_attachment.llm_http)) == toset(["llama318b", "phi3mini"]) && aws_lb_target_group.llm_http["phi3mini"].port == 11500
@@ -167,6 +172,10 @@ run "standalone" {
   assert {
     condition     = aws_instance.llm["phi3mini"].root_block_device[0].throughput == 250
     error_message = "the literal root volume throughput reaches the servers"
+  }
+  assert {
+    condition     = length(data.aws_servicequotas_service_quota.lambda_concurrency) == 1
+    error_message = "a literal enabled reads the Lambda quota once (the mock's 1000 leaves room for 20)"
   }
 }
 `,
