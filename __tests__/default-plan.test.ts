@@ -7,7 +7,7 @@
 // (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
 import { readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { derivedListenerPriority, modelKey, placementIndex } from "../src/config/derive";
+import { derivedListenerPriority, modelKey } from "../src/config/derive";
 import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from "../src/constructs/internal-alb";
 import { MODULE_DIR } from "../src/module/module-files";
 import { SSM_PARAMETERS } from "../src/userdata/templates";
@@ -100,12 +100,12 @@ function offlineRoot(source: string): Record<string, unknown> {
   return root;
 }
 
-type Inputs = { readonly subnet_ids: readonly string[]; readonly azs: readonly string[]; readonly llm_ec2_configs: ReadonlyArray<{ llm_model: string }> };
+type Inputs = { readonly llm_ec2_configs: ReadonlyArray<{ llm_model: string }> };
 
 /**
  * The baseline's plan with what this module plans differently on purpose, each value computed here
  * from the inputs and the TypeScript twins, not read from the module: a model's listener priority
- * and a new server's subnet and zone come from its key; target groups drain 900 s; associations run
+ * comes from its key; target groups drain 900 s; associations run
  * one server at a time, stop at the first failure and say whether to upgrade in place; the main
  * server pulls its own model first, then the others sorted; the pull document declares that
  * parameter. Anything else that differs from the baseline fails the test.
@@ -119,11 +119,6 @@ function deliberately(before: Map<string, PlannedChange>, inputs: Inputs): Map<s
     const after = structuredClone(change.after) as Record<string, any>;
     if (address.startsWith("aws_lb_listener_rule.llm_http[")) after.priority = derivedListenerPriority(models.get(key(address))!);
     if (address.startsWith("aws_lb_target_group.llm_http[")) after.deregistration_delay = String(DEFAULT_DEREGISTRATION_DELAY_SECONDS);
-    if (address.startsWith("aws_instance.llm[")) {
-      const i = placementIndex(models.get(key(address))!, inputs.subnet_ids);
-      after.subnet_id = inputs.subnet_ids[i];
-      after.availability_zone = inputs.azs[i];
-    }
     if (address.startsWith("aws_ssm_association.pull_models[")) {
       Object.assign(after, { max_concurrency: "1", max_errors: "0" });
       after.parameters = { ...after.parameters, UpgradeInPlace: "true" };

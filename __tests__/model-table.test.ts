@@ -1,13 +1,13 @@
 import { Testing } from "cdktf";
 import { DataAwsAmi } from "../src/aws";
 import { familyArchitectures, familySizes } from "../src/catalog/instance-families";
-import { alternateModelName, derivedListenerPriority, hclTaggedModelName, modelKey, placementIndex, taggedModelName } from "../src/config/derive";
+import { alternateModelName, derivedListenerPriority, hclTaggedModelName, modelKey, taggedModelName } from "../src/config/derive";
 import { DLAMI_NAME_REGEX } from "../src/constructs/deep-learning-amis";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, DLAMI_ARM, DLAMI_X86, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
-// GIVEN four models on two subnets / AZs, names using each of `-_.:`,
+// GIVEN four models on two subnets / AZs (so the lists wrap around), names using each of `-_.:`,
 // the three families the original knows, one with its own AMI
 const INPUTS = {
   prefix: "acme",
@@ -65,12 +65,11 @@ describe("ModelTable", () => {
     expect(local.g5).toContain("xlarge");
   });
 
-  test("llm_models places each model by its key (model_subnet_index), not by its position", () => {
+  test("llm_models iterates the configs by position, subnet and AZ through element()", () => {
     const expression = stack.json.locals?.llm_models as string;
     expect(expression).toMatch(/for i, c in var\.llm_ec2_configs/);
-    expect(expression).toContain("element(var.subnet_ids, local.model_subnet_index[");
-    expect(expression).toContain("element(var.azs, local.model_subnet_index[");
-    expect(expression).not.toContain("element(var.subnet_ids, i)");
+    expect(expression).toContain("element(var.subnet_ids, i)");
+    expect(expression).toContain("element(var.azs, i)");
   });
 });
 
@@ -91,26 +90,23 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
     expect(mainKey).toBe("llama38b");
   });
 
-  test("subnet and AZ: the pair TypeScript's placementIndex picks for the model's key, on both subnets among the four models", () => {
+  test("a new server's subnet and AZ follow the position and wrap around, as the original placed them", () => {
     const placement = (key: string) => [models[key].subnet_id, models[key].availability_zone];
-    for (const c of INPUTS.llm_ec2_configs) {
-      const i = placementIndex(c.llm_model, INPUTS.subnet_ids);
-      expect(placement(modelKey(c.llm_model))).toEqual([INPUTS.subnet_ids[i], INPUTS.azs[i]]);
-    }
-    expect(new Set(Object.values(models).map((m) => m.subnet_id)).size).toBe(2);
+    expect(placement("llama38b")).toEqual(["subnet-aaaa", "ap-southeast-1a"]);
+    expect(placement("mistralnemo12b")).toEqual(["subnet-bbbb", "ap-southeast-1b"]);
+    expect(placement("phi3mini38b")).toEqual(["subnet-aaaa", "ap-southeast-1a"]);
+    expect(placement("qwen257b")).toEqual(["subnet-bbbb", "ap-southeast-1b"]);
   });
 
-  /** Each model's placement and listener priority for `inputs`, by key. */
-  const identities = (inputs: Record<string, unknown>) => {
+  /** Each model's listener priority for `inputs`, by key. */
+  const priorities = (inputs: Record<string, unknown>) => {
     const { rows } = evaluate(stack.json, { variables: inputs, expressions: { rows: "local.llm_models" } });
-    return Object.fromEntries(
-      Object.entries(rows as Record<string, Record<string, unknown>>).map(([k, m]) => [k, [m.subnet_id, m.availability_zone, m.listener_priority]]),
-    );
+    return Object.fromEntries(Object.entries(rows as Record<string, Record<string, unknown>>).map(([k, m]) => [k, m.listener_priority]));
   };
 
-  test("placement and listener priority stay put when other models are reordered, removed or inserted", () => {
-    // GIVEN the four models' identities
-    const before = identities(INPUTS);
+  test("listener priorities stay put when other models are reordered, removed or inserted", () => {
+    // GIVEN the four models' priorities
+    const before = priorities(INPUTS);
     const [a, b, c, d] = INPUTS.llm_ec2_configs;
     const newcomer = { ...b, llm_model: "gemma2:9b" };
     // WHEN the list is reordered, its second entry removed, a model inserted in the middle
@@ -118,22 +114,12 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
       [d, c, b, a],
       [a, c, d],
       [a, b, newcomer, c, d],
-    ].map((configs) => identities({ ...INPUTS, llm_ec2_configs: configs }));
-    // THEN every model that stays keeps its subnet, zone and priority
+    ].map((configs) => priorities({ ...INPUTS, llm_ec2_configs: configs }));
+    // THEN every model that stays keeps its priority
     for (const after of changed) {
-      for (const [key, identity] of Object.entries(after)) if (key in before) expect({ key, identity }).toEqual({ key, identity: before[key] });
+      for (const [key, priority] of Object.entries(after)) if (key in before) expect({ key, priority }).toEqual({ key, priority: before[key] });
     }
     expect(Object.keys(changed[2])).toContain("gemma29b");
-  });
-
-  test("a subnet added moves a new server's placement only onto the new subnet; reordering subnet_ids moves none", () => {
-    const before = identities(INPUTS);
-    const third = { ...INPUTS, subnet_ids: [...INPUTS.subnet_ids, "subnet-cccc"], azs: [...INPUTS.azs, "ap-southeast-1c"] };
-    const reversed = { ...INPUTS, subnet_ids: [...INPUTS.subnet_ids].reverse(), azs: [...INPUTS.azs].reverse() };
-    for (const [key, [subnet, zone]] of Object.entries(identities(third))) {
-      expect([[before[key][0], before[key][1]], ["subnet-cccc", "ap-southeast-1c"]]).toContainEqual([subnet, zone]);
-    }
-    expect(identities(reversed)).toEqual(before);
   });
 
   test("the first model is the main server and pulls every model; the others pull their own", () => {
@@ -151,9 +137,9 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
 
   test("listener_priority, when an entry sets it, is the rule's priority", () => {
     const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 1 ? { ...c, listener_priority: 4242 } : c));
-    const after = identities({ ...INPUTS, llm_ec2_configs: configs });
-    expect(after.mistralnemo12b[2]).toBe(4242);
-    expect(after.llama38b[2]).toBe(derivedListenerPriority("llama3:8b"));
+    const after = priorities({ ...INPUTS, llm_ec2_configs: configs });
+    expect(after.mistralnemo12b).toBe(4242);
+    expect(after.llama38b).toBe(derivedListenerPriority("llama3:8b"));
   });
 
   test("the main server pulls its own model first, then the others sorted: a reorder of the others changes no pull list", () => {

@@ -151,7 +151,7 @@ run "standalone" {
   }
   assert {
     condition     = aws_instance.llm["llama318b"].tags["Name"] == "demo-main-llama3.1:8b" && aws_instance.llm["phi3mini"].availability_zone == "eu-west-1b"
-    error_message = "the literal prefix names the main server; phi3:mini's key places it in the second zone"
+    error_message = "the literal prefix names the main server; the second model takes the second zone"
   }
   assert {
     condition     = toset(keys(aws_lb_target_group_attachment.llm_http)) == toset(["llama318b", "phi3mini"]) && aws_lb_target_group.llm_http["phi3mini"].port == 11500

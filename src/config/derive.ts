@@ -113,24 +113,6 @@ export function listenerPriority(c: { llm_model: string; listener_priority?: num
   return c.listener_priority ?? derivedListenerPriority(c.llm_model);
 }
 
-/**
- * Where a new server of a model is placed: the index in `subnetIds` that scores highest for the
- * model's key (rendezvous hashing). It depends on the model and the subnets alone: adding, removing
- * or reordering models never moves it, nor does reordering `subnet_ids`; adding a subnet moves only
- * the placements that the new subnet wins.
- */
-export function placementIndex(llmModel: string, subnetIds: readonly string[]): number {
-  const key = modelKey(llmModel);
-  const scores = subnetIds.map((subnet) => hash32(`${key}/${subnet}`));
-  return scores.indexOf(Math.max(...scores));
-}
-
-/** placementIndex in HCL, over the model key expression `key` and the subnet list expression `subnets`. */
-export function hclPlacementIndex(key: string, subnets: string): string {
-  const scores = `[for s in ${subnets} : ${hclHash32(`format("%s/%s", ${key}, s)`)}]`;
-  return `index(${scores}, max(${scores}...))`;
-}
-
 /** How target groups are named: by model (the original's names) or with the prefix too. */
 export type TargetGroupNames = "model" | "prefixed";
 export const TARGET_GROUP_NAMES: readonly TargetGroupNames[] = ["model", "prefixed"];

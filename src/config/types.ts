@@ -150,9 +150,8 @@ export interface ServiceConfigFile {
   /** CIDR block of the VPC, allowed into the ALB (its listener, and the Open WebUI port when set). */
   vpc_cidr_block: string;
   /**
-   * Private subnets: a new server goes to the one its model's key picks (the same whatever the other
-   * models or the order of the list; a running server never moves); also the subnets of the ALB, the
-   * VPC link and the Auto Scaling groups.
+   * Private subnets: a new server of the n-th model goes to the n-th, wrapping around (a running
+   * server never moves); also the subnets of the ALB, the VPC link and the Auto Scaling groups.
    */
   subnet_ids: string[];
   /** Extra ALB ingress port for an Open WebUI front end; 0 means none. @default 0 */

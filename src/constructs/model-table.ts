@@ -5,7 +5,6 @@ import {
   ELB_NAME_PATTERN,
   hclAlternateModelName,
   hclDerivedListenerPriority,
-  hclPlacementIndex,
   hclPrefixedTargetGroupName,
   TARGET_GROUP_STEM_LENGTH,
   TargetGroupNames,
@@ -29,8 +28,8 @@ export interface ModelTableProps {
   /** The model servers, in order: the first is the main server, which pulls every model. */
   readonly configs: readonly LlmEc2ConfigEntry[];
   /**
-   * Private subnets; a new server goes to the one its model's key scores highest for (rendezvous
-   * hashing): independent of the other models and of the order of the list.
+   * Private subnets; a new server of the n-th model goes to the n-th, wrapping around, as the
+   * original placed them (running servers never move: the servers ignore their placement).
    */
   readonly subnetIds: readonly string[];
   /** The availability zone of each subnet, in the order of `subnetIds`. */
@@ -120,12 +119,7 @@ export class ModelTable extends Construct {
     const size = (field: string) => `try(c.${field}, 1)`;
     const scheduled = (field: string) =>
       `[for s in ${schedules} : s.${field} if ${mode} == "asg" && (try(s.models, null) == null ? true : contains(try(s.models, []), c.llm_model))]`;
-    // The subnet a new server of each model goes to: derived from the model's key and the subnets
-    // alone (rendezvous hashing), so other models never move it. Running servers ignore it.
     const subnets = hclText(this, props.subnetIds);
-    const placement = new TerraformLocal(this, "model_subnet_index", `\${{ for c in ${configs} : ${key} => ${hclPlacementIndex(key, subnets)} }}`);
-    placement.overrideLogicalId("model_subnet_index");
-    const subnetIndex = `${hclText(this, placement.expression)}[${key}]`;
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
@@ -133,8 +127,10 @@ export class ModelTable extends Construct {
       `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
-      `subnet_id = element(${subnets}, ${subnetIndex})`,
-      `availability_zone = element(${hclText(this, props.availabilityZones)}, ${subnetIndex})`,
+      // Where a new server goes: by position, round robin over the subnets, as the original. The
+      // servers ignore it once they run, so a reorder or a new subnet moves none.
+      `subnet_id = element(${subnets}, i)`,
+      `availability_zone = element(${hclText(this, props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
       `is_main = i == 0`,

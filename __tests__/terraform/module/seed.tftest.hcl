@@ -78,12 +78,12 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
 
   assert {
     condition     = aws_instance.llm["llama38b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["llama38b"].availability_zone == "ap-southeast-1a"
-    error_message = "llama38b's key must place it in subnet_ids[0] / azs[0] (where the original's position put it too)."
+    error_message = "The first model must go to subnet_ids[0] / azs[0]."
   }
 
   assert {
     condition     = aws_instance.llm["qwen27b"].subnet_id == "subnet-0a1b2c3d4e5f22222" && aws_instance.llm["qwen27b"].availability_zone == "ap-southeast-1b"
-    error_message = "qwen27b's key must place it in subnet_ids[1] / azs[1] (where the original's position put it too)."
+    error_message = "The second model must go to subnet_ids[1] / azs[1]."
   }
 
   assert {

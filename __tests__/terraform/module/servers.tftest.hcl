@@ -1,12 +1,12 @@
-# The model servers: placement and listener priority by the model's key, AMI choice, instance
-# settings, the EC2 security group and the SSM document that pulls the models.
+# The model servers: placement by position (wrapping around), listener priority by the model's key,
+# AMI choice, instance settings, the EC2 security group and the SSM document that pulls the models.
 
 mock_provider "aws" {
   override_during = plan
   source          = "./tests/mocks"
 }
 
-# Three models on two subnets / AZs. One arm family, two x86 ones.
+# Three models on two subnets / AZs: the third wraps around to index 0. One arm family, two x86 ones.
 variables {
   azs            = ["ap-southeast-1a", "ap-southeast-1b"]
   vpc_id         = "vpc-0a1b2c3d4e5f67890"
@@ -19,7 +19,7 @@ variables {
   ]
 }
 
-run "three_models_placed_and_prioritised_by_their_keys" {
+run "three_models_on_two_subnets_wrap_around_priorities_by_key" {
   command = plan
 
   assert {
@@ -27,20 +27,19 @@ run "three_models_placed_and_prioritised_by_their_keys" {
     error_message = "Keys must be the model names without -_.: (llama38b, mistralnemo12b, qwen257b)."
   }
 
-  # The subnet each key scores highest for (sha256 of "<key>/<subnet id>"), whatever the list's order.
   assert {
     condition     = aws_instance.llm["llama38b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["llama38b"].availability_zone == "ap-southeast-1a"
-    error_message = "llama38b's key must place it in subnet_ids[0] / azs[0]."
+    error_message = "Model 0 must go to subnet_ids[0] / azs[0]."
   }
 
   assert {
     condition     = aws_instance.llm["mistralnemo12b"].subnet_id == "subnet-0a1b2c3d4e5f22222" && aws_instance.llm["mistralnemo12b"].availability_zone == "ap-southeast-1b"
-    error_message = "mistralnemo12b's key must place it in subnet_ids[1] / azs[1]."
+    error_message = "Model 1 must go to subnet_ids[1] / azs[1]."
   }
 
   assert {
-    condition     = aws_instance.llm["qwen257b"].subnet_id == "subnet-0a1b2c3d4e5f22222" && aws_instance.llm["qwen257b"].availability_zone == "ap-southeast-1b"
-    error_message = "qwen257b's key must place it in subnet_ids[1] / azs[1] (not the position's wrap-around to [0])."
+    condition     = aws_instance.llm["qwen257b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["qwen257b"].availability_zone == "ap-southeast-1a"
+    error_message = "Model 2 of 3 with two subnets / AZs must wrap around to subnet_ids[0] / azs[0]."
   }
 
   assert {
@@ -334,7 +333,7 @@ run "pull_schedule_off_longer_wait_and_faster_volumes" {
   }
 }
 
-run "the_main_servers_pull_list_survives_a_reorder_and_placements_stay" {
+run "the_main_servers_pull_list_and_the_priorities_survive_a_reorder" {
   command = plan
 
   variables {
@@ -343,21 +342,11 @@ run "the_main_servers_pull_list_survives_a_reorder_and_placements_stay" {
       { llm_model = "qwen2.5:7b", instance_type = "g4dn.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 },
       { llm_model = "mistral-nemo:12b", instance_type = "g5.2xlarge", ami_id = "", ebs_volume_gb = 300, app_port = 11434 },
     ]
-    subnet_ids = ["subnet-0a1b2c3d4e5f22222", "subnet-0a1b2c3d4e5f11111"]
-    azs        = ["ap-southeast-1b", "ap-southeast-1a"]
   }
 
   assert {
     condition     = aws_ssm_association.pull_models["llama38b"].parameters["Models"] == "llama3:8b,mistral-nemo:12b,qwen2.5:7b"
     error_message = "Reordering the other models must not change the main server's pull list (an updated association runs again)."
-  }
-
-  assert {
-    condition = (
-      aws_instance.llm["llama38b"].subnet_id == "subnet-0a1b2c3d4e5f11111" && aws_instance.llm["mistralnemo12b"].subnet_id == "subnet-0a1b2c3d4e5f22222" &&
-      aws_instance.llm["qwen257b"].subnet_id == "subnet-0a1b2c3d4e5f22222" && aws_instance.llm["qwen257b"].availability_zone == "ap-southeast-1b"
-    )
-    error_message = "Reordering llm_ec2_configs or subnet_ids must place every model where it was."
   }
 
   assert {
