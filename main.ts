@@ -7,17 +7,23 @@ import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
 import { ServiceStack } from "./src/stacks/service-stack";
 import { misplacedStateWarning } from "./src/stacks/state-location";
+import { configSourceLine, nextSteps } from "./src/stacks/synth-report";
 
 try {
-  const config = loadServiceConfig(process.env.LLM_SERVICE_CONFIG);
+  const file = process.env.LLM_SERVICE_CONFIG || undefined;
+  const config = loadServiceConfig(file);
+  console.log(configSourceLine(file));
   const app = new App();
-  new ModuleStack(app);
+  // The module stack's policy suppressions are the module's (listed in its reference), not this deployment's.
+  new ModuleStack(app, undefined, false);
   new ServiceStack(app, "llm-service", config);
-  console.log(`Models of llm-service (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
-  console.log(`\nWhat the servers cost (see src/catalog/prices.ts):\n${costTable(config)}`);
+  console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
+  console.log(`\nWhat it costs a month:\n${costTable(config)}`);
   app.synth();
-  const warning = misplacedStateWarning(process.cwd(), path.join(app.outdir, "stacks", "llm-service"), !config.backend?.s3);
-  if (warning) console.error(warning);
+  const stackDir = path.join(app.outdir, "stacks", "llm-service");
+  const warning = misplacedStateWarning(process.cwd(), stackDir, !config.backend?.s3);
+  if (warning) console.log(`\n${warning}`);
+  console.log(`\n${nextSteps(config, file, process.cwd(), stackDir)}`);
 } catch (error) {
   // Bad input and policy findings are the user's to fix: say what and where, without a stack trace.
   if (!(error instanceof ConfigError || error instanceof PolicyError)) throw error;

@@ -48,21 +48,24 @@ const SPEC_ADDRESSES = [
   "aws_route53_record.llm[0]",
   "aws_apigatewayv2_api_mapping.llm[0]",
 ];
-// Secure by default: rules of the original that go...
+// Secure by default: rules of the original that go, and its catch-all routes (one route per endpoint instead)...
 const REMOVED = [
   "aws_vpc_security_group_egress_rule.llm_ec2_egress_2",
   "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_1",
   "aws_vpc_security_group_ingress_rule.llm_ec2_ingress_2",
   "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
   "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
+  "aws_apigatewayv2_route.root_post[0]",
+  "aws_apigatewayv2_route.root_get[0]",
+  "aws_apigatewayv2_route.root_delete[0]",
 ];
 // Data sources of the original that ours read only when needed (count 0 or 1): a data source keys no
 // state, so its address may change; the Deep Learning AMI of an architecture no model uses is not read.
 const COUNTED = ["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"];
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
-// the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration; the
+// the routes of `/` (HEAD / is the ollama command line's heartbeat), the per-endpoint routes and their integrations; the
 // region's zones, read for the az-in-region rule; Auto Scaling servers and their schedules, custom AMI look-ups,
-// monitoring.
+// monitoring; the servers' log group (their CloudWatch agent sends it the bootstrap's log).
 const ADDED = [
   "data.aws_availability_zones.zones",
   // the partition of every ARN we write; the account's Lambda concurrency quota, read with the router only
@@ -70,12 +73,17 @@ const ADDED = [
   "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
   // the model-ready hook of a group with a warm pool, a resource of its own
   'aws_autoscaling_lifecycle_hook.model_ready["<model key>"]',
+  "aws_cloudwatch_log_group.servers",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
   "aws_apigatewayv2_authorizer.llm_jwt[0]",
   "aws_apigatewayv2_integration.root_head[0]",
   "aws_apigatewayv2_route.index_get[0]",
   "aws_apigatewayv2_route.index_head[0]",
+  // one route per endpoint the API forwards, and the integrations of GET /v1/models/{model} and of blob uploads
+  'aws_apigatewayv2_route.endpoint["<route key>"]',
+  "aws_apigatewayv2_integration.get_model_in_path[0]",
+  "aws_apigatewayv2_integration.post_no_model[0]",
   'data.aws_ami.custom["<ami id>"]',
   'aws_launch_template.llm["<model key>"]',
   'aws_autoscaling_group.llm["<model key>"]',
@@ -87,6 +95,7 @@ const ADDED = [
   'aws_cloudwatch_event_target.pull_failed["<model key>"]',
   "aws_sns_topic.alarms[0]",
   "aws_sns_topic_policy.alarms[0]",
+  "data.aws_iam_policy_document.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
   "aws_iam_role_policy.llm_ec2_model_ready[0]",
   // the streaming router (router_enabled)
@@ -180,6 +189,7 @@ describeWithTerraform("the addresses terraform plans", () => {
     ...PER_MODEL("aws_instance.llm"),
     "aws_ssm_document.pull_models",
     ...PER_MODEL("aws_ssm_association.pull_models"),
+    "aws_cloudwatch_log_group.servers",
     "aws_lb.llm",
     ...PER_MODEL("aws_lb_target_group.llm_http"),
     ...PER_MODEL("aws_lb_target_group_attachment.llm_http"),
@@ -190,6 +200,13 @@ describeWithTerraform("the addresses terraform plans", () => {
     'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["11435"]',
     "aws_vpc_security_group_ingress_rule.llm_alb_ingress_2",
   ];
+  /** The routes the API has without model management: the inference and read endpoints. */
+  const ROUTES = [
+    "GET /api/version", "HEAD /api/version", "GET /api/tags", "HEAD /api/tags", "GET /api/ps",
+    "POST /api/show", "POST /api/generate", "POST /api/chat", "POST /api/embed", "POST /api/embeddings",
+    "POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "POST /v1/responses",
+    "GET /v1/models", "GET /v1/models/{model}", "POST /v1/messages",
+  ].map((key) => `aws_apigatewayv2_route.endpoint[${JSON.stringify(key)}]`);
   const API = [
     "aws_security_group.llm_vpc_link_sg[0]",
     "aws_vpc_security_group_egress_rule.llm_vpc_link_egress_1[0]",
@@ -197,15 +214,21 @@ describeWithTerraform("the addresses terraform plans", () => {
     "aws_apigatewayv2_api.llm_apigw[0]",
     "aws_apigatewayv2_integration.root_post[0]",
     "aws_apigatewayv2_integration.root_get[0]",
-    "aws_apigatewayv2_integration.root_delete[0]",
-    "aws_apigatewayv2_route.root_post[0]",
-    "aws_apigatewayv2_route.root_get[0]",
-    "aws_apigatewayv2_route.root_delete[0]",
     "aws_apigatewayv2_integration.root_head[0]",
+    "aws_apigatewayv2_integration.get_model_in_path[0]",
     "aws_apigatewayv2_route.index_get[0]",
     "aws_apigatewayv2_route.index_head[0]",
+    ...ROUTES,
     "aws_apigatewayv2_stage.llm_auto_deploy[0]",
     "aws_cloudwatch_log_group.llm_api_access[0]",
+  ];
+  /** What api_gw_allow_model_management adds. */
+  const MANAGEMENT = [
+    "aws_apigatewayv2_integration.root_delete[0]",
+    "aws_apigatewayv2_integration.post_no_model[0]",
+    ...["POST /api/pull", "POST /api/push", "POST /api/create", "POST /api/copy", "DELETE /api/delete", "POST /api/blobs/{digest}", "HEAD /api/blobs/{digest}"].map(
+      (key) => `aws_apigatewayv2_route.endpoint[${JSON.stringify(key)}]`,
+    ),
   ];
   // Monitoring is on by default: a dashboard, and per model two alarms and a failed-pull rule.
   const MONITORING = [
@@ -232,6 +255,14 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses(INPUTS)).toEqual([...ALWAYS, ...API, ...MONITORING].sort());
   });
 
+  test("model management adds its routes and their two integrations, nothing else", () => {
+    expect(plannedAddresses({ ...INPUTS, api_gw_allow_model_management: true })).toEqual([...ALWAYS, ...API, ...MANAGEMENT, ...MONITORING].sort());
+  });
+
+  test("model management without the API plans none of it", () => {
+    expect(plannedAddresses({ ...INPUTS, api_gw_allow_model_management: true, create_api_gw: false })).toEqual([...ALWAYS, ...MONITORING].sort());
+  });
+
   test("no API", () => {
     expect(plannedAddresses({ ...INPUTS, create_api_gw: false })).toEqual([...ALWAYS, ...MONITORING].sort());
   });
@@ -254,8 +285,8 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses({ ...INPUTS, monitoring_enabled: false })).toEqual([...ALWAYS, ...API].sort());
   });
 
-  test("an alarm e-mail adds a topic, its policy, the subscription and a failed-pull target per model", () => {
-    const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
+  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription and a failed-pull target per model", () => {
+    const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "data.aws_iam_policy_document.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
     expect(plannedAddresses({ ...INPUTS, alarm_email: "ops@example.com" })).toEqual(
       [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed")].sort(),
     );

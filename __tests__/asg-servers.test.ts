@@ -53,11 +53,11 @@ describe("AsgServers: launch templates", () => {
     });
   });
 
-  test("the user data is the instances' template, gzipped; a warm-pool model's adds the model-ready part", () => {
+  test("the user data is the instances' rendering of the template, gzipped; a warm-pool model's adds the model-ready part", () => {
     const template = block(stack.json, "aws_launch_template", "llm").user_data as string;
-    const instance = (block(stack.json, "aws_instance", "llm").user_data as string).slice(2, -1);
+    expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(template.startsWith("${base64gzip(each.value.warm_pool ? format(")).toBe(true);
-    expect(template.endsWith(` : (${instance}))}`)).toBe(true);
+    expect(template.endsWith(" : (local.server_user_data[each.key]))}")).toBe(true);
     expect(template).toContain("/var/lib/cloud/scripts/per-boot/model-ready.sh");
   });
 
@@ -190,7 +190,8 @@ describeWithTerraform("AsgServers, planned by terraform", () => {
 
 describeWithTerraform("AsgServers: user data as EC2 receives it, rendered from the committed module", () => {
   // GIVEN the longest model names the rules allow, one with a warm pool (the largest user data)
-  const longName = (suffix: string) => `hf.co/${"a".repeat(119)}:${suffix}`; // 128 characters, the most a name may have
+  // 128 characters, the most a name may have: host, namespace, model and tag each within Ollama's limits
+  const longName = (suffix: string) => `${"h".repeat(40)}/${"n".repeat(40)}/${"a".repeat(43)}:${suffix}`;
   const variables = {
     azs: ["ap-southeast-1a", "ap-southeast-1b"],
     subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],

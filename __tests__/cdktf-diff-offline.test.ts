@@ -1,8 +1,8 @@
 // The `cdktf deploy` path, offline: `cdktf synth`, `terraform init` of the stack against the
 // provider mirror (which writes the lock file, so cdktf skips `terraform providers lock`), then
-// `cdktf diff llm-service`, with the provider's AWS calls answered by a local stand-in of the EC2
-// and STS query APIs. All of it in a temporary copy of the project, never in this checkout.
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
+// `cdktf diff llm-service`, with the provider's AWS calls answered by a local stand-in of the EC2,
+// STS and Service Quotas APIs. All of it in a temporary copy of the project, never in this checkout.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { TerraformJson } from "./helpers/synth";
 import { evaluate } from "./helpers/terraform";
@@ -61,9 +61,9 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
 
   afterAll(() => workspace?.dispose());
 
-  test("the synthesized stack keeps its local state in its own folder and names no path of the checkout", () => {
+  test("the synthesized stack keeps its local state in state/ beside cdktf.out/ and names no path of the checkout", () => {
     const text = readFileSync(path.join(workspace.root, STACK_DIR, "cdk.tf.json"), "utf8");
-    expect(stack.terraform?.backend).toEqual({ local: { path: STATE_FILE } });
+    expect(stack.terraform?.backend).toEqual({ local: { path: `../../../state/${STATE_FILE}` } });
     expect(text).not.toContain(project);
     expect(text).not.toContain(REPO_ROOT);
   });
@@ -92,12 +92,16 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
       });
     });
 
-    test("the only AWS calls were the stand-in's: the credential check and the look-ups, only the AMI of the architecture in use", () => {
+    test("the only AWS calls were the stand-in's: the credential check and the look-ups, only the AMI of the architecture in use, the router's Lambda quota", () => {
       expect(diff.requests.filter((r) => r.proxy)).toEqual([]);
+      // The default config has the router on: its reserved concurrency is checked against the account's quota.
       expect([...new Set(diff.requests.map((r) => r.action))].sort()).toEqual(
-        expect.arrayContaining(["DescribeImages"]),
+        expect.arrayContaining(["DescribeImages", "GetAWSDefaultServiceQuota", "GetServiceQuota"]),
       );
-      for (const request of diff.requests) expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
+      for (const request of diff.requests) {
+        expect({ action: request.action, status: request.status }).toEqual({ action: expect.any(String), status: 200 });
+        expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData", "GetAWSDefaultServiceQuota", "GetServiceQuota"]).toContain(request.action);
+      }
       // The default config's models all run on g5g (arm64): the x86_64 Deep Learning AMI is not looked up.
       const architectures = diff.requests.filter((r) => r.action === "DescribeImages").map((r) => r.filters?.architecture?.join(","));
       expect([...new Set(architectures)].sort()).toEqual(["arm64"]);
@@ -114,21 +118,29 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
     });
   });
 
-  test("GIVEN the stack folder moved elsewhere WHEN terraform applies its AMI look-ups THEN the state is written beside it", async () => {
-    const moved = path.join(workspace.root, "moved", "llm-service");
-    cpSync(path.join(workspace.root, STACK_DIR), moved, { recursive: true });
-    await workspace.init(path.relative(workspace.root, moved), ["-reconfigure"]);
+  test("GIVEN the look-ups applied WHEN cdktf.out/ is deleted and synthesized again THEN the state is still in state/ and the stack reads it", async () => {
+    // GIVEN a state written by an apply in the stack folder
+    const stackDir = path.join(workspace.root, STACK_DIR);
     const apply = await runAgainstStandIn({
-      command: ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-target=data.aws_ami.dlami_arm", "-target=data.aws_ami.dlami_x86"],
-      cwd: moved,
+      command: ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-target=data.aws_ami.dlami_arm"],
+      cwd: stackDir,
       env,
       scratch: workspace.root,
       timeoutMs: CDKTF_TIMEOUT_MS,
     });
     expect({ status: apply.status, stderr: apply.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
-    const state = JSON.parse(readFileSync(path.join(moved, STATE_FILE), "utf8"));
+    const statePath = path.join(project, "state", STATE_FILE);
+    const state = JSON.parse(readFileSync(statePath, "utf8"));
     expect(state.resources.map((r: { mode: string; name: string }) => `${r.mode}.${r.name}`).sort()).toEqual(["data.dlami_arm"]);
-    expect(existsSync(path.join(workspace.root, STACK_DIR, STATE_FILE))).toBe(false);
-    expect(existsSync(path.join(project, STATE_FILE))).toBe(false);
+    expect(existsSync(path.join(stackDir, STATE_FILE))).toBe(false);
+    // WHEN the build output is deleted and the project synthesized again
+    rmSync(path.join(project, "cdktf.out"), { recursive: true, force: true });
+    const synth = await runBounded({ command: CDKTF, args: ["synth"], cwd: project, env, timeoutMs: CDKTF_TIMEOUT_MS });
+    expect(synth.status).toBe(0);
+    // THEN the state is where it was, and terraform in the new stack folder starts from it
+    expect(existsSync(statePath)).toBe(true);
+    await workspace.init(STACK_DIR, []);
+    const list = await workspace.runOrThrow(STACK_DIR, ["state", "list"]);
+    expect(list.stdout.split("\n").filter(Boolean).sort()).toEqual(["data.aws_ami.dlami_arm[0]"]);
   });
 });

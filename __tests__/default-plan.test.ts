@@ -1,252 +1,164 @@
-// The default case (every model in instance mode, no router) plans exactly what the baseline
-// module planned, resource by resource: nothing added, nothing changed but the deliberate
-// differences, each computed here from the inputs (see deliberately()). Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
-// with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
-// AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
-// The baseline is the committed module of the revision this work started from
-// (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
-import { readFileSync, writeFileSync } from "fs";
+// What a caller who points `source` at our module sees: the original module (rebuilt from its
+// published description, fixtures/original-module.tf.json) and the committed module, each called
+// with the same inputs and planned by the real AWS provider (5.100.0), offline: AWS is a local
+// stand-in answering the credential check and the look-ups (helpers/offline-plan.ts), and neither
+// module is rewritten. Every difference between the two plans, resource by resource, must be one
+// docs/MIGRATING.md documents (helpers/migrating-table.ts); anything else fails.
+import { readFileSync } from "fs";
 import * as path from "path";
-import { derivedListenerPriority, modelKey } from "../src/config/derive";
-import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from "../src/constructs/internal-alb";
+import { familyArchitectures, instanceFamily } from "../src/catalog/instance-families";
 import { MODULE_DIR } from "../src/module/module-files";
-import { SSM_PARAMETERS } from "../src/userdata/templates";
+import { AddressChange, migrationDiff, planDiff } from "./helpers/migration-diff";
+import { migrationTable, undocumented } from "./helpers/migrating-table";
+import { ModulePlan, planModules } from "./helpers/offline-plan";
+import { seedInputs } from "./helpers/seed";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
-const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
-const CURRENT = path.resolve(__dirname, "..", MODULE_DIR);
-const AMIS = {
-  fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda", size: 0 },
-  fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda", size: 0 },
-};
-const CUSTOM_AMI = "ami-0c0ffee0c0ffee000";
+const ORIGINAL = path.join(__dirname, "fixtures", "original-module.tf.json");
+const OURS = path.resolve(__dirname, "..", MODULE_DIR);
+const originalModule = JSON.parse(readFileSync(ORIGINAL, "utf8"));
+const ourModule = JSON.parse(readFileSync(path.join(OURS, "main.tf.json"), "utf8"));
+const OUTPUTS = Object.keys(originalModule.output);
 
-const SEED = {
-  azs: ["ap-southeast-1a", "ap-southeast-1b"],
-  vpc_id: "vpc-0a1b2c3d4e5f67890",
-  vpc_cidr_block: "172.31.0.0/16",
-  subnet_ids: ["subnet-0a1b2c3d4e5f11111", "subnet-0a1b2c3d4e5f22222"],
-  llm_ec2_configs: [
-    { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
-    { llm_model: "qwen2:7b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
-  ],
-  open_webui_port: 8080,
-  api_gw_domain: "llm.example.com",
-  api_gw_domain_route53_zone: "Z0123456789ABCDEFGHIJ",
-  api_gw_domain_ssl_cert_arn: "arn:aws:acm:ap-southeast-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef",
-};
-const THREE_MODELS_NO_API = {
-  ...SEED,
+/** The original module's README example: two models on g5g.xlarge, Open WebUI on 8080, a full custom domain. */
+const README_EXAMPLE = seedInputs();
+/** Inputs the original also plans, exercising what the example does not: no API, Open WebUI off, three models on two subnets, a custom AMI, two app ports, a model without a tag. */
+const NO_API_THREE_MODELS = {
+  ...README_EXAMPLE,
   prefix: "acme",
   create_api_gw: false,
   open_webui_port: 0,
   llm_ec2_configs: [
-    { llm_model: "llama3.1:8b", instance_type: "g6.xlarge", ami_id: "", ebs_volume_gb: 150, app_port: 11434 },
-    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: CUSTOM_AMI, ebs_volume_gb: 300, app_port: 11435 },
-    { llm_model: "hf.co/org/Model-GGUF:Q4_K_M", instance_type: "g4dn.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
+    { llm_model: "llama3.1:8b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 150, app_port: 11434 },
+    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "ami-0c0ffee0c0ffee000", ebs_volume_gb: 300, app_port: 11435 },
+    { llm_model: "phi3", instance_type: "g4dn.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 },
   ],
 };
 
-interface PlannedChange {
-  readonly actions: string[];
-  readonly after: unknown;
-  readonly after_unknown: unknown;
-}
-
-/** The module as an offline root: AMI look-ups as locals, a provider that asks AWS nothing at plan. */
-function offlineRoot(source: string): Record<string, unknown> {
-  const config = JSON.parse(readFileSync(path.join(source, "main.tf.json"), "utf8"));
-  const lookUps = config.data.aws_ami as Record<string, { count?: string }>;
-  delete config.data.aws_ami;
-  delete config.data.aws_availability_zones;
-  // Read with the router only; the account's quota as AWS's default.
-  delete config.data.aws_servicequotas_service_quota;
-  const ami = (a: { id: string; root_device_name: string }) =>
-    `{ id = "${a.id}", root_device_name = "${a.root_device_name}", block_device_mappings = [] }`;
-  // A counted look-up (count 0 or 1) is a list of as many objects, as its count would make it.
-  const fake = (name: "dlami_arm" | "dlami_x86", a: { id: string; root_device_name: string }) => {
-    const count = lookUps[name].count;
-    return count === undefined ? `\${${ami(a)}}` : `\${(${count.slice(2, -1)}) == 1 ? [${ami(a)}] : []}`;
-  };
-  const text = JSON.stringify(config)
-    .split("data.aws_ami.dlami_arm").join("local.fake_ami_arm")
-    .split("data.aws_ami.dlami_x86").join("local.fake_ami_x86")
-    .split("data.aws_ami.custom").join("local.fake_ami_custom")
-    .split("data.aws_availability_zones.zones").join("local.fake_zones")
-    .split("data.aws_servicequotas_service_quota.lambda_concurrency").join("local.fake_quota");
-  const root = JSON.parse(text);
-  root.locals = {
-    ...root.locals,
-    fake_ami_arm: fake("dlami_arm", AMIS.fake_ami_arm),
-    fake_ami_x86: fake("dlami_x86", AMIS.fake_ami_x86),
-    fake_quota: "${[{ value = 1000 }]}",
-    fake_ami_custom: `\${{ "${CUSTOM_AMI}" = ${ami({ id: CUSTOM_AMI, root_device_name: "/dev/sda1" })} }}`,
-    fake_zones: { names: ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] },
-  };
-  root.terraform = { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } };
-  root.provider = {
-    aws: [
-      {
-        region: "ap-southeast-1",
-        access_key: "AKIAPLANONLY0000000",
-        secret_key: "plan-only",
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        skip_metadata_api_check: true,
-        skip_region_validation: true,
-      },
-    ],
-  };
-  return root;
-}
-
-type Inputs = { readonly llm_ec2_configs: ReadonlyArray<{ llm_model: string }> };
+const CASES = [
+  ["the original's README example (two models, Open WebUI port, custom domain)", README_EXAMPLE],
+  ["no API, Open WebUI off, three models on two subnets, a custom AMI, two app ports, an untagged model", NO_API_THREE_MODELS],
+] as const;
 
 /**
- * The baseline's plan with what this module plans differently on purpose, each value computed here
- * from the inputs and the TypeScript twins, not read from the module: a model's listener priority
- * comes from its key; target groups drain 900 s; associations run
- * one server at a time, stop at the first failure and say whether to upgrade in place; the main
- * server pulls its own model first, then the others sorted; the pull document declares that
- * parameter. Anything else that differs from the baseline fails the test.
+ * The one output that differs on purpose (docs/MIGRATING.md, "What the plan does not show"): a Deep
+ * Learning AMI is looked up only when a model without an `ami_id` runs on its architecture, so its
+ * output is null otherwise; computed here from the inputs and the instance family catalogue.
  */
-function deliberately(before: Map<string, PlannedChange>, inputs: Inputs): Map<string, PlannedChange> {
-  const models = new Map(inputs.llm_ec2_configs.map((c) => [modelKey(c.llm_model), c.llm_model]));
-  const main = inputs.llm_ec2_configs[0].llm_model;
-  const key = (address: string) => JSON.parse(/\[(".*")\]$/.exec(address)![1]) as string;
-  const changed = new Map<string, PlannedChange>();
-  for (const [address, change] of before) {
-    const after = structuredClone(change.after) as Record<string, any>;
-    if (address.startsWith("aws_lb_listener_rule.llm_http[")) after.priority = derivedListenerPriority(models.get(key(address))!);
-    if (address.startsWith("aws_lb_target_group.llm_http[")) after.deregistration_delay = String(DEFAULT_DEREGISTRATION_DELAY_SECONDS);
-    if (address.startsWith("aws_ssm_association.pull_models[")) {
-      Object.assign(after, { max_concurrency: "1", max_errors: "0" });
-      after.parameters = { ...after.parameters, UpgradeInPlace: "true" };
-      if (models.get(key(address)) === main) after.parameters.Models = [main, ...[...models.values()].filter((m) => m !== main).sort()].join(",");
-    }
-    if (address === "aws_ssm_document.pull_models") {
-      const document = JSON.parse(after.content);
-      document.parameters = { ...document.parameters, UpgradeInPlace: SSM_PARAMETERS.UpgradeInPlace };
-      after.content = JSON.stringify(document, null, 2) + "\n";
-    }
-    changed.set(address, { ...change, after });
-  }
-  return changed;
+function expectedOutput(name: string, original: unknown, inputs: (typeof CASES)[number][1]): unknown {
+  const architecture = { dlami_arm: "arm64", dlami_x86: "x86_64" }[name];
+  if (architecture === undefined) return original;
+  const used = inputs.llm_ec2_configs.some((c) => c.ami_id === "" && familyArchitectures()[instanceFamily(c.instance_type)] === architecture);
+  return used ? original : null;
 }
 
-/**
- * Plans each (module, inputs) in a folder of its own, the plans side by side; then reads every plan
- * back with `terraform show -json` through one shared provider process (show only reads the
- * provider's schema; a plan configures it, and a provider process takes one configuration).
- */
-async function planAll(runs: ReadonlyArray<{ source: string; inputs: object }>): Promise<Array<Map<string, PlannedChange>>> {
-  const workspace = TerraformWorkspace.create();
-  try {
-    const dirs = runs.map((_, i) => `plan-${i}`);
-    await Promise.all(
-      runs.map(async ({ source, inputs }, i) => {
-        const target = workspace.copy(source, dirs[i]);
-        writeFileSync(path.join(target, "main.tf.json"), JSON.stringify(offlineRoot(source)));
-        writeFileSync(path.join(target, "terraform.tfvars.json"), JSON.stringify(inputs));
-        await workspace.init(dirs[i]);
-        const planned = await workspace.run(dirs[i], ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"]);
-        if (planned.status !== 0) throw new Error(`terraform plan of ${source} failed:\n${planned.stdout}\n${planned.stderr}`);
-      }),
-    );
-    await workspace.shareProvider(dirs[0]);
-    const shown = await Promise.all(dirs.map((dir) => workspace.runOrThrow(dir, ["show", "-json", "plan.bin"])));
-    return shown.map(({ stdout }) => {
-      const changes = JSON.parse(stdout).resource_changes as Array<{ address: string; change: PlannedChange }>;
-      return new Map(changes.map(({ address, change }) => [address, { actions: change.actions, after: change.after, after_unknown: change.after_unknown }]));
-    });
-  } finally {
-    workspace.dispose();
-  }
-}
+const table = migrationTable();
+const configDiff = migrationDiff(originalModule.resource, ourModule.resource);
 
-/** The baseline planned with the seed's inputs, shared by the tests that compare with it. */
-let seedBaseline: Promise<Map<string, PlannedChange>> | undefined;
+/** Per case: the original's plan and ours; then ours with the router. */
+let plans: Array<{ original: ModulePlan; ours: ModulePlan; diff: Map<string, AddressChange> }>;
+let withRouter: ModulePlan;
+let workspace: TerraformWorkspace;
 
-describe.each([
-  ["the seed's usage (two models, Open WebUI port, custom domain)", SEED],
-  ["three models, a custom AMI, two app ports, no API", THREE_MODELS_NO_API],
-])("default server mode, %s", (_, inputs) => {
-  let before: Map<string, PlannedChange>;
-  let after: Map<string, PlannedChange>;
+beforeAll(async () => {
+  // GIVEN the original module and ours, WHEN each is planned with the same inputs (and ours once more with the router)
+  workspace = TerraformWorkspace.create();
+  const runs = CASES.flatMap(([, inputs]) => [
+    { source: ORIGINAL, inputs, outputs: OUTPUTS },
+    { source: OURS, inputs, outputs: OUTPUTS },
+  ]);
+  const planned = await planModules(workspace, [...runs, { source: OURS, inputs: { ...README_EXAMPLE, router_enabled: true }, outputs: OUTPUTS }]);
+  plans = CASES.map((_, i) => {
+    const [original, ours] = planned.slice(2 * i, 2 * i + 2);
+    return { original, ours, diff: planDiff(originalModule.resource, ourModule.resource, original, ours) };
+  });
+  withRouter = planned[planned.length - 1];
+}, 300_000);
 
-  beforeAll(async () => {
-    // GIVEN the baseline module and the current one, WHEN both are planned with the same inputs
-    if (inputs === SEED) {
-      // The router's tests below compare with the same baseline plan.
-      const both = planAll([{ source: BASELINE, inputs }, { source: CURRENT, inputs }]);
-      seedBaseline = both.then(([baseline]) => baseline);
-      [before, after] = await both;
-    } else {
-      [before, after] = await planAll([{ source: BASELINE, inputs }, { source: CURRENT, inputs }]);
+afterAll(() => workspace?.dispose());
+
+describe.each(CASES.map(([name], i) => [name, i] as const))("default server mode, %s", (_, i) => {
+  test("both are real plans, whose AWS calls the stand-in answered", () => {
+    const { original, ours } = plans[i];
+    // The servers, the load balancer and its rules at least; every model's server.
+    expect(original.instances.size).toBeGreaterThanOrEqual(25);
+    const servers = (plan: ModulePlan) => [...plan.instances.values()].filter((x) => x.resource === "aws_instance.llm").map((x) => x.key).sort();
+    expect(servers(ours)).toEqual(servers(original));
+    expect(servers(original)).toHaveLength(CASES[i][1].llm_ec2_configs.length);
+    for (const plan of [original, ours]) {
+      expect(plan.requests.filter((r) => r.proxy || r.status !== 200)).toEqual([]);
+      expect(plan.requests.map((r) => r.action)).toContain("DescribeImages");
     }
-  }, 300_000);
-
-  test("every resource the baseline plans is planned with the same values, but for the deliberate differences", () => {
-    // A real plan: the servers, the load balancer and its rules at least.
-    expect(before.size).toBeGreaterThanOrEqual(25);
-    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, inputs)));
   });
 
-  test("the deliberate differences are real: priorities leave the original's 1-100", () => {
-    const priorities = [...before].filter(([a]) => a.startsWith("aws_lb_listener_rule.")).map(([a]) => (after.get(a)!.after as { priority: number }).priority);
-    expect(priorities.length).toBe(inputs.llm_ec2_configs.length);
-    for (const p of priorities) expect(p).toBeGreaterThanOrEqual(1000);
+  test("every difference from the original's plan, resource by resource, is one docs/MIGRATING.md documents", () => {
+    expect(undocumented(plans[i].diff, table)).toEqual([]);
   });
 
-  test("nothing is added", () => {
-    expect([...after.keys()].filter((address) => !before.has(address))).toEqual([]);
+  test("every output of the original is planned, with the same value where the original's is known (an AMI no model uses: null)", () => {
+    const { original, ours } = plans[i];
+    expect([...ours.outputs.keys()].sort()).toEqual([...OUTPUTS].sort());
+    const known = (o: { after: unknown; afterUnknown: unknown }) => o.afterUnknown === false && (o.after === null || typeof o.after !== "object");
+    const scalars = [...original.outputs].filter(([, o]) => known(o));
+    expect(scalars.length).toBeGreaterThanOrEqual(2); // the AMI ids at least
+    for (const [name, o] of scalars) {
+      expect({ name, value: ours.outputs.get(name)?.after }).toEqual({ name, value: expectedOutput(name, o.after, CASES[i][1]) });
+    }
+  });
+});
+
+describe("docs/MIGRATING.md's table against the plans", () => {
+  const shownBy = (address: string) => plans.filter((p) => p.diff.has(address));
+
+  test('a row whose "with default inputs" says yes shows in the plan of the README example; one that says no shows in no plan of the original\'s inputs', () => {
+    for (const [address, row] of table) {
+      const shows = shownBy(address).map((p) => plans.indexOf(p));
+      if (/^yes\b/.test(row.withDefaultInputs)) expect({ address, shownWithReadmeExample: shows.includes(0) }).toEqual({ address, shownWithReadmeExample: true });
+      if (/^no\b/.test(row.withDefaultInputs)) expect({ address, shownBy: shows }).toEqual({ address, shownBy: [] });
+    }
+  });
+
+  test("every row names a difference, and every attribute it names differs, in the configurations or in a plan", () => {
+    for (const [address, row] of table) {
+      const seen = new Set([...(configDiff.get(address)?.attributes ?? []), ...shownBy(address).flatMap((p) => p.diff.get(address)!.attributes)]);
+      const named = configDiff.has(address) || shownBy(address).length > 0;
+      expect({ address, named, notDiffering: row.attributes.filter((a) => !seen.has(a)) }).toEqual({ address, named: true, notDiffering: [] });
+    }
   });
 });
 
 // The router is opt-in: with router_enabled the real provider (5.100.0) plans it offline, and changes
-// nothing the baseline plans.
-describe("router_enabled, the seed's usage", () => {
-  const ROUTER = {
-    aws_lambda_function: ["router"],
-    aws_lambda_function_url: ["router"],
-    aws_lambda_permission: ["router_url", "router_invoke"],
-    aws_iam_role: ["router"],
-    aws_iam_role_policy: ["router"],
-    aws_cloudwatch_log_group: ["router"],
-    aws_ssm_parameter: ["router_keys"],
-    aws_security_group: ["router"],
-    aws_vpc_security_group_egress_rule: ["router_to_alb", "router_to_ssm"],
-    aws_vpc_security_group_ingress_rule: ["llm_alb_ingress_router"],
-  };
-  let before: Map<string, PlannedChange>;
-  let after: Map<string, PlannedChange>;
+// nothing else of ours.
+describe("router_enabled, the README example", () => {
+  const routerRows = () => [...table].filter(([, row]) => row.withDefaultInputs.includes("`router_enabled`")).map(([address]) => address);
 
-  beforeAll(async () => {
-    // GIVEN the baseline planned with the seed's inputs, WHEN the current module is planned with the router too
-    [[after], before] = await Promise.all([
-      planAll([{ source: CURRENT, inputs: { ...SEED, router_enabled: true } }]),
-      seedBaseline ?? planAll([{ source: BASELINE, inputs: SEED }]).then(([baseline]) => baseline),
-    ]);
-  }, 300_000);
+  test("its plan read the account's Lambda concurrency quota from Service Quotas (answered by the stand-in)", () => {
+    expect(withRouter.requests.filter((r) => r.proxy || r.status !== 200)).toEqual([]);
+    expect(withRouter.requests.map((r) => r.action)).toEqual(expect.arrayContaining(["GetAWSDefaultServiceQuota", "GetServiceQuota"]));
+    expect(plans[0].ours.requests.map((r) => r.action)).not.toContain("GetServiceQuota");
+  });
 
-  test("the additions are the router's resources, each created", () => {
-    const added = [...after.keys()].filter((address) => !before.has(address)).sort();
-    const expected = Object.entries(ROUTER).flatMap(([type, names]) => names.map((name) => `${type}.${name}[0]`)).sort();
-    expect(added).toEqual(expected);
-    for (const address of added) expect({ address, actions: after.get(address)?.actions }).toEqual({ address, actions: ["create"] });
+  test("its differences from the original's plan are documented too", () => {
+    expect(undocumented(planDiff(originalModule.resource, ourModule.resource, plans[0].original, withRouter), table)).toEqual([]);
+  });
+
+  test("the additions are the resources docs/MIGRATING.md lists with router_enabled, each created", () => {
+    const added = [...withRouter.instances].filter(([address]) => !plans[0].ours.instances.has(address));
+    expect([...new Set(added.map(([, x]) => x.resource))].sort()).toEqual(routerRows().sort());
+    for (const [address, x] of added) expect({ address, actions: x.actions }).toEqual({ address, actions: ["create"] });
   });
 
   test("the function and its URL as the real provider plans them: nodejs22.x on arm64, streaming, in the VPC", () => {
-    const fn = after.get("aws_lambda_function.router[0]")?.after as Record<string, unknown>;
+    const fn = withRouter.instances.get("aws_lambda_function.router[0]")?.after as Record<string, unknown>;
     expect(fn).toMatchObject({ function_name: "llm-router", runtime: "nodejs22.x", architectures: ["arm64"], timeout: 900, reserved_concurrent_executions: 20 });
-    expect((fn.vpc_config as Array<{ subnet_ids: string[] }>)[0].subnet_ids.sort()).toEqual([...SEED.subnet_ids].sort());
-    expect(after.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
+    expect((fn.vpc_config as Array<{ subnet_ids: string[] }>)[0].subnet_ids.sort()).toEqual([...README_EXAMPLE.subnet_ids].sort());
+    expect(withRouter.instances.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
   });
 
-  test("everything the baseline plans is planned with the same values (but the deliberate differences); the dashboard's body (with the router's row) is known at apply", () => {
-    const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, SEED)));
-    expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
+  test("everything else is planned with the same values as without it; the dashboard's body (with the router's row) is known at apply", () => {
+    const without = plans[0].ours.instances;
+    const same = new Map([...without.keys()].map((address) => [address, withRouter.instances.get(address)]));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(without));
+    expect(withRouter.instances.get("aws_cloudwatch_dashboard.fleet[0]")?.afterUnknown).toMatchObject({ dashboard_body: true });
   });
 });

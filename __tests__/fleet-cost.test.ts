@@ -1,6 +1,8 @@
 import { averageCapacity, cronMatcher } from "../src/catalog/cron-week";
-import { costTable, fleetCost, monitoringUsdPerMonth } from "../src/catalog/fleet-cost";
-import { EC2_ON_DEMAND, HOURS_PER_MONTH, onDemandPrice } from "../src/catalog/prices";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { costSummary, costTable, usd } from "../src/catalog/fleet-cost";
+import { HOURS_PER_MONTH, PRICES } from "../src/catalog/prices";
 import { parseServiceConfig } from "../src/config/load";
 
 const BASE = {
@@ -14,7 +16,6 @@ const WEEKDAYS_7_TO_20 = [
   { name: "night", recurrence: "0 20 * * 1-5", min_size: 0, max_size: 0, desired_capacity: 0 },
   { name: "morning", recurrence: "0 7 * * 1-5", min_size: 1, max_size: 1, desired_capacity: 1 },
 ];
-const config = (extra: object) => parseServiceConfig(JSON.stringify({ ...BASE, ...extra }), "test.json");
 
 describe("cron over a week", () => {
   test("a cron matches its minutes, hours and weekdays (Sunday 0)", () => {
@@ -35,49 +36,104 @@ describe("cron over a week", () => {
   });
 });
 
-describe("fleet cost", () => {
-  test("an instance costs its type's hourly price around the clock", () => {
-    // GIVEN one instance model on a catalogued type
-    const [cost] = fleetCost(config({ llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }] }));
-    // THEN
-    expect(cost.usdPerHour).toBe(EC2_ON_DEMAND.usdPerHour["g5.xlarge"]);
-    expect(cost.usdPerMonth).toBeCloseTo(EC2_ON_DEMAND.usdPerHour["g5.xlarge"] * HOURS_PER_MONTH, 6);
-    expect(cost.scheduledUsdPerMonth).toBeUndefined();
+const EXAMPLE = path.join(__dirname, "..", "config", "llm-service.example.json");
+const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-northeast-1"];
+
+/** The last dollar amount of a line, as the table prints it. */
+const amountOf = (line: string): number => Number(/\$([0-9,]+\.[0-9]{2})$/.exec(line)![1].replace(/,/g, ""));
+
+describe("the price catalog", () => {
+  test("covers the six regions, each figure with a status, a source and a date", () => {
+    expect(Object.keys(PRICES).sort()).toEqual([...REGIONS].sort());
+    for (const region of REGIONS) {
+      const p = PRICES[region];
+      const figures = [...Object.values(p.ec2), p.gp3.gbMonth, p.gp3.iopsMonth, p.gp3.mibpsMonth, p.alb.hour, p.alb.lcuHour, p.httpApiPerMillion, p.lambda.gbSecond, p.lambda.perMillionRequests, p.cloudwatch.dashboardMonth, p.cloudwatch.alarmMetricMonth, p.nat.hour, p.nat.gb];
+      for (const f of figures) {
+        expect(f.usd).toBeGreaterThan(0);
+        expect(["confirmed", "estimate"]).toContain(f.status);
+        expect(f.source).toMatch(/https:\/\//);
+      }
+      expect(p.retrieved).toMatch(/^20[0-9]{2}-[01][0-9]$/);
+    }
+  });
+});
+
+describe("the monthly cost summary", () => {
+  const example = () => parseServiceConfig(readFileSync(EXAMPLE, "utf8"), EXAMPLE);
+
+  test("GIVEN the example config in ap-southeast-1 THEN every line has a price and the total is the sum of its parts", () => {
+    // GIVEN
+    const config = example();
+    expect(config.region).toBe("ap-southeast-1");
+    // WHEN
+    const table = costTable(config);
+    // THEN no line lacks a price
+    expect(table).not.toMatch(/no price/i);
+    // AND the total equals what the catalog's raw figures give, computed here independently
+    const p = PRICES["ap-southeast-1"];
+    const perServer =
+      (model: { instance_type: string; ebs_volume_gb: number }) =>
+        p.ec2[model.instance_type].usd * HOURS_PER_MONTH +
+        model.ebs_volume_gb * p.gp3.gbMonth.usd +
+        (config.ebs_iops - 3000) * p.gp3.iopsMonth.usd +
+        (config.ebs_throughput_mibps - 125) * p.gp3.mibpsMonth.usd;
+    const expected =
+      config.llm_ec2_configs.reduce((sum, m) => sum + perServer(m), 0) +
+      p.alb.hour.usd * HOURS_PER_MONTH +
+      (config.monitoring_enabled ? p.cloudwatch.dashboardMonth.usd + config.llm_ec2_configs.length * 4 * p.cloudwatch.alarmMetricMonth.usd : 0);
+    const totalLine = table.split("\n").find((l) => /^\s+total\s/.test(l))!;
+    expect(amountOf(totalLine)).toBeCloseTo(expected, 2);
+    // AND the printed lines add up to the printed total (to the cent each)
+    const itemLines = table.split("\n").filter((l) => /\$[0-9,]+\.[0-9]{2}$/.test(l) && !/^\s+total\s/.test(l));
+    expect(itemLines.length).toBe(config.llm_ec2_configs.length * 2 + 2);
+    expect(Math.abs(itemLines.reduce((sum, l) => sum + amountOf(l), 0) - amountOf(totalLine))).toBeLessThan(0.01 * itemLines.length);
+    // AND the router's per-million price, NAT and the estimate mark are said
+    expect(table).toMatch(/router \(Lambda, arm64\): \$0\.20 plus/);
+    expect(table).toMatch(/NAT gateway .*\$0\.059\/hour/);
+    expect(table).toContain("* marks an estimate");
   });
 
-  test("a group costs its desired servers, and its schedules' share of the week", () => {
-    const [cost] = fleetCost(
-      config({
-        default_server_mode: "asg",
-        llm_ec2_configs: [{ llm_model: "llama3:8b", instance_type: "g6.xlarge", ebs_volume_gb: 100, app_port: 11434, min_size: 0, max_size: 2, desired_capacity: 2 }],
+  test("the same example in us-east-1 prices with that region's catalog", () => {
+    const config = { ...example(), region: "us-east-1" };
+    const summary = costSummary(config);
+    expect(summary.missing).toEqual([]);
+    const servers = summary.lines.filter((l) => l.item.startsWith("servers"));
+    expect(servers.map((l) => l.usdPerMonth)).toEqual(config.llm_ec2_configs.map((m) => PRICES["us-east-1"].ec2[m.instance_type].usd * HOURS_PER_MONTH));
+  });
+
+  test("a schedule's share of the week and spot are priced as such; a type the region lacks is named and left out", () => {
+    // GIVEN a spot group off at night, and an instance of a type the catalog lacks in eu-west-1
+    const config = parseServiceConfig(
+      JSON.stringify({
+        ...BASE,
+        region: "eu-west-1",
+        azs: ["eu-west-1a", "eu-west-1b"],
+        llm_ec2_configs: [
+          { llm_model: "llama3:8b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434, server_mode: "asg", min_size: 0, max_size: 2, desired_capacity: 2, spot: true },
+          { llm_model: "a:1b", instance_type: "g5g.16xlarge", ebs_volume_gb: 100, app_port: 11434 },
+        ],
         schedules: WEEKDAYS_7_TO_20,
       }),
+      "test.json",
     );
-    const hourly = EC2_ON_DEMAND.usdPerHour["g6.xlarge"];
-    expect(cost.usdPerMonth).toBeCloseTo(hourly * 2 * HOURS_PER_MONTH, 6);
-    // 2 servers until the first night; afterwards the morning brings back 1.
-    expect(cost.scheduledServers).toBeCloseTo((13 * 5) / 168, 6);
-    expect(cost.scheduledUsdPerMonth).toBeCloseTo((hourly * HOURS_PER_MONTH * 65) / 168, 6);
+    // WHEN
+    const summary = costSummary(config);
+    const table = costTable(config);
+    // THEN the group costs its average servers, as an upper bound
+    const [group] = summary.lines;
+    expect(group.upperBound).toBe(true);
+    expect(group.usdPerMonth).toBeCloseTo(PRICES["eu-west-1"].ec2["g5.xlarge"].usd * HOURS_PER_MONTH * (65 / 168), 6);
+    expect(table).toMatch(/0\.39 servers on average \(schedules\) x g5\.xlarge, spot \(at most/);
+    expect(table).toMatch(/at most \$/);
+    // AND the missing type is named and left out of the total
+    expect(summary.missing).toEqual(["g5g.16xlarge in eu-west-1"]);
+    expect(table).toMatch(/g5g\.16xlarge: no price in the catalog +no price/);
+    expect(table).toContain("total of the lines with a price (without g5g.16xlarge in eu-west-1)");
   });
 
-  test("a type or region the catalog does not hold has no price, and the table says so", () => {
-    expect(onDemandPrice("g5.xlarge", "eu-west-1")).toBeUndefined();
-    expect(onDemandPrice("g5g.16xlarge", "us-east-1")).toBeUndefined();
-    const table = costTable(config({ region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"], llm_ec2_configs: [{ llm_model: "a:1b", instance_type: "g5g.16xlarge", ebs_volume_gb: 100, app_port: 11434 }] }));
-    expect(table).toContain("No price in the catalog for eu-west-1: the prices shown are us-east-1's");
-    expect(table).toContain("No price in the catalog for g5g.16xlarge");
-    expect(table).toMatch(/g5g\.16xlarge\s+instance\s+no price\s+no price/);
-  });
-
-  test("monitoring: 3 USD for the dashboard and 0.40 USD a model, nothing when off", () => {
-    expect(monitoringUsdPerMonth(true, 2)).toBeCloseTo(3.8, 6);
-    expect(monitoringUsdPerMonth(false, 2)).toBe(0);
-  });
-
-  test("the table names the price source and the spot caveat", () => {
-    const table = costTable(config({ llm_ec2_configs: [{ llm_model: "a:1b", instance_type: "g4dn.xlarge", ebs_volume_gb: 100, app_port: 11434 }] }));
-    expect(table).toContain(EC2_ON_DEMAND.source);
-    expect(table).toContain("up to 90% less than on-demand");
-    expect(table).toContain("Servers in total: $383.98 a month.");
+  test("one number format: dollars with thousands separators and cents", () => {
+    expect(usd(1234.5)).toBe("$1,234.50");
+    expect(usd(0.5628, 10)).toBe("$0.5628");
+    expect(usd(3)).toBe("$3.00");
   });
 });

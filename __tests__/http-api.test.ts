@@ -4,16 +4,15 @@ import {
   Apigatewayv2ApiMapping,
   Apigatewayv2Authorizer,
   Apigatewayv2DomainName,
-  Apigatewayv2Integration,
-  Apigatewayv2Route,
   Apigatewayv2Stage,
   Apigatewayv2VpcLink,
   CloudwatchLogGroup,
   Route53Record,
   SecurityGroup,
 } from "../src/aws";
-import { block, synthModule, Synthesized } from "./helpers/synth";
-import { describeWithTerraform, evaluate } from "./helpers/terraform";
+import { ENDPOINTS, openEndpoints, routeKey, ROUTING_HEADER } from "../src/router/endpoints";
+import { block, synthModule, Synthesized, unwrap } from "./helpers/synth";
+import { describeWithTerraform, evaluate, planForEach } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
@@ -26,15 +25,17 @@ const COUNTED_BY_CREATE_API_GW: Array<[string, string]> = [
   ["aws_apigatewayv2_api", "llm_apigw"],
   ["aws_apigatewayv2_integration", "root_post"],
   ["aws_apigatewayv2_integration", "root_get"],
-  ["aws_apigatewayv2_integration", "root_delete"],
-  ["aws_apigatewayv2_route", "root_post"],
-  ["aws_apigatewayv2_route", "root_get"],
-  ["aws_apigatewayv2_route", "root_delete"],
   ["aws_apigatewayv2_integration", "root_head"],
+  ["aws_apigatewayv2_integration", "get_model_in_path"],
   ["aws_apigatewayv2_route", "index_get"],
   ["aws_apigatewayv2_route", "index_head"],
   ["aws_apigatewayv2_stage", "llm_auto_deploy"],
   ["aws_cloudwatch_log_group", "llm_api_access"],
+];
+/** Integrations only the model-management routes use. */
+const COUNTED_BY_MANAGEMENT: Array<[string, string]> = [
+  ["aws_apigatewayv2_integration", "root_delete"],
+  ["aws_apigatewayv2_integration", "post_no_model"],
 ];
 const CUSTOM_DOMAIN: Array<[string, string]> = [
   ["aws_apigatewayv2_domain_name", "llm"],
@@ -87,30 +88,52 @@ describe("HttpApi", () => {
     expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Api, { name: "${var.prefix}-apigw", protocol_type: "HTTP" });
   });
 
-  test.each(["POST", "GET", "DELETE"])("%s: HTTP_PROXY integration to the listener through the VPC link, and its route", (method) => {
-    const name = `root_${method.toLowerCase()}`;
-    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Integration, {
-      api_id: API_ID,
-      integration_type: "HTTP_PROXY",
-      integration_method: method,
-      integration_uri: "${aws_lb_listener.llm_http.arn}",
-      connection_type: "VPC_LINK",
-      connection_id: "${aws_apigatewayv2_vpc_link.llm[0].id}",
-    });
-    expect(stack.text).toHaveResourceWithProperties(Apigatewayv2Route, {
-      api_id: API_ID,
-      route_key: `${method} /{ollamaApiPath+}`,
-      target: `integrations/\${aws_apigatewayv2_integration.${name}[0].id}`,
-      authorization_type: "${var.api_gw_authorization}",
-      authorizer_id: '${var.api_gw_authorization == "JWT" ? aws_apigatewayv2_authorizer.llm_jwt[0].id : null}',
-    });
+  test.each(COUNTED_BY_MANAGEMENT)("%s.%s exists only with the API and api_gw_allow_model_management", (type, name) => {
+    expect(block(stack.json, type, name).count).toBe("${var.create_api_gw && var.api_gw_allow_model_management ? 1 : 0}");
   });
 
-  test("`/` has routes of its own (the greedy path does not match it): GET through the GET integration, HEAD through a HEAD one", () => {
+  test("every integration: HTTP_PROXY of its method to the listener through the VPC link", () => {
+    const integrations = stack.json.resource?.aws_apigatewayv2_integration ?? {};
+    expect(Object.keys(integrations).sort()).toEqual(["get_model_in_path", "post_no_model", "root_delete", "root_get", "root_head", "root_post"]);
+    for (const integration of Object.values(integrations)) {
+      expect(integration).toMatchObject({
+        api_id: API_ID,
+        integration_type: "HTTP_PROXY",
+        integration_uri: "${aws_lb_listener.llm_http.arn}",
+        connection_type: "VPC_LINK",
+        connection_id: "${aws_apigatewayv2_vpc_link.llm[0].id}",
+      });
+    }
+  });
+
+  test("every integration sets or removes the routing header, and none touches the query string the ALB once routed on", () => {
+    // GIVEN the header the ALB's rules match (a client must never be able to supply it)
+    const header = ROUTING_HEADER;
+    const parameters = (name: string) => block(stack.json, "aws_apigatewayv2_integration", name).request_parameters;
+    // THEN a body names the model for POST and DELETE, the path for GET /v1/models/{model}; the rest remove the client's copy
+    expect(parameters("root_post")).toEqual({ [`overwrite:header.${header}`]: "$request.body.model" });
+    expect(parameters("root_delete")).toEqual({ [`overwrite:header.${header}`]: "$request.body.model" });
+    expect(parameters("get_model_in_path")).toEqual({ [`overwrite:header.${header}`]: "$request.path.model" });
+    // A removal's value is the static '' (an empty string would read as "delete this mapping" on update).
+    for (const name of ["root_get", "root_head", "post_no_model"]) expect(parameters(name)).toEqual({ [`remove:header.${header}`]: "''" });
+    expect(JSON.stringify(stack.json.resource?.aws_apigatewayv2_integration)).not.toMatch(/querystring|redirect_/);
+  });
+
+  test("no route is a catch-all: every literal route key is an endpoint of the allowlist, the rest come from it", () => {
+    // GIVEN every endpoint either door may forward, management included
+    const allowed = new Set(ENDPOINTS.map(routeKey));
+    const routes = stack.json.resource?.aws_apigatewayv2_route ?? {};
+    // THEN the routes of `/` are endpoints, and the only other route resource is the per-endpoint one
+    expect(Object.keys(routes).sort()).toEqual(["endpoint", "index_get", "index_head"]);
+    for (const name of ["index_get", "index_head"]) expect(allowed.has(routes[name].route_key as string)).toBe(true);
+    expect(block(stack.json, "aws_apigatewayv2_route", "endpoint").route_key).toBe("${each.key}");
+    // (its for_each keys, with the flag off and on, are checked by terraform below)
+    expect(unwrap(block(stack.json, "aws_apigatewayv2_route", "endpoint").for_each)).not.toMatch(/\+\}|\$default|"ANY /);
+  });
+
+  test("`/` has routes of its own: GET through the GET integration, HEAD through the HEAD one", () => {
     // GIVEN the ollama command line's heartbeat (HEAD /) and Ollama's "is running" page (GET /)
     // THEN each has a route, authorized like every other route, proxied to the listener
-    const routes = Object.values(stack.json.resource?.aws_apigatewayv2_route ?? {}).map((r) => r.route_key);
-    expect(routes).toEqual(expect.arrayContaining(["GET /", "HEAD /"]));
     expect(block(stack.json, "aws_apigatewayv2_route", "index_get")).toMatchObject({
       route_key: "GET /",
       target: "integrations/${aws_apigatewayv2_integration.root_get[0].id}",
@@ -122,15 +145,15 @@ describe("HttpApi", () => {
       target: "integrations/${aws_apigatewayv2_integration.root_head[0].id}",
       authorization_type: "${var.api_gw_authorization}",
     });
-    const head = block(stack.json, "aws_apigatewayv2_integration", "root_head");
-    expect(head).toMatchObject({
-      integration_type: "HTTP_PROXY",
-      integration_method: "HEAD",
-      integration_uri: "${aws_lb_listener.llm_http.arn}",
-      connection_type: "VPC_LINK",
+    expect(block(stack.json, "aws_apigatewayv2_integration", "root_head").integration_method).toBe("HEAD");
+  });
+
+  test("the per-endpoint routes are authorized like the others", () => {
+    expect(block(stack.json, "aws_apigatewayv2_route", "endpoint")).toMatchObject({
+      api_id: API_ID,
+      authorization_type: "${var.api_gw_authorization}",
+      authorizer_id: '${var.api_gw_authorization == "JWT" ? aws_apigatewayv2_authorizer.llm_jwt[0].id : null}',
     });
-    // no body, so nothing to copy into the query string: the ALB's default action (the main server) answers
-    expect(head).not.toHaveProperty("request_parameters");
   });
 
   test("the JWT authorizer: on the Authorization header, with the issuer and audiences, only for JWT", () => {
@@ -142,15 +165,6 @@ describe("HttpApi", () => {
       jwt_configuration: { issuer: "${var.api_gw_jwt_issuer}", audience: "${var.api_gw_jwt_audiences}" },
     });
     expect(block(stack.json, "aws_apigatewayv2_authorizer", "llm_jwt").count).toBe('${var.create_api_gw && var.api_gw_authorization == "JWT" ? 1 : 0}');
-  });
-
-  test("only POST copies the body's model and name into the query string", () => {
-    expect(block(stack.json, "aws_apigatewayv2_integration", "root_post").request_parameters).toEqual({
-      "append:querystring.redirect_model": "$request.body.model",
-      "append:querystring.redirect_name": "$request.body.name",
-    });
-    expect(block(stack.json, "aws_apigatewayv2_integration", "root_get")).not.toHaveProperty("request_parameters");
-    expect(block(stack.json, "aws_apigatewayv2_integration", "root_delete")).not.toHaveProperty("request_parameters");
   });
 
   test("the $default stage deploys automatically, throttles, and logs each request into the access log group", () => {
@@ -247,13 +261,72 @@ describeWithTerraform("HttpApi, evaluated by terraform", () => {
     expect(evaluateApi(inputs)).toMatchObject(expected);
   });
 
+  // The integrations' ids as stand-ins: `id-<integration name>`.
+  const integrationIds = () =>
+    `\${{ ${Object.keys(stack.json.resource?.aws_apigatewayv2_integration ?? {}).map((n) => `${n} = [{ id = "id-${n}" }]`).join(", ")} }}`;
+  const routesPlanned = (inputs: Record<string, unknown>) =>
+    planForEach(stack.json, {
+      variables: { ...REQUIRED, ...inputs },
+      resource: { type: "aws_apigatewayv2_route", name: "endpoint" },
+      attributes: ["route_key", "target"],
+      replace: { "aws_apigatewayv2_integration.": "local.fake_integrations." },
+      locals: { fake_integrations: integrationIds() },
+    });
+
+  test.each([
+    ["off (the default)", {}, false],
+    ["on", { api_gw_allow_model_management: true }, true],
+  ])("model management %s: one route per open endpoint of the allowlist, no other", (_case, inputs, allow) => {
+    // GIVEN the allowlist's open endpoints with the flag, less `/` (routes of their own)
+    const expected = openEndpoints(allow).map(routeKey).filter((key) => key !== "GET /" && key !== "HEAD /").sort();
+    // WHEN terraform plans the routes
+    const routes = routesPlanned(inputs);
+    // THEN exactly those route keys, each route's key its own
+    expect(Object.keys(routes).sort()).toEqual(expected);
+    for (const [key, route] of Object.entries(routes)) expect(route.route_key).toBe(key);
+    expect(Object.keys(routes).some((key) => key.startsWith("DELETE ") || key.includes("/api/pull"))).toBe(allow);
+  });
+
+  test("each route goes through an integration of its own method that sets the routing header where the endpoint names its model", () => {
+    // GIVEN every route, management included
+    const routes = routesPlanned({ api_gw_allow_model_management: true });
+    for (const endpoint of ENDPOINTS.filter((e) => routes[routeKey(e)] !== undefined)) {
+      // WHEN the route's target is followed to its integration
+      const name = /^integrations\/id-(.+)$/.exec(routes[routeKey(endpoint)].target as string)![1];
+      const integration = block(stack.json, "aws_apigatewayv2_integration", name);
+      // THEN the integration forwards the same method, and takes the model from where the endpoint names it
+      const expected =
+        endpoint.model === "body"
+          ? { [`overwrite:header.${ROUTING_HEADER}`]: "$request.body.model" }
+          : endpoint.model === "path"
+            ? { [`overwrite:header.${ROUTING_HEADER}`]: "$request.path.model" }
+            : { [`remove:header.${ROUTING_HEADER}`]: "''" };
+      expect({ route: routeKey(endpoint), method: integration.integration_method, parameters: integration.request_parameters }).toEqual({
+        route: routeKey(endpoint),
+        method: endpoint.method,
+        parameters: expected,
+      });
+    }
+  });
+
+  test.each([
+    [false, 0],
+    [true, 1],
+  ])("api_gw_allow_model_management = %s plans %i DELETE and blob-upload integration(s)", (allow, count) => {
+    const counts = evaluate(stack.json, {
+      variables: { ...REQUIRED, api_gw_allow_model_management: allow },
+      expressions: Object.fromEntries(COUNTED_BY_MANAGEMENT.map(([type, name]) => [name, block(stack.json, type, name).count as string])),
+    });
+    expect(counts).toEqual({ root_delete: count, post_no_model: count });
+  });
+
   const JWT = {
     api_gw_authorization: "JWT",
     api_gw_jwt_issuer: "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbCdEfGhI",
     api_gw_jwt_audiences: ["client-one"],
   };
   const evaluateAuth = (inputs: Record<string, unknown>) => {
-    const route = block(stack.json, "aws_apigatewayv2_route", "root_post");
+    const route = block(stack.json, "aws_apigatewayv2_route", "endpoint");
     const stage = block(stack.json, "aws_apigatewayv2_stage", "llm_auto_deploy") as {
       default_route_settings: { throttling_rate_limit: string; throttling_burst_limit: string };
     };

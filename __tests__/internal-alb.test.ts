@@ -9,6 +9,7 @@ import {
   VpcSecurityGroupIngressRule,
 } from "../src/aws";
 import { derivedListenerPriority, ELB_NAME_PATTERN, modelKey, prefixedTargetGroupName } from "../src/config/derive";
+import { ROUTING_HEADER } from "../src/router/endpoints";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate, planForEach } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
@@ -104,22 +105,20 @@ describe("InternalAlb", () => {
     });
   });
 
-  test("listener rules: forward to the model's group on one query-string condition of two values", () => {
+  test("listener rules: forward to the model's group on one condition, the routing header the doors set", () => {
     expect(stack.text).toHaveResourceWithProperties(LbListenerRule, {
       listener_arn: "${aws_lb_listener.llm_http.arn}",
       action: [{ type: "forward", target_group_arn: "${aws_lb_target_group.llm_http[each.key].arn}" }],
       condition: [
         {
-          query_string: [
-            { key: '${each.value.alternate_llm_model == null ? "redirect_model" : null}', value: "${each.value.llm_model}" },
-            {
-              key: '${each.value.alternate_llm_model == null ? "redirect_name" : null}',
-              value: "${coalesce(each.value.alternate_llm_model, each.value.llm_model)}",
-            },
-          ],
+          http_header: {
+            http_header_name: ROUTING_HEADER,
+            values: "${each.value.alternate_llm_model == null ? [each.value.llm_model] : [each.value.llm_model, each.value.alternate_llm_model]}",
+          },
         },
       ],
     });
+    expect(JSON.stringify(block(stack.json, "aws_lb_listener_rule", "llm_http"))).not.toMatch(/query_string|redirect_/);
   });
 
   test("the ALB security group and its rules", () => {
@@ -307,18 +306,18 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     expect(target).toBe("tg-llama38b");
   });
 
-  test("listener rules: priority derived from the model's key, the model's group, its name in either query key", () => {
+  test("listener rules: priority derived from the model's key, the model's group, its name in the routing header", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_lb_listener_rule", name: "llm_http" },
-      attributes: ["priority", "action.0.target_group_arn", "condition.0.query_string.0.value", "condition.0.query_string.1.value"],
+      attributes: ["priority", "action.0.target_group_arn", "condition.0.http_header.http_header_name", "condition.0.http_header.values"],
       ...FAKES,
     });
     const rule = (key: string, model: string) => ({
       priority: derivedListenerPriority(model),
       "action.0.target_group_arn": `tg-${key}`,
-      "condition.0.query_string.0.value": model,
-      "condition.0.query_string.1.value": model,
+      "condition.0.http_header.http_header_name": "x-ollama-fleet-model",
+      "condition.0.http_header.values": [model],
     });
     expect(plan).toEqual({
       llama38b: rule("llama38b", "llama3:8b"),
@@ -327,9 +326,10 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     });
   });
 
-  test("listener rules: a model named without a tag, or with :latest, matches both spellings under any key", () => {
-    // GIVEN one model per case: no tag, :latest, another tag, a namespaced name without a tag
-    const configs = ["llama3", "qwen2:latest", "mistral-nemo:12b", "hf.co/org/Model-GGUF"].map((llm_model, i) => ({
+  test("listener rules: a model named without a tag, or with :latest, matches both spellings as two values of its one condition", () => {
+    // GIVEN one model per case: no tag, :latest, another tag, a namespaced name without a tag, a name too long for :latest
+    const long = `${"n".repeat(44)}/${"m".repeat(80)}`; // namespace and model parts at most 80 each
+    const configs = ["llama3", "qwen2:latest", "mistral-nemo:12b", "hf.co/org/Model-GGUF", long].map((llm_model, i) => ({
       ...INPUTS.llm_ec2_configs[0],
       llm_model,
       app_port: 11434 + i,
@@ -338,30 +338,17 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     const plan = planForEach(stack.json, {
       variables: { ...INPUTS, llm_ec2_configs: configs },
       resource: { type: "aws_lb_listener_rule", name: "llm_http" },
-      attributes: ["condition.0.query_string.0.key", "condition.0.query_string.0.value", "condition.0.query_string.1.key", "condition.0.query_string.1.value"],
+      attributes: ["condition.0.http_header.values"],
       ...FAKES,
     });
-    const pairs = (values: Record<string, unknown>) => [
-      [values["condition.0.query_string.0.key"], values["condition.0.query_string.0.value"]],
-      [values["condition.0.query_string.1.key"], values["condition.0.query_string.1.value"]],
-    ];
-    // THEN two spellings are two key-less values (a condition compares at most three), one spelling keeps both keys
-    expect(pairs(plan.llama3)).toEqual([
-      [null, "llama3"],
-      [null, "llama3:latest"],
-    ]);
-    expect(pairs(plan.qwen2latest)).toEqual([
-      [null, "qwen2:latest"],
-      [null, "qwen2"],
-    ]);
-    expect(pairs(plan.mistralnemo12b)).toEqual([
-      ["redirect_model", "mistral-nemo:12b"],
-      ["redirect_name", "mistral-nemo:12b"],
-    ]);
-    expect(pairs(plan["hfco/org/ModelGGUF"])).toEqual([
-      [null, "hf.co/org/Model-GGUF"],
-      [null, "hf.co/org/Model-GGUF:latest"],
-    ]);
+    const values = (key: string) => plan[key]["condition.0.http_header.values"];
+    // THEN the other spelling is a second value, never an empty key that any query parameter could fill
+    expect(values("llama3")).toEqual(["llama3", "llama3:latest"]);
+    expect(values("qwen2latest")).toEqual(["qwen2:latest", "qwen2"]);
+    expect(values("mistralnemo12b")).toEqual(["mistral-nemo:12b"]);
+    expect(values("hfco/org/ModelGGUF")).toEqual(["hf.co/org/Model-GGUF", "hf.co/org/Model-GGUF:latest"]);
+    // an ALB condition value holds 128 characters: a 125-character name keeps its one spelling
+    expect(values(long)).toEqual([long]);
   });
 
   test.each([

@@ -1,4 +1,5 @@
 import { execFileSync } from "child_process";
+import { gunzipSync } from "zlib";
 import { Testing } from "cdktf";
 import {
   DataAwsIamPolicyDocument,
@@ -133,17 +134,27 @@ describe("LlmServers: instances", () => {
   test("a changed user data script does not replace a running server", () => {
     const instance = block(stack.json, "aws_instance", "llm");
     expect(instance.user_data_replace_on_change).toBe(false);
-    expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toContain("user_data");
+    expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(expect.arrayContaining(["user_data", "user_data_base64"]));
   });
 
-  test("user data renders the template asset with app_port, keep_alive 6h, the Ollama release, the server's model and the run's time limit", () => {
-    const match = /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\}$/.exec(
-      block(stack.json, "aws_instance", "llm").user_data as string,
+  test("user data: the template asset rendered once per model (port, keep_alive 6h, release, the server's model, time limit, log group, namespace), gzip-compressed for EC2", () => {
+    expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
+    expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
+    const match = /^\$\{\{ for k, m in local\.llm_models : k => \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\) \}\}$/.exec(
+      stack.json.locals?.server_user_data as string,
     );
     expect(match?.[1]).toBe(
-      '"app_port" = each.value.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = each.value.llm_model, ' +
-        '"timeout_seconds" = max(3600, var.pull_models_wait_seconds)',
+      '"app_port" = m.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
+        '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
+        '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix)',
     );
+  });
+
+  test("the servers' log group: /ollama-fleet/<prefix>/servers, kept server_log_retention_days", () => {
+    expect(block(stack.json, "aws_cloudwatch_log_group", "servers")).toEqual({
+      name: "/ollama-fleet/${var.prefix}/servers",
+      retention_in_days: "${var.server_log_retention_days}",
+    });
   });
 });
 
@@ -155,7 +166,7 @@ describe("LlmServers: model pulls through SSM", () => {
       document_format: "JSON",
     });
     expect(block(stack.json, "aws_ssm_document", "pull_models").content).toMatch(
-      /^\$\{file\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json"\)\}$/,
+      /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json", \{"log_group" = aws_cloudwatch_log_group\.servers\.name, "metrics_namespace" = format\("OllamaFleet\/Servers\/%s", var\.prefix\)\}\)\}$/,
     );
   });
 
@@ -173,9 +184,16 @@ describe("LlmServers: model pulls through SSM", () => {
     expect(doc.mainSteps[0].inputs.timeoutSeconds).toBe("{{ TimeoutSeconds }}");
     const script: string = doc.mainSteps[0].inputs.runCommand.join("\n");
     expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    expect(script).toContain("MODELS='{{ Models }}'\nKEEP_ALIVE='6h'\n");
-    // The script as SSM runs it (parameters substituted) is valid bash.
-    const rendered = script.replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600" })[name] ?? "");
+    expect(script).toContain("MODELS='{{ Models }}'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'\nUPGRADE_IN_PLACE='{{ UpgradeInPlace }}'\n");
+    // a template for templatefile(): the log group and namespace follow the prefix
+    expect(script).toContain("LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\nCALLER=ssm\n");
+    // The script as SSM runs it (template and parameters filled in) is valid bash.
+    const rendered = script
+      .replace("${log_group}", "/ollama-fleet/acme/servers")
+      .replace("${metrics_namespace}", "OllamaFleet/Servers/acme")
+      .replace(/\$\$\{/g, "${")
+      .replace(/%%\{/g, "%{")
+      .replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true" })[name] ?? "");
     expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
   });
 
@@ -231,7 +249,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
           "root_block_device.volume_size",
           "tags.Name",
           "tags.System",
-          "user_data",
+          "user_data_base64",
         ],
         // templatefile() reads the asset from the module folder; the asset is this source file.
         replace: { [userDataAsset()]: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()) },
@@ -240,7 +258,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
 
     test("one instance per model key, with its derived placement, type, AMI, size and tags", () => {
       expect(Object.keys(plan).sort()).toEqual(["llama38b", "mistralnemo12b", "qwen27b"]);
-      const { user_data: _ignored, ...llama } = plan.llama38b;
+      const { user_data_base64: _ignored, ...llama } = plan.llama38b;
       expect(llama).toEqual({
         ami: DLAMI_ARM,
         availability_zone: "ap-southeast-1a",
@@ -255,11 +273,14 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
     });
 
     test("user data: the shared bootstrap with this server's port, release, model and time limit (what it does: __tests__/bootstrap)", () => {
-      const script = plan.qwen27b.user_data as string;
+      const script = unzipped(plan.qwen27b.user_data_base64);
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-      expect(script).toContain("OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nCALLER=user-data\n");
-      expect(plan.llama38b.user_data).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
-      expect(plan.mistralnemo12b.user_data).toContain("MODELS='mistral-nemo:12b'\n");
+      expect(script).toContain(
+        "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
+          "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\nCALLER=user-data\n",
+      );
+      expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
+      expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain("MODELS='mistral-nemo:12b'\n");
       // templatefile() left the shell's own ${...} alone
       expect(script).toContain('export HOME="${HOME:-/root}"');
       expect(() => execFileSync("bash", ["-n"], { input: script, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
@@ -321,11 +342,11 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
     const plan = planForEach(stack.json, {
       variables: { ...INPUTS, ollama_version: "0.12.3" },
       resource: { type: "aws_instance", name: "llm" },
-      attributes: ["user_data"],
+      attributes: ["user_data_base64"],
       replace: { [userDataAsset()]: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()) },
     });
     for (const key of ["llama38b", "mistralnemo12b", "qwen27b"]) {
-      expect(plan[key].user_data).toContain("OLLAMA_VERSION='0.12.3'\n");
+      expect(unzipped(plan[key].user_data_base64)).toContain("OLLAMA_VERSION='0.12.3'\n");
     }
   });
 });
@@ -338,11 +359,14 @@ function rulesOf(type: string, group: string): string[] {
     .sort();
 }
 
-/** The `${path.module}/assets/.../user-data.sh.tftpl` path in the instance's user data. */
+/** The user data as cloud-init unpacks it from the base64 of its gzip. */
+function unzipped(base64: unknown): string {
+  return gunzipSync(Buffer.from(base64 as string, "base64")).toString("utf8");
+}
+
+/** The `${path.module}/assets/.../user-data.sh.tftpl` path in the servers' user data. */
 function userDataAsset(): string {
-  const match = /"(\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl)"/.exec(
-    block(stack.json, "aws_instance", "llm").user_data as string,
-  );
+  const match = /"(\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl)"/.exec(stack.json.locals?.server_user_data as string);
   if (!match) throw new Error("user data does not read a user-data.sh.tftpl asset");
   return match[1];
 }

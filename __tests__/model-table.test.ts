@@ -58,11 +58,11 @@ describe("ModelTable", () => {
     expect(local).toMatchObject({ g5g: "arm64", g4dn: "x86_64", g5: "x86_64" });
   });
 
-  test("instance_family_sizes is the TypeScript catalog's sizes, for the instance-size rule", () => {
-    const local = stack.json.locals?.instance_family_sizes as Record<string, string[]>;
-    expect(local).toEqual(familySizes());
-    expect(local.p4d).toEqual(["24xlarge"]);
-    expect(local.g5).toContain("xlarge");
+  test("the instance-size rule is a validation of llm_ec2_configs holding the TypeScript catalog's sizes (terraform validate checks it)", () => {
+    const validations = (stack.json.variable?.llm_ec2_configs as { validation: Array<{ condition: string; error_message: string }> }).validation;
+    const size = validations.find((v) => v.error_message.startsWith("[instance-size]"))!;
+    for (const [family, sizes] of Object.entries(familySizes())) expect(size.condition).toContain(`"${family}" = ${JSON.stringify(sizes).replace(/,/g, ", ")}`);
+    expect(stack.json.locals).not.toHaveProperty("instance_family_sizes");
   });
 
   test("llm_models iterates the configs by position, subnet and AZ through element()", () => {
@@ -214,15 +214,17 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
   });
 
   // GIVEN names with and without a tag, :latest, a registry with a port, and lengths at the ALB's 128 limit
+  // (each part within Ollama's limits: a host, a namespace of 40 and a model of up to 40 characters)
+  const long = (model: string) => `${"h".repeat(40)}/${"n".repeat(40)}/${model}`;
   const SPELLINGS = [
     "llama3",
     "qwen2:latest",
     "mistral-nemo:12b",
-    "registry.example.com:5000/llama3",
+    "registry.example.com:5000/team/llama3",
     "hf.co/org/repo:Q4_K_M",
-    "a".repeat(121),
-    "b".repeat(122),
-    `${"c".repeat(120)}:latest`,
+    long("a".repeat(39)),
+    long("b".repeat(40)),
+    long(`${"c".repeat(38)}:latest`),
   ];
 
   test("alternate_llm_model is the TypeScript twin's alternateModelName, null where it gives none", () => {
@@ -233,9 +235,15 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
     const byName = Object.fromEntries(Object.values(rows as Record<string, { llm_model: string; alternate_llm_model: string | null }>).map((r) => [r.llm_model, r.alternate_llm_model]));
     expect(byName).toEqual(Object.fromEntries(SPELLINGS.map((name) => [name, alternateModelName(name) ?? null])));
     // and the cases the twin must get right
-    expect(byName).toMatchObject({ llama3: "llama3:latest", "qwen2:latest": "qwen2", "mistral-nemo:12b": null, "registry.example.com:5000/llama3": "registry.example.com:5000/llama3:latest" });
-    expect(byName["a".repeat(121)]).toBe(`${"a".repeat(121)}:latest`);
-    expect(byName["b".repeat(122)]).toBeNull();
+    expect(byName).toMatchObject({
+      llama3: "llama3:latest",
+      "qwen2:latest": "qwen2",
+      "mistral-nemo:12b": null,
+      "registry.example.com:5000/team/llama3": "registry.example.com:5000/team/llama3:latest",
+    });
+    expect(long("a".repeat(39))).toHaveLength(121);
+    expect(byName[long("a".repeat(39))]).toBe(`${long("a".repeat(39))}:latest`);
+    expect(byName[long("b".repeat(40))]).toBeNull();
   });
 
   test("the HCL of taggedModelName is its TypeScript twin", () => {

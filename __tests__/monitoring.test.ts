@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { CloudwatchEventRule, CloudwatchMetricAlarm, SnsTopicSubscription } from "../src/aws";
-import { GPU_MEMORY_USED_METRIC, GPU_NAMESPACE, GPU_UTILIZATION_METRIC } from "../src/constructs/fleet-dashboard";
+import { GPU_MEMORY_USED_METRIC, GPU_UTILIZATION_METRIC } from "../src/constructs/fleet-dashboard";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
@@ -47,6 +47,11 @@ describe("Monitoring", () => {
 
   test("a topic of our own only for an e-mail without a topic ARN; the subscription for any e-mail", () => {
     expect(block(stack.json, "aws_sns_topic", "alarms").count).toBe('${var.monitoring_enabled && var.alarm_email != "" && var.alarm_topic_arn == "" ? 1 : 0}');
+    // The topic's policy is its policy document, so the policy rules can read every statement's principal and condition.
+    expect(block(stack.json, "aws_sns_topic_policy", "alarms")).toMatchObject({
+      count: block(stack.json, "aws_sns_topic", "alarms").count,
+      policy: "${data.aws_iam_policy_document.alarms[0].json}",
+    });
     expect(stack.text).toHaveResourceWithProperties(SnsTopicSubscription, { protocol: "email", endpoint: "${var.alarm_email}" });
   });
 
@@ -90,10 +95,11 @@ describeWithTerraform("FleetDashboard, evaluated by terraform", () => {
     expect(all[4].properties.title).toBe("qwen2:7b: servers");
   });
 
-  test("GPU series: the instance's by instance id, the group's servers by group name", () => {
+  test("GPU series: the servers' own namespace (quoted: it has a /), the instance's by instance id, the group's servers by group name", () => {
     const all = widgets(INPUTS);
     const searches = (i: number) => (all[i].properties.metrics as Array<[{ expression: string }]>).map(([m]) => m.expression);
-    const search = (metric: string, filter: string) => `SEARCH('{${GPU_NAMESPACE}} MetricName="${metric}" ${filter}', 'Average', 60)`;
+    const search = (metric: string, filter: string) => `SEARCH('{"OllamaFleet/Servers/acme"} MetricName="${metric}" ${filter}', 'Average', 60)`;
+    expect([GPU_UTILIZATION_METRIC, GPU_MEMORY_USED_METRIC]).toEqual(["nvidia_smi_utilization_gpu", "nvidia_smi_memory_used"]);
     expect(searches(3)).toEqual([search(GPU_UTILIZATION_METRIC, 'InstanceId="i-llama38b"'), search(GPU_MEMORY_USED_METRIC, 'InstanceId="i-llama38b"')]);
     expect(searches(7)).toEqual([
       search(GPU_UTILIZATION_METRIC, 'AutoScalingGroupName="acme-qwen27b"'),

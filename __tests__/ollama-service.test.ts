@@ -32,11 +32,14 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   api_gw_throttling_rate_limit: ["number", 20],
   api_gw_throttling_burst_limit: ["number", 40],
   api_gw_authorization: ["string", "NONE"],
+  api_gw_acknowledge_no_authorization: ["bool", false],
   api_gw_jwt_issuer: ["string", ""],
   api_gw_jwt_audiences: ["list(string)", []],
+  api_gw_allow_model_management: ["bool", false],
   ollama_version: ["string", "0.13.0"],
   pull_models_wait_seconds: ["number", 0],
   pull_models_schedule: ["string", "rate(30 minutes)"],
+  server_log_retention_days: ["number", 30],
   ebs_throughput_mibps: ["number", 500],
   ebs_iops: ["number", 3000],
   default_server_mode: ["string", "instance"],
@@ -59,6 +62,7 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   router_auth: ["string", "API_KEY"],
   router_public_invoke_function: ["bool", true],
   router_timeout_seconds: ["number", 900],
+  router_idle_timeout_seconds: ["number", 300],
   router_memory_mb: ["number", 256],
   router_reserved_concurrency: ["number", 20],
   router_log_retention_days: ["number", 30],
@@ -148,6 +152,16 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
     ["no API, domain fields set", { ...DOMAIN, create_api_gw: false }, { service_endpoint: ALB_DNS, api_gw: null }],
   ])("%s: service_endpoint and api_gw", (_case, inputs, expected) => {
     expect(outputs(inputs)).toEqual(expected);
+  });
+
+  test("launch_templates carries each template without its user_data (kilobytes of base64 in every plan)", () => {
+    const { launch_templates } = evaluate(stack.json, {
+      variables: REQUIRED,
+      replace: { "aws_launch_template.llm": "local.fake_templates" },
+      locals: { fake_templates: `\${{ llama38b = { id = "lt-0123", latest_version = 3, name = "llm-llama38b", user_data = "IyEvYmluL2Jhc2g=" } }}` },
+      expressions: { launch_templates: stack.json.output?.launch_templates?.value as string },
+    });
+    expect(launch_templates).toEqual({ llama38b: { id: "lt-0123", latest_version: 3, name: "llm-llama38b" } });
   });
 
   // The az-in-region precondition reads the region's zones, which terraform console cannot look up.

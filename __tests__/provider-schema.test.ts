@@ -1,15 +1,19 @@
 // The committed module against the schemas of the AWS provider versions its callers run: 5.100.0
 // (the provider itself, offline through the mirror) and 6.x (an extract of the bindings generated
 // from hashicorp/aws 6.66.0, refreshed by scripts/aws-provider-schema-extract.js).
+import { Testing } from "cdktf";
 import { readFileSync } from "fs";
 import * as path from "path";
+import { loadServiceConfig } from "../src/config/load";
 import { MODULE_DIR } from "../src/module/module-files";
+import { ServiceStack, STACK_AWS_PROVIDER_VERSIONS } from "../src/stacks/service-stack";
 import { fromTerraformSchemaJson, ProviderSchema, schemaProblems } from "./helpers/provider-schema";
 import { TerraformJson } from "./helpers/synth";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const MODULE_FILE = path.resolve(__dirname, "..", MODULE_DIR, "main.tf.json");
 const moduleJson = (): TerraformJson => JSON.parse(readFileSync(MODULE_FILE, "utf8"));
+
 const extract6 = JSON.parse(readFileSync(path.join(__dirname, "fixtures", "aws-provider-6-schema.json"), "utf8"));
 const schema6: ProviderSchema = extract6;
 
@@ -28,6 +32,12 @@ describe("hashicorp/aws 6.x", () => {
 
   test("every type, argument, nested block and referenced attribute of the module exists", () => {
     expect(schemaProblems(moduleJson(), schema6)).toEqual([]);
+  });
+
+  test("the llm-service stack accepts hashicorp/aws from its binding's 5.100.0 up to the 6.x release this schema is", () => {
+    expect(STACK_AWS_PROVIDER_VERSIONS).toBe(`>= 5.100.0, <= ${extract6.version}`);
+    const stack = JSON.parse(Testing.synth(new ServiceStack(Testing.app(), "llm-service", loadServiceConfig()))) as { terraform: { required_providers: { aws: { version: string } } } };
+    expect(stack.terraform.required_providers.aws.version).toBe(STACK_AWS_PROVIDER_VERSIONS);
   });
 
   test("GIVEN an argument 6.x removed WHEN checked THEN the problem names the address, the argument and the version", () => {

@@ -37,7 +37,7 @@ describe("az-in-region: the stack's zones belong to its region", () => {
 
   test("GIVEN the default region ap-southeast-1 WHEN azs name us-east-1 zones THEN each is refused, naming the region", () => {
     expect(problemsOf({ azs: ["us-east-1a", "ap-southeast-1b"] })).toEqual([
-      expect.stringMatching(/^azs\[0\] = "us-east-1a \(region ap-southeast-1\)": is not an availability zone of the region .*\[az-in-region\]$/),
+      expect.stringMatching(/^azs\[0\] = "us-east-1a": is not an availability zone of the region .*\(region ap-southeast-1\)\. Fix: .*\[az-in-region\]$/),
     ]);
   });
 
@@ -51,9 +51,9 @@ describe("instance-size: the message lists the family's sizes", () => {
   test("g5.xlarg names g5's sizes, smallest first", () => {
     const configs = [{ ...minimal.llm_ec2_configs[0], instance_type: "g5.xlarg" }];
     expect(problemsOf({ llm_ec2_configs: configs })).toEqual([
-      'llm_ec2_configs[0].instance_type = "g5.xlarg (g5 sizes: xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge)": ' +
-        "is not a size EC2 offers in its instance family (the apply would fail). Fix: pick one of the family's sizes given with the value, " +
-        "e.g. g5.xlarge or p4d.24xlarge. [instance-size]",
+      'llm_ec2_configs[0].instance_type = "g5.xlarg": is not a size EC2 offers in its instance family, so the apply would fail ' +
+        '(g5 sizes: xlarge, 2xlarge, 4xlarge, 8xlarge, 12xlarge, 16xlarge, 24xlarge, 48xlarge). Did you mean "g5.xlarge"? ' +
+        "Fix: pick one of the family's sizes, e.g. g5.xlarge or p4d.24xlarge. [instance-size]",
     ]);
   });
 

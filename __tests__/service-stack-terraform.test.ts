@@ -5,7 +5,6 @@ import * as path from "path";
 import { loadServiceConfig } from "../src/config/load";
 import { modelKey } from "../src/config/derive";
 import { ServiceStack } from "../src/stacks/service-stack";
-import { seedInputs } from "./helpers/seed";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // The deploy path offline: `cdktf synth` of llm-service, then terraform init, validate and a
@@ -25,9 +24,9 @@ describe("cdktf.out/stacks/llm-service with terraform", () => {
     // The state of this plan stays in the workspace.
     writeFileSync(path.join(workspace.root, "stack", "override.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: "test.tfstate" } } } }));
     workspace.copy(SHARED_MOCKS, path.join("stack", "tests", "mocks"));
-    // The built-in default config is the seed's usage example.
-    const seed = seedInputs();
-    const models = seed.llm_ec2_configs.map((c) => c.llm_model);
+    // The built-in config is the example file: the router with API keys, no API door.
+    const example = loadServiceConfig(undefined);
+    const models = example.llm_ec2_configs.map((c) => c.llm_model);
     const keys = models.map(modelKey);
     writeFileSync(
       path.join(workspace.root, "stack", "tests", "default.tftest.hcl"),
@@ -43,8 +42,12 @@ run "default_config" {
     error_message = "the main server does not pull every model"
   }
   assert {
-    condition     = output.service_endpoint == "https://${seed.api_gw_domain}"
-    error_message = "service_endpoint is not the custom domain"
+    condition     = output.service_endpoint == aws_lb.llm.dns_name && length(aws_apigatewayv2_api.llm_apigw) == 0
+    error_message = "without an API door, service_endpoint is the internal ALB's DNS name"
+  }
+  assert {
+    condition     = length(aws_lambda_function.router) == 1 && aws_lambda_function_url.router[0].authorization_type == "NONE" && length(aws_ssm_parameter.router_keys) == 1
+    error_message = "the router is planned with its keys parameter"
   }
 }
 `,

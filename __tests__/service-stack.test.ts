@@ -19,8 +19,11 @@ function synthStack(text: string) {
 }
 
 describe("ServiceStack (llm-service)", () => {
-  // GIVEN the example config file
-  const text = readFileSync(example, "utf8");
+  // GIVEN the example config file, with an S3 backend added
+  const text = JSON.stringify({
+    ...JSON.parse(readFileSync(example, "utf8")),
+    backend: { s3: { bucket: "my-terraform-state", key: "llm-service/terraform.tfstate", region: "ap-southeast-1" } },
+  });
   const json = synthStack(text);
   const config = JSON.parse(text);
 
@@ -75,17 +78,18 @@ describe("ServiceStack (llm-service)", () => {
     });
   });
 
-  test("without a backend in the config, the state is local, at a path relative to the stack folder", () => {
+  test("without a backend in the config, the state is local, in state/ beside the output folder, at a path relative to the stack folder", () => {
     const { backend: _backend, ...rest } = config;
-    expect(synthStack(JSON.stringify(rest)).terraform?.backend).toEqual({ local: { path: "terraform.llm-service.tfstate" } });
+    expect(synthStack(JSON.stringify(rest)).terraform?.backend).toEqual({ local: { path: "../../../state/terraform.llm-service.tfstate" } });
   });
 
   test("every module variable defaults to the config's value", () => {
     // The entries' optional fields filled as the module's type fills them; server_mode from default_server_mode.
-    const filled = { server_mode: "instance", min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false };
+    const filled = { ami_id: "", server_mode: "instance", min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false };
     expect(json.variable.llm_ec2_configs.default).toEqual(config.llm_ec2_configs.map((c: object) => ({ ...filled, ...c })));
     expect(json.variable.prefix.default).toBe("llm");
-    expect(json.variable.open_webui_port.default).toBe(8080);
+    expect(json.variable.router_enabled.default).toBe(true);
+    expect(json.variable.create_api_gw.default).toBe(false);
   });
 
   test("a moved block carries each resource over from the original root's module call", () => {
@@ -93,5 +97,36 @@ describe("ServiceStack (llm-service)", () => {
     expect(json.moved.map((m) => m.to).sort()).toEqual(addresses.sort());
     for (const { from, to } of json.moved) expect(from).toBe(`${ORIGINAL_MODULE_CALL}.${to}`);
     expect(json.moved).toContainEqual({ from: "module.llm_service.aws_instance.llm", to: "aws_instance.llm" });
+  });
+
+  describe("warnings and INFO lines at synth: once, and only when they apply", () => {
+    const messages = (overrides: object, level: string) => {
+      const stack = new ServiceStack(Testing.app(), "llm-service", parseServiceConfig(JSON.stringify({ ...config, ...overrides }), "test.json"));
+      Testing.synth(stack, true);
+      return stack.node.metadata.filter((m) => m.type === level).map((m) => String(m.data));
+    };
+
+    test("a public API door without authorization earns one warning line; JWT, AWS_IAM or no door earn none", () => {
+      expect(messages({ create_api_gw: true, api_gw_authorization: "NONE" }, AnnotationMetadataEntryType.WARN).filter((w) => w.includes("api_gw_authorization"))).toEqual([
+        expect.stringMatching(/^api_gw_authorization = "NONE": the API Gateway door \(create_api_gw\) is public .* Set api_gw_authorization to JWT or AWS_IAM/),
+      ]);
+      for (const closed of [{ create_api_gw: false }, { create_api_gw: true, api_gw_authorization: "AWS_IAM" }]) {
+        expect(messages(closed, AnnotationMetadataEntryType.WARN).filter((w) => w.includes("api_gw_authorization"))).toEqual([]);
+      }
+    });
+
+    test("the router's public-URL suppressions are reported once each with the router on and API keys, never with it off or on IAM", () => {
+      expect(messages({}, AnnotationMetadataEntryType.INFO)).toEqual([
+        expect.stringMatching(/^policy \[lambda-url-auth\] suppressed on aws_lambda_function_url\.router: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_url: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_invoke: /),
+      ]);
+      expect(messages({ router_public_invoke_function: false }, AnnotationMetadataEntryType.INFO)).toEqual([
+        expect.stringMatching(/^policy \[lambda-url-auth\] suppressed on aws_lambda_function_url\.router: /),
+        expect.stringMatching(/^policy \[lambda-permission-public\] suppressed on aws_lambda_permission\.router_url: /),
+      ]);
+      expect(messages({ router_enabled: false }, AnnotationMetadataEntryType.INFO)).toEqual([]);
+      expect(messages({ router_auth: "AWS_IAM" }, AnnotationMetadataEntryType.INFO)).toEqual([]);
+    });
   });
 });

@@ -90,8 +90,9 @@ describe("the constructs on their own, from literal props", () => {
       default_route_settings: { throttling_rate_limit: 5, throttling_burst_limit: 10 },
     });
     expect(block(json, "aws_cloudwatch_log_group", "llm_api_access").retention_in_days).toBe(7);
-    expect(block(json, "aws_apigatewayv2_route", "root_post")).toMatchObject({ authorization_type: "NONE" });
-    expect(block(json, "aws_apigatewayv2_route", "root_post")).not.toHaveProperty("authorizer_id");
+    expect(block(json, "aws_apigatewayv2_route", "endpoint")).toMatchObject({ authorization_type: "NONE" });
+    expect(block(json, "aws_apigatewayv2_route", "endpoint")).not.toHaveProperty("authorizer_id");
+    expect(block(json, "aws_apigatewayv2_integration", "root_delete").count).toBe("${true && false ? 1 : 0}");
     expect(json.resource?.aws_apigatewayv2_authorizer).toBeUndefined();
     expect(json.resource?.aws_apigatewayv2_domain_name).toBeUndefined();
     expect(json.locals?.api_gw_custom_domain).toBe(false);
@@ -176,6 +177,14 @@ run "standalone" {
   assert {
     condition     = length(data.aws_servicequotas_service_quota.lambda_concurrency) == 1
     error_message = "a literal enabled reads the Lambda quota once (the mock's 1000 leaves room for 20)"
+  }
+  assert {
+    condition     = contains(keys(aws_apigatewayv2_route.endpoint), "POST /api/chat") && !contains(keys(aws_apigatewayv2_route.endpoint), "DELETE /api/delete") && length(aws_apigatewayv2_integration.root_delete) == 0
+    error_message = "the API routes the inference endpoints, and no model management by default"
+  }
+  assert {
+    condition     = one(one(aws_lb_listener_rule.llm_http["phi3mini"].condition).http_header).values == toset(["phi3:mini"])
+    error_message = "each model's rule matches the routing header"
   }
 }
 `,

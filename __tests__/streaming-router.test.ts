@@ -10,7 +10,7 @@ import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { InternalAlb } from "../src/constructs/internal-alb";
 import { ModelTable } from "../src/constructs/model-table";
 import { ROUTER_METRIC_DIMENSION, ROUTER_METRICS } from "../src/constructs/router/router-widgets";
-import { PUBLIC_URL_REASON, StreamingRouter, StreamingRouterProps } from "../src/constructs/router/streaming-router";
+import { PUBLIC_INVOKE_REASON, PUBLIC_URL_REASON, StreamingRouter, StreamingRouterProps } from "../src/constructs/router/streaming-router";
 import { checkPolicies } from "../src/policy/check";
 import { TerraformJson as PolicyJson } from "../src/policy/types";
 import { suppressionsOf } from "../src/policy/suppressions";
@@ -96,13 +96,19 @@ describe("StreamingRouter from literal props", () => {
     expect(suppressionsOf(stack).get("aws_lambda_function_url.router")).toEqual(suppressions);
   });
 
-  test("without its suppression, the public URL is the one policy finding of the router's stack", () => {
+  test("without their suppressions, the public URL and its two public grants are the policy findings of the router's stack", () => {
     // GIVEN the router with API keys, its resources as synthesized
     const { stack } = routerStack();
     // WHEN every policy rule checks them
     const findings = checkPolicies(synthJson(stack) as PolicyJson);
-    // THEN only the function URL's auth type is found: the suppression is needed, and covers nothing else
-    expect(findings.map((f) => `${f.rule} ${f.address}`)).toEqual(["lambda-url-auth aws_lambda_function_url.router"]);
+    // THEN the function URL's auth type and the two grants to everyone are found: each suppression is needed, and covers nothing else
+    expect(findings.map((f) => `${f.rule} ${f.address}`).sort()).toEqual([
+      "lambda-permission-public aws_lambda_permission.router_invoke",
+      "lambda-permission-public aws_lambda_permission.router_url",
+      "lambda-url-auth aws_lambda_function_url.router",
+    ]);
+    expect(suppressionsOf(stack).get("aws_lambda_permission.router_url")).toEqual([{ rule: "lambda-permission-public", reason: PUBLIC_URL_REASON }]);
+    expect(suppressionsOf(stack).get("aws_lambda_permission.router_invoke")).toEqual([{ rule: "lambda-permission-public", reason: PUBLIC_INVOKE_REASON }]);
   });
 
   test("literal CORS origins make the cors block's for_each a literal list", () => {
@@ -114,6 +120,7 @@ describe("StreamingRouter from literal props", () => {
   test.each([
     ["auth", { auth: "NONE" as never }, /auth "NONE" is not API_KEY or AWS_IAM/],
     ["timeoutSeconds", { timeoutSeconds: 901 }, /timeoutSeconds 901 is not a whole number of seconds from 1 to 900/],
+    ["idleTimeoutSeconds", { idleTimeoutSeconds: 0 }, /idleTimeoutSeconds 0 is not a whole number of seconds from 1 to 900/],
     ["memoryMb", { memoryMb: 100 }, /memoryMb 100 is not a whole number from 128 to 10240/],
     ["reservedConcurrency", { reservedConcurrency: 0 }, /reservedConcurrency 0 is not a whole number from 1 to 10000/],
     ["logRetentionDays", { logRetentionDays: 0 }, /logRetentionDays 0 is not a CloudWatch Logs retention/],
@@ -131,7 +138,7 @@ describe("the router in the module and the stack", () => {
   test.each([
     ["the module", (app: App) => new ModuleStack(app)],
     ["the llm-service stack of the example config", (app: App) => new ServiceStack(app, "llm-service", exampleConfig())],
-  ])("%s synthesizes through the policy rules with one suppression, the public function URL's, and its reason", (_, make) => {
+  ])("%s synthesizes through the policy rules with three suppressions, the public function URL's and its two grants', and their reasons", (_, make) => {
     // GIVEN
     const outdir = mkdtempSync(path.join(tmpdir(), "router-policy-"));
     try {
@@ -140,7 +147,11 @@ describe("the router in the module and the stack", () => {
       // WHEN
       app.synth();
       // THEN
-      expect(infos(stack)).toEqual([`policy [lambda-url-auth] suppressed on aws_lambda_function_url.router: ${PUBLIC_URL_REASON}`]);
+      expect(infos(stack)).toEqual([
+        `policy [lambda-url-auth] suppressed on aws_lambda_function_url.router: ${PUBLIC_URL_REASON}`,
+        `policy [lambda-permission-public] suppressed on aws_lambda_permission.router_url: ${PUBLIC_URL_REASON}`,
+        `policy [lambda-permission-public] suppressed on aws_lambda_permission.router_invoke: ${PUBLIC_INVOKE_REASON}`,
+      ]);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
@@ -181,8 +192,11 @@ describeWithTerraform("the function's environment against Lambda's 4 KB", () => 
       const left = length - used - 1;
       const stem = `hf.co/org/m${String(i).padStart(3, "0")}-`;
       const size = Math.min(128, left);
-      if (size < stem.length + 1) throw new Error("the last name would be too short; pick another length");
-      names.push(`${stem}${"q".repeat(size - stem.length)}`);
+      // model and tag each within Ollama's 80 characters: "m000-" and up to 75 q's, then a tag of t's
+      const rest = size - stem.length - 1;
+      if (rest < 2) throw new Error("the last name would be too short; pick another length");
+      const qs = Math.min(75, rest - 1);
+      names.push(`${stem}${"q".repeat(qs)}:${"t".repeat(rest - qs)}`);
       used += size + 1;
     }
     return names;
@@ -254,7 +268,7 @@ run "standalone_router" {
     error_message = "the literal origin"
   }
   assert {
-    condition     = toset(split(",", aws_lambda_function.router[0].environment[0].variables["ROUTER_MODELS"])) == toset(["llama3.1:8b", "phi3:mini"]) && aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "295"
+    condition     = toset(split(",", aws_lambda_function.router[0].environment[0].variables["ROUTER_MODELS"])) == toset(["llama3.1:8b", "phi3:mini"]) && aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "295" && aws_lambda_function.router[0].environment[0].variables["ROUTER_IDLE_TIMEOUT_SECONDS"] == "295"
     error_message = "the literal models, and the upstream wait within the timeout"
   }
   assert {

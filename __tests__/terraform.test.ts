@@ -62,7 +62,10 @@ describe("terraform CLI", () => {
 
   test("GIVEN the module's .tftest.hcl suite WHEN terraform test runs THEN every run block passes", async () => {
     const runBlocks = countRunBlocks(MODULE_TESTS);
-    const result = await workspace.test(MODULE_PATH);
+    // The suite keeps the original's open API door in most runs: terraform test counts the open-door
+    // warning (a failed check block) as a failure, so it is acknowledged for every run but the ones
+    // in checks.tftest.hcl that test the warning and set the variable themselves.
+    const result = await workspace.test(MODULE_PATH, ["-var=api_gw_acknowledge_no_authorization=true"]);
     expect(runBlocks).toBeGreaterThan(0);
     expect(parseTestSummary(result.stdout)).toEqual({ passed: runBlocks, failed: 0, skipped: 0 });
   });

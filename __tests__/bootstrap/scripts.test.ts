@@ -3,8 +3,12 @@
 import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
-import { MAX_MODEL_NAME_LENGTH, MODEL_NAME_PATTERN } from "../../src/config/rules";
+import { findProblems, MAX_MODEL_NAME_LENGTH } from "../../src/config/rules";
+import { readServiceConfig } from "../../src/config/load";
+import { inputsOf } from "../../src/stacks/service-stack";
+import { SEED_FILE } from "../helpers/seed";
 import { SSM_PARAMETERS } from "../../src/userdata/templates";
+import { ollamaAcceptsName } from "../helpers/ollama-name";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
 import { inputs, renderFromModule } from "./harness/render";
 
@@ -26,11 +30,12 @@ function shellcheck(script: string): { status: number | null; output: string } {
 
 const bodyAfterHeader = (script: string) => script.slice(script.indexOf("\nCALLER=") + 1).replace(/^CALLER=\S+\n/, "");
 
+// GIVEN the scripts rendered from the committed module
+const rendered = renderFromModule(inputs());
+const userData = rendered.userData.llama38b;
+const ssmScript = commandFromDocument(rendered.document, rendered.associations.llama38b.parameters).script;
+
 describe("rendered scripts", () => {
-  // GIVEN the scripts rendered from the committed module
-  const rendered = renderFromModule(inputs());
-  const userData = rendered.userData.llama38b;
-  const ssmScript = commandFromDocument(rendered.document, rendered.associations.llama38b.parameters).script;
 
   test("shellcheck passes the user data and the SSM document's script, at every severity", () => {
     expect(shellcheck(userData)).toEqual({ status: 0, output: "" });
@@ -45,17 +50,23 @@ describe("rendered scripts", () => {
     expect(bodyAfterHeader(userData).length).toBeGreaterThan(5000);
   });
 
-  test("the user data stays under EC2's 16 KB even for a 128-character model name and the longest run", () => {
-    const longest = `${"a".repeat(MAX_MODEL_NAME_LENGTH - 4)}:q4b`;
+  test("the user data EC2 receives stays under its 16 KB even for a 128-character model name, the longest prefix and run", () => {
+    // host, namespace, model and tag each within Ollama's limits, 128 characters in all
+    const longest = `${"r".repeat(40)}/${"n".repeat(40)}/${"m".repeat(38)}:${"q".repeat(7)}`;
+    expect(longest).toHaveLength(MAX_MODEL_NAME_LENGTH);
     const big = renderFromModule(
       inputs({
+        prefix: "a".repeat(28),
         pull_models_wait_seconds: 172800,
         llm_ec2_configs: [{ llm_model: longest, instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 65535 }],
       }),
     );
-    const script = Object.values(big.userData)[0];
-    expect(script).toContain(`MODELS='${longest}'`);
-    expect(Buffer.byteLength(script)).toBeLessThan(16 * 1024);
+    const [key] = Object.keys(big.userData);
+    expect(big.userData[key]).toContain(`MODELS='${longest}'`);
+    expect(big.userData[key]).toContain(`LOG_GROUP='/ollama-fleet/${"a".repeat(28)}/servers'`);
+    // EC2 counts the bytes it receives: the compressed script, which cloud-init unpacks.
+    expect(big.userDataBytes[key]).toBeLessThan(16 * 1024);
+    expect(Buffer.byteLength(big.userData[key])).toBeGreaterThan(16 * 1024);
     // and the document under SSM's 64 KB
     expect(Buffer.byteLength(rendered.document)).toBeLessThan(64 * 1024);
   });
@@ -75,38 +86,95 @@ describe("rendered scripts", () => {
   });
 });
 
-describe("the Models pattern admits exactly the names the model-name rule admits", () => {
+/** Model names of every shape: random parts of random characters, joined as Ollama names are, and plain random strings. */
+function sampleNames(count: number): string[] {
+  const alphabet = "abcXYZ019._:/+-@ ";
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = (chars: string) => chars[Math.floor(random() * chars.length)];
+  const part = (max: number, chars = alphabet) => Array.from({ length: Math.floor(random() * max) }, () => pick(chars)).join("");
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % 3 === 0) names.push(part(130));
+    else {
+      const clean = "abcXYZ019_.-";
+      const parts = Array.from({ length: 1 + Math.floor(random() * 4) }, () => part(random() < 0.1 ? 400 : 30, random() < 0.8 ? clean : alphabet));
+      names.push(parts.join("/") + (random() < 0.6 ? `:${part(random() < 0.05 ? 90 : 12, random() < 0.8 ? clean : alphabet)}` : ""));
+    }
+  }
+  return names;
+}
+
+describe("model names: the rules, the SSM pattern and the script follow Ollama's own parser", () => {
   const models = new RegExp(SSM_PARAMETERS.Models.allowedPattern);
-  const rule = (name: string) => new RegExp(MODEL_NAME_PATTERN).test(name) && name.length <= MAX_MODEL_NAME_LENGTH;
+  const seed = inputsOf(readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE));
+  const ruleRefuses = (name: string) =>
+    findProblems({ ...seed, llm_ec2_configs: [{ ...seed.llm_ec2_configs[0], llm_model: name }] })
+      .filter((p) => p.path === "llm_ec2_configs[0].llm_model" && p.rule.startsWith("model-name"))
+      .map((p) => p.rule);
+  const names = [
+    ...sampleNames(3000),
+    ...["llama3", "llama3:8b", "library/llama3:8b", "registry.ollama.ai/library/qwen2:7b", "hf.co/org/Model-GGUF:Q4_K_M", "_x/_y:_z",
+      "localhost:5000/team/model:tag", "llama3+fast:8b", "hf.co/Model:Q4", "llama3:8b:q4", "a/b/c/d", "-x/y/z", "llama3:8b+q4", "llama3:",
+      ":8b", "/llama3", "llama3/", "a//b", "/n/m", "//m", "h//m", "h/n/", "https://h/n/m", "LLAMA3:8B", "x".repeat(80), "x".repeat(81), `${"h".repeat(350)}/n/m`],
+  ];
 
-  test("every model of the good corpus, alone and as each main server's list", () => {
+  test("the corpus's names and thousands of others: the rules refuse exactly what Ollama refuses (and names over 128 characters)", () => {
+    // the sample holds many names of each kind
+    expect(names.filter((n) => ollamaAcceptsName(n)).length).toBeGreaterThan(400);
+    expect(names.filter((n) => !ollamaAcceptsName(n)).length).toBeGreaterThan(1000);
+    for (const name of names) {
+      const expected = ollamaAcceptsName(name) && name.length <= MAX_MODEL_NAME_LENGTH;
+      expect({ name, refused: ruleRefuses(name).length > 0 }).toEqual({ name, refused: !expected });
+    }
+  });
+
+  test("each refusal names the part at fault (or the shape), one rule per bad part", () => {
+    expect(ruleRefuses("llama3+fast:8b")).toEqual(["model-name-model"]);
+    expect(ruleRefuses("llama3:8b:q4")).toEqual(["model-name-model"]);
+    expect(ruleRefuses("hf.co/Model:Q4")).toEqual(["model-name-namespace"]);
+    expect(ruleRefuses("-x/y/z")).toEqual(["model-name-host"]);
+    expect(ruleRefuses("llama3:8b+q4")).toEqual(["model-name-tag"]);
+    expect(ruleRefuses("a/b/c/d")).toEqual(["model-name"]);
+    expect(ruleRefuses("hf.co/Model:+q")).toEqual(["model-name-namespace", "model-name-tag"]);
+    // A name of the wrong shape gets that rule alone: its parts cannot be told apart.
+    for (const name of names) {
+      const rules = ruleRefuses(name);
+      if (rules.includes("model-name")) expect({ name, rules }).toEqual({ name, rules: ["model-name"] });
+    }
+  });
+
+  test("the Models pattern admits exactly the names Ollama accepts, alone and as a list", () => {
+    for (const name of names.filter((n) => !n.includes(","))) {
+      expect({ name, pattern: models.test(name) }).toEqual({ name, pattern: ollamaAcceptsName(name) && !name.includes("://") });
+    }
     for (const { name, config } of configsOf("good")) {
-      const names: string[] = config.llm_ec2_configs.map((c: { llm_model: string }) => c.llm_model);
-      for (const model of names) expect({ name, model, ok: models.test(model) }).toEqual({ name, model, ok: true });
-      expect({ name, ok: models.test(names.join(",")) }).toEqual({ name, ok: true });
+      const listed: string[] = config.llm_ec2_configs.map((c: { llm_model: string }) => c.llm_model);
+      expect({ name, ok: models.test(listed.join(",")) }).toEqual({ name, ok: true });
+    }
+    for (const bad of ["llama;id", "llama$x", "llama'", 'llama"', "llama`", "llama\\", "llama\n", "llama 3", "llama*", "llama?"]) {
+      expect({ bad, pattern: models.test(bad) }).toEqual({ bad, pattern: false });
     }
   });
 
-  test("no model the rule refuses in the bad corpus", () => {
-    const refused = configsOf("bad")
-      .flatMap(({ config }) => (Array.isArray(config.llm_ec2_configs) ? config.llm_ec2_configs : []))
-      .map((c: { llm_model: string }) => c.llm_model)
-      .filter((model: string) => !rule(model));
-    expect(refused.length).toBeGreaterThanOrEqual(5);
-    for (const model of refused) expect({ model, ok: models.test(model) }).toEqual({ model, ok: false });
-  });
-
-  test("names of every length and character the rule allows, and none it does not", () => {
-    const alphabet = "abcXYZ019._:/+-";
-    let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    for (let length = 1; length <= MAX_MODEL_NAME_LENGTH + 1; length++) {
-      const name = Array.from({ length }, (_, i) => (i === 0 ? "aZ9"[length % 3] : alphabet[Math.floor(random() * alphabet.length)])).join("");
-      expect({ name, pattern: models.test(name) }).toEqual({ name, pattern: rule(name) });
-    }
-    for (const bad of ["-llama", ".llama", "llama 3", "llama*", "llama?", "llama;id", "llama$x", "llama'", 'llama"', "llama`", "llama\\", "llama\n"]) {
-      expect({ bad, pattern: models.test(bad), rule: rule(bad) }).toEqual({ bad, pattern: false, rule: false });
-    }
+  test("the script's own check (name_problem, run by bash as rendered) accepts exactly what Ollama accepts, naming the part", () => {
+    const fn = /\nname_problem\(\) \{\n[\s\S]*?\n\}\n/.exec(ssmScript)?.[0];
+    expect(fn).toBeDefined();
+    const run = spawnSync("bash", ["-c", `${fn}\nwhile IFS= read -r name; do printf '%s\\n' "$(name_problem "$name")"; done`], {
+      input: names.map((n) => `${n}\n`).join(""),
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(0);
+    const verdicts = run.stdout.split("\n").slice(0, names.length);
+    names.forEach((name, i) =>
+      expect({ name, refused: verdicts[i] !== "" }).toEqual({ name, refused: !(ollamaAcceptsName(name) && !name.includes("://")) }),
+    );
+    const verdictOf = (name: string) => verdicts[names.indexOf(name)];
+    expect(verdictOf("llama3+fast:8b")).toMatch(/^its model part 'llama3\+fast'/);
+    expect(verdictOf("llama3:8b:q4")).toMatch(/^its model part 'llama3:8b'/);
+    expect(verdictOf("hf.co/Model:Q4")).toMatch(/^its namespace 'hf\.co'/);
+    expect(verdictOf("-x/y/z")).toMatch(/^its host '-x'/);
+    expect(verdictOf("llama3:8b+q4")).toMatch(/^its tag '8b\+q4'/);
   });
 
   test("1 to 100 models, as the model-count rule", () => {
@@ -123,8 +191,12 @@ describe("the Models pattern admits exactly the names the model-name rule admits
     for (let p = 0; p <= 65536; p += p < 100 || p > 65430 ? 1 : 97) expect({ p, ok: port.test(String(p)) }).toEqual({ p, ok: p >= 1 && p <= 65535 });
     expect(port.test("011434")).toBe(false);
     const version = new RegExp(SSM_PARAMETERS.OllamaVersion.allowedPattern);
-    expect(["0.13.0", "0.14.0-rc2", "1.2.3"].every((v) => version.test(v))).toBe(true);
-    expect(["latest", "0.13", "v0.13.0", "0.13.0;id"].some((v) => version.test(v))).toBe(false);
+    expect(["0.13.0", "0.14.0", "1.2.3"].every((v) => version.test(v))).toBe(true);
+    expect(["latest", "0.13", "v0.13.0", "0.13.0;id", "0.14.0-rc2"].some((v) => version.test(v))).toBe(false);
+    const upgrade = new RegExp(SSM_PARAMETERS.UpgradeInPlace.allowedPattern);
+    expect(["true", "false"].every((v) => upgrade.test(v))).toBe(true);
+    expect(["True", "yes", "1", "", "false;id"].some((v) => upgrade.test(v))).toBe(false);
+    expect(SSM_PARAMETERS.UpgradeInPlace.default).toBe("true");
     const timeout = new RegExp(SSM_PARAMETERS.TimeoutSeconds.allowedPattern);
     expect(["120", "199", "200", "999", "3600", "172800"].every((t) => timeout.test(t))).toBe(true);
     expect(["0", "60", "100", "119", "3600s", "-1", "1e5"].some((t) => timeout.test(t))).toBe(false);

@@ -8,8 +8,10 @@
 // precondition, and good cases plan in separate runs. Attribution: a variable's validation error
 // is reported on the module call (`module.<case>`); a precondition's on the module's own file,
 // which is why a group of precondition cases gives each case its own copy (hard links) of the
-// module under `cases/<case>/`; the other calls share one copy, parsed once.
-import { linkSync, mkdirSync, readdirSync, statSync, copyFileSync, writeFileSync } from "fs";
+// module under `cases/<case>/`; the other calls share one copy, parsed once. A case can also bring
+// its own variant of the module (`mutate`, the per-rule mutation test's mutants): it gets its own
+// copy too, with main.tf.json replaced.
+import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, copyFileSync, unlinkSync, writeFileSync } from "fs";
 import * as path from "path";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./terraform-workspace";
 
@@ -19,6 +21,8 @@ export interface PlanCase {
   readonly inputs: Record<string, unknown>;
   /** HCL conditions over `module.<case>.corpus_target_group_names` (good cases). */
   readonly asserts?: ReadonlyArray<{ readonly condition: (names: string) => string; readonly message: string }>;
+  /** Plans the case with its own copy of the module, whose main.tf.json this returns (a mutant of it). */
+  readonly mutate?: (module: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface PlanGroup {
@@ -87,9 +91,17 @@ export async function planCorpus(workspace: TerraformWorkspace, moduleDir: strin
   linkTree(module, path.join(root, "shared"));
   writeFileSync(path.join(root, "shared", "corpus-test-outputs.tf.json"), JSON.stringify(TEST_OUTPUTS));
   const sourceFor = (c: PlanCase, group: PlanGroup): string => {
-    if (!group.ownCopies) return "shared";
+    if (!group.ownCopies && !c.mutate) return "shared";
     const copy = path.join(root, "cases", callName(c.name));
     linkTree(module, copy);
+    if (c.asserts) writeFileSync(path.join(copy, "corpus-test-outputs.tf.json"), JSON.stringify(TEST_OUTPUTS));
+    if (c.mutate) {
+      // A hard link shares its bytes with the module: replace the file, never write through it.
+      const main = path.join(copy, "main.tf.json");
+      const mutant = c.mutate(JSON.parse(readFileSync(main, "utf8")));
+      unlinkSync(main);
+      writeFileSync(main, JSON.stringify(mutant));
+    }
     return `cases/${callName(c.name)}`;
   };
   for (const group of groups) {
@@ -98,7 +110,9 @@ export async function planCorpus(workspace: TerraformWorkspace, moduleDir: strin
       const call = callName(c.name);
       if (owner.has(call)) throw new Error(`two corpus cases are both called ${call}`);
       owner.set(call, c.name);
-      calls[call] = { source: `../${sourceFor(c, group)}`, ...c.inputs };
+      // The corpus tests the rules; the open-door warning (a check block, a failure to terraform test)
+      // has runs of its own in checks.tftest.hcl. The cases' inputs carry every variable, so it goes last.
+      calls[call] = { source: `../${sourceFor(c, group)}`, ...c.inputs, api_gw_acknowledge_no_authorization: true };
     }
     mkdirSync(path.join(root, group.name), { recursive: true });
     writeFileSync(

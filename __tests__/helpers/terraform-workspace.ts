@@ -149,9 +149,9 @@ export class TerraformWorkspace {
     return this.runOrThrow(dir, ["validate", "-no-color"], TERRAFORM_TIMEOUT_MS.validate);
   }
 
-  /** `terraform test` of every `tests/*.tftest.hcl` in `dir`; throws when a run fails. */
-  test(dir: string): Promise<TerraformResult> {
-    return this.runOrThrow(dir, ["test", "-no-color"], TERRAFORM_TIMEOUT_MS.test);
+  /** `terraform test` of every `tests/*.tftest.hcl` in `dir` (with `args`, e.g. `-var=...`); throws when a run fails. */
+  test(dir: string, args: readonly string[] = []): Promise<TerraformResult> {
+    return this.runOrThrow(dir, ["test", "-no-color", ...args], TERRAFORM_TIMEOUT_MS.test);
   }
 
   /**

@@ -50,17 +50,28 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
     "one(data.aws_ami.dlami_x86[*].id)": JSON.stringify(DLAMI_X86),
     // Read from the provider's region: the commercial partition.
     "data.aws_partition.current.partition": JSON.stringify("aws"),
+    ...logGroupNames(json),
     ...evaluation.replace,
   };
   const rewrite = (text: string) =>
     Object.entries(replacements).reduce((acc, [from, to]) => acc.split(from).join(to), text);
   const asTemplate = (text: string) => (text.includes("${") ? text : `\${${text}}`);
-  const locals: Record<string, unknown> = {};
+  const all: Record<string, unknown> = {};
   for (const [name, value] of Object.entries({ ...json.locals, ...evaluation.locals })) {
-    locals[name] = typeof value === "string" ? rewrite(value) : value;
+    all[name] = typeof value === "string" ? rewrite(value) : value;
   }
   const names = Object.keys(evaluation.expressions);
-  names.forEach((name, i) => (locals[`__test_${i}`] = rewrite(asTemplate(evaluation.expressions[name]))));
+  names.forEach((name, i) => (all[`__test_${i}`] = rewrite(asTemplate(evaluation.expressions[name]))));
+  // Only the locals the expressions need: terraform console evaluates every local it is given, and
+  // some read files (templatefile) that only the module's folder has.
+  const locals: Record<string, unknown> = {};
+  const pending = names.map((_, i) => `__test_${i}`);
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (name in locals || !(name in all)) continue;
+    locals[name] = all[name];
+    for (const [, used] of JSON.stringify(all[name]).matchAll(/local\.([A-Za-z0-9_]+)/g)) pending.push(used);
+  }
   const query = `base64encode(jsonencode({${names.map((name, i) => `${JSON.stringify(name)} = local.__test_${i}`).join(", ")}}))`;
 
   const dir = mkdtempSync(path.join(tmpdir(), "ollama-fleet-eval-"));
@@ -100,6 +111,22 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A log group's name is known at plan: references to it (`aws_cloudwatch_log_group.x.name`, e.g. in
+ * the servers' user data) become the group's own name expression.
+ */
+function logGroupNames(json: TerraformJson): Record<string, string> {
+  const groups = json.resource?.aws_cloudwatch_log_group ?? {};
+  return Object.fromEntries(
+    Object.entries(groups)
+      .filter(([, body]) => body.count === undefined && body.for_each === undefined && typeof body.name === "string")
+      .map(([name, body]) => {
+        const value = body.name as string;
+        return [`aws_cloudwatch_log_group.${name}.name`, /^\$\{[\s\S]*\}$/.test(value) ? `(${unwrap(value)})` : JSON.stringify(value)];
+      }),
+  );
 }
 
 /** `a.b.0.c` -> the value at that path of `value`. */

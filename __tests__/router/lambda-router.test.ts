@@ -6,11 +6,16 @@ import { sha256Hex } from "../../src/router/auth";
 import { createStreamingHandler } from "../../src/router/lambda-handler";
 import { EnvironmentError, settingsFromEnv } from "../../src/router/lambda-env";
 import { describeRouterBehaviour, logOf } from "./helpers/behaviour";
+import { describeRouterAnswers } from "./helpers/behaviour-answers";
+import { describeRouterBounds } from "./helpers/behaviour-bounds";
 import { call, eventually, postJson } from "./helpers/http-client";
 import { awslambdaStandIn, PRELUDE_CONTENT_TYPE, startFunctionUrl } from "./helpers/lambda-runtime-standin";
+import { FakeSsm } from "./helpers/fake-ssm";
 import { Fleet, KEYS_PARAMETER, startFleet, startLambda } from "./helpers/setup";
 
 describeRouterBehaviour(startLambda);
+describeRouterAnswers(startLambda);
+describeRouterBounds(startLambda);
 
 describe("Lambda only", () => {
   let fleet: Fleet;
@@ -145,7 +150,9 @@ describe("Lambda only", () => {
       try {
         const r = await call(rut.url, "/v1/models", { headers: { authorization: "Bearer sk-a" } });
         expect(r.status).toBe(401);
-        expect(JSON.parse(r.body).error.message).toMatch(/no API keys are configured.*npm run keys -- add NAME --parameter \/llm\/router\/api-keys/);
+        expect(JSON.parse(r.body).error.message).toMatch(/no API keys are configured on this router/);
+        expect(r.body).not.toContain("/llm/router/api-keys");
+        expect((await logOf(rut, "/v1/models")).error).toMatch(/npm run keys -- add NAME --parameter \/llm\/router\/api-keys --region us-east-1/);
       } finally {
         await rut.close();
       }
@@ -159,16 +166,72 @@ describe("Lambda only", () => {
         const r = await postJson(rut.url, "/v1/chat/completions", { model: "llama3", messages: [] }, { authorization: "Bearer sk-a" });
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(r.status).toBe(503);
-        expect(JSON.parse(r.body).error.code).toBe("keys_unavailable");
+        expect(JSON.parse(r.body).error).toMatchObject({ code: "keys_unavailable", message: "the router cannot check API keys right now; try again later" });
         const ollama = await call(rut.url, "/api/tags", { headers: { authorization: "Bearer sk-a" } });
         expect(ollama.status).toBe(503);
         expect(JSON.parse(ollama.body).error).toMatch(/cannot check API keys/);
+        // nothing internal in the answer: no parameter, no endpoint, no SSM words
+        expect(ollama.body).not.toMatch(/api-keys|ssm|127\.0\.0\.1|no answer/i);
         expect(rut.warnings).toHaveLength(2);
         expect(rut.warnings[0]).toMatch(/could not read the API keys parameter \/llm\/router\/api-keys .*no answer within 1 s.*needs a route to SSM, a NAT gateway or an SSM interface endpoint \(com\.amazonaws\.us-east-1\.ssm\)/);
         expect(rut.warnings[0]).not.toContain("\n");
         expect(fleet.alb.received.some((x) => x.headers.authorization)).toBe(false);
       } finally {
         await rut.close();
+      }
+    });
+
+    test("an SSM outage after a good read: the keys last read keep serving for a bounded time, then every request is refused", async () => {
+      // GIVEN a function that read its keys once, on a clock the test moves
+      let now = Date.parse("2026-03-01T10:00:00Z");
+      const ssm = await FakeSsm.start();
+      ssm.parameters.set(KEYS_PARAMETER, JSON.stringify([{ name: "alice", sha256: sha256Hex("sk-a") }]));
+      const settings = settingsFromEnv({
+        ROUTER_ALB_URL: fleet.alb.url,
+        ROUTER_MODELS: "llama3:latest",
+        ROUTER_KEYS_PARAMETER: KEYS_PARAMETER,
+        AWS_REGION: "us-east-1",
+        AWS_ENDPOINT_URL_SSM: ssm.url,
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "secret",
+      });
+      const warnings: string[] = [];
+      const logs: Record<string, unknown>[] = [];
+      const ssmOptions = { ...settings.ssm!, now: () => now, cacheMs: 60_000, staleMs: 600_000, retryMs: 10_000 };
+      const handler = createStreamingHandler({ ...settings, ssm: ssmOptions }, awslambdaStandIn, { log: (l) => logs.push(JSON.parse(l)), warn: (l) => warnings.push(l) });
+      const url = await startFunctionUrl(awslambdaStandIn.streamifyResponse(handler));
+      const version = () => call(url.url, "/api/version", { headers: { authorization: "Bearer sk-a" } });
+      try {
+        expect((await version()).status).toBe(200);
+        // WHEN SSM starts failing after the cache expired
+        ssm.errorType = "ThrottlingException";
+        now += 61_000;
+        // THEN the last keys serve, with one line saying until when
+        expect((await version()).status).toBe(200);
+        expect(ssm.requests).toHaveLength(2);
+        expect(warnings).toEqual([expect.stringMatching(/SSM answered 400 ThrottlingException.*keys read at 2026-03-01T10:00:00\.000Z keep serving until 2026-03-01T10:11:00\.000Z/)]);
+        // AND requests meanwhile do not wait on SSM again until the retry interval has passed
+        now += 5_000;
+        expect((await version()).status).toBe(200);
+        expect(ssm.requests).toHaveLength(2);
+        now += 6_000;
+        expect((await version()).status).toBe(200);
+        expect(ssm.requests).toHaveLength(3);
+        // AND past the bound, every request is refused
+        now = Date.parse("2026-03-01T10:11:00Z");
+        const refused = await version();
+        expect(refused.status).toBe(503);
+        expect(JSON.parse(refused.body)).toEqual({ error: "the router cannot check API keys right now; try again later" });
+        expect(warnings.at(-1)).toMatch(/Requests are refused \(503\) until the keys can be read/);
+        expect(logs.at(-1)!.error).toMatch(/API keys unavailable: .*ThrottlingException/);
+        // AND once SSM answers again, the keys it holds count
+        ssm.errorType = undefined;
+        ssm.parameters.set(KEYS_PARAMETER, JSON.stringify([{ name: "bob", sha256: sha256Hex("sk-b") }]));
+        expect((await version()).status).toBe(401);
+        expect((await call(url.url, "/api/version", { headers: { authorization: "Bearer sk-b" } })).status).toBe(200);
+      } finally {
+        await url.close();
+        await ssm.close();
       }
     });
 
@@ -198,6 +261,14 @@ describe("Lambda only", () => {
         expect(text).toMatch(/ROUTER_ALLOW_MODEL_MANAGEMENT = "yes" is not a boolean/);
         expect(text).toMatch(/ROUTER_UPSTREAM_TIMEOUT_SECONDS = "-1" is not a number of seconds/);
       }
+    });
+
+    test("the timeouts: the module's variables when set, else the defaults; bad values named", () => {
+      const base = { ROUTER_ALB_URL: "http://alb", ROUTER_MODELS: "m", ROUTER_AUTH_MODE: "AWS_IAM" };
+      expect(settingsFromEnv(base).config).toMatchObject({ upstreamTimeoutMs: 300_000, idleTimeoutMs: 300_000, listTimeoutMs: 5_000 });
+      const set = settingsFromEnv({ ...base, ROUTER_UPSTREAM_TIMEOUT_SECONDS: "895", ROUTER_IDLE_TIMEOUT_SECONDS: "120", ROUTER_LIST_TIMEOUT_SECONDS: "2" });
+      expect(set.config).toMatchObject({ upstreamTimeoutMs: 895_000, idleTimeoutMs: 120_000, listTimeoutMs: 2_000 });
+      expect(() => settingsFromEnv({ ...base, ROUTER_IDLE_TIMEOUT_SECONDS: "-5" })).toThrow(/ROUTER_IDLE_TIMEOUT_SECONDS = "-5" is not a number of seconds above 0/);
     });
 
     test("API_KEY (the default mode) needs the parameter and a region; AWS_IAM needs neither", () => {

@@ -23,6 +23,16 @@ describe("local mode flags", () => {
     expect(() => parseLocalArgs(["--listen", "127.0.0.1:1", ...base], { ROUTER_UPSTREAM_TIMEOUT_SECONDS: "0" })).toThrow(/ROUTER_UPSTREAM_TIMEOUT_SECONDS "0" is not a number of seconds above 0/);
   });
 
+  test("the bounds in time and memory: defaults, flags, and the environment's variables", () => {
+    const defaults = parseLocalArgs(["--listen", "127.0.0.1:1", ...base]).config;
+    expect(defaults).toMatchObject({ idleTimeoutMs: 300_000, bodyTimeoutMs: 60_000, bodyBufferBytes: 24 * 1024 * 1024, listTimeoutMs: 5_000 });
+    const flags = parseLocalArgs(["--listen", "127.0.0.1:1", ...base, "--idle-timeout", "90", "--body-timeout=5", "--body-buffer-mb", "64", "--list-timeout", "0.5"]).config;
+    expect(flags).toMatchObject({ idleTimeoutMs: 90_000, bodyTimeoutMs: 5_000, bodyBufferBytes: 64 * 1024 * 1024, listTimeoutMs: 500 });
+    const env = parseLocalArgs(["--listen", "127.0.0.1:1", ...base], { ROUTER_IDLE_TIMEOUT_SECONDS: "120", ROUTER_BODY_BUFFER_MB: "12" }).config;
+    expect(env).toMatchObject({ idleTimeoutMs: 120_000, bodyBufferBytes: 12 * 1024 * 1024 });
+    expect(() => parseLocalArgs(["--listen", "127.0.0.1:1", ...base], { ROUTER_LIST_TIMEOUT_SECONDS: "soon" })).toThrow(/ROUTER_LIST_TIMEOUT_SECONDS "soon" is not a number of seconds above 0; use e\.g\. --list-timeout 5/);
+  });
+
   test("--keys-file turns key checks on, resolved from where npm was started", () => {
     const o = parseLocalArgs(["--listen", "127.0.0.1:1", ...base, "--keys-file", "k.json", "--allow-model-management"], { INIT_CWD: "/srv/app" });
     expect(o.keysFile).toBe("/srv/app/k.json");

@@ -7,11 +7,16 @@ import { sha256Hex } from "../../src/router/auth";
 import { startLocalRouter } from "../../src/router/local";
 import { parseLocalArgs } from "../../src/router/local-args";
 import { describeRouterBehaviour, logOf } from "./helpers/behaviour";
+import { describeRouterAnswers } from "./helpers/behaviour-answers";
+import { describeRouterBounds } from "./helpers/behaviour-bounds";
 import { call, eventually, postJson } from "./helpers/http-client";
 import { Fleet, startFleet, startLocal } from "./helpers/setup";
 import * as http from "http";
+import * as net from "net";
 
 describeRouterBehaviour(startLocal);
+describeRouterAnswers(startLocal);
+describeRouterBounds(startLocal);
 
 describe("local mode only", () => {
   let fleet: Fleet;
@@ -87,39 +92,72 @@ describe("local mode only", () => {
       writeFileSync(file, "not json");
       const broken = await version("sk-b");
       expect(broken.status).toBe(503);
-      expect(JSON.parse(broken.body).error).toMatch(/keys file could not be read.*not valid JSON/);
+      // the answer says nothing internal; the log line has the file and the parser's words
+      expect(JSON.parse(broken.body).error).toBe("the router cannot check API keys right now; try again later");
+      expect(JSON.parse(logs.at(-1)!).error).toMatch(/keys file could not be read.*keys\.json is not valid JSON/);
     } finally {
       await local.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test("a kept-alive connection the ALB dropped while idle is retried once on a fresh connection", async () => {
-    // GIVEN an "ALB" that resets a kept-alive connection when a second request arrives on it
-    const perSocket = new Map<unknown, number>();
-    let connections = 0;
-    const alb = http.createServer((req, res) => {
-      const n = (perSocket.get(req.socket) ?? 0) + 1;
-      perSocket.set(req.socket, n);
-      if (n > 1) return void req.socket.resetAndDestroy();
-      req.resume();
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"version":"0.13.0"}');
-    });
-    alb.on("connection", () => connections++);
-    await new Promise<void>((r) => alb.listen(0, "127.0.0.1", r));
-    const rut = await startLocal({ albUrl: `http://127.0.0.1:${(alb.address() as { port: number }).port}`, models: ["m"] });
+  test.each([
+    ["stalls", (socket: net.Socket) => socket.write('{"model":"llama3",')],
+    ["trickles a byte every 50 ms", (socket: net.Socket) => {
+      const timer = setInterval(() => socket.writable && socket.write(" "), 50);
+      socket.on("close", () => clearInterval(timer));
+    }],
+  ])("a client that %s its body is answered 408 at the body timeout, the connection closed, nothing sent upstream", async (_, sendBody) => {
+    const rut = await startLocal({ albUrl: fleet.alb.url, models: ["llama3:latest"], bodyTimeoutSeconds: 0.5 });
     try {
-      // WHEN two requests go through one after the other
-      expect((await call(rut.url, "/api/version")).status).toBe(200);
-      const second = await postJson(rut.url, "/api/generate", { model: "m", prompt: "x" });
-      // THEN the second succeeds on a new connection
-      expect(second.status).toBe(200);
-      expect(connections).toBe(2);
+      const n = fleet.alb.received.length;
+      const { port } = new URL(rut.url);
+      const socket = net.connect(Number(port), "127.0.0.1");
+      let answer = "";
+      socket.on("data", (d) => (answer += d));
+      socket.on("error", () => undefined); // the router may cut it while the trickle still writes
+      const closed = new Promise((resolve) => socket.on("close", resolve));
+      socket.write("POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+      sendBody(socket);
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(answer).toMatch(/did not arrive within 0.5 s/);
+      expect(fleet.alb.received).toHaveLength(n);
+      expect((await logOf(rut, "/api/generate")).status).toBe(408);
+      expect(rut.logs.length).toBe(1);
     } finally {
       await rut.close();
-      alb.closeAllConnections();
-      await new Promise<void>((r) => alb.close(() => r()));
+    }
+  });
+
+  test("a refused call answers once its body is in; a body that never comes costs the connection at the body timeout", async () => {
+    const rut = await startLocal({ albUrl: fleet.alb.url, models: ["llama3:latest"], bodyTimeoutSeconds: 0.5 });
+    try {
+      const { port } = new URL(rut.url);
+      const socket = net.connect(Number(port), "127.0.0.1");
+      let answer = "";
+      socket.on("data", (d) => (answer += d));
+      socket.on("error", () => undefined);
+      const closed = new Promise((resolve) => socket.on("close", resolve));
+      socket.write("POST /api/pull HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+      await closed;
+      expect(answer).toBe("");
+      expect((await logOf(rut, "/api/pull")).status).toBe(403);
+    } finally {
+      await rut.close();
+    }
+  });
+
+  test("an ALB whose listener rules predate the routing header still routes by the router's redirect_model", async () => {
+    const older = await startFleet([{ model: "llama3:latest" }, { model: "qwen2:latest" }], "query");
+    const rut = await startLocal({ albUrl: older.alb.url, models: ["llama3:latest", "qwen2:latest"] });
+    try {
+      const r = await postJson(rut.url, "/api/generate?redirect_model=llama3:latest", { model: "qwen2", prompt: "x", stream: false });
+      expect(r.headers["x-fake-server"]).toBe("qwen2:latest");
+      expect(older.alb.received.at(-1)).toMatchObject({ url: "/api/generate?redirect_model=qwen2%3Alatest", routedTo: "qwen2:latest" });
+    } finally {
+      await rut.close();
+      await older.close();
     }
   });
 

@@ -3,7 +3,7 @@
 import { spawnSync } from "child_process";
 import { bearerToken, findKey, parseKeyList, sha256Hex } from "../../src/router/auth";
 import { putParameterCommand } from "../../src/router/keys-cli";
-import { upstreamQuery } from "../../src/router/core";
+import { upstreamPath } from "../../src/router/core";
 import { Broken, forward } from "../../src/router/forward";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "../../src/router/headers";
 import { logLine } from "../../src/router/log";
@@ -57,11 +57,9 @@ describe("headers", () => {
     ).toEqual({ "content-type": "text/event-stream", "set-cookie": ["a=1"] });
   });
 
-  test("the query: the client's kept, its redirect_model (any case) replaced by the router's, URL-encoded", () => {
-    expect(upstreamQuery("", "hf.co/org/m:Q4 x")).toBe("?redirect_model=hf.co%2Forg%2Fm%3AQ4%20x");
-    expect(upstreamQuery("a=1&REDIRECT_MODEL=evil&b", "m")).toBe("?a=1&b&redirect_model=m");
-    expect(upstreamQuery("a=1", undefined)).toBe("?a=1");
-    expect(upstreamQuery("redirect_model=x", undefined)).toBe("");
+  test("the path to the ALB: the canonical path, and the router's own redirect_model, URL-encoded", () => {
+    expect(upstreamPath("/api/chat", "hf.co/org/m:Q4 x")).toBe("/api/chat?redirect_model=hf.co%2Forg%2Fm%3AQ4%20x");
+    expect(upstreamPath("/api/version", undefined)).toBe("/api/version");
   });
 });
 

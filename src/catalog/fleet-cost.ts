@@ -1,93 +1,175 @@
 import { ScalingSchedule, ServiceConfig } from "../config/types";
 import { averageCapacity } from "./cron-week";
-import { EC2_ON_DEMAND, HOURS_PER_MONTH, onDemandPrice, PriceCatalog, SPOT_NOTE } from "./prices";
+import { GP3_INCLUDED, HOURS_PER_MONTH, Price, regionPrices, RegionPrices, SPOT_NOTE } from "./prices";
 
-/** CloudWatch, us-east-1: a dashboard a month, and an alarm metric a month (standard resolution). */
-export const DASHBOARD_USD_PER_MONTH = 3;
-export const ALARM_METRIC_USD_PER_MONTH = 0.1;
 /** Each model's two alarms read two metrics each. */
 export const ALARM_METRICS_PER_MODEL = 4;
+/** The request duration the router's per-million figure is given for; the real one is the length of a generation. */
+export const EXAMPLE_REQUEST_SECONDS = 10;
 
-export interface ModelCost {
-  readonly model: string;
-  readonly instanceType: string;
-  readonly serverMode: string;
-  /** Servers when running around the clock (the model's desired capacity; 1 for an instance). */
-  readonly servers: number;
-  /** On-demand, per server; undefined when the catalog has no price for the type in the region. */
-  readonly usdPerHour?: number;
+/** One line of the monthly summary. */
+export interface CostLine {
+  /** The model it belongs to, or undefined for what the fleet shares. */
+  readonly model?: string;
+  readonly item: string;
+  /** Undefined when the catalog has no figure for it. */
   readonly usdPerMonth?: number;
-  /** Average servers over a week of its schedules; undefined without schedules. */
-  readonly scheduledServers?: number;
-  readonly scheduledUsdPerMonth?: number;
-  readonly spot: boolean;
+  /** Built from at least one estimated figure. */
+  readonly estimate: boolean;
+  /** A spot server: the on-demand price is the most it can cost. */
+  readonly upperBound?: boolean;
 }
 
-function schedulesOf(model: string, schedules: readonly ScalingSchedule[]): ScalingSchedule[] {
-  return schedules.filter((s) => s.models === undefined || s.models === null || s.models.includes(model));
+/** A price per million requests, which the monthly total cannot include (it depends on traffic). */
+export interface UsageLine {
+  readonly item: string;
+  readonly text: string;
+  readonly estimate: boolean;
 }
 
-/**
- * What each model's servers cost on demand, around the clock and under its schedules, at the
- * catalog's prices (of its region, which may not be the deployment's: see costTable).
- */
-export function fleetCost(config: ServiceConfig, catalog: PriceCatalog = EC2_ON_DEMAND): ModelCost[] {
-  const region = catalog.region;
-  return config.llm_ec2_configs.map((c) => {
-    const asg = c.server_mode === "asg";
-    const servers = asg ? c.desired_capacity : 1;
-    const price = onDemandPrice(c.instance_type, region, catalog);
-    const schedules = asg ? schedulesOf(c.llm_model, config.schedules ?? []) : [];
-    const scheduledServers =
-      schedules.length === 0 ? undefined : averageCapacity(servers, schedules.map((s) => ({ recurrence: s.recurrence, desiredCapacity: s.desired_capacity })));
+export interface CostSummary {
+  readonly region: string;
+  readonly retrieved?: string;
+  readonly lines: readonly CostLine[];
+  /** The sum of the lines that have a figure. */
+  readonly totalUsdPerMonth: number;
+  /** Items without a figure, left out of the total. */
+  readonly missing: readonly string[];
+  readonly perMillionRequests: readonly UsageLine[];
+  readonly notes: readonly string[];
+}
+
+/** Average servers of a model over a week: its desired capacity, or what its schedules make of it. */
+export function averageServers(config: ServiceConfig, model: ServiceConfig["llm_ec2_configs"][number]): { servers: number; scheduled: boolean } {
+  if (model.server_mode !== "asg") return { servers: 1, scheduled: false };
+  const schedules = (config.schedules ?? []).filter((s: ScalingSchedule) => s.models === undefined || s.models === null || s.models.includes(model.llm_model));
+  if (schedules.length === 0) return { servers: model.desired_capacity, scheduled: false };
+  return {
+    servers: averageCapacity(model.desired_capacity, schedules.map((s) => ({ recurrence: s.recurrence, desiredCapacity: s.desired_capacity }))),
+    scheduled: true,
+  };
+}
+
+/** A gp3 volume a month: its size, and the IOPS and throughput above what its price includes. */
+export function rootVolumeUsdPerMonth(prices: RegionPrices, gb: number, iops: number, mibps: number): number {
+  return (
+    gb * prices.gp3.gbMonth.usd +
+    Math.max(0, iops - GP3_INCLUDED.iops) * prices.gp3.iopsMonth.usd +
+    Math.max(0, mibps - GP3_INCLUDED.mibps) * prices.gp3.mibpsMonth.usd
+  );
+}
+
+const anyEstimate = (...prices: Array<Price | undefined>): boolean => prices.some((p) => p?.status === "estimate");
+
+/** One format for every amount: US dollars, thousands separated, cents (more decimals only where a rate has them). */
+export function usd(n: number, maxDecimals = 2): string {
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: Math.max(2, maxDecimals) })}`;
+}
+const rate = (p: Price): string => usd(p.usd, 10);
+
+/** What the config's fleet costs a month in its region, line by line, at the catalog's prices. */
+export function costSummary(config: ServiceConfig): CostSummary {
+  const region = config.region ?? "us-east-1";
+  const prices = regionPrices(region);
+  const lines: CostLine[] = [];
+  const missing: string[] = [];
+  if (!prices) {
     return {
-      model: c.llm_model,
-      instanceType: c.instance_type,
-      serverMode: c.server_mode,
-      servers,
-      usdPerHour: price,
-      usdPerMonth: price === undefined ? undefined : price * servers * HOURS_PER_MONTH,
-      scheduledServers,
-      scheduledUsdPerMonth: price === undefined || scheduledServers === undefined ? undefined : price * scheduledServers * HOURS_PER_MONTH,
-      spot: asg && c.spot,
+      region,
+      lines: [],
+      totalUsdPerMonth: 0,
+      missing: [`every item: the catalog has no prices for ${region}`],
+      perMillionRequests: [],
+      notes: [],
     };
+  }
+  for (const model of config.llm_ec2_configs) {
+    const { servers, scheduled } = averageServers(config, model);
+    const count = scheduled ? `${servers.toFixed(2)} servers on average (schedules)` : `${servers} server${servers === 1 ? "" : "s"}`;
+    const price = prices.ec2[model.instance_type];
+    const spot = model.server_mode === "asg" && model.spot;
+    if (price === undefined) {
+      missing.push(`${model.instance_type} in ${region}`);
+      lines.push({ model: model.llm_model, item: `servers: ${count} x ${model.instance_type}: no price in the catalog`, estimate: false });
+    } else {
+      lines.push({
+        model: model.llm_model,
+        item: `servers: ${count} x ${model.instance_type}, ${spot ? `spot (at most the on-demand ${rate(price)}/hour)` : `on demand ${rate(price)}/hour`}`,
+        usdPerMonth: price.usd * servers * HOURS_PER_MONTH,
+        estimate: anyEstimate(price),
+        upperBound: spot,
+      });
+    }
+    const gp3 = prices.gp3;
+    lines.push({
+      model: model.llm_model,
+      item:
+        `root volume${servers === 1 ? "" : "s"}: ${model.ebs_volume_gb} GB gp3 at ${rate(gp3.gbMonth)}/GB, ${config.ebs_iops} IOPS, ` +
+        `${config.ebs_throughput_mibps} MiB/s (above ${GP3_INCLUDED.iops} IOPS ${rate(gp3.iopsMonth)} each, above ${GP3_INCLUDED.mibps} MiB/s ${rate(gp3.mibpsMonth)} each)`,
+      usdPerMonth: rootVolumeUsdPerMonth(prices, model.ebs_volume_gb, config.ebs_iops, config.ebs_throughput_mibps) * servers,
+      estimate: anyEstimate(gp3.gbMonth, config.ebs_iops > GP3_INCLUDED.iops ? gp3.iopsMonth : undefined, config.ebs_throughput_mibps > GP3_INCLUDED.mibps ? gp3.mibpsMonth : undefined),
+    });
+  }
+  lines.push({
+    item: `load balancer: ${rate(prices.alb.hour)}/hour`,
+    usdPerMonth: prices.alb.hour.usd * HOURS_PER_MONTH,
+    estimate: anyEstimate(prices.alb.hour),
   });
-}
-
-/** The monthly cost of monitoring for `models` models (0 when it is off). */
-export function monitoringUsdPerMonth(enabled: boolean, models: number): number {
-  return enabled ? DASHBOARD_USD_PER_MONTH + models * ALARM_METRICS_PER_MODEL * ALARM_METRIC_USD_PER_MONTH : 0;
-}
-
-const usd = (n: number | undefined): string => (n === undefined ? "no price" : `$${n.toFixed(n < 1 ? 3 : n < 1000 ? 2 : 0)}`);
-
-/** The synth report: what each model costs, said before apply. */
-export function costTable(config: ServiceConfig, catalog: PriceCatalog = EC2_ON_DEMAND): string {
-  const region = config.region ?? catalog.region;
-  const costs = fleetCost(config, catalog);
-  const rows = costs.map((c) => [
-    c.model,
-    c.instanceType,
-    c.serverMode === "asg" ? `asg x${c.servers}${c.spot ? " spot" : ""}` : "instance",
-    usd(c.usdPerHour),
-    usd(c.usdPerMonth),
-    c.scheduledServers === undefined ? "-" : `${usd(c.scheduledUsdPerMonth)} (${c.scheduledServers.toFixed(2)} servers on average)`,
-  ]);
-  const header = ["model", "instance type", "servers", `$/hour each (${catalog.region})`, "$/month 24x7", "$/month with schedules"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  const known = costs.filter((c) => c.usdPerMonth !== undefined);
-  const total = known.reduce((sum, c) => sum + (c.scheduledUsdPerMonth ?? c.usdPerMonth ?? 0), 0);
-  const missing = costs.filter((c) => c.usdPerHour === undefined).map((c) => c.instanceType);
+  if (config.monitoring_enabled) {
+    const metrics = config.llm_ec2_configs.length * ALARM_METRICS_PER_MODEL;
+    const cw = prices.cloudwatch;
+    lines.push({
+      item: `monitoring: 1 dashboard at ${rate(cw.dashboardMonth)}, ${metrics} alarm metrics at ${rate(cw.alarmMetricMonth)}`,
+      usdPerMonth: cw.dashboardMonth.usd + metrics * cw.alarmMetricMonth.usd,
+      estimate: anyEstimate(cw.dashboardMonth, cw.alarmMetricMonth),
+    });
+  }
+  const perMillionRequests: UsageLine[] = [];
+  if (config.router_enabled) {
+    const gb = config.router_memory_mb / 1024;
+    const perSecond = gb * prices.lambda.gbSecond.usd * 1_000_000;
+    const example = prices.lambda.perMillionRequests.usd + perSecond * EXAMPLE_REQUEST_SECONDS;
+    perMillionRequests.push({
+      item: "router (Lambda, arm64)",
+      text:
+        `${rate(prices.lambda.perMillionRequests)} plus ${usd(perSecond)} for each second a request lasts at ${config.router_memory_mb} MB ` +
+        `(${rate(prices.lambda.gbSecond)} per GB-second): ${usd(example)} for requests of ${EXAMPLE_REQUEST_SECONDS} s`,
+      estimate: anyEstimate(prices.lambda.perMillionRequests, prices.lambda.gbSecond),
+    });
+  }
+  if (config.create_api_gw) {
+    perMillionRequests.push({
+      item: "API Gateway HTTP API",
+      text: `${rate(prices.httpApiPerMillion)} (the first 300 million a month)`,
+      estimate: anyEstimate(prices.httpApiPerMillion),
+    });
+  }
   const notes = [
-    `On-demand prices: ${catalog.source}, read ${catalog.retrieved}; ${HOURS_PER_MONTH} hours a month; EBS, load balancer, API and data transfer not included.`,
-    ...(region === catalog.region ? [] : [`No price in the catalog for ${region}: the prices shown are ${catalog.region}'s (prices differ by region).`]),
-    missing.length > 0
-      ? `No price in the catalog for ${[...new Set(missing)].join(", ")}; the total leaves them out.`
-      : `Servers in total: ${usd(total)} a month${costs.some((c) => c.scheduledServers !== undefined) ? " with the schedules" : ""}.`,
-    `Spot (models with spot = true): ${SPOT_NOTE}.`,
-    `Monitoring: ${usd(monitoringUsdPerMonth(config.monitoring_enabled ?? true, costs.length))} a month (CloudWatch: $${DASHBOARD_USD_PER_MONTH} the dashboard, ` +
-      `$${(ALARM_METRICS_PER_MODEL * ALARM_METRIC_USD_PER_MONTH).toFixed(2)} a model's alarms; the first 3 dashboards and 10 alarm metrics of an account are free).`,
+    `load balancer capacity units: ${rate(prices.alb.lcuHour)} per LCU-hour on top, by traffic${prices.alb.lcuHour.status === "estimate" ? " *" : ""}`,
+    `NAT gateway (your network's, if the subnets reach the internet through one): ${rate(prices.nat.hour)}/hour and ${rate(prices.nat.gb)} per GB, ` +
+      `e.g. the model downloads of every new server${anyEstimate(prices.nat.hour, prices.nat.gb) ? " *" : ""}`,
+    ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.spot) ? [`spot servers are ${SPOT_NOTE}: their lines are upper bounds`] : []),
+    ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.warm_pool) ? ["a warm pool's stopped servers cost no instance hours but keep their root volumes"] : []),
+    "not included: data transfer out of AWS, log storage, free tiers, savings plans, taxes",
   ];
-  return [line(header), ...rows.map(line), "", ...notes].join("\n");
+  const totalUsdPerMonth = lines.reduce((sum, l) => sum + (l.usdPerMonth ?? 0), 0);
+  return { region, retrieved: prices.retrieved, lines, totalUsdPerMonth, missing, perMillionRequests, notes };
+}
+
+/** The synth report: what the fleet costs a month, said before apply. */
+export function costTable(config: ServiceConfig): string {
+  const s = costSummary(config);
+  const mark = (estimate: boolean) => (estimate ? " *" : "");
+  const rows = s.lines.map((l) => [l.model ?? "(shared)", l.item + mark(l.estimate), l.usdPerMonth === undefined ? "no price" : `${l.upperBound ? "at most " : ""}${usd(l.usdPerMonth)}`]);
+  rows.push(["", s.missing.length > 0 ? `total of the lines with a price (without ${s.missing.join(", ")})` : "total", usd(s.totalUsdPerMonth)]);
+  const header = ["model", "item", "$/month"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  return [
+    `In ${s.region}, ${HOURS_PER_MONTH} hours a month, USD; prices from src/catalog/prices.ts${s.retrieved ? ` (read ${s.retrieved})` : ""}; * marks an estimate (a published rate not checked again).`,
+    line(header),
+    ...rows.map(line),
+    ...(s.perMillionRequests.length > 0 ? ["", "Per million requests (not in the total; it depends on traffic):", ...s.perMillionRequests.map((u) => `  ${u.item}: ${u.text}${mark(u.estimate)}`)] : []),
+    ...(s.notes.length > 0 ? ["", "Notes:", ...s.notes.map((n) => `  ${n}`)] : []),
+  ].join("\n");
 }

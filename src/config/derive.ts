@@ -14,8 +14,8 @@ export function modelKey(llmModel: string): string {
 /** The tag Ollama reads when a name has none: `llama3` is `llama3:latest`. */
 export const DEFAULT_TAG = ":latest";
 
-/** The longest value an ALB query-string condition compares (and so the longest model name). */
-export const MAX_QUERY_VALUE_LENGTH = 128;
+/** The longest value an ALB listener rule condition compares (the routing header; and so the longest model name). */
+export const MAX_CONDITION_VALUE_LENGTH = 128;
 
 /**
  * The other spelling of the same model, which a request may use: a name without a tag gets
@@ -28,7 +28,7 @@ export function alternateModelName(llmModel: string): string | undefined {
   const lastSegment = llmModel.slice(llmModel.lastIndexOf("/") + 1);
   if (lastSegment.includes(":")) return undefined;
   const withTag = `${llmModel}${DEFAULT_TAG}`;
-  return withTag.length <= MAX_QUERY_VALUE_LENGTH ? withTag : undefined;
+  return withTag.length <= MAX_CONDITION_VALUE_LENGTH ? withTag : undefined;
 }
 
 /** The name with its tag spelled out: two configs with the same one are the same Ollama model. */
@@ -42,7 +42,7 @@ export function hclAlternateModelName(m: string): string {
   const tag = JSON.stringify(DEFAULT_TAG);
   return (
     `(endswith(${m}, ${tag}) ? trimsuffix(${m}, ${tag}) : ` +
-    `(!strcontains(reverse(split("/", ${m}))[0], ":") && length(${m}) <= ${MAX_QUERY_VALUE_LENGTH - DEFAULT_TAG.length} ? format("%s${DEFAULT_TAG}", ${m}) : null))`
+    `(!strcontains(reverse(split("/", ${m}))[0], ":") && length(${m}) <= ${MAX_CONDITION_VALUE_LENGTH - DEFAULT_TAG.length} ? format("%s${DEFAULT_TAG}", ${m}) : null))`
   );
 }
 
@@ -50,7 +50,7 @@ export function hclAlternateModelName(m: string): string {
 export function hclTaggedModelName(m: string): string {
   const tag = JSON.stringify(DEFAULT_TAG);
   return (
-    `(!endswith(${m}, ${tag}) && !strcontains(reverse(split("/", ${m}))[0], ":") && length(${m}) <= ${MAX_QUERY_VALUE_LENGTH - DEFAULT_TAG.length} ` +
+    `(!endswith(${m}, ${tag}) && !strcontains(reverse(split("/", ${m}))[0], ":") && length(${m}) <= ${MAX_CONDITION_VALUE_LENGTH - DEFAULT_TAG.length} ` +
     `? format("%s${DEFAULT_TAG}", ${m}) : ${m})`
   );
 }

@@ -1,14 +1,17 @@
 import { readFileSync } from "fs";
 import schema from "../../config/llm-service.schema.json";
-import { SEED_USAGE } from "./defaults";
+import example from "../../config/llm-service.example.json";
 import { jsonErrorOffset } from "./json-error-offset";
 import { findProblems, formatProblem } from "./rules";
-import { checkSchema, SchemaNode } from "./schema-check";
+import { checkSchema, SchemaMismatch, SchemaNode } from "./schema-check";
 import { LlmEc2Config, ServerMode, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
 import { VARIABLES } from "./variables";
 
-/** Region of the built-in default config (the seed's certificate lives there). */
+/** Region of a config that names none (the original module's example deploys there). */
 export const DEFAULT_REGION = "ap-southeast-1";
+
+/** What names the built-in config in messages: the example file, which a synth without LLM_SERVICE_CONFIG uses. */
+export const BUILT_IN_CONFIG = "config/llm-service.example.json (built in)";
 
 /** Bad input: every problem found, one line each. Shown without a stack trace. */
 export class ConfigError extends Error {
@@ -22,11 +25,12 @@ export class ConfigError extends Error {
 }
 
 /**
- * The config of the `llm-service` stack: the JSON file at `file`, or the built-in default (the
- * seed's usage example) when none is named. Throws a ConfigError listing every problem at once.
+ * The config of the `llm-service` stack: the JSON file at `file`, or, when none is named, the example
+ * config (a new deployment's shape: the streaming router with API keys, no public API door; placeholder
+ * network ids). Throws a ConfigError listing every problem at once.
  */
 export function loadServiceConfig(file?: string): ServiceConfig {
-  if (!file) return validateServiceConfig({ ...withDefaults(SEED_USAGE), region: DEFAULT_REGION }, "built-in default config");
+  if (!file) return parseServiceConfig(JSON.stringify(example), BUILT_IN_CONFIG);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -36,13 +40,30 @@ export function loadServiceConfig(file?: string): ServiceConfig {
   return parseServiceConfig(text, file);
 }
 
-/** Parses and validates config file text; `source` names the file in messages. */
+/**
+ * Parses and validates config file text; `source` names the file in messages. Schema and rule
+ * problems are reported together: a missing or mistyped field does not hide a bad value elsewhere.
+ */
 export function parseServiceConfig(text: string, source: string): ServiceConfig {
-  return validateServiceConfig(readServiceConfig(text, source), source);
+  const { config, mismatches } = readConfigText(text, source);
+  const problems = [
+    ...mismatches.map((m) => `${m.path || "(top level)"} ${m.message}.${m.suggestion === undefined ? "" : ` Did you mean ${JSON.stringify(m.suggestion)}?`} [schema: config/llm-service.schema.json]`),
+    ...findProblems(config, mismatches.length > 0)
+      .filter((p) => !mismatches.some((m) => within(p.path, m.path)))
+      .map(formatProblem),
+  ];
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return config;
 }
 
-/** Parses config file text, checks it against the schema and fills defaults; no rules run. */
+/** Parses config file text, checks it against the schema and fills defaults; no rules run. Throws on any schema mismatch. */
 export function readServiceConfig(text: string, source: string): ServiceConfig {
+  const { config, mismatches } = readConfigText(text, source);
+  if (mismatches.length > 0) throw new ConfigError(source, mismatches.map((m) => `${m.path || "(top level)"} ${m.message} [schema: config/llm-service.schema.json]`));
+  return config;
+}
+
+function readConfigText(text: string, source: string): { config: ServiceConfig; mismatches: SchemaMismatch[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -50,15 +71,15 @@ export function readServiceConfig(text: string, source: string): ServiceConfig {
     throw new ConfigError(source, [`is not valid JSON: ${jsonErrorPlace(text, error as Error)}`]);
   }
   const mismatches = checkSchema(schema as SchemaNode, raw);
-  if (mismatches.length > 0) {
-    throw new ConfigError(
-      source,
-      mismatches.map((m) => `${m.path || "(top level)"} ${m.message} (schema: config/llm-service.schema.json)`),
-    );
-  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(source, mismatches.map((m) => `(top level) ${m.message} [schema: config/llm-service.schema.json]`));
   const file = raw as ServiceConfigFile;
   const { $schema: _schema, ...rest } = file;
-  return { ...withDefaults(rest), ...(file.region === undefined ? { region: DEFAULT_REGION } : {}) };
+  return { config: { ...withDefaults(rest), ...(file.region === undefined ? { region: DEFAULT_REGION } : {}) }, mismatches };
+}
+
+/** `path` is `parent` or lies inside it (`a.b`, `a[0]` are inside `a`). */
+function within(path: string, parent: string): boolean {
+  return parent === "" || path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
 }
 
 /** Runs the rule table over a typed config. */
@@ -78,7 +99,8 @@ function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {
     if (filled[spec.name] === undefined && spec.default !== undefined) filled[spec.name] = spec.default;
   }
   const serverMode = (filled.default_server_mode ?? "instance") as ServerMode;
-  filled.llm_ec2_configs = file.llm_ec2_configs.map(
+  // A file the schema refused may hold anything here: fill what has the expected shape, keep the rest.
+  filled.llm_ec2_configs = !Array.isArray(file.llm_ec2_configs) ? file.llm_ec2_configs : file.llm_ec2_configs.map(
     (c): LlmEc2Config => ({ ...MODEL_DEFAULTS, ...c, ami_id: c.ami_id ?? "", server_mode: c.server_mode ?? serverMode }),
   );
   return filled as unknown as ServiceInputs & ServiceConfig;

@@ -22,20 +22,29 @@ export interface RouterEnvironmentValues<T> {
   readonly metricsNamespace: T;
   /** Whole seconds, as text. */
   readonly upstreamTimeoutSeconds: T;
+  /** Whole seconds, as text. */
+  readonly idleTimeoutSeconds: T;
 }
 
 /** The variable that names the keys parameter: set with API_KEY only. */
 export const KEYS_PARAMETER_VARIABLE = "ROUTER_KEYS_PARAMETER";
 
 /**
- * Seconds the function keeps for itself after the upstream wait: a server that sends no headers
- * gets the router's 504 (and its log line) before Lambda's timeout ends the function.
+ * Seconds the function keeps for itself after its waits: a server that sends nothing gets the
+ * router's 504 or cut stream (and its log line) before Lambda's timeout ends the function.
  */
 export const UPSTREAM_TIMEOUT_MARGIN_SECONDS = 5;
 
-/** The router's wait for a server's response headers, within the function's timeout. */
+/**
+ * The router's wait for the headers of an answer asked for without streaming: the server sends them
+ * once the whole answer is made, so the wait is all the function's time, less the margin.
+ */
 export const routerUpstreamTimeoutSeconds = (functionTimeoutSeconds: number): number =>
-  Math.min(DEFAULTS.upstreamTimeoutSeconds, Math.max(1, functionTimeoutSeconds - UPSTREAM_TIMEOUT_MARGIN_SECONDS));
+  Math.max(1, functionTimeoutSeconds - UPSTREAM_TIMEOUT_MARGIN_SECONDS);
+
+/** The router's idle timeout: the input, within the function's timeout less the margin. */
+export const routerIdleTimeoutSeconds = (idleTimeoutSeconds: number, functionTimeoutSeconds: number): number =>
+  Math.min(idleTimeoutSeconds, routerUpstreamTimeoutSeconds(functionTimeoutSeconds));
 
 /** Variable name -> value, in the order of the contract; the keys parameter only when given. */
 export function routerEnvironment<T>(v: RouterEnvironmentValues<T>): Record<string, T> {
@@ -47,6 +56,7 @@ export function routerEnvironment<T>(v: RouterEnvironmentValues<T>): Record<stri
     ROUTER_ALLOW_MODEL_MANAGEMENT: v.allowModelManagement,
     ROUTER_METRICS_NAMESPACE: v.metricsNamespace,
     ROUTER_UPSTREAM_TIMEOUT_SECONDS: v.upstreamTimeoutSeconds,
+    ROUTER_IDLE_TIMEOUT_SECONDS: v.idleTimeoutSeconds,
   };
 }
 
@@ -68,10 +78,11 @@ export const MAX_ALB_URL_LENGTH = "http://".length + 63 + ".".length + 20 + ".el
 
 /**
  * How long the comma-separated model list may be: Lambda's 4 KB less every other variable at its
- * longest (a prefix of `maxPrefixLength`, the longest ALB URL, API_KEY with its parameter). The rule
- * table refuses a longer list at synth and at plan.
+ * longest (a prefix of `maxPrefixLength`, the longest ALB URL, API_KEY with its parameter, the
+ * timeouts of a function running `maxTimeoutSeconds`). The rule table refuses a longer list at synth
+ * and at plan.
  */
-export function maxRouterModelsLength(maxPrefixLength: number): number {
+export function maxRouterModelsLength(maxPrefixLength: number, maxTimeoutSeconds: number): number {
   const prefix = "p".repeat(maxPrefixLength);
   const longest = routerEnvironment<string>({
     albUrl: "h".repeat(MAX_ALB_URL_LENGTH),
@@ -80,7 +91,8 @@ export function maxRouterModelsLength(maxPrefixLength: number): number {
     keysParameter: routerKeysParameterName(prefix),
     allowModelManagement: "false",
     metricsNamespace: routerMetricsNamespace(prefix),
-    upstreamTimeoutSeconds: String(routerUpstreamTimeoutSeconds(Number.MAX_SAFE_INTEGER)),
+    upstreamTimeoutSeconds: String(routerUpstreamTimeoutSeconds(maxTimeoutSeconds)),
+    idleTimeoutSeconds: String(routerIdleTimeoutSeconds(maxTimeoutSeconds, maxTimeoutSeconds)),
   });
   return LAMBDA_ENVIRONMENT_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(longest));
 }

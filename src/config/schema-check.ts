@@ -3,6 +3,7 @@
  * uses ($ref, type, properties, required, additionalProperties, items), reporting every mismatch
  * with its path. The schema itself is generated from the TypeScript types, so the two agree.
  */
+import { nearest } from "./nearest";
 
 export interface SchemaNode {
   $ref?: string;
@@ -19,6 +20,8 @@ export interface SchemaNode {
 export interface SchemaMismatch {
   readonly path: string;
   readonly message: string;
+  /** The valid value (or field name) nearest to the bad one, when one is close. */
+  readonly suggestion?: string;
 }
 
 export function checkSchema(root: SchemaNode, value: unknown): SchemaMismatch[] {
@@ -34,7 +37,12 @@ export function checkSchema(root: SchemaNode, value: unknown): SchemaMismatch[] 
       return;
     }
     if (schema.enum && !schema.enum.includes(v)) {
-      mismatches.push({ path, message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, found ${describe(v)}` });
+      const suggestion = typeof v === "string" ? nearest(v, schema.enum.filter((e): e is string => typeof e === "string")) : undefined;
+      mismatches.push({
+        path,
+        message: `expected one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}, found ${describe(v)}`,
+        ...(suggestion === undefined ? {} : { suggestion }),
+      });
       return;
     }
     if (jsonType(v) === "array" && schema.items) {
@@ -51,7 +59,12 @@ export function checkSchema(root: SchemaNode, value: unknown): SchemaMismatch[] 
         else if (typeof schema.additionalProperties === "object") visit(schema.additionalProperties, inner, join(path, name));
         else if (schema.additionalProperties === false) {
           const known = Object.keys(schema.properties ?? {}).filter((k) => k !== "$schema");
-          mismatches.push({ path: join(path, name), message: `is not a known field (known here: ${known.join(", ")})` });
+          const suggestion = nearest(name, known);
+          mismatches.push({
+            path: join(path, name),
+            message: `is not a known field (known here: ${known.join(", ")})`,
+            ...(suggestion === undefined ? {} : { suggestion }),
+          });
         }
       }
     }

@@ -185,6 +185,19 @@ export interface ServiceConfigFile {
   api_gw_throttling_burst_limit?: number;
   /** Authorization on every route: NONE (open, the original's behaviour), JWT or AWS_IAM. @default "NONE" */
   api_gw_authorization?: "NONE" | "JWT" | "AWS_IAM";
+  /**
+   * Add the API's model-management routes: POST /api/pull, /api/push, /api/create, /api/copy,
+   * DELETE /api/delete and the blob uploads (/api/blobs/{digest}). Off, the API forwards only the
+   * inference and read endpoints (docs/security.md), and anything else is API Gateway's 404.
+   * @default false
+   */
+  api_gw_allow_model_management?: boolean;
+  /**
+   * Acknowledge an API door left open on purpose (api_gw_authorization NONE: callers reach it only
+   * through a private network, or a proxy in front of it authorizes them): silences the synth warning
+   * and the plan's check api_door_authorized, which otherwise warn on every plan. @default false
+   */
+  api_gw_acknowledge_no_authorization?: boolean;
   /** Issuer URL of the JWT authorizer (api_gw_authorization = JWT), e.g. a Cognito user pool URL. @default "" */
   api_gw_jwt_issuer?: string;
   /** Audiences (client ids) the JWT authorizer accepts. @default [] */
@@ -199,6 +212,12 @@ export interface ServiceConfigFile {
    * "" runs it at creation only. @default "rate(30 minutes)"
    */
   pull_models_schedule?: string;
+  /**
+   * Retention of the servers' log group `/ollama-fleet/<prefix>/servers`, in days: each server's
+   * CloudWatch agent sends it the bootstrap's log (install, service, every pull), one stream per
+   * server. @default 30
+   */
+  server_log_retention_days?: number;
   /**
    * Provisioned throughput of each server's gp3 root volume in MiB/s (125-2000; 125 are included
    * in the volume's price): how fast a model loads from disk. At most ebs_iops / 4. @default 500
@@ -288,6 +307,13 @@ export interface ServiceConfigFile {
   router_public_invoke_function?: boolean;
   /** Longest a request through the router may take, in seconds (1-900): a generation is cut at this point. @default 900 */
   router_timeout_seconds?: number;
+  /**
+   * Longest silence from a model server the router waits through, in seconds (1-900; at most the
+   * router's timeout less 5 s): before the first chunk of a streamed answer, which comes once the
+   * model is loaded (a cold load of a large model takes minutes) and the prompt read, and between
+   * two chunks. A server silent longer has its stream cut and the error logged. @default 300
+   */
+  router_idle_timeout_seconds?: number;
   /** Memory of the router function in MB (128-10240; its CPU share grows with it). @default 256 */
   router_memory_mb?: number;
   /**

@@ -5,16 +5,11 @@ import { DashboardWidget } from "../config/types";
 import { hclText } from "./hcl";
 import { address } from "./refs";
 import { ModelTable } from "./model-table";
+import { gpuMetricName, serverMetricsNamespace } from "./servers/server-telemetry";
 
-/**
- * Where the Deep Learning AMI's CloudWatch agent (`dlami-cloudwatch-agent@partial`) publishes GPU
- * metrics: the agent's default namespace and its `nvidia_gpu` metric names. Each GPU is a series
- * (dimensions `index`, `name`, `host`, plus the agent's appended dimensions).
- */
-export const GPU_NAMESPACE = "CWAgent";
-export const GPU_UTILIZATION_METRIC = "nvidia_smi_utilization_gpu";
-export const GPU_MEMORY_USED_METRIC = "nvidia_smi_memory_used";
-export const GPU_MEMORY_TOTAL_METRIC = "nvidia_smi_memory_total";
+/** The GPU metrics the dashboard shows, from the servers' own CloudWatch agent configuration. */
+export const GPU_UTILIZATION_METRIC = gpuMetricName("utilization_gpu");
+export const GPU_MEMORY_USED_METRIC = gpuMetricName("memory_used");
 
 /** Widget size: four widgets fill one row of the 24-column grid, one row per model. */
 const WIDTH = 6;
@@ -59,8 +54,10 @@ export class FleetDashboard extends Construct {
     const group = (metric: string, label: string) => `["AWS/AutoScaling", "${metric}", "AutoScalingGroupName", m.group_name, { stat = "Maximum", label = "${label}" }]`;
     // GPU series: by instance id for an instance, by group name for a group's servers.
     const gpuFilter = `m.server_mode == "asg" ? format("AutoScalingGroupName=\\"%s\\"", m.group_name) : format("InstanceId=\\"%s\\"", ${address(props.instances)}[k].id)`;
+    // The namespace has a "/": a search's schema names it in double quotes.
+    const namespace = `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})`;
     const search = (metric: string, id: string) =>
-      `{ id = "${id}", expression = format("SEARCH('{${GPU_NAMESPACE}} MetricName=\\"${metric}\\" %s', 'Average', 60)", ${gpuFilter}) }`;
+      `{ id = "${id}", expression = format("SEARCH('{\\"%s\\"} MetricName=\\"${metric}\\" %s', 'Average', 60)", ${namespace}, ${gpuFilter}) }`;
     const widget = (x: number, title: string, metrics: string, extraProperties = "") =>
       `{ type = "metric", x = ${x}, y = m.index * ${HEIGHT}, width = ${WIDTH}, height = ${HEIGHT}, properties = { ` +
       `title = format("%s: ${title}", m.llm_model), region = ${this.region}, view = "timeSeries", period = 60, metrics = ${metrics}${extraProperties} } }`;

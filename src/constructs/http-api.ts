@@ -1,4 +1,4 @@
-import { IResolvable, TerraformLocal, Token } from "cdktf";
+import { IResolvable, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   Apigatewayv2Api,
@@ -15,21 +15,49 @@ import {
   SecurityGroup,
   VpcSecurityGroupEgressRule,
 } from "../aws";
-import { hcl } from "./hcl";
+import { Endpoint, ENDPOINTS, pathParameter, routeKey, ROUTING_HEADER } from "../router/endpoints";
+import { hcl, hclText } from "./hcl";
 import { LISTENER_PORT } from "./internal-alb";
-import { only } from "./refs";
+import { address, only } from "./refs";
 
-/** The HTTP methods the API forwards on every path, each with its own integration and route. */
-const METHODS = ["POST", "GET", "DELETE"] as const;
-/** Every path below `/`. */
-const PROXY_PATH = "/{ollamaApiPath+}";
-/** Addresses of the routes of `/` itself. */
-export const INDEX_ROUTES = { GET: "index_get", HEAD: "index_head" } as const;
-/** The POST integration copies the model named in the body into the query string the ALB routes on. */
-const MODEL_QUERY_PARAMETERS: Record<string, string> = {
-  "append:querystring.redirect_model": "$request.body.model",
-  "append:querystring.redirect_name": "$request.body.name",
-};
+/** Addresses of the routes of `/` itself (`aws_apigatewayv2_route.index_get[0]`), kept as they were. */
+export const INDEX_ROUTES: Readonly<Record<string, string>> = { "GET /": "index_get", "HEAD /": "index_head" };
+/** Every other endpoint's route: `aws_apigatewayv2_route.endpoint["POST /api/chat"]`, one instance per route key. */
+export const ENDPOINT_ROUTES = "endpoint";
+
+/**
+ * The integration an endpoint goes through: one per method and place the model is named. The four
+ * the API had before keep their addresses (`aws_apigatewayv2_integration.root_post[0]`, ...).
+ */
+export function integrationName(endpoint: Endpoint): string {
+  const kept: Record<string, string> = { "POST body": "root_post", "DELETE body": "root_delete", "GET none": "root_get", "HEAD none": "root_head" };
+  const where = { body: "model_in_body", path: "model_in_path", none: "no_model" }[endpoint.model];
+  return kept[`${endpoint.method} ${endpoint.model}`] ?? `${endpoint.method.toLowerCase()}_${where}`;
+}
+
+/**
+ * What an integration does with the routing header the ALB routes on. Every one sets or removes
+ * it, so the client's own copy never reaches the ALB: a POST names the model in its body, `GET
+ * /v1/models/{model}` in its path, and the rest name none (the ALB's default action answers them).
+ * `''` is the static value API Gateway's own examples give a removal; an empty string would not do,
+ * as an update sends `""` to delete a mapping.
+ */
+export function routingHeaderMapping(endpoint: Endpoint): Record<string, string> {
+  if (endpoint.model === "body") return { [`overwrite:header.${ROUTING_HEADER}`]: "$request.body.model" };
+  if (endpoint.model === "path") {
+    const parameter = pathParameter(endpoint);
+    if (parameter === undefined) throw new Error(`HttpApi: ${routeKey(endpoint)} names its model in the path, but the path has no {parameter}`);
+    return { [`overwrite:header.${ROUTING_HEADER}`]: `$request.path.${parameter}` };
+  }
+  return { [`remove:header.${ROUTING_HEADER}`]: "''" };
+}
+
+/** The API's routes with model management off (`false`) or on (`true`): route key -> integration name. */
+export function apiRoutes(allowModelManagement: boolean): Record<string, string> {
+  return Object.fromEntries(
+    ENDPOINTS.filter((e) => allowModelManagement || e.kind !== "management").map((e) => [routeKey(e), integrationName(e)]),
+  );
+}
 
 /** Who may call the API's routes. */
 export type ApiAuthorization = "NONE" | "JWT" | "AWS_IAM";
@@ -56,6 +84,11 @@ export interface HttpApiProps {
   readonly disableExecuteApiEndpoint?: boolean | IResolvable;
   /** @default "NONE" (open to every caller, as the original) */
   readonly authorization?: ApiAuthorization;
+  /**
+   * Add the model-management routes (pull, push, create, copy, delete, blobs) to the inference and
+   * read routes every API has. @default false
+   */
+  readonly allowModelManagement?: boolean | IResolvable;
   /** Issuer and audiences of the JWT authorizer (authorization `JWT`). @default - none */
   readonly jwt?: { readonly issuer: string; readonly audiences: string[] };
   /** Steady-state requests per second before the API answers 429. */
@@ -166,43 +199,7 @@ export class HttpApi extends Construct {
         : undefined;
     jwt?.overrideLogicalId("llm_jwt");
 
-    const route = (name: string, routeKey: string, integration: Apigatewayv2Integration): void => {
-      new Apigatewayv2Route(this, `${name}_route`, {
-        count: apiCount,
-        apiId,
-        routeKey,
-        target: `integrations/${only(integration, "id")}`,
-        authorizationType: authorization,
-        ...(jwt ? { authorizerId: `\${${isJwt} ? ${jwt.fqn}[0].id : null}` } : {}),
-      }).overrideLogicalId(name);
-    };
-    const integrate = (name: string, method: string, requestParameters?: Record<string, string>): Apigatewayv2Integration => {
-      const integration = new Apigatewayv2Integration(this, `${name}_integration`, {
-        count: apiCount,
-        apiId,
-        integrationType: "HTTP_PROXY",
-        integrationMethod: method,
-        integrationUri: props.listener.arn,
-        connectionType: "VPC_LINK",
-        connectionId: only(this.vpcLink, "id"),
-        ...(requestParameters ? { requestParameters } : {}),
-      });
-      integration.overrideLogicalId(name);
-      return integration;
-    };
-
-    const integrations: Record<string, Apigatewayv2Integration> = {};
-    for (const method of METHODS) {
-      const name = `root_${method.toLowerCase()}`;
-      // The ALB routes on the query string: copy the model named in the body there.
-      integrations[method] = integrate(name, method, method === "POST" ? MODEL_QUERY_PARAMETERS : undefined);
-      route(name, `${method} ${PROXY_PATH}`, integrations[method]);
-    }
-    // `/` is no child of the greedy path: Ollama's heartbeat (`HEAD /`, sent by the ollama command
-    // line first) and its "Ollama is running" (`GET /`) need routes of their own. They name no
-    // model, so the ALB's default action answers them from the main server.
-    route(INDEX_ROUTES.GET, "GET /", integrations.GET);
-    route(INDEX_ROUTES.HEAD, "HEAD /", integrate("root_head", "HEAD"));
+    this.addRoutes(props, { enabled: hclText(this, props.enabled ?? true), apiId, authorization, jwt, isJwt });
 
     this.accessLogs = new CloudwatchLogGroup(this, "llm_api_access", {
       count: apiCount,
@@ -226,6 +223,77 @@ export class HttpApi extends Construct {
     this.stage.overrideLogicalId("llm_auto_deploy");
 
     if (domain) this.domainName = this.addCustomDomain(domain, enabled, apiId);
+  }
+
+  /**
+   * One route per endpoint the doors forward (src/router/endpoints.ts), each through the integration
+   * of its method and model source; the model-management routes only with allowModelManagement. No
+   * catch-all: a path or method not listed is API Gateway's own 404, and never reaches the ALB.
+   */
+  private addRoutes(
+    props: HttpApiProps,
+    api: { enabled: string; apiId: string; authorization: ApiAuthorization; jwt?: Apigatewayv2Authorizer; isJwt: string },
+  ): void {
+    const allow = hclText(this, props.allowModelManagement ?? false);
+    // Whether a resource exists: with the API, and when only management uses it, with the flag too.
+    const exists = (endpoints: readonly Endpoint[]) =>
+      Token.asNumber(`\${${endpoints.some((e) => e.kind !== "management") ? api.enabled : `${api.enabled} && ${allow}`} ? 1 : 0}`);
+    const auth = {
+      authorizationType: api.authorization,
+      ...(api.jwt ? { authorizerId: `\${${api.isJwt} ? ${api.jwt.fqn}[0].id : null}` } : {}),
+    };
+
+    const groups = new Map<string, Endpoint[]>();
+    for (const endpoint of ENDPOINTS) groups.set(integrationName(endpoint), [...(groups.get(integrationName(endpoint)) ?? []), endpoint]);
+    const integrations = new Map<string, Apigatewayv2Integration>();
+    for (const [name, endpoints] of groups) {
+      const [first] = endpoints;
+      const mapping = routingHeaderMapping(first);
+      const odd = endpoints.find((e) => JSON.stringify(routingHeaderMapping(e)) !== JSON.stringify(mapping));
+      if (odd) throw new Error(`HttpApi: ${routeKey(odd)} and ${routeKey(first)} share the integration ${name} but map the routing header differently`);
+      const integration = new Apigatewayv2Integration(this, `${name}_integration`, {
+        count: exists(endpoints),
+        apiId: api.apiId,
+        integrationType: "HTTP_PROXY",
+        integrationMethod: first.method,
+        integrationUri: props.listener.arn,
+        connectionType: "VPC_LINK",
+        connectionId: only(this.vpcLink, "id"),
+        requestParameters: mapping,
+      });
+      integration.overrideLogicalId(name);
+      integrations.set(name, integration);
+    }
+
+    // `/` is a route of its own, as before: Ollama's heartbeat (`HEAD /`, sent by the ollama command
+    // line first) and its "Ollama is running" (`GET /`).
+    for (const endpoint of ENDPOINTS.filter((e) => INDEX_ROUTES[routeKey(e)] !== undefined)) {
+      new Apigatewayv2Route(this, `${INDEX_ROUTES[routeKey(endpoint)]}_route`, {
+        count: exists([endpoint]),
+        apiId: api.apiId,
+        routeKey: routeKey(endpoint),
+        target: `integrations/${only(integrations.get(integrationName(endpoint))!, "id")}`,
+        ...auth,
+      }).overrideLogicalId(INDEX_ROUTES[routeKey(endpoint)]);
+    }
+
+    // Every other endpoint: one instance per route key, so adding an endpoint adds one route.
+    const others = ENDPOINTS.filter((e) => INDEX_ROUTES[routeKey(e)] === undefined);
+    const hclMap = (entries: ReadonlyArray<[string, string]>) => `{ ${entries.map(([k, v]) => `${JSON.stringify(k)} = ${v}`).join(", ")} }`;
+    const routesOf = (management: boolean) =>
+      hclMap(others.filter((e) => (e.kind === "management") === management).map((e) => [routeKey(e), JSON.stringify(integrationName(e))]));
+    const routes = TerraformIterator.fromMap(
+      Token.asAnyMap(`\${${api.enabled} ? merge(${routesOf(false)}, ${allow} ? ${routesOf(true)} : {}) : {}}`),
+    );
+    // An integration that does not exist reads as null here; no route maps to one (same gating).
+    const ids = hclMap([...integrations].map(([name, integration]) => [name, `one(${address(integration)}[*].id)`]));
+    new Apigatewayv2Route(this, `${ENDPOINT_ROUTES}_route`, {
+      forEach: routes,
+      apiId: api.apiId,
+      routeKey: "${each.key}",
+      target: `integrations/\${${ids}[each.value]}`,
+      ...auth,
+    }).overrideLogicalId(ENDPOINT_ROUTES);
   }
 
   /** Domain name, its Route53 alias and the API mapping: only when all three of the domain's fields are set. */

@@ -1,13 +1,11 @@
 import { IResolvable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Lb, LbListener, LbListenerRule, LbTargetGroup, SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule } from "../aws";
+import { ROUTING_HEADER } from "../router/endpoints";
 import { hcl } from "./hcl";
 import { ModelTable } from "./model-table";
 import { atKey, sameKey } from "./refs";
 import { addTcpRules } from "./tcp-rules";
-
-/** Query-string keys the API's POST integration fills from the request body's `model` / `name`. */
-export const MODEL_QUERY_KEYS = ["redirect_model", "redirect_name"] as const;
 
 /** The listener's port, the only one the API's VPC link reaches. */
 export const LISTENER_PORT = 80;
@@ -46,8 +44,8 @@ export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 900;
 
 /**
  * Internal ALB that routes each request to the server of the model it names: one target group
- * per model, one listener rule per model matching the model in the query string, and a default
- * action to the main server for requests that name no model.
+ * per model, one listener rule per model matching the routing header the doors set
+ * (`x-ollama-fleet-model`), and a default action to the main server for requests that name no model.
  */
 export class InternalAlb extends Construct {
   public readonly securityGroup: SecurityGroup;
@@ -152,7 +150,7 @@ export class InternalAlb extends Construct {
       listenerArn: this.listener.arn,
       priority: models.getNumber("listener_priority"),
       action: [{ type: "forward", targetGroupArn: sameKey(this.targetGroups, "arn") }],
-      condition: [{ queryString: modelQueryValues() }],
+      condition: [{ httpHeader: { httpHeaderName: ROUTING_HEADER, values: modelHeaderValues() } }],
     }).overrideLogicalId("llm_http");
   }
 
@@ -173,19 +171,15 @@ export class InternalAlb extends Construct {
 }
 
 /**
- * The query-string values a model's listener rule matches, any one of them sufficing. A model
- * with one spelling matches it under both keys, as the original does. A model with two
- * (`llama3` and `llama3:latest`) would need four key/value pairs, but a condition compares three
- * values at most: it matches either spelling under any key instead (the API fills only these two).
+ * The routing-header values a model's listener rule matches, either one sufficing: the model's name,
+ * and for a model without a tag or with `:latest` its other spelling too (Ollama reads `llama3` as
+ * `llama3:latest`). Two values of one condition: a rule compares five values at most, three per condition.
  */
-function modelQueryValues(): Array<{ key: string; value: string }> {
+function modelHeaderValues(): string[] {
   // Inside the rule's for_each over the model table: `each.value` is the model's row.
-  const single = "each.value.alternate_llm_model == null";
-  const [first, second] = MODEL_QUERY_KEYS;
-  return [
-    { key: `\${${single} ? "${first}" : null}`, value: "${each.value.llm_model}" },
-    { key: `\${${single} ? "${second}" : null}`, value: "${coalesce(each.value.alternate_llm_model, each.value.llm_model)}" },
-  ];
+  return Token.asList(
+    "${each.value.alternate_llm_model == null ? [each.value.llm_model] : [each.value.llm_model, each.value.alternate_llm_model]}",
+  );
 }
 
 /** A number for a string attribute of the provider: a literal as its digits, a token as itself. */

@@ -1,6 +1,6 @@
 import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
-import { familyArchitectures, familySizes } from "../catalog/instance-families";
+import { familyArchitectures } from "../catalog/instance-families";
 import {
   ELB_NAME_PATTERN,
   hclAlternateModelName,
@@ -9,7 +9,6 @@ import {
   TARGET_GROUP_STEM_LENGTH,
   TargetGroupNames,
 } from "../config/derive";
-import { FAMILY_SIZES_LOCAL } from "../config/rules";
 import { LlmEc2ConfigEntry, ScalingSchedule, ServerMode } from "../config/types";
 import { CustomAmis } from "./custom-amis";
 import { DeepLearningAmis } from "./deep-learning-amis";
@@ -72,8 +71,6 @@ export class ModelTable extends Construct {
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
-    // Read by the instance-size rule's precondition (src/config/rules/models.ts).
-    new TerraformLocal(this, FAMILY_SIZES_LOCAL, familySizes()).overrideLogicalId(FAMILY_SIZES_LOCAL);
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
     // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.

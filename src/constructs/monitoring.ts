@@ -4,6 +4,7 @@ import {
   CloudwatchEventRule,
   CloudwatchEventTarget,
   CloudwatchMetricAlarm,
+  DataAwsIamPolicyDocument,
   Instance,
   Lb,
   LbTargetGroup,
@@ -86,16 +87,6 @@ export class Monitoring extends Construct {
     this.topicArn = `(${givenTopic} != "" ? ${givenTopic} : try(${address(this.topic)}[0].arn, ""))`;
     this.hasTopic = `(${givenTopic} != "" || ${email} != "")`;
     const topicArn = this.topicArn;
-
-    // CloudWatch alarms publish to a topic of the same account without a policy; EventBridge needs one.
-    new SnsTopicPolicy(this, "alarms_policy", {
-      count: Token.asNumber(ownTopic),
-      arn: only(this.topic, "arn"),
-      policy: Token.asString(
-        `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "AlarmsAndPullFailures", Effect = "Allow", ` +
-          `Principal = { Service = ["cloudwatch.amazonaws.com", "events.amazonaws.com"] }, Action = "sns:Publish", Resource = ${address(this.topic)}[0].arn }] })}`,
-      ),
-    }).overrideLogicalId("alarms");
 
     new SnsTopicSubscription(this, "alarm_email", {
       count: Token.asNumber(`\${${enabled} && ${email} != "" ? 1 : 0}`),
@@ -202,5 +193,43 @@ export class Monitoring extends Construct {
       },
     });
     target.overrideLogicalId("pull_failed");
+
+    this.addTopicPolicy(Token.asNumber(ownTopic));
+  }
+
+  /**
+   * Who may publish to our topic: CloudWatch for these alarms, EventBridge for these pull-failure
+   * rules, each only for its own resources of this account (aws:SourceArn, aws:SourceAccount), so
+   * neither service can be made to publish here on behalf of anyone else's alarm or rule. The
+   * account, region and partition come from the topic's ARN.
+   */
+  private addTopicPolicy(count: number): void {
+    const topic = `${address(this.topic)}[0].arn`;
+    const account = Token.asString(`\${split(":", ${topic})[4]}`);
+    const grant = (sid: string, service: string, sources: string) => ({
+      sid,
+      effect: "Allow",
+      actions: ["sns:Publish"],
+      resources: [only(this.topic, "arn")],
+      principals: [{ type: "Service", identifiers: [service] }],
+      condition: [
+        { test: "StringEquals", variable: "aws:SourceAccount", values: [account] },
+        { test: "ArnEquals", variable: "aws:SourceArn", values: Token.asList(`\${${sources}}`) },
+      ],
+    });
+    const document = new DataAwsIamPolicyDocument(this, "alarms_policy_document", {
+      count,
+      statement: [
+        grant("Alarms", "cloudwatch.amazonaws.com", `[for a in concat(values(${address(this.noHealthyHost)}), values(${address(this.errorRate)})) : a.arn]`),
+        grant("PullFailures", "events.amazonaws.com", `[for r in values(${address(this.pullFailed)}) : r.arn]`),
+      ],
+    });
+    document.overrideLogicalId("alarms");
+
+    new SnsTopicPolicy(this, "alarms_policy", {
+      count,
+      arn: only(this.topic, "arn"),
+      policy: Token.asString(`\${${address(document, true)}[0].json}`),
+    }).overrideLogicalId("alarms");
   }
 }

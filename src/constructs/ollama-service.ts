@@ -9,6 +9,7 @@ import { ApiAuthorization, HttpApi } from "./http-api";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
 import { Monitoring } from "./monitoring";
+import { OpenDoorCheck } from "./open-door-check";
 import { RootVolumeCheck } from "./root-volume-check";
 import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
@@ -72,6 +73,7 @@ export class OllamaService extends Construct {
       pullModelsWaitSeconds: v.pull_models_wait_seconds.numberValue,
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
+      logRetentionDays: v.server_log_retention_days.numberValue,
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {
@@ -124,10 +126,16 @@ export class OllamaService extends Construct {
       },
       disableExecuteApiEndpoint: v.api_gw_disable_execute_endpoint.booleanValue,
       authorization: v.api_gw_authorization.stringValue as ApiAuthorization,
+      allowModelManagement: v.api_gw_allow_model_management.booleanValue,
       jwt: { issuer: v.api_gw_jwt_issuer.stringValue, audiences: v.api_gw_jwt_audiences.listValue },
       throttlingRateLimit: v.api_gw_throttling_rate_limit.numberValue,
       throttlingBurstLimit: v.api_gw_throttling_burst_limit.numberValue,
       logRetentionDays: v.api_gw_log_retention_days.numberValue,
+    });
+    new OpenDoorCheck(this, "open_door", {
+      apiEnabled: v.create_api_gw.booleanValue,
+      authorization: v.api_gw_authorization.stringValue,
+      acknowledged: v.api_gw_acknowledge_no_authorization.booleanValue,
     });
     this.router = new StreamingRouter(this, "router", {
       enabled: v.router_enabled.booleanValue,
@@ -140,6 +148,7 @@ export class OllamaService extends Construct {
       auth: v.router_auth.stringValue as RouterAuth,
       publicInvokeFunction: v.router_public_invoke_function.booleanValue,
       timeoutSeconds: v.router_timeout_seconds.numberValue,
+      idleTimeoutSeconds: v.router_idle_timeout_seconds.numberValue,
       memoryMb: v.router_memory_mb.numberValue,
       reservedConcurrency: v.router_reserved_concurrency.numberValue,
       logRetentionDays: v.router_log_retention_days.numberValue,
@@ -213,9 +222,12 @@ export class OllamaService extends Construct {
         value: this.groups.groups.fqn,
         description: 'The Auto Scaling groups of the models in server_mode "asg": aws_autoscaling_group objects keyed by model key.',
       },
+      // Without user_data: each template's ~8 KB of base64 would fill every plan that shows outputs,
+      // and a sensitive output would force callers that pass it on to mark theirs sensitive too.
       launch_templates: {
-        value: this.groups.launchTemplates.fqn,
-        description: 'The launch templates of the models in server_mode "asg": aws_launch_template objects keyed by model key.',
+        value: `\${{ for k, lt in ${address(this.groups.launchTemplates)} : k => { for name, value in lt : name => value if name != "user_data" } }}`,
+        description:
+          'The launch templates of the models in server_mode "asg": aws_launch_template objects keyed by model key, without user_data (read it from the template in AWS).',
       },
       dashboard_url: {
         value: `\${${monitoring} ? format("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards/dashboard/%s", ${dashboard.region}, ${dashboard.region}, ${dashboard.name}) : null}`,

@@ -1,4 +1,4 @@
-import { SEED_USAGE } from "../config/defaults";
+import example from "../../config/llm-service.example.json";
 
 interface TerraformJson {
   terraform?: { required_version?: string; required_providers?: Record<string, { source: string; version?: string }> };
@@ -29,9 +29,15 @@ export function moduleReadme(config: unknown): string {
     "",
     "## Usage",
     "",
+    "A new deployment: the streaming router with API keys, and no public API Gateway door.",
+    "",
     "```hcl",
     usage(),
     "```",
+    "",
+    "The defaults are the original module's (the API door on, with no authorization, and no router), so a",
+    "call written for the original plans as before; it warns at every plan that the door is open",
+    "(check `api_door_authorized`) until it gets JWT or AWS_IAM authorization, or `api_gw_acknowledge_no_authorization = true`.",
     "",
     "## Requirements",
     "",
@@ -64,7 +70,7 @@ function requirements(tf: TerraformJson): string[] {
 }
 
 function usage(): string {
-  const s = SEED_USAGE;
+  const s = example;
   const list = (items: readonly string[]) => `[${items.map((i) => JSON.stringify(i)).join(", ")}]`;
   const models = s.llm_ec2_configs
     .map((c) =>
@@ -72,7 +78,7 @@ function usage(): string {
         "    {",
         `      llm_model     = ${JSON.stringify(c.llm_model)}`,
         `      instance_type = ${JSON.stringify(c.instance_type)}`,
-        `      ami_id        = ${JSON.stringify(c.ami_id)} # empty: the AWS Deep Learning AMI for the family's architecture`,
+        `      ami_id        = "" # empty: the AWS Deep Learning AMI for the family's architecture`,
         `      ebs_volume_gb = ${c.ebs_volume_gb}`,
         `      app_port      = ${c.app_port}`,
         "    }",
@@ -92,13 +98,9 @@ function usage(): string {
     models,
     "  ]",
     "",
-    `  open_webui_port = ${s.open_webui_port}`,
-    "",
-    `  create_api_gw                   = ${s.create_api_gw}`,
-    `  api_gw_disable_execute_endpoint = ${s.api_gw_disable_execute_endpoint}`,
-    `  api_gw_domain                   = ${JSON.stringify(s.api_gw_domain)}`,
-    `  api_gw_domain_route53_zone      = ${JSON.stringify(s.api_gw_domain_route53_zone)}`,
-    `  api_gw_domain_ssl_cert_arn      = ${JSON.stringify(s.api_gw_domain_ssl_cert_arn)}`,
+    `  create_api_gw  = ${s.create_api_gw}`,
+    `  router_enabled = ${s.router_enabled}`,
+    `  router_auth    = ${JSON.stringify(s.router_auth)}`,
     "}",
   ].join("\n");
 }

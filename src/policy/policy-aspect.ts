@@ -18,7 +18,14 @@ import { PolicyRule, TerraformJson } from "./types";
 export class PolicyAspect implements IAspect {
   private readonly checked = new WeakSet<TerraformStack>();
 
-  constructor(private readonly rules: readonly PolicyRule[] = POLICY_RULES) {}
+  /**
+   * @param reportSuppression which suppressed findings to report (an INFO line each); all by default.
+   * A stack leaves out those of resources its inputs do not create.
+   */
+  constructor(
+    private readonly rules: readonly PolicyRule[] = POLICY_RULES,
+    private readonly reportSuppression: (address: string, rule: string) => boolean = () => true,
+  ) {}
 
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack) || this.checked.has(node)) return;
@@ -33,7 +40,7 @@ export class PolicyAspect implements IAspect {
     // toTerraform() resolves every token, as the synthesizer writes it.
     const findings = checkPolicies(stack.toTerraform() as TerraformJson, this.rules);
     const open = findings.filter((f) => reasonFor(f.rule, f.address) === undefined);
-    for (const f of findings.filter((f) => !open.includes(f))) {
+    for (const f of findings.filter((f) => !open.includes(f) && this.reportSuppression(f.address, f.rule))) {
       Annotations.of(stack).addInfo(`policy [${f.rule}] suppressed on ${f.address}: ${reasonFor(f.rule, f.address)}`);
     }
     if (open.length > 0) throw new PolicyError(open, this.rules);

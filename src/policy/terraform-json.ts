@@ -20,6 +20,15 @@ export function resources(tf: TerraformJson, ...types: string[]): Resource[] {
   );
 }
 
+/** Every data source of a type, in the JSON's order (`address` is `data.<type>.<name>`). */
+export function dataSources(tf: TerraformJson, type: string): Resource[] {
+  const data = isObject(tf.data) ? tf.data[type] : undefined;
+  if (!isObject(data)) return [];
+  return Object.entries(data)
+    .filter(([name, body]) => name !== "//" && isObject(body))
+    .map(([name, body]) => ({ address: `data.${type}.${name}`, body: body as Body }));
+}
+
 /** A single nested block. cdktf writes it as an object; hand-written JSON often as a one-element list. */
 export function nested(body: Body, key: string): Body | undefined {
   const value = body[key] ?? dynamicContent(body, key);

@@ -18,15 +18,38 @@ export interface RouterConfig {
   readonly allowModelManagement: boolean;
   /** The CloudWatch namespace of the metrics in the log lines. */
   readonly metricsNamespace: string;
-  /** How long to wait for the response headers of a server (a cold model load takes minutes). */
+  /**
+   * How long to wait for the response headers of a generation asked for without streaming (`"stream":
+   * false`, embeddings): the server sends them only once the whole answer is ready.
+   */
   readonly upstreamTimeoutMs: number;
+  /**
+   * The longest silence from a server: before the first byte of every other answer (a streamed
+   * one's first chunk comes once the model is loaded and the prompt read) and between two chunks.
+   */
+  readonly idleTimeoutMs: number;
+  /** The whole request body must arrive within this (a body the client stalls or trickles is cut). */
+  readonly bodyTimeoutMs: number;
+  /** Request bodies the router holds in memory at once, across requests; beyond, 503 with Retry-After. */
+  readonly bodyBufferBytes: number;
+  /** How long a merged list (`/api/tags`, `/api/ps`, `/v1/models`) waits for each server. */
+  readonly listTimeoutMs: number;
 }
 
 export const DEFAULTS = {
   metricsNamespace: "OllamaFleet/Router",
   upstreamTimeoutSeconds: 300,
+  /** Covers loading a large model from a cold disk (tens of GB at a few hundred MB/s) and a long prompt. */
+  idleTimeoutSeconds: 300,
+  bodyTimeoutSeconds: 60,
+  /** Four bodies of the most a request may carry: 100 clients holding 6 MB bodies keep the router under 150 MB. */
+  bodyBufferMb: 24,
+  listTimeoutSeconds: 5,
   ssmTimeoutSeconds: 3,
 } as const;
+
+/** How long a refused caller is asked to wait when the body budget is spent. */
+export const BUSY_RETRY_AFTER_SECONDS = 2;
 
 /** A Lambda request payload is at most 6 MB; local mode keeps the same limit so both behave alike. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;

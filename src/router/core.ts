@@ -1,19 +1,26 @@
-// The router: one function `(request, response)` over Node streams. It reads the model a request
-// names, checks the caller's key, and streams the request through the internal ALB with
-// `?redirect_model=<model>`, so the ALB's listener rules stay the one routing table. The Lambda
+// The router: one function `(request, response)` over Node streams. It forwards only the calls of
+// the allowlist (endpoints.ts), written canonically (target.ts); reads the model a request names as
+// Ollama's server reads it (go-json.ts); checks the caller's key; and streams the request through
+// the internal ALB with the routing header (and `?redirect_model=`, which older listener rules read)
+// set to the served model, so the ALB's listener rules stay the one routing table. The Lambda
 // adapter and the local server are thin shells around `Router.handle`.
 import type * as http from "http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "http";
 import { performance } from "perf_hooks";
 import { Readable, Writable } from "stream";
+import { Allowlist } from "./allowlist";
 import { bearerToken, findKey, KeyStore, KeysUnavailableError } from "./auth";
-import { ClientGoneError, discardBody, hasBody, readBody } from "./body";
-import { MAX_REQUEST_BYTES, RouterConfig } from "./config";
+import { BodyBudget, ClientGoneError, discardBody, hasBody, HeldBody, readBody } from "./body";
+import { BUSY_RETRY_AFTER_SECONDS, MAX_REQUEST_BYTES, RouterConfig } from "./config";
+import { Endpoint, ROUTING_HEADER } from "./endpoints";
 import { Dialect, dialectOf, errorBody } from "./errors";
 import { forward } from "./forward";
+import { goFields } from "./go-json";
+import { scanObject } from "./json-scan";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
 import { ListShape, mergeLists } from "./lists";
 import { logLine, RequestRecord } from "./log";
+import { readTarget } from "./target";
 import { TailSniffer } from "./tokens";
 import { Upstream } from "./upstream";
 
@@ -41,39 +48,33 @@ export interface RouterOptions {
   readonly forwardClientAddress?: boolean;
 }
 
-const MANAGEMENT_PATHS = new Set(["/api/pull", "/api/delete", "/api/create", "/api/copy", "/api/push"]);
-const isManagement = (path: string) => MANAGEMENT_PATHS.has(path) || path === "/api/blobs" || path.startsWith("/api/blobs/");
-
 /** GET paths answered by asking every model's server and merging, each in its API's shape. */
 const MERGED_LISTS: Record<string, ListShape> = { "/api/tags": "ollama", "/api/ps": "ollama", "/v1/models": "openai" };
-
-/** A merged list waits this long at most for each server (a list is cheap; a dead server is not worth minutes). */
-const LIST_TIMEOUT_MS = 15_000;
 
 /** One request in flight, and the record its log line is made of. */
 class Exchange {
   readonly start = performance.now();
-  readonly pathname: string;
-  readonly query: string;
+  readonly target: string;
   readonly method: string;
-  readonly dialect: Dialect;
+  /** The canonical path, once the target is known to be one. */
+  path = "";
+  /** The path as the client wrote it: what goes upstream (the same as `path` once canonical). */
+  written = "";
+  dialect: Dialect;
   ttfbMs?: number;
   clientGone = false;
   readonly record: RequestRecord;
 
   constructor(readonly req: RouterRequest, readonly res: RouterResponse) {
-    const url = req.url ?? "/";
-    const q = url.indexOf("?");
-    this.pathname = q < 0 ? url : url.slice(0, q);
-    this.query = q < 0 ? "" : url.slice(q + 1);
-    this.method = (req.method ?? "GET").toUpperCase();
-    this.dialect = dialectOf(this.pathname);
+    this.target = req.url ?? "/";
+    this.method = req.method ?? "GET";
+    this.dialect = dialectOf(this.target);
     this.record = {
       key: null,
       model: null,
       servedModel: null,
-      method: this.method,
-      path: this.pathname,
+      method: clip(this.method, 20),
+      path: clip(this.target),
       status: 0,
       durationMs: 0,
       bytesOut: 0,
@@ -94,11 +95,16 @@ function whenDone(res: Writable): Promise<void> {
   });
 }
 
-/** The client's query string, less any `redirect_model` of its own (the router picks the server), plus ours. */
-export function upstreamQuery(query: string, redirectModel: string | undefined): string {
-  const kept = query === "" ? [] : query.split("&").filter((p) => p !== "" && !/^redirect_model(=|$)/i.test(p));
-  if (redirectModel !== undefined) kept.push(`redirect_model=${encodeURIComponent(redirectModel)}`);
-  return kept.length === 0 ? "" : `?${kept.join("&")}`;
+/** The path the ALB gets: the canonical path, and `redirect_model` for listener rules of older deployments. */
+export function upstreamPath(path: string, servedModel: string | undefined): string {
+  return servedModel === undefined ? path : `${path}?redirect_model=${encodeURIComponent(servedModel)}`;
+}
+
+/** What a request body names, read as the server reads it; `problem` when the server would refuse it. */
+interface BodyReading {
+  readonly model?: string;
+  readonly streams: boolean;
+  readonly problem?: { readonly message: string; readonly code: string };
 }
 
 export class Router {
@@ -107,6 +113,8 @@ export class Router {
   private readonly log: (line: string) => void;
   private readonly upstream: Upstream;
   private readonly forwardClientAddress: boolean;
+  private readonly allowlist: Allowlist;
+  private readonly budget: BodyBudget;
 
   constructor(options: RouterOptions) {
     this.config = options.config;
@@ -115,6 +123,13 @@ export class Router {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.forwardClientAddress = options.forwardClientAddress ?? false;
     this.upstream = new Upstream(this.config.albUrl);
+    this.allowlist = new Allowlist(this.config.allowModelManagement);
+    this.budget = new BodyBudget(this.config.bodyBufferBytes);
+  }
+
+  /** Bytes of request bodies held right now. */
+  get heldBodyBytes(): number {
+    return this.budget.heldBytes;
   }
 
   /** Closes the kept-alive connections to the ALB. */
@@ -145,51 +160,62 @@ export class Router {
   };
 
   private async route(x: Exchange): Promise<void> {
-    const { method, pathname } = x;
+    const target = readTarget(x.target);
+    x.dialect = dialectOf(target.path);
+    if (target.problem !== undefined) {
+      return this.reply(
+        x,
+        400,
+        `the request target is not canonical: ${target.problem}. The router forwards only paths written as they are meant, such as /api/chat`,
+        "invalid_request_target",
+      );
+    }
+    x.path = target.path;
+    x.written = target.written;
+    x.record.path = clip(target.path);
     if (this.config.authMode === "API_KEY" && !(await this.authenticate(x))) return;
 
-    if (pathname === "/" && (method === "GET" || method === "HEAD")) {
-      return this.send(x, 200, "text/plain; charset=utf-8", "Ollama is running");
-    }
-    if (isManagement(pathname) && !this.config.allowModelManagement) {
+    const found = this.allowlist.lookup(x.method, x.path);
+    if ("refused" in found) {
+      if (found.refused === 404) {
+        return this.reply(x, 404, `no such endpoint: ${x.path}; the router forwards Ollama's inference and read calls only`, "unknown_endpoint");
+      }
+      if (found.refused === 405) {
+        const allow = found.allow.join(", ");
+        return this.reply(x, 405, `${x.record.method} is not allowed on ${x.path}; use ${allow}`, "method_not_allowed", { allow });
+      }
       return this.reply(
         x,
         403,
-        `${pathname} manages models on the servers and is closed on this router; ` +
+        `${x.path} manages models on the servers and is closed on this router; ` +
           `models are pulled by the deployment (start the router with --allow-model-management, ` +
           `or set ROUTER_ALLOW_MODEL_MANAGEMENT=true, to open it)`,
         "model_management_disabled",
       );
     }
-    if (method === "GET" && MERGED_LISTS[pathname] !== undefined) return this.mergeLists(x, MERGED_LISTS[pathname]);
+    const endpoint = found.endpoint;
+    if (endpoint.kind === "index") return this.send(x, 200, "text/plain; charset=utf-8", "Ollama is running");
+    if (endpoint.kind === "list" && endpoint.method === "GET") return this.mergeLists(x, MERGED_LISTS[endpoint.path]);
 
-    let model: string | undefined;
-    let body: Buffer | undefined;
-    const streamBody = pathname.startsWith("/api/blobs/");
-    if (pathname.startsWith("/v1/models/") && (method === "GET" || method === "HEAD" || method === "DELETE")) {
-      try {
-        model = decodeURIComponent(pathname.slice("/v1/models/".length));
-      } catch {
-        return this.reply(x, 400, `the model in the path ${pathname} is not valid percent-encoding`, "invalid_model");
+    let model = found.model;
+    let held: HeldBody | undefined;
+    let streams = false;
+    if (endpoint.model === "body" && hasBody(x.req)) {
+      const read = await readBody(x.req, { maxBytes: MAX_REQUEST_BYTES, budget: this.budget, timeoutMs: this.config.bodyTimeoutMs });
+      if (!read.ok) return this.refuseBody(x, read.reason);
+      held = read.body;
+      const reading = readBodyFields(held.bytes, endpoint);
+      if (reading.problem) {
+        held.release();
+        return this.reply(x, 400, reading.problem.message, reading.problem.code);
       }
-    } else if (!streamBody && method !== "GET" && method !== "HEAD" && hasBody(x.req)) {
-      const read = await readBody(x.req, MAX_REQUEST_BYTES);
-      if (read === null) {
-        return this.reply(x, 413, `the request body is larger than ${MAX_REQUEST_BYTES} bytes (6 MB), the most the router accepts`, "request_too_large");
-      }
-      body = read;
-      let json: unknown;
-      try {
-        json = JSON.parse(body.toString("utf8"));
-      } catch (err) {
-        return this.reply(x, 400, `the request body is not valid JSON: ${(err as Error).message}`, "invalid_json");
-      }
-      const named = modelNamedIn(json, pathname);
-      if (typeof named === "object") return this.reply(x, 400, named.problem, "invalid_model");
-      model = named;
+      model = reading.model;
+      streams = reading.streams;
     }
-    if (model === undefined && method === "POST" && !streamBody) {
-      return this.reply(x, 400, `the request names no model: put it in the JSON body as "model"`, "missing_model");
+    if (endpoint.model !== "none" && model === undefined) {
+      held?.release();
+      const fields = (endpoint.bodyFields ?? ["model"]).map((f) => `"${f}"`).join(" or ");
+      return this.reply(x, 400, `the request names no model: put it in the JSON body as ${fields}`, "missing_model");
     }
 
     let served: string | undefined;
@@ -197,6 +223,7 @@ export class Router {
       x.record.model = clip(model);
       served = this.config.models.resolve(model);
       if (served === undefined) {
+        held?.release();
         return this.reply(
           x,
           404,
@@ -206,7 +233,19 @@ export class Router {
       }
       x.record.servedModel = served;
     }
-    return this.proxy(x, body, streamBody, served);
+    return this.proxy(x, endpoint, held, served, streams);
+  }
+
+  private refuseBody(x: Exchange, reason: "too-large" | "over-budget" | "timeout"): void {
+    if (reason === "too-large") {
+      return this.reply(x, 413, `the request body is larger than ${MAX_REQUEST_BYTES} bytes (6 MB), the most the router accepts`, "request_too_large");
+    }
+    if (reason === "over-budget") {
+      const seconds = BUSY_RETRY_AFTER_SECONDS;
+      return this.reply(x, 503, `the router is busy with other requests' bodies; retry in ${seconds} s`, "router_busy", { "retry-after": String(seconds) });
+    }
+    // the rest of the body is not waited for: the connection ends with the answer
+    this.reply(x, 408, `the request body did not arrive within ${this.config.bodyTimeoutMs / 1000} s`, "request_timeout", { connection: "close" }, true);
   }
 
   /** Checks the bearer key; answers 401/503 itself and returns false when the request may not pass. */
@@ -216,12 +255,15 @@ export class Router {
       keys = await this.keys!.keys();
     } catch (err) {
       if (!(err instanceof KeysUnavailableError)) throw err;
-      this.reply(x, 503, `the router cannot check API keys right now: ${err.message}`, "keys_unavailable");
+      // the reason (a parameter, a file, a parser's words) is the operator's: it goes to the log only
+      this.reply(x, 503, "the router cannot check API keys right now; try again later", "keys_unavailable");
+      x.record.error = `API keys unavailable: ${err.message}`;
       return false;
     }
     const unauthorized = { "www-authenticate": "Bearer" };
     if (keys.length === 0) {
-      this.reply(x, 401, `no API keys are configured on this router, so every request is refused; ${this.keys!.howToAdd}`, "no_api_keys_configured", unauthorized);
+      this.reply(x, 401, "no API keys are configured on this router, so every request is refused; its operator adds them with npm run keys", "no_api_keys_configured", unauthorized);
+      x.record.error = `no API keys are configured; ${this.keys!.howToAdd}`;
       return false;
     }
     const token = bearerToken(x.req.headers.authorization);
@@ -238,40 +280,61 @@ export class Router {
     return true;
   }
 
-  /** Answers with a body the router wrote itself, then drops whatever body the client still sends. */
-  private send(x: Exchange, status: number, contentType: string, body: string, headers?: OutgoingHttpHeaders): void {
+  /**
+   * Answers with a body the router wrote itself, once it has dropped whatever body the client still
+   * sends (`cut`: at once, and the connection ends with it).
+   */
+  private send(x: Exchange, status: number, contentType: string, body: string, headers?: OutgoingHttpHeaders, cut = false): void {
     const { req, res } = x;
     const bytes = Buffer.from(body, "utf8");
     x.record.status = status;
     if (status >= 500) x.record.failed = true;
     res.writeHead(status, { "content-type": contentType, "content-length": bytes.length, ...headers });
     x.firstByte();
-    if (x.method === "HEAD") {
-      res.end();
+    const answer = () => {
+      if (res.destroyed) return;
+      if (x.method === "HEAD") {
+        res.end();
+      } else {
+        x.record.bytesOut += bytes.length;
+        res.end(bytes);
+      }
+    };
+    if (cut) {
+      answer();
+      res.once("finish", () => req.destroy());
     } else {
-      x.record.bytesOut += bytes.length;
-      res.end(bytes);
+      discardBody(req, answer, this.config.bodyTimeoutMs);
     }
-    discardBody(req);
   }
 
   /** An error in the caller's dialect. */
-  private reply(x: Exchange, status: number, message: string, code: string, headers?: OutgoingHttpHeaders): void {
+  private reply(x: Exchange, status: number, message: string, code: string, headers?: OutgoingHttpHeaders, cut = false): void {
     x.record.error = message;
-    this.send(x, status, "application/json; charset=utf-8", errorBody(x.dialect, status, message, code), headers);
+    this.send(x, status, "application/json; charset=utf-8", errorBody(x.dialect, status, message, code), headers, cut);
   }
 
-  private proxy(x: Exchange, body: Buffer | undefined, streamBody: boolean, served: string | undefined): Promise<void> {
+  private proxy(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string | undefined, streams: boolean): Promise<void> {
     const { req, res } = x;
-    const path = x.pathname + upstreamQuery(x.query, served);
-    let bodyLength: number | undefined = body?.length;
+    const method = endpoint.method;
+    // what the client asked for, never a rewrite of it into another call
+    const path = upstreamPath(x.written, served);
+    // bodies of blob uploads are streamed through; JSON bodies were read whole
+    const streamBody = held === undefined && method === "POST" && hasBody(req);
+    let bodyLength: number | undefined = held?.bytes.length;
     if (streamBody) {
       const declared = Number(req.headers["content-length"]);
       bodyLength = Number.isFinite(declared) ? declared : undefined;
-    } else if (body === undefined && x.method !== "GET" && x.method !== "HEAD") {
+    } else if (held === undefined && method !== "GET" && method !== "HEAD") {
       bodyLength = 0;
     }
-    const headers = upstreamRequestHeaders(req.headers, this.upstream.host, bodyLength, this.forwardClientAddress ? req.socket?.remoteAddress : undefined);
+    const headers = upstreamRequestHeaders(req.headers, this.upstream.host, bodyLength, this.forwardClientAddress ? req.socket?.remoteAddress : undefined, served);
+    // a whole answer made before its headers may take the upstream timeout; any other silence, the idle timeout
+    const generation = endpoint.kind === "inference" || endpoint.stream !== undefined;
+    const headerWaitMs = generation && !streams ? this.config.upstreamTimeoutMs : this.config.idleTimeoutMs;
+    // only a request that changes nothing may be sent again
+    const resendable = method === "GET" || method === "HEAD";
+    let pending = held;
 
     return new Promise<void>((resolve) => {
       let current: http.ClientRequest;
@@ -281,7 +344,7 @@ export class Router {
       const timer = setTimeout(() => {
         timedOut = true;
         current.destroy();
-      }, this.config.upstreamTimeoutMs);
+      }, headerWaitMs);
       // before the server answers; forward() watches the client once it has
       const onClientClose = () => {
         if (res.writableFinished) return;
@@ -292,8 +355,8 @@ export class Router {
 
       const onError = (err: NodeJS.ErrnoException, upReq: http.ClientRequest) => {
         if (responded || upReq !== current) return;
-        // A kept-alive socket the ALB closed while idle: the request never reached it, so send it again once.
-        if (err.code === "ECONNRESET" && upReq.reusedSocket && !retried && !streamBody && !x.clientGone && !timedOut) {
+        // A kept-alive connection the ALB closed while idle: a request that changes nothing is sent again, once.
+        if (err.code === "ECONNRESET" && upReq.reusedSocket && resendable && !retried && !x.clientGone && !timedOut) {
           retried = true;
           send();
           return;
@@ -304,7 +367,7 @@ export class Router {
           x.record.status = 499;
           x.record.error = "the client closed the connection before the server answered";
         } else if (timedOut) {
-          const seconds = this.config.upstreamTimeoutMs / 1000;
+          const seconds = headerWaitMs / 1000;
           this.reply(x, 504, `the model server did not start answering within ${seconds} s (upstream timeout)`, "upstream_timeout");
         } else {
           this.reply(x, 502, `the load balancer could not be reached or closed the connection (${err.code ?? err.message})`, "upstream_unreachable");
@@ -325,16 +388,25 @@ export class Router {
         x.record.status = status;
         if (status >= 500) x.record.failed = true;
         res.writeHead(status, downstreamResponseHeaders(upRes.headers));
+        // the status goes out as the server sent it, not with the first chunk, which may be minutes away
+        // (a body already there goes with the headers, in one write)
+        setImmediate(() => {
+          if (x.ttfbMs === undefined && !res.destroyed) (res as Partial<http.ServerResponse>).flushHeaders?.();
+        });
         const type = String(upRes.headers["content-type"] ?? "");
         const sniffer =
           !upRes.headers["content-encoding"] && /json|event-stream/i.test(type) ? new TailSniffer(/event-stream/i.test(type)) : undefined;
+        const idle = this.watchIdle(x, upRes);
         upRes.on("data", (chunk: Buffer) => {
           if (x.ttfbMs === undefined) x.firstByte();
           x.record.bytesOut += chunk.length;
           sniffer?.push(chunk);
         });
         forward(upRes, res, (broken) => {
-          if (broken?.side === "source") {
+          const stalled = idle.stop();
+          if (stalled) {
+            x.record.error = stalled;
+          } else if (broken?.side === "source") {
             x.record.failed = true;
             x.record.error = `the model server's response broke off after ${x.record.bytesOut} bytes; the stream was cut`;
           } else if (broken) {
@@ -356,29 +428,80 @@ export class Router {
       };
 
       const send = () => {
-        const upReq = this.upstream.request(x.method, path, headers);
+        const upReq = this.upstream.request(method, path, headers);
         current = upReq;
         upReq.on("response", onResponse);
         upReq.on("error", (err) => onError(err, upReq));
-        if (streamBody) req.pipe(upReq);
-        else upReq.end(body);
+        if (streamBody) {
+          req.pipe(upReq);
+        } else if (pending) {
+          // the budget counts the body until it is handed to the connection; nothing keeps it after
+          const release = pending.release;
+          upReq.once("finish", release);
+          upReq.once("close", release);
+          upReq.end(pending.bytes);
+          pending = undefined;
+        } else {
+          upReq.end();
+        }
       };
       send();
     });
   }
 
+  /**
+   * Cuts a response that goes quiet for the idle timeout: the server sent nothing while the router
+   * could take it, or the client took nothing while the router held data for it. `stop()` ends the
+   * watch and says why the response was cut, if it was.
+   */
+  private watchIdle(x: Exchange, upRes: IncomingMessage): { stop(): string | undefined } {
+    const limit = this.config.idleTimeoutMs;
+    let last = performance.now();
+    let cut: string | undefined;
+    const touch = () => {
+      last = performance.now();
+    };
+    upRes.on("data", touch);
+    x.res.on("drain", touch);
+    const check = () => {
+      const quiet = performance.now() - last;
+      if (quiet < limit) {
+        timer = setTimeout(check, limit - quiet);
+        return;
+      }
+      const seconds = limit / 1000;
+      if (upRes.isPaused()) {
+        cut = `the client read nothing for ${seconds} s (idle timeout); the response was cut`;
+        x.clientGone = true;
+        x.res.destroy();
+      } else {
+        cut = `the model server sent nothing for ${seconds} s (idle timeout) after ${x.record.bytesOut} bytes; the response was cut`;
+        x.record.failed = true;
+        upRes.destroy(new Error(cut));
+      }
+    };
+    let timer = setTimeout(check, limit);
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        x.res.off("drain", touch);
+        return cut;
+      },
+    };
+  }
+
   /** GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel through the ALB, merged. */
   private async mergeLists(x: Exchange, shape: ListShape): Promise<void> {
     const served = this.config.models.served;
-    const timeoutMs = Math.min(LIST_TIMEOUT_MS, this.config.upstreamTimeoutMs);
-    const results = await Promise.all(served.map((m) => this.upstream.getJson(x.pathname + upstreamQuery("", m), timeoutMs)));
+    const timeoutMs = this.config.listTimeoutMs;
+    const results = await Promise.all(served.map((m) => this.upstream.getJson(upstreamPath(x.written, m), { [ROUTING_HEADER]: m }, timeoutMs)));
     const { body, failed, reasons } = mergeLists(this.config.models, results, shape);
     if (failed.length > 0) {
       x.record.failedModels = failed;
       x.record.failed = true;
     }
     if (failed.length === served.length) {
-      return this.reply(x, 502, `no model server answered GET ${x.pathname}: ${reasons.join("; ")}`, "upstream_unreachable");
+      return this.reply(x, 502, `no model server answered GET ${x.path}: ${reasons.join("; ")}`, "upstream_unreachable");
     }
     if (failed.length > 0) x.record.error = `some model servers did not answer: ${reasons.join("; ")}`;
     this.send(x, 200, "application/json; charset=utf-8", JSON.stringify(body));
@@ -395,21 +518,36 @@ export class Router {
 
 /** Client text in messages and log lines is cut short: a 6 MB "model" must not make a 6 MB log line. */
 function clip(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}...`;
+  if (text.length <= max) return text;
+  // a copy: V8 keeps a slice of a string as a view of the whole, and the whole may be megabytes
+  return `${Array.from(text.slice(0, max)).join("")}...`;
 }
 
-/**
- * The model a JSON body names: `model`, or `name` (older Ollama admin calls), or `source` for
- * `/api/copy`. Undefined when it names none; `{problem}` when the field is there but unusable.
- */
-function modelNamedIn(json: unknown, pathname: string): string | undefined | { problem: string } {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
-  const o = json as Record<string, unknown>;
-  for (const field of pathname === "/api/copy" ? ["source", "model", "name"] : ["model", "name"]) {
-    const value = o[field];
-    if (value === undefined || value === null || value === "") continue;
-    if (typeof value !== "string") return { problem: `"${field}" must be a string naming a model, got ${typeof value}` };
-    return value;
+const MODEL_FIELD = ["model"] as const;
+const STREAM_FIELD = ["stream"] as const;
+
+/** The model and streaming a JSON body names for `endpoint`, as Ollama's server decodes it. */
+export function readBodyFields(bytes: Buffer, endpoint: Endpoint): BodyReading {
+  const scan = scanObject(bytes);
+  if (!scan.ok) {
+    const message = scan.notObject ? scan.error : `the request body is not valid JSON: ${scan.error}`;
+    return { streams: false, problem: { message, code: "invalid_json" } };
   }
-  return undefined;
+  const names = endpoint.bodyFields ?? MODEL_FIELD;
+  const fields = goFields(scan.members, names, "string");
+  let model: string | undefined;
+  for (const name of names) {
+    const field = fields.get(name)!;
+    if (field.kind === "mismatch") {
+      return { streams: false, problem: { message: `"${name}" must be a string naming a model, got ${field.type}`, code: "invalid_model" } };
+    }
+    if (model === undefined && field.kind === "string" && field.value !== "") model = field.value;
+  }
+  let streams = false;
+  if (endpoint.stream !== undefined) {
+    // only chooses a timeout: a `stream` Go would refuse is the server's 400 to give
+    const stream = goFields(scan.members, STREAM_FIELD, "bool").get("stream")!;
+    streams = endpoint.stream === "unless-false" ? !(stream.kind === "bool" && !stream.value) : stream.kind === "bool" && stream.value;
+  }
+  return { model, streams };
 }

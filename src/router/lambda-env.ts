@@ -13,8 +13,16 @@
 //   ROUTER_ALLOW_MODEL_MANAGEMENT    optional  "true" opens /api/pull, /api/delete, /api/create, /api/copy,
 //                                              /api/push and /api/blobs/*; default "false" (403)
 //   ROUTER_METRICS_NAMESPACE         optional  CloudWatch namespace of the metrics; default OllamaFleet/Router
-//   ROUTER_UPSTREAM_TIMEOUT_SECONDS  optional  wait for a server's response headers; default 300 (cold loads)
+//   ROUTER_UPSTREAM_TIMEOUT_SECONDS  optional  wait for the headers of an answer asked for without streaming
+//                                              (made whole before its headers); default 300; the module sets
+//                                              the function's timeout less 5 s
+//   ROUTER_IDLE_TIMEOUT_SECONDS      optional  longest silence from a server: before a streamed answer's first
+//                                              chunk (model load included) and between chunks; default 300
+//   ROUTER_LIST_TIMEOUT_SECONDS      optional  merged lists wait this long for each server; default 5
 //   ROUTER_SSM_TIMEOUT_SECONDS       optional  wait for SSM GetParameter; default 3
+//
+// The function URL hands the function whole request bodies, one request per environment at a time:
+// the body timeout and the body buffer of local mode keep their defaults here.
 //
 // Set by Lambda itself: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
 // AWS_ENDPOINT_URL_SSM (optional) overrides the SSM endpoint, as the AWS SDKs and CLI read it.
@@ -60,6 +68,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
     return n;
   };
   const upstreamTimeout = seconds("ROUTER_UPSTREAM_TIMEOUT_SECONDS", DEFAULTS.upstreamTimeoutSeconds);
+  const idleTimeout = seconds("ROUTER_IDLE_TIMEOUT_SECONDS", DEFAULTS.idleTimeoutSeconds);
+  const listTimeout = seconds("ROUTER_LIST_TIMEOUT_SECONDS", DEFAULTS.listTimeoutSeconds);
   const ssmTimeout = seconds("ROUTER_SSM_TIMEOUT_SECONDS", DEFAULTS.ssmTimeoutSeconds);
 
   let ssm: SsmKeyStoreOptions | undefined;
@@ -100,6 +110,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
       allowModelManagement: allow === "true",
       metricsNamespace: namespace,
       upstreamTimeoutMs: Math.round(upstreamTimeout * 1000),
+      idleTimeoutMs: Math.round(idleTimeout * 1000),
+      bodyTimeoutMs: DEFAULTS.bodyTimeoutSeconds * 1000,
+      bodyBufferBytes: DEFAULTS.bodyBufferMb * 1024 * 1024,
+      listTimeoutMs: Math.round(listTimeout * 1000),
     },
     ssm,
   };

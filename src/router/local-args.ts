@@ -1,12 +1,42 @@
 // Local mode's command line:
 //   npm run router -- --listen HOST:PORT --alb URL --models m1,m2,... [--keys-file FILE]
-//                     [--allow-model-management] [--upstream-timeout SECONDS] [--metrics-namespace NAME]
+//                     [--allow-model-management] [--upstream-timeout SECONDS] [--idle-timeout SECONDS]
+//                     [--body-timeout SECONDS] [--body-buffer-mb MB] [--list-timeout SECONDS]
+//                     [--metrics-namespace NAME]
 import * as path from "path";
-import { AuthMode, DEFAULTS, parseAlbUrl, parseModelList, RouterConfig } from "./config";
+import { AuthMode, DEFAULTS, MAX_REQUEST_BYTES, parseAlbUrl, parseModelList, RouterConfig } from "./config";
 
 export const USAGE =
   "usage: npm run router -- --listen HOST:PORT --alb URL --models m1,m2,... [--keys-file FILE] " +
-  "[--allow-model-management] [--upstream-timeout SECONDS] [--metrics-namespace NAME]";
+  "[--allow-model-management] [--upstream-timeout SECONDS] [--idle-timeout SECONDS] [--body-timeout SECONDS] " +
+  "[--body-buffer-mb MB] [--list-timeout SECONDS] [--metrics-namespace NAME]";
+
+/** `npm run router -- --help`. */
+export const HELP = `${USAGE}
+
+The streaming router in local mode: forwards Ollama's inference and read calls to the internal ALB,
+routed by the model each request names. Prints "listening on http://HOST:PORT", then one JSON line
+per request.
+
+  --listen HOST:PORT          address to listen on ([::1]:8080 for IPv6; port 0 picks a free one)
+  --alb URL                   the ALB's origin, http:// or https://, no path
+  --models m1,m2,...          the served models, spelled as in llm_ec2_configs[*].llm_model
+  --keys-file FILE            check API keys against this list (npm run keys); without it keys are NOT checked
+  --allow-model-management    open /api/pull, /api/delete, /api/create, /api/copy, /api/push, /api/blobs/*
+  --upstream-timeout SECONDS  wait for the headers of an answer asked for without streaming (default ${DEFAULTS.upstreamTimeoutSeconds})
+  --idle-timeout SECONDS      longest silence from a server: before a streamed answer's first chunk
+                              (model load included) and between chunks (default ${DEFAULTS.idleTimeoutSeconds})
+  --body-timeout SECONDS      the whole request body must arrive within this (default ${DEFAULTS.bodyTimeoutSeconds})
+  --body-buffer-mb MB         request bodies held in memory at once; beyond, 503 with Retry-After (default ${DEFAULTS.bodyBufferMb})
+  --list-timeout SECONDS      merged lists wait this long for each server (default ${DEFAULTS.listTimeoutSeconds})
+  --metrics-namespace NAME    CloudWatch namespace in the log lines (default ${DEFAULTS.metricsNamespace})
+
+Each number may also come from the environment: ROUTER_UPSTREAM_TIMEOUT_SECONDS, ROUTER_IDLE_TIMEOUT_SECONDS,
+ROUTER_BODY_TIMEOUT_SECONDS, ROUTER_BODY_BUFFER_MB, ROUTER_LIST_TIMEOUT_SECONDS.
+`;
+
+/** Whether the command line asks for the help text (it is printed, and the process exits 0). */
+export const wantsHelp = (argv: readonly string[]): boolean => argv.includes("--help") || argv.includes("-h");
 
 /** A bad command line: the message is one line naming the flag and the fix; the process exits 2. */
 export class UsageError extends Error {}
@@ -21,7 +51,17 @@ export interface LocalOptions {
   readonly config: RouterConfig;
 }
 
-const VALUE_FLAGS = ["--listen", "--alb", "--models", "--keys-file", "--upstream-timeout", "--metrics-namespace"];
+/** The numeric flags: their variable, default, and whether a fraction makes sense. */
+const NUMBERS = {
+  "--upstream-timeout": { variable: "ROUTER_UPSTREAM_TIMEOUT_SECONDS", fallback: DEFAULTS.upstreamTimeoutSeconds, unit: "seconds" },
+  "--idle-timeout": { variable: "ROUTER_IDLE_TIMEOUT_SECONDS", fallback: DEFAULTS.idleTimeoutSeconds, unit: "seconds" },
+  "--body-timeout": { variable: "ROUTER_BODY_TIMEOUT_SECONDS", fallback: DEFAULTS.bodyTimeoutSeconds, unit: "seconds" },
+  "--body-buffer-mb": { variable: "ROUTER_BODY_BUFFER_MB", fallback: DEFAULTS.bodyBufferMb, unit: "MB" },
+  "--list-timeout": { variable: "ROUTER_LIST_TIMEOUT_SECONDS", fallback: DEFAULTS.listTimeoutSeconds, unit: "seconds" },
+} as const;
+type NumberFlag = keyof typeof NUMBERS;
+
+const VALUE_FLAGS = ["--listen", "--alb", "--models", "--keys-file", "--metrics-namespace", ...Object.keys(NUMBERS)];
 const BOOLEAN_FLAGS = ["--allow-model-management"];
 
 export function parseLocalArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): LocalOptions {
@@ -65,11 +105,23 @@ export function parseLocalArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     throw new UsageError(`router: --models ${JSON.stringify(values.get("--models"))} ${models}; use e.g. ${example("--models")}`);
   }
 
-  const timeoutText = values.get("--upstream-timeout") ?? env.ROUTER_UPSTREAM_TIMEOUT_SECONDS;
-  const timeoutSeconds = timeoutText === undefined || timeoutText === "" ? DEFAULTS.upstreamTimeoutSeconds : Number(timeoutText);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    const source = values.has("--upstream-timeout") ? "--upstream-timeout" : "ROUTER_UPSTREAM_TIMEOUT_SECONDS";
-    throw new UsageError(`router: ${source} ${JSON.stringify(timeoutText)} is not a number of seconds above 0; use e.g. ${example("--upstream-timeout")}`);
+  const number = (flag: NumberFlag): number => {
+    const { variable, fallback, unit } = NUMBERS[flag];
+    const text = values.get(flag) ?? env[variable];
+    const n = text === undefined || text === "" ? fallback : Number(text);
+    if (!Number.isFinite(n) || n <= 0) {
+      const source = values.has(flag) ? flag : variable;
+      throw new UsageError(`router: ${source} ${JSON.stringify(text)} is not a number of ${unit} above 0; use e.g. ${flag} ${fallback}`);
+    }
+    return n;
+  };
+  const timeoutSeconds = number("--upstream-timeout");
+  const idleSeconds = number("--idle-timeout");
+  const bodySeconds = number("--body-timeout");
+  const bufferMb = number("--body-buffer-mb");
+  const listSeconds = number("--list-timeout");
+  if (bufferMb * 1024 * 1024 < MAX_REQUEST_BYTES) {
+    throw new UsageError(`router: --body-buffer-mb ${bufferMb} holds less than one request body (6 MB); use e.g. --body-buffer-mb ${DEFAULTS.bodyBufferMb}`);
   }
 
   const namespace = values.get("--metrics-namespace") ?? DEFAULTS.metricsNamespace;
@@ -93,6 +145,10 @@ export function parseLocalArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       allowModelManagement,
       metricsNamespace: namespace,
       upstreamTimeoutMs: Math.round(timeoutSeconds * 1000),
+      idleTimeoutMs: Math.round(idleSeconds * 1000),
+      bodyTimeoutMs: Math.round(bodySeconds * 1000),
+      bodyBufferBytes: Math.round(bufferMb * 1024 * 1024),
+      listTimeoutMs: Math.round(listSeconds * 1000),
     },
   };
 }
@@ -107,8 +163,6 @@ function example(flag: string): string {
       return "--models llama3:8b,qwen2:7b";
     case "--keys-file":
       return "--keys-file router-keys.json";
-    case "--upstream-timeout":
-      return "--upstream-timeout 300";
     default:
       return "--metrics-namespace OllamaFleet/Router";
   }

@@ -3,7 +3,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { FileKeyStore } from "./keys-file";
-import { LocalOptions, parseLocalArgs, UsageError } from "./local-args";
+import { HELP, LocalOptions, parseLocalArgs, UsageError, wantsHelp } from "./local-args";
 import { Router } from "./core";
 
 export interface LocalRouter {
@@ -53,6 +53,10 @@ export async function startLocalRouter(options: LocalOptions, log?: (line: strin
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(HELP);
+    return;
+  }
   let options: LocalOptions;
   let local: LocalRouter;
   try {

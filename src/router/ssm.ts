@@ -1,28 +1,34 @@
 // The Lambda function's key store: an SSM SecureString parameter read with GetParameter
 // (WithDecryption) over HTTPS, signed with SigV4 from the function's environment credentials, and
-// cached for at most a minute. No AWS SDK: the bundle must load with nothing beside it.
+// cached for at most a minute. When a later read fails, the keys last read keep serving for a
+// bounded time (an SSM hiccup is not an outage of the fleet), then every request is refused.
+// No AWS SDK: the bundle must load with nothing beside it.
 import * as http from "http";
 import * as https from "https";
 import { ApiKey, KeyStore, KeysUnavailableError, parseKeyList } from "./auth";
 import { AwsCredentials, signRequest } from "./sigv4";
 
-export interface SsmKeyStoreOptions {
+export interface SsmKeyStoreOptions extends SsmTarget {
   readonly parameter: string;
-  readonly region: string;
-  readonly credentials: AwsCredentials;
   /** Default `https://ssm.<region>.amazonaws.com`; tests point it at a fake on loopback. */
   readonly endpoint?: URL;
   /** How long one GetParameter call may take before the request is refused. */
   readonly timeoutMs: number;
   /** @default 60000 */
   readonly cacheMs?: number;
+  /**
+   * When a read fails, the keys last read keep serving until this long after their cache expired;
+   * after that, requests are refused (503) until a read succeeds. @default 600000 (10 minutes)
+   */
+  readonly staleMs?: number;
+  /** While the last keys serve after a failure, SSM is asked again at most this often. @default 10000 */
+  readonly retryMs?: number;
   /** Where the one-line explanation of a failed read goes. @default stderr */
   readonly warn?: (line: string) => void;
-  readonly now?: () => number;
 }
 
-/** SSM answered, but not with the parameter (access denied, throttled, ...). */
-class SsmError extends Error {
+/** SSM answered, but not with what was asked (access denied, throttled, ...). */
+export class SsmError extends Error {
   constructor(readonly type: string, message: string) {
     super(message);
   }
@@ -33,19 +39,28 @@ export class SsmKeyStore implements KeyStore {
   private readonly endpoint: URL;
   private cached?: { keys: readonly ApiKey[]; at: number };
   private inflight?: Promise<readonly ApiKey[]>;
+  /** After a failed read: no new read before this time while the last keys serve. */
+  private retryAt = 0;
 
   constructor(private readonly options: SsmKeyStoreOptions) {
-    this.endpoint = options.endpoint ?? new URL(`https://ssm.${options.region}.amazonaws.com`);
-    this.howToAdd =
-      `add one with \`npm run keys -- add NAME --parameter ${options.parameter}\` ` +
-      `and run the aws ssm put-parameter command it prints`;
+    this.endpoint = ssmEndpoint(options.region, options.endpoint);
+    this.howToAdd = `add one with npm run keys -- add NAME --parameter ${options.parameter} --region ${options.region}`;
+  }
+
+  private get cacheMs(): number {
+    return this.options.cacheMs ?? 60_000;
+  }
+
+  /** Whether the keys last read may still serve when SSM cannot be read. */
+  private staleUsable(now: number): boolean {
+    return this.cached !== undefined && now - this.cached.at < this.cacheMs + (this.options.staleMs ?? 600_000);
   }
 
   keys(): Promise<readonly ApiKey[]> {
     const now = (this.options.now ?? Date.now)();
-    if (this.cached && now - this.cached.at < (this.options.cacheMs ?? 60_000)) {
-      return Promise.resolve(this.cached.keys);
-    }
+    if (this.cached && now - this.cached.at < this.cacheMs) return Promise.resolve(this.cached.keys);
+    // a read failed a moment ago: serve the last keys rather than make every request wait on SSM
+    if (now < this.retryAt && this.staleUsable(now)) return Promise.resolve(this.cached!.keys);
     if (!this.inflight) {
       this.inflight = this.load(now).finally(() => {
         this.inflight = undefined;
@@ -65,41 +80,65 @@ export class SsmKeyStore implements KeyStore {
       value = await getParameter(this.options, this.endpoint);
     } catch (err) {
       const reason = (err as Error).message;
-      this.warn(
+      const cause =
         err instanceof SsmError
           ? `router: could not read the API keys parameter ${this.options.parameter}: SSM answered ${reason}; ` +
-              `the function's role needs ssm:GetParameter on it and kms:Decrypt on its KMS key. Requests are refused (503) until then.`
+            `the function's role needs ssm:GetParameter on it and kms:Decrypt on its KMS key.`
           : `router: could not read the API keys parameter ${this.options.parameter} from ${this.endpoint.origin} (${reason}): ` +
-              `the function needs a route to SSM, a NAT gateway or an SSM interface endpoint ` +
-              `(com.amazonaws.${this.options.region}.ssm) in its VPC. Requests are refused (503) until then.`,
-      );
-      throw new KeysUnavailableError(`the API keys could not be read from SSM (${reason})`);
+            `the function needs a route to SSM, a NAT gateway or an SSM interface endpoint ` +
+            `(com.amazonaws.${this.options.region}.ssm) in its VPC.`;
+      return this.failed(now, cause, `the API keys could not be read from SSM (${reason})`);
     }
     let keys: ApiKey[];
     try {
       keys = value === undefined ? [] : parseKeyList(value, where);
     } catch (err) {
-      this.warn(`router: ${(err as Error).message}. Requests are refused (503) until the parameter holds a valid key list.`);
-      throw new KeysUnavailableError((err as Error).message);
+      return this.failed(now, `router: ${(err as Error).message}.`, (err as Error).message);
     }
     this.cached = { keys, at: now };
+    this.retryAt = 0;
     return keys;
+  }
+
+  /** A failed read: the last keys while they may serve, else a refusal. */
+  private failed(now: number, cause: string, reason: string): readonly ApiKey[] {
+    if (this.staleUsable(now)) {
+      const until = new Date(this.cached!.at + this.cacheMs + (this.options.staleMs ?? 600_000)).toISOString();
+      this.warn(`${cause} The keys read at ${new Date(this.cached!.at).toISOString()} keep serving until ${until}; requests are refused (503) after that.`);
+      this.retryAt = now + (this.options.retryMs ?? 10_000);
+      return this.cached!.keys;
+    }
+    this.warn(`${cause} Requests are refused (503) until the keys can be read.`);
+    throw new KeysUnavailableError(reason);
   }
 }
 
-/** The parameter's decrypted value, or undefined when it does not exist. */
-export function getParameter(options: SsmKeyStoreOptions, endpoint: URL): Promise<string | undefined> {
-  const body = JSON.stringify({ Name: options.parameter, WithDecryption: true });
+/** Where and as whom to call SSM: the key store's options are one. */
+export interface SsmTarget {
+  readonly region: string;
+  readonly credentials: AwsCredentials;
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+/** `https://ssm.<region>.amazonaws.com`, or the endpoint AWS_ENDPOINT_URL_SSM names. */
+export function ssmEndpoint(region: string, override?: URL): URL {
+  return override ?? new URL(`https://ssm.${region}.amazonaws.com`);
+}
+
+/** One SSM action (JSON 1.1 protocol), signed with SigV4; resolves with the answer's JSON, rejects with SsmError or a network error. */
+function callSsm(target: SsmTarget, endpoint: URL, action: string, payload: object): Promise<Record<string, unknown>> {
+  const body = JSON.stringify(payload);
   const signed = signRequest({
     method: "POST",
     host: endpoint.host,
     path: "/",
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.GetParameter" },
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AmazonSSM.${action}` },
     body,
-    region: options.region,
+    region: target.region,
     service: "ssm",
-    credentials: options.credentials,
-    date: new Date((options.now ?? Date.now)()),
+    credentials: target.credentials,
+    date: new Date((target.now ?? Date.now)()),
   });
   const transport = endpoint.protocol === "http:" ? http : https;
   return new Promise((resolve, reject) => {
@@ -111,8 +150,8 @@ export function getParameter(options: SsmKeyStoreOptions, endpoint: URL): Promis
       headers: { ...signed.headers, "content-length": Buffer.byteLength(body) },
     });
     const timer = setTimeout(() => {
-      req.destroy(new Error(`no answer within ${options.timeoutMs / 1000} s`));
-    }, options.timeoutMs);
+      req.destroy(new Error(`no answer within ${target.timeoutMs / 1000} s`));
+    }, target.timeoutMs);
     req.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
@@ -127,18 +166,40 @@ export function getParameter(options: SsmKeyStoreOptions, endpoint: URL): Promis
       res.on("end", () => {
         clearTimeout(timer);
         const text = Buffer.concat(chunks).toString("utf8");
-        let json: { Parameter?: { Value?: string }; __type?: string; message?: string; Message?: string } = {};
+        let json: Record<string, unknown> = {};
         try {
           json = JSON.parse(text);
         } catch {
           // an answer that is not JSON is reported below with its status
         }
-        const type = (json.__type ?? "").split("#").pop() ?? "";
-        if (res.statusCode === 200 && typeof json.Parameter?.Value === "string") resolve(json.Parameter.Value);
-        else if (type === "ParameterNotFound") resolve(undefined);
-        else reject(new SsmError(type, `${res.statusCode} ${type || "error"}: ${json.message ?? json.Message ?? text.slice(0, 200)}`));
+        if (res.statusCode === 200) return resolve(json);
+        const type = String(json.__type ?? "").split("#").pop() ?? "";
+        const message = String(json.message ?? json.Message ?? text.slice(0, 200));
+        reject(new SsmError(type, `${res.statusCode} ${type || "error"}: ${message}`));
       });
     });
     req.end(body);
   });
+}
+
+/** The parameter's decrypted value, or undefined when it does not exist. */
+export async function getParameter(options: SsmTarget & { readonly parameter: string }, endpoint: URL): Promise<string | undefined> {
+  try {
+    const answer = await callSsm(options, endpoint, "GetParameter", { Name: options.parameter, WithDecryption: true });
+    const value = (answer.Parameter as { Value?: unknown } | undefined)?.Value;
+    if (typeof value !== "string") throw new SsmError("", `200 with no Parameter.Value`);
+    return value;
+  } catch (err) {
+    if (err instanceof SsmError && err.type === "ParameterNotFound") return undefined;
+    throw err;
+  }
+}
+
+/** A Standard parameter holds 4 KB; beyond, SSM picks the Advanced tier with Intelligent-Tiering. */
+const STANDARD_TIER_BYTES = 4096;
+
+/** Overwrites a SecureString parameter (encrypted with the account's default key, aws/ssm). */
+export async function putParameter(options: SsmTarget & { readonly parameter: string }, endpoint: URL, value: string): Promise<void> {
+  const tier = Buffer.byteLength(value) > STANDARD_TIER_BYTES ? { Tier: "Intelligent-Tiering" } : {};
+  await callSsm(options, endpoint, "PutParameter", { Name: options.parameter, Value: value, Type: "SecureString", Overwrite: true, ...tier });
 }

@@ -22,14 +22,18 @@ export const TERRAFORM_REQUIRED_VERSION = ">= 1.5.0";
 export class ModuleStack extends TerraformStack {
   public readonly service: OllamaService;
 
-  constructor(scope: Construct, id: string = MODULE_NAME) {
+  /**
+   * @param reportSuppressions print the module's policy suppressions at synth (the `cdktf synth` of the
+   * llm-service stack passes false: they are the module's, listed in its reference, not the deployment's).
+   */
+  constructor(scope: Construct, id: string = MODULE_NAME, reportSuppressions = true) {
     super(scope, id);
     // The provider construct only declares the requirement; its configuration block is the
     // caller's, so it is removed below along with the backend cdktf adds by default.
     new AwsProvider(this, "aws", {});
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this) });
     Aspects.of(this).add(new UniqueAddressesAspect());
-    Aspects.of(this).add(new PolicyAspect());
+    Aspects.of(this).add(new PolicyAspect(undefined, () => reportSuppressions));
     this.addOverride("provider", undefined);
     this.addOverride("terraform.backend", undefined);
     this.addOverride("terraform.required_providers.aws", { source: "hashicorp/aws", version: ">= 5.0" });

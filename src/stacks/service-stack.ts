@@ -7,10 +7,26 @@ import { AwsProvider } from "../aws";
 import { S3BackendConfig, ServiceConfig, ServiceInputs } from "../config/types";
 import { VARIABLES } from "../config/variables";
 import { OllamaService } from "../constructs/ollama-service";
+import { openDoorWarning } from "../constructs/open-door-check";
 import { declareServiceVariables } from "../constructs/service-variables";
 
-/** The local backend's state file, relative to the stack folder (`cdktf.out/stacks/llm-service/`). */
+/** The local backend's state file name. */
 export const LOCAL_STATE_FILE = "terraform.llm-service.tfstate";
+/** The folder of the local state, beside the synth output folder (`state/` beside `cdktf.out/`): cleaning the build keeps it. */
+export const LOCAL_STATE_DIR = "state";
+/**
+ * The local state, relative to the stack folder `<output>/stacks/llm-service/`: three levels up is the
+ * folder holding the output folder, the project root by default. Relative, so the synthesized stack
+ * names no path of the machine that synthesized it.
+ */
+export const LOCAL_STATE_PATH = ["..", "..", "..", LOCAL_STATE_DIR, LOCAL_STATE_FILE].join("/");
+
+/**
+ * The hashicorp/aws releases the stack accepts: from the one its binding was generated for (5.100.0)
+ * up to the newest 6.x whose schema the module is tested against (__tests__/fixtures/aws-provider-6-schema.json).
+ * Widen the upper bound with a newer extract of that schema (scripts/aws-provider-schema-extract.js).
+ */
+export const STACK_AWS_PROVIDER_VERSIONS = ">= 5.100.0, <= 6.66.0";
 
 /**
  * Root configuration for `cdktf deploy` or `cdktf synth` + `terraform apply`: the AWS provider,
@@ -25,16 +41,28 @@ export class ServiceStack extends TerraformStack {
       ...(config.region ? { region: config.region } : {}),
       ...(config.tags && Object.keys(config.tags).length > 0 ? { defaultTags: [{ tags: { ...config.tags } }] } : {}),
     });
+    // The binding pins the version it was generated for; the stack takes the tested range.
+    this.addOverride("terraform.required_providers.aws.version", STACK_AWS_PROVIDER_VERSIONS);
     if (config.backend?.s3) {
       this.useS3Backend(config.backend.s3);
     } else {
-      // Relative, so Terraform resolves it in the stack folder it runs in: cdktf's default is an
-      // absolute path into the checkout that synthesized it, which breaks a moved stack or CI.
-      new LocalBackend(this, { path: LOCAL_STATE_FILE });
+      // Relative, so Terraform resolves it from the stack folder it runs in (cdktf's default is an
+      // absolute path into the checkout that synthesized it), and outside the output folder, so
+      // `rm -rf cdktf.out` keeps it.
+      new LocalBackend(this, { path: LOCAL_STATE_PATH });
     }
     this.service = new OllamaService(this, "service", { variables: declareServiceVariables(this, inputsOf(config)) });
     Aspects.of(this).add(new UniqueAddressesAspect());
-    Aspects.of(this).add(new PolicyAspect());
+    // The router's public URL and its grants carry suppressions: say so only when this config creates them.
+    const publicRouterUrl = config.router_enabled && config.router_auth === "API_KEY";
+    const created: Record<string, boolean> = {
+      "aws_lambda_function_url.router": publicRouterUrl,
+      "aws_lambda_permission.router_url": publicRouterUrl,
+      "aws_lambda_permission.router_invoke": publicRouterUrl && config.router_public_invoke_function,
+    };
+    Aspects.of(this).add(new PolicyAspect(undefined, (address) => created[address] ?? true));
+    const openDoor = openDoorWarning(config);
+    if (openDoor) Annotations.of(this).addWarning(openDoor);
     this.addOverride("moved", movedFromModuleCall(this));
     for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {
       Annotations.of(this).addWarning(

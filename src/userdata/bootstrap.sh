@@ -1,12 +1,15 @@
 # Body of the model server bootstrap, shared by the user data (cloud-init, first boot) and the
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
 # header that sets OLLAMA_VERSION, APP_PORT, MODELS (comma-separated), KEEP_ALIVE,
-# RUN_TIMEOUT_SECONDS and CALLER (user-data or ssm). Safe to run again: it only changes what is
-# missing or different, and pulling a model that is already there is skipped.
+# RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE (true, or false: only pull, leave the server as it is),
+# LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics)
+# and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or different,
+# and pulling a model that is already there is skipped.
 #
 # Both callers run it with a bare environment: no HOME, and PATH from systemd. Every wait is
 # bounded; the last line says what happened; the exit status names the step that failed:
-#   0 ok, 10 inputs, 11 lock, 20 install, 21 user, 22 unit, 23 service, 24 API, 30 pulls.
+#   0 ok, 10 inputs, 11 lock, 12 platform (glibc older than 2.28, e.g. Amazon Linux 2),
+#   20 install, 21 user, 22 unit, 23 service, 24 API, 30 pulls.
 
 set -u -o pipefail
 umask 022
@@ -30,8 +33,19 @@ UNIT_FILE=/etc/systemd/system/ollama.service
 DROP_IN=/etc/systemd/system/ollama.service.d/override.conf
 BOOT_FINISHED=/var/lib/cloud/instance/boot-finished
 DOWNLOAD_URL=https://ollama.com/download
+# Ollama's Linux builds link against glibc 2.28 (they are built on a RHEL 8 family system).
+MIN_GLIBC=2.28
+# Seconds an `ollama list` or `ollama --version` may take: the server answers them from its disk.
+CLIENT_TIMEOUT=15
+CWA_DIR=/opt/aws/amazon-cloudwatch-agent
+CWA_CTL="$CWA_DIR/bin/amazon-cloudwatch-agent-ctl"
+CWA_CONFIG="$CWA_DIR/etc/ollama-fleet.json"
+# Where `fetch-config -c file:<path>` keeps the configuration it applied (and removes any other).
+CWA_APPLIED="$CWA_DIR/etc/amazon-cloudwatch-agent.d/file_ollama-fleet.json"
 # Seconds kept back at the end of the run to report, before the SSM agent's own timeout kills us.
 MARGIN=60
+# A command given to retry() that exits with this status has failed for good: no retry helps.
+PERMANENT=100
 START=$(date +%s)
 
 log() {
@@ -47,23 +61,42 @@ finish() {
   shift
   if [ "$status" -eq 0 ]; then log "OK: $*"; else log "FAILED (exit $status): $*"; fi
   rm -rf "$STAGING"
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
   exit "$status"
 }
 
 remaining() { echo $((START + RUN_TIMEOUT_SECONDS - MARGIN - $(date +%s))); }
 
+# What a command printed, readable in a log: terminal control sequences removed (those that move
+# the cursor up or to the line's start, and carriage returns, become line ends), and the redraws of
+# the ollama client's progress display (every 100 ms) reduced to the first appearance of each line,
+# without spinner frames or unfinished progress bars.
+readable() {
+  LC_ALL=C sed -e 's/\x1b\[[0-9]*[AG]/\n/g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\r/\n/g' "$1" |
+    LC_ALL=C sed -e 's/ *\xe2[\xa0-\xa3][\x80-\xbf] *$//' -e 's/[[:space:]]*$//' |
+    LC_ALL=C grep -Ev '^$|^pulling [0-9a-f]+: +[0-9]{1,2}%' |
+    awk '!seen[$0]++'
+}
+
 # retry ATTEMPTS FIRST_DELAY DESCRIPTION COMMAND...: runs COMMAND until it succeeds, doubling the
-# delay between attempts; its output goes to the log; the last error stays in LAST_ERROR.
+# delay between attempts. Its output goes to the log file (not to the run's output); the last line
+# of the last failed attempt stays in LAST_ERROR. A COMMAND that exits PERMANENT is not run again.
 LAST_ERROR=""
 retry() {
-  local attempts=$1 delay=$2 what=$3 attempt output status
+  local attempts=$1 delay=$2 what=$3 attempt status output="$WORK/attempt.out" last
   shift 3
   for ((attempt = 1; attempt <= attempts; attempt++)); do
-    output="$("$@" 2>&1)"
+    "$@" >"$output" 2>&1
     status=$?
+    readable "$output" | sed 's/^/    | /' >>"$LOG_FILE" 2>/dev/null
     [ "$status" -eq 0 ] && return 0
-    LAST_ERROR="$(printf '%s\n' "$output" | grep -v '^[[:space:]]*$' | tail -n 1)"
-    LAST_ERROR="exit $status${LAST_ERROR:+: $LAST_ERROR}"
+    last="$(readable "$output" | tail -n 1)"
+    if [ "$status" -eq "$PERMANENT" ]; then
+      LAST_ERROR="${last:-failed for good}"
+      log "$what failed (attempt $attempt/$attempts, $LAST_ERROR)"
+      return 1
+    fi
+    LAST_ERROR="exit $status${last:+: $last}"
     log "$what failed (attempt $attempt/$attempts, $LAST_ERROR)"
     if [ "$attempt" -lt "$attempts" ]; then
       if [ "$(remaining)" -le "$delay" ]; then
@@ -77,8 +110,40 @@ retry() {
   return 1
 }
 
+# Why NAME is no model name Ollama accepts, naming the part at fault; nothing when it is one. The
+# rules of Ollama's own parser: [host/][namespace/]model[:tag], the tag after the last ":" that
+# follows the last "/"; each part a letter, digit or _ first, then letters, digits, _ and -, plus
+# "." (not in a namespace) and ":" (a host's port); a host 1-350 characters, the others 1-80.
+name_problem() {
+  local name=$1 rest tag="" model namespace="" host="" parts
+  if [[ "${name##*/}" == *:* ]]; then
+    tag=${name##*:}
+    rest=${name%:*}
+    [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$ ]] || { echo "its tag '$tag' is no Ollama tag (1-80 letters, digits and _ . -)"; return; }
+  else
+    rest=$name
+  fi
+  parts=${rest//[^\/]/}
+  [ "${#parts}" -le 2 ] || { echo "it has more than three /-parts (host/namespace/model)"; return; }
+  model=${rest##*/}
+  [ "${#parts}" -ge 1 ] && namespace=${rest%/*}
+  [ "${#parts}" -eq 2 ] && host=${namespace%/*} && namespace=${namespace##*/}
+  [[ "$model" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$ ]] ||
+    { echo "its model part '$model' is no Ollama model (1-80 letters, digits and _ . -; one : before the tag)"; return; }
+  if [ "${#parts}" -ge 1 ] && ! [[ "$namespace" =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$ ]]; then
+    echo "its namespace '$namespace' is no Ollama namespace (1-80 letters, digits, _ and -; no dot)"
+    return
+  fi
+  if [ "${#parts}" -eq 2 ] && ! [[ "$host" =~ ^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$ ]]; then
+    echo "its host '$host' is no registry host (1-350 letters, digits and _ . - :)"
+  fi
+}
+
 validate_inputs() {
-  [[ "$OLLAMA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-rc[0-9]+)?$ ]] || finish 10 "inputs: OLLAMA_VERSION '$OLLAMA_VERSION' is not a release number such as 0.13.0"
+  if [[ "$OLLAMA_VERSION" =~ -rc[0-9]+$ ]]; then
+    finish 10 "inputs: OLLAMA_VERSION '$OLLAMA_VERSION' is a release candidate: ollama.com serves one only until its release is out; pin a release such as 0.13.0"
+  fi
+  [[ "$OLLAMA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || finish 10 "inputs: OLLAMA_VERSION '$OLLAMA_VERSION' is not a release number such as 0.13.0"
   if ! [[ "$APP_PORT" =~ ^[0-9]{1,5}$ ]] || [ "$APP_PORT" -lt 1 ] || [ "$APP_PORT" -gt 65535 ]; then
     finish 10 "inputs: APP_PORT '$APP_PORT' is not a TCP port"
   fi
@@ -86,14 +151,36 @@ validate_inputs() {
     finish 10 "inputs: RUN_TIMEOUT_SECONDS '$RUN_TIMEOUT_SECONDS' is not a number of seconds of at least 120"
   fi
   [[ "$KEEP_ALIVE" =~ ^-?[0-9][0-9.smh]*$ ]] || finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not a duration such as 6h"
-  local model
+  [[ "$UPGRADE_IN_PLACE" =~ ^(true|false)$ ]] || finish 10 "inputs: UPGRADE_IN_PLACE '$UPGRADE_IN_PLACE' is neither true nor false"
+  [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
+  [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"
+  local model problem
   IFS=',' read -r -a MODEL_LIST <<<"$MODELS"
   [ "${#MODEL_LIST[@]}" -gt 0 ] || finish 10 "inputs: MODELS is empty"
   for model in "${MODEL_LIST[@]}"; do
-    if ! [[ "$model" =~ ^[A-Za-z0-9][A-Za-z0-9._:/+-]*$ ]] || [ "${#model}" -gt 128 ]; then
-      finish 10 "inputs: '$model' is not an Ollama model name"
-    fi
+    problem=$(name_problem "$model")
+    [ -z "$problem" ] || finish 10 "inputs: '$model' is not an Ollama model name: $problem"
   done
+}
+
+# This machine's glibc release, as `getconf` (else `ldd --version`) tells it.
+glibc_version() {
+  local version
+  version=$(getconf GNU_LIBC_VERSION 2>/dev/null) && [[ "$version" =~ ^glibc\ ([0-9]+\.[0-9]+) ]] && { echo "${BASH_REMATCH[1]}"; return; }
+  version=$(ldd --version 2>/dev/null | head -n 1)
+  [[ "$version" =~ ([0-9]+\.[0-9]+)$ ]] && echo "${BASH_REMATCH[1]}"
+}
+
+# Ollama does not run on a glibc older than 2.28 (Amazon Linux 2 has 2.26): say so before anything else.
+check_platform() {
+  local version
+  version=$(glibc_version)
+  [[ "$version" =~ ^([0-9]+)\.([0-9]+)$ ]] ||
+    finish 12 "platform: cannot tell this machine's glibc release (getconf GNU_LIBC_VERSION, ldd --version); Ollama needs glibc $MIN_GLIBC or later"
+  local major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+  if [ "$major" -lt 2 ] || { [ "$major" -eq 2 ] && [ "$minor" -lt "${MIN_GLIBC#2.}" ]; }; then
+    finish 12 "platform: glibc $version is older than the $MIN_GLIBC Ollama needs (Amazon Linux 2 has 2.26); use an Amazon Linux 2023 or Ubuntu AMI"
+  fi
 }
 
 # The SSM association also runs at creation, usually before cloud-init has finished: wait for it,
@@ -130,11 +217,57 @@ take_lock() {
   flock -w "$wait_for" 9 || finish 11 "lock: another bootstrap run held $LOCK_FILE for ${wait_for}s; the next run retries"
 }
 
-enable_gpu_metrics() {
-  # GPU metrics to CloudWatch: the Deep Learning AMI ships this agent unit.
-  systemctl is-enabled --quiet dlami-cloudwatch-agent@partial 2>/dev/null && return 0
-  systemctl enable --now dlami-cloudwatch-agent@partial >/dev/null 2>&1 ||
-    log "warning: dlami-cloudwatch-agent@partial is not on this AMI; no GPU metrics"
+# The CloudWatch agent's configuration, ours: this log to CloudWatch Logs (the SSM console shows
+# 2,500 characters of a run), and the GPU metrics in our namespace, each series with the instance
+# and its Auto Scaling group as dimensions (the agent adds the group only on a group's servers).
+agent_config() {
+  cat <<EOF
+{
+  "metrics": {
+    "namespace": "$METRICS_NAMESPACE",
+    "append_dimensions": { "InstanceId": "\${aws:InstanceId}", "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
+    "metrics_collected": {
+      "nvidia_gpu": { "measurement": ["utilization_gpu", "utilization_memory", "memory_used", "memory_total"], "metrics_collection_interval": 60 }
+    }
+  },
+  "logs": {
+    "logs_collected": {
+      "files": {
+        "collect_list": [
+          { "file_path": "$LOG_FILE", "log_group_name": "$LOG_GROUP", "log_stream_name": "{instance_id}/ollama-bootstrap", "timezone": "UTC" }
+        ]
+      }
+    }
+  }
+}
+EOF
+}
+
+# Applies our agent configuration when the agent runs another one (or none); the Deep Learning
+# AMIs ship the agent. A failure here costs the shipped log, never the models.
+ensure_log_shipping() {
+  if [ ! -x "$CWA_CTL" ]; then
+    log "warning: no CloudWatch agent on this machine ($CWA_CTL): this log stays in $LOG_FILE, and no GPU metrics"
+    return 0
+  fi
+  local config
+  config=$(agent_config)
+  if [ -f "$CWA_APPLIED" ] && [ "$(cat "$CWA_APPLIED")" = "$config" ] && systemctl is-active --quiet amazon-cloudwatch-agent 2>/dev/null; then
+    return 0
+  fi
+  # The AMI's own agent unit would put its configuration back at the next boot.
+  if systemctl is-enabled --quiet dlami-cloudwatch-agent@partial 2>/dev/null; then
+    systemctl disable dlami-cloudwatch-agent@partial >/dev/null 2>&1 || log "warning: could not disable dlami-cloudwatch-agent@partial"
+  fi
+  if ! { mkdir -p "${CWA_CONFIG%/*}" && printf '%s\n' "$config" >"$CWA_CONFIG"; }; then
+    log "warning: cannot write $CWA_CONFIG; this log stays in $LOG_FILE"
+    return 0
+  fi
+  if retry 2 10 "configuring the CloudWatch agent" timeout -k 5 120 "$CWA_CTL" -a fetch-config -m ec2 -c "file:$CWA_CONFIG" -s; then
+    log "the CloudWatch agent sends this log to $LOG_GROUP (stream <instance id>/ollama-bootstrap) and the GPU metrics to $METRICS_NAMESPACE"
+  else
+    log "warning: the CloudWatch agent did not take $CWA_CONFIG ($LAST_ERROR); this log stays in $LOG_FILE"
+  fi
 }
 
 # shellcheck disable=SC2317 # called through retry
@@ -142,14 +275,12 @@ package_install() {
   local package=$1
   if command -v dnf >/dev/null 2>&1; then
     dnf install -y "$package"
-  elif command -v yum >/dev/null 2>&1; then
-    yum install -y "$package"
   elif command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y "$package" ||
       { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update &&
         DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y "$package"; }
   else
-    echo "no dnf, yum or apt-get on this machine"
+    echo "no dnf or apt-get on this machine"
     return 1
   fi
 }
@@ -175,13 +306,14 @@ download() {
 }
 
 # The release in $BIN: our marker, else what the binary says (a server set up by Ollama's install
-# script has no marker; adopting it spares a download and a restart).
+# script has no marker; adopting it spares a download and a restart). `ollama --version` asks the
+# running server too, and says "client version is X" last when the two differ.
 installed_version() {
   [ -x "$BIN" ] || return 0
   if [ -f "$VERSION_FILE" ]; then
     cat "$VERSION_FILE"
   else
-    "$BIN" --version 2>/dev/null | sed -n 's/.*version is \([0-9][0-9a-z.-]*\).*/\1/p' | tail -n 1
+    timeout -k 5 "$CLIENT_TIMEOUT" "$BIN" --version 2>/dev/null | sed -n 's/.*version is \([0-9][0-9a-z.-]*\).*/\1/p' | tail -n 1
   fi
 }
 
@@ -284,6 +416,13 @@ Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"
 Environment=\"OLLAMA_FLASH_ATTENTION=1\""
 }
 
+# The port the unit makes Ollama listen on, from its drop-in.
+unit_port() {
+  local listen
+  listen="$(sed -n 's/^Environment="OLLAMA_HOST=\(.*\)"$/\1/p' "$DROP_IN" 2>/dev/null | tail -n 1)"
+  [[ "${listen##*:}" =~ ^[0-9]+$ ]] && echo "${listen##*:}"
+}
+
 ensure_service() {
   if [ "$UNIT_CHANGED" = 1 ]; then
     systemctl daemon-reload || finish 23 "service: systemctl daemon-reload failed"
@@ -299,38 +438,110 @@ ensure_service() {
     log "restarted ollama on the new release or settings"
   fi
   # The client talks to the server where the unit makes it listen.
-  local listen
-  listen="$(sed -n 's/^Environment="OLLAMA_HOST=\(.*\)"$/\1/p' "$DROP_IN")"
-  export OLLAMA_HOST="127.0.0.1:${listen##*:}"
+  SERVING_PORT=$(unit_port)
+  SERVING_VERSION=$OLLAMA_VERSION
+  export OLLAMA_HOST="127.0.0.1:$SERVING_PORT"
 }
 
+# UpgradeInPlace=false (servers whose group rolls a new release or port through an instance
+# refresh): the running server stays as it is; the run only pulls models against it.
+use_running_server() {
+  SERVING_VERSION=$(installed_version)
+  SERVING_PORT=$(unit_port)
+  if [ -z "$SERVING_VERSION" ] || [ -z "$SERVING_PORT" ]; then
+    finish 24 "API: no Ollama set up on this machine ($BIN, $DROP_IN), and UpgradeInPlace=false installs nothing; the user data's log says why"
+  fi
+  log "UpgradeInPlace=false: ollama $SERVING_VERSION on port $SERVING_PORT stays as it is (no install, no unit change, no restart); only pulling models"
+  [ "$SERVING_VERSION" = "$OLLAMA_VERSION" ] ||
+    log "ollama $OLLAMA_VERSION is asked for: this server keeps $SERVING_VERSION until its group replaces it (instance refresh)"
+  [ "$SERVING_PORT" = "$APP_PORT" ] ||
+    log "port $APP_PORT is asked for: this server keeps port $SERVING_PORT until its group replaces it (instance refresh)"
+  export OLLAMA_HOST="127.0.0.1:$SERVING_PORT"
+}
+
+# list_models: LISTED becomes the canonical names `ollama list` shows, one a line; false (with
+# LIST_ERROR) when the server does not answer within CLIENT_TIMEOUT.
+LISTED=""
+LIST_ERROR=""
+list_models() {
+  local out status name
+  out=$(timeout -k 5 "$CLIENT_TIMEOUT" ollama list 2>&1)
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+      LIST_ERROR="ollama list did not answer within ${CLIENT_TIMEOUT}s"
+    else
+      LIST_ERROR="exit $status: $(printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n 1)"
+    fi
+    return 1
+  fi
+  LISTED=$(printf '%s\n' "$out" | awk 'NR > 1 && NF { print $1 }' | while read -r name; do canonical_name "$name"; done)
+}
+
+# NAME as `ollama list` shows it, lower-cased: Ollama compares names regardless of case, fills in
+# the tag (latest), namespace (library) and host (registry.ollama.ai) a name leaves out, and lists
+# a model without the default host and namespace.
+canonical_name() {
+  local name=${1,,}
+  [[ "${name##*/}" == *:* ]] || name="$name:latest"
+  case "$name" in registry.ollama.ai/*/*) name=${name#registry.ollama.ai/} ;; esac
+  case "$name" in library/*) [[ "${name#library/}" == */* ]] || name=${name#library/} ;; esac
+  printf '%s\n' "$name"
+}
+
+have_model() { grep -qxF "$(canonical_name "$1")" <<<"$LISTED"; }
+
+# At most 60 tries, and no longer than the run may take (a wedged server costs CLIENT_TIMEOUT a try).
 wait_for_api() {
-  local attempt
-  for ((attempt = 1; attempt <= 60; attempt++)); do
-    ollama list >/dev/null 2>&1 && return 0
-    [ $((attempt % 10)) -eq 1 ] && log "waiting for ollama to answer on $OLLAMA_HOST"
+  local tries=0
+  while [ "$tries" -lt 60 ]; do
+    tries=$((tries + 1))
+    list_models && return 0
+    # every tenth try, and every try a wedged server let time out
+    if [ $((tries % 10)) -eq 1 ] || [[ "$LIST_ERROR" == *"did not answer"* ]]; then
+      log "waiting for ollama to answer on $OLLAMA_HOST ($LIST_ERROR)"
+    fi
+    [ "$(remaining)" -gt 2 ] || break
     sleep 2
   done
-  finish 24 "API: ollama does not answer on $OLLAMA_HOST after 60 tries ($(ollama list 2>&1 | tail -n 1)); journalctl -u ollama says why"
+  finish 24 "API: ollama does not answer on $OLLAMA_HOST after $tries tries ($LIST_ERROR); journalctl -u ollama says why"
 }
 
-# Whether MODEL is in `ollama list` (a name without a tag is name:latest there).
-have_model() {
-  local model=$1
-  [[ "${model##*/}" == *:* ]] || model="$model:latest"
-  ollama list 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -qxF "$model"
-}
-
+# pull MODEL: one `ollama pull`, bounded by the time left, its progress printed readable (retry()
+# puts it in the log file). It counts only when the stream ended with "success" (the client exits
+# 0 when the server's stream just stops) and `ollama list` then shows the model. A model or tag the
+# registry does not have, or a name Ollama refuses, fails PERMANENT: no retry can help.
 # shellcheck disable=SC2317 # called through retry
 pull() {
-  local left
+  local model=$1 left status out="$WORK/pull.out"
   left=$(remaining)
-  [ "$left" -gt 0 ] || { echo "no time left"; return 1; }
-  timeout "$left" ollama pull "$1"
+  [ "$left" -gt 0 ] || { echo "no time left for ollama pull"; return 1; }
+  timeout -k 10 "$left" ollama pull "$model" >"$out" 2>&1
+  status=$?
+  readable "$out"
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "ollama pull did not finish within ${left}s"
+    return "$status"
+  elif [ "$status" -ne 0 ]; then
+    local refused
+    refused=$(readable "$out" | grep -m 1 -e 'file does not exist' -e 'invalid model name')
+    if [ -n "$refused" ]; then
+      echo "$refused ($model: no such model or tag on its registry, or a name it refuses; not retried)"
+      return "$PERMANENT"
+    fi
+    return "$status"
+  fi
+  if ! readable "$out" | grep -qx success; then
+    echo "ollama pull exited 0, but its stream ended without success"
+    return 1
+  fi
+  list_models || { echo "ollama pull reported success, but ollama list failed ($LIST_ERROR)"; return 1; }
+  have_model "$model" || { echo "ollama pull reported success, but ollama list does not show $model"; return 1; }
 }
 
 pull_models() {
   local model failed=() pulled=() present=()
+  list_models || log "ollama list failed ($LIST_ERROR); pulling every model"
   for model in "${MODEL_LIST[@]}"; do
     if have_model "$model"; then
       present+=("$model")
@@ -345,21 +556,30 @@ pull_models() {
   if [ "${#failed[@]}" -gt 0 ]; then
     finish 30 "pulls: could not pull ${failed[*]}; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
   fi
-  finish 0 "ollama $OLLAMA_VERSION serves on port $APP_PORT; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
+  finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
 }
 
 INSTALLED=0
 UNIT_CHANGED=0
 MODEL_LIST=()
+SERVING_VERSION=""
+SERVING_PORT=""
+WORK=""
 mkdir -p "${LOG_FILE%/*}"
-log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models $MODELS, at most ${RUN_TIMEOUT_SECONDS}s"
+log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models $MODELS, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
+check_platform
+WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init
 take_lock
-enable_gpu_metrics
-ensure_ollama
-ensure_user
-ensure_unit
-ensure_service
+if [ "$UPGRADE_IN_PLACE" = true ]; then
+  ensure_log_shipping
+  ensure_ollama
+  ensure_user
+  ensure_unit
+  ensure_service
+else
+  use_running_server
+fi
 wait_for_api
 pull_models

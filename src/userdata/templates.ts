@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
-import { MAX_MODEL_NAME_LENGTH, MAX_MODELS, VERSION_PATTERN } from "../config/rules";
+import { MAX_MODELS, MODEL_NAME_PARTS, RELEASE_PATTERN } from "../config/rules";
 
 // The user data template and the pull-models SSM document are generated at synth from one shell
 // body (bootstrap.sh), each with its own header: what runs at first boot and what State Manager
@@ -14,10 +14,18 @@ export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
 const BODY = "bootstrap.sh";
 
 /** The variables `templatefile()` passes to the user data template. */
-export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds"] as const;
+export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds", "log_group", "metrics_namespace"] as const;
 
-/** A name as the model-name rule accepts it (1-128 characters), without anchors. */
-const MODEL_NAME = `[A-Za-z0-9][A-Za-z0-9._:/+-]{0,${MAX_MODEL_NAME_LENGTH - 1}}`;
+/** The variables `templatefile()` passes to the pull-models document. */
+export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace"] as const;
+
+/**
+ * A name as Ollama's parser accepts it, `[host/][namespace/]model[:tag]`, without anchors. The
+ * module's rules also keep a name within 128 characters (an ALB condition value); the script
+ * and this pattern check what Ollama checks.
+ */
+const { host, namespace, model, tag } = MODEL_NAME_PARTS;
+const MODEL_NAME = `((${host}/)?${namespace}/)?${model}(:${tag})?`;
 
 /**
  * The SSM document's parameters. Each value is pasted into the script by the SSM agent, so each
@@ -26,7 +34,8 @@ const MODEL_NAME = `[A-Za-z0-9][A-Za-z0-9._:/+-]{0,${MAX_MODEL_NAME_LENGTH - 1}}
 export const SSM_PARAMETERS = {
   Models: {
     type: "String",
-    description: "Comma-separated Ollama models to pull (1 to 100 names, letters, digits and . _ : / + -), e.g. llama3:8b,qwen2:7b",
+    description:
+      "Comma-separated Ollama models to pull (1 to 100 names [host/][namespace/]model[:tag] as Ollama reads them), e.g. llama3:8b,qwen2:7b",
     allowedPattern: `^${MODEL_NAME}(,${MODEL_NAME}){0,${MAX_MODELS - 1}}$`,
   },
   AppPort: {
@@ -36,8 +45,8 @@ export const SSM_PARAMETERS = {
   },
   OllamaVersion: {
     type: "String",
-    description: "Ollama release to install when it is missing or another one is installed, e.g. 0.13.0",
-    allowedPattern: VERSION_PATTERN,
+    description: "Ollama release to install when it is missing or another one is installed, e.g. 0.13.0 (no release candidates)",
+    allowedPattern: RELEASE_PATTERN,
   },
   TimeoutSeconds: {
     type: "String",
@@ -50,7 +59,7 @@ export const SSM_PARAMETERS = {
     type: "String",
     default: "true",
     description:
-      "true: install another Ollama release or port where the server runs (a single instance); false: only pull (an Auto Scaling group's servers take a new release through an instance refresh)",
+      "true: install another release, rewrite the unit and restart Ollama when they differ; false: leave the running server as it is and only pull the models (servers that take a new release through an instance refresh)",
     allowedPattern: "^(true|false)$",
   },
 } as const;
@@ -75,6 +84,9 @@ function body(): string {
   return text;
 }
 
+/** `${` and `%{` escaped for templatefile(); a function replacement, as "$$" in a replacement string means one "$". */
+const escapeTemplate = (text: string): string => text.replace(/[$%]\{/g, (match) => `${match[0]}${match}`);
+
 /** The user data: a header of template variables, then the body with `${` and `%{` escaped for templatefile(). */
 export function userDataTemplate(): string {
   const header = [
@@ -86,14 +98,19 @@ export function userDataTemplate(): string {
     "MODELS='${models}'",
     "KEEP_ALIVE='${keep_alive}'",
     "RUN_TIMEOUT_SECONDS='${timeout_seconds}'",
+    // First boot sets the server up whatever its kind.
+    "UPGRADE_IN_PLACE=true",
+    "LOG_GROUP='${log_group}'",
+    "METRICS_NAMESPACE='${metrics_namespace}'",
     "CALLER=user-data",
   ];
-  // A function replacement: in a replacement string "$$" would mean one "$".
-  const escaped = body().replace(/[$%]\{/g, (match) => `${match[0]}${match}`);
-  return `${header.join("\n")}\n${escaped}`;
+  return `${header.join("\n")}\n${escapeTemplate(body())}`;
 }
 
-/** The pull-models Command document: the same body, its header filled from the parameters. */
+/**
+ * The pull-models Command document, a template for templatefile() (the log group and metrics
+ * namespace follow the prefix): the same body, its header filled from the document's parameters.
+ */
 export function pullModelsDocument(keepAlive: string): string {
   const header = [
     "#!/bin/bash",
@@ -103,13 +120,16 @@ export function pullModelsDocument(keepAlive: string): string {
     "MODELS='{{ Models }}'",
     `KEEP_ALIVE='${keepAlive}'`,
     "RUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'",
+    "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
+    "LOG_GROUP='${log_group}'",
+    "METRICS_NAMESPACE='${metrics_namespace}'",
     "CALLER=ssm",
   ];
   const document = {
     schemaVersion: "2.2",
     description:
       "Install Ollama when it is missing, start it on the model's port and pull the models, each retried; " +
-      "fails naming the models it could not pull. Safe to run again.",
+      "fails naming the models it could not pull. Safe to run again. With UpgradeInPlace=false it only pulls.",
     parameters: SSM_PARAMETERS,
     mainSteps: [
       {
@@ -117,7 +137,7 @@ export function pullModelsDocument(keepAlive: string): string {
         name: "pullModels",
         inputs: {
           timeoutSeconds: "{{ TimeoutSeconds }}",
-          runCommand: [...header, ...body().replace(/\n$/, "").split("\n")],
+          runCommand: [...header, ...escapeTemplate(body()).replace(/\n$/, "").split("\n")],
         },
       },
     ],

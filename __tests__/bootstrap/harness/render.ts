@@ -1,9 +1,11 @@
 // Renders what runs on the servers from the committed module, as Terraform would: the instances'
-// user_data (templatefile over the module's asset), the SSM document's content and each
+// user_data_base64 (templatefile over the module's asset, gzip-compressed as EC2 receives it and
+// cloud-init unpacks it), the SSM document's content and each
 // association's parameters and schedule, evaluated by `terraform console` on the module's own
 // variables and locals.
 import { readFileSync } from "fs";
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import { MODULE_DIR } from "../../../src/module/module-files";
 import { block, TerraformJson } from "../../helpers/synth";
 import { evaluate, planForEach } from "../../helpers/terraform";
@@ -18,6 +20,8 @@ export interface Association {
 export interface Rendered {
   /** Model key -> the user data script cloud-init runs. */
   readonly userData: Record<string, string>;
+  /** Model key -> the bytes of user data EC2 receives (compressed), which EC2 limits to 16 KB. */
+  readonly userDataBytes: Record<string, number>;
   /** The pull-models document's content (JSON). */
   readonly document: string;
   /** Model key -> its association's parameters and schedule. */
@@ -44,7 +48,8 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
   const json = JSON.parse(readFileSync(path.join(MODULE_PATH, "main.tf.json"), "utf8")) as TerraformJson;
   // Terraform resolves path.module to the module's folder; the console runs elsewhere.
   const replace = { "${path.module}": MODULE_PATH };
-  const instances = planForEach(json, { variables, resource: { type: "aws_instance", name: "llm" }, attributes: ["user_data"], replace });
+  const instances = planForEach(json, { variables, resource: { type: "aws_instance", name: "llm" }, attributes: ["user_data_base64"], replace });
+  const raw = (row: Record<string, unknown>) => Buffer.from(row.user_data_base64 as string, "base64");
   const associations = planForEach(json, {
     variables,
     resource: { type: "aws_ssm_association", name: "pull_models" },
@@ -57,7 +62,8 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
     replace,
   });
   return {
-    userData: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, row.user_data as string])),
+    userData: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, gunzipSync(raw(row)).toString("utf8")])),
+    userDataBytes: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, raw(row).length])),
     document: document as string,
     associations: Object.fromEntries(
       Object.entries(associations).map(([key, row]) => [

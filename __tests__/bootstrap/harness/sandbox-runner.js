@@ -1,6 +1,6 @@
 // Runs one scenario inside private mount, PID and network namespaces (started by sandbox.ts with
 // unshare, under a bash that reaps orphans as PID 1). Nothing it does reaches the machine:
-// /etc, /usr, /var and /root are overlays whose writes land in a tmpfs, /run and /tmp are fresh
+// /etc, /usr, /var, /root and /opt are overlays whose writes land in a tmpfs, /run and /tmp are fresh
 // tmpfs, and the network has only its own loopback. When it exits, the kernel kills every process
 // left in the namespace (the fake Ollama servers too).
 //
@@ -31,7 +31,8 @@ const mkdir = (dir, mode = 0o755) => {
 function isolate() {
   const scratch = path.join(HOST, "ns");
   run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", scratch]);
-  for (const dir of ["etc", "usr", "var", "root"]) {
+  if (!fs.existsSync("/opt")) throw new Error("the sandbox overlays /opt (the CloudWatch agent's home), which this machine lacks");
+  for (const dir of ["etc", "usr", "var", "root", "opt"]) {
     mkdir(`${scratch}/${dir}-upper`);
     mkdir(`${scratch}/${dir}-work`);
     run("mount", ["-t", "overlay", "overlay", "-o", `lowerdir=/${dir},upperdir=${scratch}/${dir}-upper,workdir=${scratch}/${dir}-work`, `/${dir}`]);
@@ -52,7 +53,17 @@ function prepare() {
   fs.writeFileSync(`${T}/faults/pull.json`, JSON.stringify(plan.pullFaults));
   fs.cpSync(`${T}/host/releases`, `${T}/releases`, { recursive: true });
   // Stand-ins where the service PATH finds them first.
-  for (const tool of ["curl", "systemctl", "sleep", "uname"]) fs.copyFileSync(`${STAND_INS}/${tool}`, `/usr/local/sbin/${tool}`);
+  for (const tool of ["curl", "systemctl", "sleep", "uname", "ldd"]) fs.copyFileSync(`${STAND_INS}/${tool}`, `/usr/local/sbin/${tool}`);
+  // A machine without getconf (the bootstrap then asks ldd), or with the stand-in that can report another glibc.
+  if (plan.getconf) fs.copyFileSync(`${STAND_INS}/getconf`, "/usr/local/sbin/getconf");
+  else for (const dir of ["/usr/bin", "/bin", "/usr/sbin"]) fs.rmSync(`${dir}/getconf`, { force: true });
+  if (plan.cloudWatchAgent) installCloudWatchAgent();
+  if (plan.dlamiAgentUnit) {
+    // The Deep Learning AMI's template unit, enabled as earlier releases of this module did.
+    fs.writeFileSync("/etc/systemd/system/dlami-cloudwatch-agent@.service", "[Unit]\nDescription=DLAMI CloudWatch agent (%i)\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n");
+    mkdir("/etc/systemd/system/multi-user.target.wants");
+    fs.symlinkSync("/etc/systemd/system/dlami-cloudwatch-agent@.service", "/etc/systemd/system/multi-user.target.wants/dlami-cloudwatch-agent@partial.service");
+  }
   for (const tool of ["apt-get", "apt", "dnf", "yum", "microdnf"]) {
     for (const dir of ["/usr/bin", "/usr/sbin"]) fs.rmSync(`${dir}/${tool}`, { force: true });
   }
@@ -62,6 +73,22 @@ function prepare() {
   if (!plan.zstd) for (const tool of ["zstd", "unzstd", "zstdcat", "zstdmt", "pzstd"]) fs.rmSync(`/usr/bin/${tool}`, { force: true });
   mkdir("/var/lib/cloud/instance/scripts");
   if (plan.bootFinished) fs.writeFileSync("/var/lib/cloud/instance/boot-finished", "");
+}
+
+/** The CloudWatch agent as its package installs it: the control script, the agent, its unit. */
+function installCloudWatchAgent() {
+  const bin = "/opt/aws/amazon-cloudwatch-agent/bin";
+  mkdir(bin);
+  mkdir("/opt/aws/amazon-cloudwatch-agent/etc");
+  const ctl = fs.readFileSync(`${STAND_INS}/amazon-cloudwatch-agent-ctl.js`, "utf8");
+  fs.writeFileSync(`${bin}/amazon-cloudwatch-agent-ctl`, `#!${process.execPath}\n${ctl}`, { mode: 0o755 });
+  fs.copyFileSync(`${STAND_INS}/start-amazon-cloudwatch-agent`, `${bin}/start-amazon-cloudwatch-agent`);
+  fs.chmodSync(`${bin}/start-amazon-cloudwatch-agent`, 0o755);
+  fs.writeFileSync(
+    "/etc/systemd/system/amazon-cloudwatch-agent.service",
+    "[Unit]\nDescription=Amazon CloudWatch Agent\nAfter=network.target\n\n[Service]\nType=simple\n" +
+      `ExecStart=${bin}/start-amazon-cloudwatch-agent\nKillMode=process\nRestart=on-failure\nRestartSec=60s\n\n[Install]\nWantedBy=multi-user.target\n`,
+  );
 }
 
 /** Runs `command` in its own session, killing the whole process group at the deadline. */
@@ -160,6 +187,7 @@ function snapshot() {
   })();
   return {
     mainPid,
+    calls: fs.readFileSync(`${T}/calls.log`, "utf8").split("\n").filter(Boolean).length,
     files: Object.assign(
       {},
       ...["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/systemd/system", "/usr/local/bin", "/usr/local/lib", "/usr/share/ollama"].map(
@@ -227,6 +255,14 @@ async function main() {
     unit: read("/etc/systemd/system/ollama.service"),
     dropIn: read("/etc/systemd/system/ollama.service.d/override.conf"),
     installedVersion: read("/usr/local/lib/ollama/.ollama-fleet-version"),
+    agent: {
+      config: read("/opt/aws/amazon-cloudwatch-agent/etc/ollama-fleet.json"),
+      applied: fs.existsSync("/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d")
+        ? fs.readdirSync("/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.d").sort()
+        : [],
+      journal: read("/run/fake-systemd/amazon-cloudwatch-agent.service.journal"),
+      dlamiUnitEnabled: fs.existsSync("/etc/systemd/system/multi-user.target.wants/dlami-cloudwatch-agent@partial.service"),
+    },
     ollamaUser: (() => {
       try {
         return run("id", ["ollama"]).trim();

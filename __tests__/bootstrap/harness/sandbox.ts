@@ -1,6 +1,7 @@
 // Runs bootstrap scenarios on this machine without touching it: sandbox-runner.js inside private
 // mount, PID and network namespaces (see there), with stand-ins for curl, systemctl, sleep, uname,
-// the package managers and the ollama binary (shipped in fake release archives).
+// getconf, ldd, the package managers, the CloudWatch agent and the ollama binary (shipped in fake
+// release archives).
 import { spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
@@ -41,8 +42,23 @@ export interface Scenario {
   readonly packageManagerFailTimes?: number;
   /** The n-th sleep creates cloud-init's boot-finished. */
   readonly bootFinishedAfterSleeps?: number;
-  /** Per model: fail its first N pulls, or every pull, or take that long. */
-  readonly pullFaults?: Readonly<Record<string, { readonly failTimes?: number; readonly always?: boolean; readonly delayMs?: number }>>;
+  /**
+   * Per model: fail its first N pulls (connection reset), answer every pull with the registry's
+   * 404 (`notFound`), end the first N pull streams early (no manifest, no "success"), or take that long.
+   */
+  readonly pullFaults?: Readonly<
+    Record<string, { readonly failTimes?: number; readonly notFound?: boolean; readonly endsEarlyTimes?: number; readonly delayMs?: number }>
+  >;
+  /** The first N `GET /api/tags` the server gets are never answered (a wedged server). @default 0 */
+  readonly listHangs?: number;
+  /** The machine's glibc release, as getconf and ldd report it, e.g. "2.26" (Amazon Linux 2). @default this machine's */
+  readonly glibc?: string;
+  /** Whether getconf is installed (without it the bootstrap asks ldd). @default true */
+  readonly getconf?: boolean;
+  /** Whether the CloudWatch agent is installed, as on the Deep Learning AMIs. @default true */
+  readonly cloudWatchAgent?: boolean;
+  /** Whether the Deep Learning AMI's `dlami-cloudwatch-agent@partial` unit is enabled. @default false */
+  readonly dlamiAgentUnit?: boolean;
 }
 
 export interface StepResult {
@@ -59,6 +75,8 @@ export interface StepResult {
 
 export interface Snapshot {
   readonly mainPid: string;
+  /** How many stand-in calls `calls` held when the snapshot was taken (the calls after it: `calls.split("\n").slice(n)`). */
+  readonly calls: number;
   readonly files: Record<string, string>;
 }
 
@@ -73,6 +91,8 @@ export interface ScenarioResult {
   readonly unit: string | null;
   readonly dropIn: string | null;
   readonly installedVersion: string | null;
+  /** The CloudWatch agent: the configuration the bootstrap wrote, what the agent applied, its process's output. */
+  readonly agent: { readonly config: string | null; readonly applied: readonly string[]; readonly journal: string | null; readonly dlamiUnitEnabled: boolean };
   readonly ollamaUser: string | null;
   readonly modelsOwner: string | null;
   /** Paths of this machine that differ from before the scenario: must be empty. */
@@ -157,7 +177,7 @@ function hostFingerprint(): Record<string, string> {
     "/usr/local/sbin", "/usr/local/bin/ollama", "/usr/local/lib/ollama", "/usr/local/lib/ollama-fleet-staging",
     "/usr/share/ollama", "/usr/bin/zstd", "/usr/bin/apt-get", "/usr/bin/uname", "/usr/bin/sleep",
     "/var/log/ollama-bootstrap.log", "/var/lib/cloud", "/var/lib/amazon", "/run/lock/ollama-bootstrap.lock",
-    "/run/fake-systemd", "/run/ollama-fleet-test", "/root/.ollama",
+    "/run/fake-systemd", "/run/ollama-fleet-test", "/root/.ollama", "/opt/aws", "/usr/bin/getconf",
   ];
   for (const p of paths) describe(p);
   return result;
@@ -188,6 +208,8 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       "boot-finished-after-sleeps": scenario.bootFinishedAfterSleeps ?? 0,
       ...(scenario.arch ? { arch: scenario.arch } : {}),
       ...(scenario.serveFails ? { "serve-fails": 1 } : {}),
+      ...(scenario.listHangs ? { "list-hangs": scenario.listHangs } : {}),
+      ...(scenario.glibc ? { glibc: scenario.glibc } : {}),
     };
     const plan = {
       steps,
@@ -196,6 +218,9 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       packageManagers: scenario.packageManagers ?? ["dnf"],
       zstd: scenario.zstd ?? true,
       bootFinished: scenario.bootFinished ?? false,
+      getconf: scenario.getconf ?? true,
+      cloudWatchAgent: scenario.cloudWatchAgent ?? true,
+      dlamiAgentUnit: scenario.dlamiAgentUnit ?? false,
     };
     writeFileSync(path.join(host, "plan.json"), JSON.stringify(plan, null, 2));
 

@@ -2,13 +2,22 @@
 // writes node's path in the first line and the release number below). Behaves like ollama 0.13
 // where the bootstrap depends on it:
 // - every command panics without HOME or OLLAMA_MODELS, with the real message (envconfig.Models);
-// - the client reads OLLAMA_HOST as envconfig.Host does, and `list` / `pull` talk HTTP to the
-//   server, failing as the real client does when it is down;
+// - the client reads OLLAMA_HOST as envconfig.Host does and talks HTTP to the server with no
+//   timeout of its own (http.DefaultClient), failing as the real client does when it is down;
+//   `--version` asks the server too, and adds "Warning: client version is X" when they differ;
+// - `pull` draws its progress on stderr as the real client does (a redraw of every line, escape
+//   sequences, spinners), prints "Error: <message>" and exits 1 on an error in the stream, and
+//   exits 0 when the stream simply ends, with or without "success" (api/client.go's stream());
 // - `serve` listens where OLLAMA_HOST says, keeps pulled models as manifests and blobs under
-//   OLLAMA_MODELS, and answers GET /, /api/version, /api/tags, POST /api/pull, GET /v1/models/<m>.
-// Pull faults come from /run/ollama-fleet-test/faults/pull.json: { "<model>": { "failTimes": N } },
-// { "<model>": { "always": true } } or { "<model>": { "delayMs": N } }; counts persist in
-// /run/ollama-fleet-test/state. With faults/serve-fails, `serve` exits at once.
+//   OLLAMA_MODELS, parses names as types/model/name.go does (400 "invalid model name" otherwise),
+//   matches a name's parts to existing ones regardless of case (getExistingName), and answers
+//   GET /, /api/version, /api/tags, POST /api/pull, GET /v1/models/<m>.
+// Every client command is recorded in /run/ollama-fleet-test/calls.log. Faults, from
+// /run/ollama-fleet-test/faults: pull.json { "<model>": { "failTimes": N } } (connection reset),
+// { "notFound": true } (the registry has no such manifest: 404), { "endsEarlyTimes": N } (the
+// stream stops after the first layer, no manifest written, no "success"), { "delayMs": N };
+// list-hangs = N (the first N GET /api/tags get no answer); serve-fails (`serve` exits at once).
+// Counts persist in /run/ollama-fleet-test/state.
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -60,7 +69,15 @@ function modelsDir() {
   return process.env.OLLAMA_MODELS || path.join(process.env.HOME, ".ollama", "models");
 }
 
-/** registry host, namespace, model, tag of a model name, as Ollama fills them in. */
+/** Ollama's isValidPart (types/model/name.go): first character, the rest, and the length. */
+function validPart(kind, part) {
+  const max = kind === "host" ? 350 : 80;
+  if (part.length < 1 || part.length > max) return false;
+  const rest = kind === "host" ? /^[A-Za-z0-9_.:-]*$/ : kind === "namespace" ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9_.-]*$/;
+  return /^[A-Za-z0-9_]$/.test(part[0]) && rest.test(part.slice(1));
+}
+
+/** ParseName: registry host, namespace, model and tag, the defaults filled in; null when not IsValid. */
 function parseName(name) {
   let rest = name;
   let tag = "latest";
@@ -69,13 +86,34 @@ function parseName(name) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  const parts = rest.split("/");
-  const model = parts.pop();
-  const namespace = parts.pop() || "library";
-  const registry = parts.length > 0 ? parts.join("/") : "registry.ollama.ai";
-  const ok = [registry, namespace, model, tag].every((p) => /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(p)) && model.length > 0;
+  const cut = rest.lastIndexOf("/");
+  const model = rest.slice(cut + 1);
+  let namespace = "library";
+  let registry = "registry.ollama.ai";
+  if (cut >= 0) {
+    const before = rest.slice(0, cut);
+    const second = before.lastIndexOf("/");
+    namespace = before.slice(second + 1);
+    if (second >= 0) registry = before.slice(0, second).replace(/^[a-z]+:\/\//, "");
+  }
+  const parts = { host: registry, namespace, model, tag };
+  const ok = Object.entries(parts).every(([kind, part]) => validPart(kind, part));
   return ok ? { registry, namespace, model, tag } : null;
 }
+
+/** getExistingName: each part takes the spelling of an existing model's part equal to it but for case. */
+function existingName(parsed) {
+  const keys = ["registry", "namespace", "model", "tag"];
+  const result = { ...parsed };
+  for (const existing of manifests()) {
+    for (const key of keys) {
+      if (existing.parts[key].toLowerCase() === parsed[key].toLowerCase()) result[key] = existing.parts[key];
+    }
+  }
+  return result;
+}
+
+const sameName = (a, b) => ["registry", "namespace", "model", "tag"].every((k) => a[k].toLowerCase() === b[k].toLowerCase());
 
 function displayName(n) {
   const prefix = n.registry === "registry.ollama.ai" ? (n.namespace === "library" ? "" : `${n.namespace}/`) : `${n.registry}/${n.namespace}/`;
@@ -93,7 +131,8 @@ function manifests() {
       else if (depth === 3) {
         const [registry, namespace, model, tag] = path.relative(root, full).split(path.sep);
         const manifest = JSON.parse(fs.readFileSync(full, "utf8"));
-        found.push({ name: displayName({ registry, namespace, model, tag }), manifest, mtime: fs.statSync(full).mtime });
+        const parts = { registry, namespace, model, tag };
+        found.push({ name: displayName(parts), parts, manifest, mtime: fs.statSync(full).mtime });
       }
     }
   };
@@ -109,7 +148,7 @@ function readJson(file, fallback) {
   }
 }
 
-/** The fault planned for this pull of `model`, if any; counts every pull. */
+/** The fault planned for this pull of `model`, if any ("error: ..." or "ends-early"); counts every pull. */
 function pullFault(model) {
   const faults = readJson(path.join(TEST_STATE, "faults", "pull.json"), {});
   const countsFile = path.join(TEST_STATE, "state", "pull-counts.json");
@@ -122,11 +161,34 @@ function pullFault(model) {
   }
   const fault = faults[model];
   if (!fault) return null;
-  if (fault.always) return `pull model manifest: file does not exist`;
+  // makeRequestWithRetry turns the registry's 404 into os.ErrNotExist.
+  if (fault.notFound) return "error: pull model manifest: file does not exist";
   if (fault.failTimes && counts[model] <= fault.failTimes) {
-    return `pull model manifest: Get "https://registry.ollama.ai/v2/library/${model}": read tcp: connection reset by peer`;
+    return `error: pull model manifest: Get "https://registry.ollama.ai/v2/library/${model}/manifests/latest": read tcp: connection reset by peer`;
   }
+  if (fault.endsEarlyTimes && counts[model] <= fault.endsEarlyTimes) return "ends-early";
   return null;
+}
+
+/** Counts a GET /api/tags; true for the first N when faults/list-hangs is N. */
+function listHangs() {
+  const hangs = Number(readText(path.join(TEST_STATE, "faults", "list-hangs")) || 0);
+  const file = path.join(TEST_STATE, "state", "list-requests");
+  const count = Number(readText(file) || 0) + 1;
+  try {
+    fs.writeFileSync(file, String(count));
+  } catch {
+    // a read-only state directory only loses the count
+  }
+  return count <= hangs;
+}
+
+function readText(file) {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    return "";
+  }
 }
 
 function serve() {
@@ -152,6 +214,8 @@ function serve() {
     if ((req.method === "GET" || req.method === "HEAD") && url.pathname === "/") return send(200, "Ollama is running", "text/plain");
     if (req.method === "GET" && url.pathname === "/api/version") return send(200, { version: VERSION });
     if (req.method === "GET" && url.pathname === "/api/tags") {
+      // A wedged server: the request is read and never answered.
+      if (listHangs()) return undefined;
       return send(200, {
         models: manifests().map((m) => ({
           name: m.name,
@@ -165,7 +229,7 @@ function serve() {
     if (req.method === "GET" && url.pathname.startsWith("/v1/models/")) {
       const name = decodeURIComponent(url.pathname.slice("/v1/models/".length));
       const parsed = parseName(name);
-      const present = parsed && manifests().some((m) => m.name === displayName(parsed));
+      const present = parsed && manifests().some((m) => sameName(m.parts, parsed));
       return present ? send(200, { id: name, object: "model", owned_by: "library" }) : send(404, { error: { message: `model "${name}" not found` } });
     }
     if (req.method === "POST" && url.pathname === "/api/pull") {
@@ -181,24 +245,28 @@ function serve() {
         const name = request.model || request.name || "";
         const parsed = parseName(name);
         if (!parsed) return send(400, { error: "invalid model name" });
+        const target = existingName(parsed);
         res.writeHead(200, { "Content-Type": "application/x-ndjson" });
         const line = (o) => res.write(JSON.stringify(o) + "\n");
         line({ status: "pulling manifest" });
         const fault = pullFault(name);
-        if (fault) {
-          line({ error: fault });
+        if (fault && fault.startsWith("error: ")) {
+          line({ error: fault.slice("error: ".length) });
           return res.end();
         }
         const delayMs = (readJson(path.join(TEST_STATE, "faults", "pull.json"), {})[name] || {}).delayMs || 0;
-        setTimeout(() => finishPull(parsed, line), delayMs);
+        setTimeout(() => finishPull(target, line, fault === "ends-early"), delayMs);
         return undefined;
       });
-      const finishPull = (parsed, line) => {
+      const finishPull = (parsed, line, endsEarly) => {
         const content = `fake weights of ${displayName(parsed)}\n`;
         const digest = "sha256:" + crypto.createHash("sha256").update(content).digest("hex");
         try {
           const blobs = path.join(dir, "blobs");
           fs.mkdirSync(blobs, { recursive: true });
+          line({ status: `pulling ${digest.slice(7, 19)}`, digest, total: content.length * 2, completed: content.length });
+          // The server went away mid-download (a restart, a crash): the stream just stops.
+          if (endsEarly) return res.end();
           fs.writeFileSync(path.join(blobs, digest.replace(":", "-")), content);
           const manifestDir = path.join(dir, "manifests", parsed.registry, parsed.namespace, parsed.model);
           fs.mkdirSync(manifestDir, { recursive: true });
@@ -225,6 +293,7 @@ function serve() {
   process.on("SIGTERM", () => server.close(() => process.exit(0)));
 }
 
+/** One request to the server; resolves with the status line once the body ends. No timeout, as http.DefaultClient. */
 function request(method, pathname, body, onLine) {
   const { hostname, port } = host();
   return new Promise((resolve, reject) => {
@@ -235,17 +304,16 @@ function request(method, pathname, body, onLine) {
         buffer += chunk;
         let newline;
         while ((newline = buffer.indexOf("\n")) >= 0) {
-          onLine(buffer.slice(0, newline));
+          onLine(buffer.slice(0, newline), res.statusCode);
           buffer = buffer.slice(newline + 1);
         }
       });
       res.on("end", () => {
-        if (buffer) onLine(buffer);
-        resolve(res.statusCode);
+        if (buffer) onLine(buffer, res.statusCode);
+        resolve({ status: res.statusCode, statusText: `${res.statusCode} ${http.STATUS_CODES[res.statusCode]}` });
       });
     });
     req.on("error", reject);
-    req.setTimeout(30000, () => req.destroy(new Error("timeout")));
     if (body) req.write(JSON.stringify(body));
     req.end();
   });
@@ -256,13 +324,67 @@ function fail(message) {
   process.exit(1);
 }
 
+const notRunning = (e) => (e.code === "ECONNREFUSED" ? "could not connect to ollama app, is it running?" : e.message);
+
+/** progress.Progress: every 100 ms (here: on every event) all lines are drawn again over the last drawing. */
+function progress() {
+  const states = [];
+  let drawn = 0;
+  const frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+  let frame = 0;
+  const render = (stopped) => {
+    let out = "\x1b[?2026h\x1b[?25l";
+    for (let i = 0; i < drawn - 1; i++) out += "\x1b[A";
+    out += "\x1b[1G";
+    out += states
+      .map((s) => (s.bar ? `pulling ${s.name}: ${String(Math.round((100 * s.completed) / s.total)).padStart(3)}% ▕██████▏ ${s.total} B` : `${s.status} ${stopped ? "" : `${frames[frame++ % frames.length]} `}`) + "\x1b[K")
+      .join("\n");
+    out += "\x1b[?25h\x1b[?2026l";
+    drawn = states.length;
+    process.stderr.write(out);
+  };
+  return {
+    event(e) {
+      if (e.digest) {
+        if (e.completed === 0) return;
+        const name = e.digest.replace("sha256:", "").slice(0, 12);
+        const bar = states.find((s) => s.bar && s.name === name);
+        if (bar) Object.assign(bar, { completed: e.completed, total: e.total });
+        else states.push({ bar: true, name, completed: e.completed, total: e.total });
+      } else if (!states.length || states[states.length - 1].status !== e.status) {
+        states.push({ status: e.status });
+      }
+      render(false);
+    },
+    stop() {
+      if (states.length) {
+        render(true);
+        process.stderr.write("\n");
+      }
+    },
+  };
+}
+
 async function client(command, args) {
-  const notRunning = (e) =>
-    e.code === "ECONNREFUSED" ? "ollama server not responding - could not connect to ollama app, is it running?" : e.message;
+  try {
+    fs.appendFileSync(path.join(TEST_STATE, "calls.log"), `ollama ${[command, ...args].join(" ")}\n`);
+  } catch {
+    // outside a scenario there is no log of calls
+  }
+  if (command === "-v" || command === "--version") {
+    // versionHandler: the server's version first, the client's when they differ.
+    let text = "";
+    const answer = await request("GET", "/api/version", null, (l) => (text += l)).catch(() => null);
+    const server = answer && answer.status === 200 ? JSON.parse(text).version : "";
+    if (!server) console.log("Warning: could not connect to a running Ollama instance");
+    if (server) console.log(`ollama version is ${server}`);
+    if (server !== VERSION) console.log(`Warning: client version is ${VERSION}`);
+    return;
+  }
   if (command === "list" || command === "ls") {
     let text = "";
-    const status = await request("GET", "/api/tags", null, (l) => (text += l)).catch((e) => fail(notRunning(e)));
-    if (status !== 200) fail(`list: status ${status}`);
+    const answer = await request("GET", "/api/tags", null, (l) => (text += l)).catch((e) => fail(notRunning(e)));
+    if (answer.status !== 200) fail(`${answer.statusText}: ${text}`);
     const rows = JSON.parse(text).models.map((m) => [m.name, m.digest.slice(0, 12), `${m.size} B`, "About a minute ago"]);
     const all = [["NAME", "ID", "SIZE", "MODIFIED"], ...rows];
     const widths = all[0].map((_, i) => Math.max(...all.map((r) => r[i].length)));
@@ -271,25 +393,26 @@ async function client(command, args) {
   }
   if (command === "pull") {
     if (args.length !== 1) fail(`accepts 1 arg(s), received ${args.length}`);
+    const shown = progress();
     let error = null;
-    let success = false;
-    const status = await request("POST", "/api/pull", { model: args[0], stream: true }, (l) => {
+    const answer = await request("POST", "/api/pull", { name: args[0] }, (l, status) => {
       const event = JSON.parse(l);
-      if (event.error) error = event.error;
-      else {
-        if (event.status === "success") success = true;
-        console.log(event.status);
-      }
-    }).catch((e) => fail(notRunning(e)));
+      if (status >= 400) error = `${status} ${http.STATUS_CODES[status]}: ${event.error}`;
+      else if (event.error) error = event.error;
+      if (!error) shown.event(event);
+    }).catch((e) => {
+      shown.stop();
+      fail(notRunning(e));
+    });
+    shown.stop();
     if (error) fail(error);
-    if (status !== 200 || !success) fail(`pull: status ${status}`);
-    return;
+    // The stream ended: success or not, the real client returns nil.
+    return answer;
   }
   fail(`unknown command "${command}" for "ollama"`);
 }
 
 panicWithoutHome();
 const [command, ...args] = process.argv.slice(2);
-if (command === "-v" || command === "--version") console.log(`ollama version is ${VERSION}`);
-else if (command === "serve") serve();
+if (command === "serve") serve();
 else client(command, args);

@@ -1,8 +1,10 @@
-// An ALB stand-in on loopback: routes each request on its `redirect_model` query-string value the
-// way the module's listener rules do (case-insensitive; no match: the default action, the main
-// server), and streams both ways. It records what the router sent it.
+// An ALB stand-in on loopback: routes each request on the routing header the way the module's
+// listener rules do (its value compared case-insensitively; no match: the default action, the main
+// server), or, for a deployment whose rules predate the header, on the `redirect_model` query-string
+// value. It streams both ways and records everything the router sent it.
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { ROUTING_HEADER } from "../../../src/router/endpoints";
 
 export interface AlbTarget {
   /** The model as the listener rule spells it. */
@@ -17,7 +19,12 @@ export interface AlbRecord {
   readonly rawHeaders: string[];
   /** The target's model, or "default". */
   readonly routedTo: string;
+  /** The request body as received (complete once the request ended). */
+  body: string;
 }
+
+/** What the listener rules route on: the routing header (this module's), or `redirect_model` (older rules). */
+export type RouteOn = "header" | "query";
 
 export class AlbStandIn {
   readonly received: AlbRecord[] = [];
@@ -27,13 +34,14 @@ export class AlbStandIn {
   private constructor(
     readonly server: http.Server,
     private readonly targets: readonly AlbTarget[],
+    readonly routeOn: RouteOn,
   ) {}
 
   /** The first target is the default action's (the main server). */
-  static async start(targets: readonly AlbTarget[]): Promise<AlbStandIn> {
+  static async start(targets: readonly AlbTarget[], routeOn: RouteOn = "header"): Promise<AlbStandIn> {
     let alb!: AlbStandIn;
     const server = http.createServer((req, res) => alb.forward(req, res));
-    alb = new AlbStandIn(server, targets);
+    alb = new AlbStandIn(server, targets, routeOn);
     server.on("connection", (s) => {
       alb.sockets.add(s);
       s.on("close", () => alb.sockets.delete(s));
@@ -52,25 +60,35 @@ export class AlbStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private route(url: string): AlbTarget | undefined {
-    const query = new URL(url, "http://alb").searchParams;
+  private route(req: http.IncomingMessage): AlbTarget | undefined {
+    const named = (value: string) => this.targets.find((t) => t.model.toLowerCase() === value.toLowerCase());
+    if (this.routeOn === "header") {
+      const value = req.headers[ROUTING_HEADER];
+      return typeof value === "string" ? named(value) : undefined;
+    }
+    const query = new URL(req.url ?? "/", "http://alb").searchParams;
     for (const [key, value] of query) {
       if (key.toLowerCase() !== "redirect_model") continue;
-      const target = this.targets.find((t) => t.model.toLowerCase() === value.toLowerCase());
+      const target = named(value);
       if (target) return target;
     }
     return undefined;
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const matched = this.route(req.url ?? "/");
+    const matched = this.route(req);
     const target = matched ?? this.targets[0];
-    this.received.push({
+    const record: AlbRecord = {
       method: req.method ?? "",
       url: req.url ?? "",
       headers: req.headers,
       rawHeaders: req.rawHeaders,
       routedTo: matched ? matched.model : "default",
+      body: "",
+    };
+    this.received.push(record);
+    req.on("data", (chunk: Buffer) => {
+      if (record.body.length < 1024 * 1024) record.body += chunk.toString("utf8");
     });
     const to = new URL(target.url);
     const upstream = http.request({
@@ -83,6 +101,7 @@ export class AlbStandIn {
     });
     upstream.on("response", (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      res.flushHeaders(); // a proxy passes the headers on as they come, not with the first byte of the body
       up.pipe(res);
       up.on("error", () => res.destroy());
     });

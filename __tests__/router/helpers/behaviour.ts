@@ -6,6 +6,7 @@ import { emfProblems } from "./emf";
 import { PROMPT_TOKENS } from "./fake-ollama";
 import { call, eventually, postJson, Reply } from "./http-client";
 import { Fleet, RouterUnderTest, startFleet, StartRouter } from "./setup";
+import { ROUTING_HEADER } from "../../../src/router/endpoints";
 
 export const MODELS = ["llama3:latest", "Qwen2", "mistral:7b"];
 const WORDS = ["Hello", " from", " the", " fake", " server"];
@@ -87,13 +88,14 @@ export function describeRouterBehaviour(start: StartRouter): void {
       expectOllamaError(await postJson(rut.url, "/api/pull", { model: "phi3", stream: true }, headers), 403, /closed on this router/);
     });
 
-    test("a POST goes to the server of the model its body names, through the ALB with redirect_model", async () => {
+    test("a POST goes to the server of the model its body names, through the ALB with the routing header (and redirect_model)", async () => {
       for (const model of MODELS) {
         const r = await postJson(rut.url, "/api/chat", { model, messages: [{ role: "user", content: "hi" }], stream: false });
         expect(r.status).toBe(200);
         expect(r.headers["x-fake-server"]).toBe(model);
         const seen = fleet.alb.received.at(-1)!;
         expect(seen.url).toBe(`/api/chat?redirect_model=${encodeURIComponent(model)}`);
+        expect(seen.headers[ROUTING_HEADER]).toBe(model);
         expect(seen.routedTo).toBe(model);
       }
     });
@@ -114,10 +116,56 @@ export function describeRouterBehaviour(start: StartRouter): void {
       }
     });
 
-    test("the client's query string is kept, except a redirect_model of its own", async () => {
-      const r = await postJson(rut.url, "/api/generate?foo=1&redirect_model=mistral:7b&bar=a%20b", { model: "qwen2", prompt: "x", stream: false });
+    test("no routing key of the client's reaches the ALB: its query string is dropped, its routing headers replaced", async () => {
+      const n = fleet.alb.received.length;
+      const r = await postJson(
+        rut.url,
+        "/api/generate?foo=1&redirect_model=mistral:7b&REDIRECT_NAME=llama3&redirect%5Fmodel=llama3&Redirect_Model=mistral%3A7b",
+        { model: "qwen2", prompt: "x", stream: false },
+        { [ROUTING_HEADER]: "mistral:7b", "X-Ollama-Fleet-Model": "llama3", x_ollama_fleet_model: "mistral:7b" },
+      );
       expect(r.headers["x-fake-server"]).toBe("Qwen2");
-      expect(fleet.alb.received.at(-1)!.url).toBe("/api/generate?foo=1&bar=a%20b&redirect_model=Qwen2");
+      expect(fleet.alb.received).toHaveLength(n + 1);
+      const seen = fleet.alb.received[n];
+      expect(seen.url).toBe("/api/generate?redirect_model=Qwen2");
+      expect(seen.routedTo).toBe("Qwen2");
+      const routing = seen.rawHeaders.filter((_, i) => i % 2 === 0 && /^x.ollama.fleet.model$/i.test(seen.rawHeaders[i]));
+      expect(routing).toEqual([ROUTING_HEADER]);
+      expect(seen.headers[ROUTING_HEADER]).toBe("Qwen2");
+      expect(fleet.fake("Qwen2").requests.at(-1)!.url).toBe("/api/generate?redirect_model=Qwen2");
+    });
+
+    test("the model is read as Ollama's Go server reads it: any case of the key, the last duplicate, escapes in keys, null ignored", async () => {
+      const raw = (path: string, body: string) => call(rut.url, path, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const cases: [string, string, string][] = [
+        ["/api/chat", '{"Model":"mistral:7b","messages":[],"stream":false}', "mistral:7b"],
+        ["/api/chat", '{"MODEL":"qwen2","messages":[],"stream":false}', "Qwen2"],
+        ["/api/chat", '{"model":"llama3","Model":"qwen2","stream":false}', "Qwen2"],
+        ["/api/chat", '{"Model":"qwen2","model":"llama3","Model":"mistral:7b","stream":false}', "mistral:7b"],
+        ["/api/chat", '{"model":"qwen2","model":null,"stream":false}', "Qwen2"],
+        ["/api/chat", '{"\\u006dodel":"mistral:7b","stream":false}', "mistral:7b"],
+        ["/api/chat", '{"options":{"model":"qwen2"},"messages":[{"model":"qwen2"}],"model":"llama3","stream":false}', "llama3:latest"],
+        ["/v1/responses", '{"input":"x","mOdEl":"qwen2"}', "Qwen2"],
+        ["/api/show", '{"model":"","name":"mistral:7b"}', "mistral:7b"],
+        ["/api/show", '{"Name":"qwen2"}', "Qwen2"],
+      ];
+      for (const [path, body, served] of cases) {
+        const n = fleet.alb.received.length;
+        // the fake server is no Go decoder: what is checked is where the router sent it
+        await raw(path, body);
+        expect(fleet.alb.received).toHaveLength(n + 1);
+        expect([body, fleet.alb.received[n].headers[ROUTING_HEADER]]).toEqual([body, served]);
+        expect(fleet.alb.received[n].routedTo).toBe(served);
+      }
+      // a key Go does not match, a value Go refuses, a field Go does not read there: refused, nothing sent
+      const n = fleet.alb.received.length;
+      expectOllamaError(await raw("/api/chat", '{"model ":"qwen2"}'), 400, /names no model/);
+      expectOllamaError(await raw("/api/chat", '{"model":"qwen2","Model":5}'), 400, /"model" must be a string naming a model, got number/);
+      expectOllamaError(await raw("/api/chat", '{"Model":["qwen2"],"model":"qwen2"}'), 400, /got array/);
+      expectOllamaError(await raw("/api/chat", '{"name":"qwen2"}'), 400, /names no model: put it in the JSON body as "model"$/);
+      expectOllamaError(await raw("/api/chat", '["model","qwen2"]'), 400, /must be a JSON object/);
+      expectOllamaError(await raw("/api/chat", '{"model":"qwen2"} {"model":"llama3"}'), 400, /not valid JSON/);
+      expect(fleet.alb.received).toHaveLength(n);
     });
 
     test("`name` (older Ollama admin calls) picks the server when there is no `model`", async () => {
@@ -224,7 +272,8 @@ export function describeRouterBehaviour(start: StartRouter): void {
     });
 
     test("hop-by-hop headers and the client's Authorization never reach the ALB; host names the ALB", async () => {
-      await postJson(rut.url, "/api/chat?hop=1", { model: "llama3", messages: [], stream: false }, {
+      await postJson(rut.url, "/api/chat", { model: "llama3", messages: [], stream: false }, {
+        "x-hop-test": "1",
         connection: "keep-alive, x-drop-me",
         "x-drop-me": "1",
         "keep-alive": "timeout=30",
@@ -234,14 +283,17 @@ export function describeRouterBehaviour(start: StartRouter): void {
         "proxy-authorization": "Basic Zm9vOmJhcg==",
         "proxy-secret": "s",
         authorization: "Bearer sk-must-not-leak",
+        "x-api-key": "sk-must-not-leak-either",
+        "api-key": "sk-nor-this",
+        cookie: "session=must-not-leak",
         "x-kept": "yes",
       });
-      const seen = fleet.alb.received.find((r) => r.url.startsWith("/api/chat?hop=1"))!;
+      const seen = fleet.alb.received.find((r) => r.headers["x-hop-test"] === "1")!;
       const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-      for (const dropped of ["x-drop-me", "keep-alive", "te", "trailer", "proxy-authorization", "proxy-secret", "authorization", "transfer-encoding"]) {
+      for (const dropped of ["x-drop-me", "keep-alive", "te", "trailer", "proxy-authorization", "proxy-secret", "authorization", "transfer-encoding", "x-api-key", "api-key", "cookie"]) {
         expect(names).not.toContain(dropped);
       }
-      expect(JSON.stringify(seen.rawHeaders)).not.toContain("sk-must-not-leak");
+      expect(JSON.stringify(seen.rawHeaders)).not.toMatch(/sk-must-not-leak|sk-nor-this|session=/);
       expect(seen.headers.connection ?? "").not.toMatch(/x-drop-me/);
       expect(seen.headers["x-kept"]).toBe("yes");
       expect(seen.headers.host).toBe(new URL(fleet.alb.url).host);
@@ -482,13 +534,16 @@ export function describeRouterBehaviour(start: StartRouter): void {
       await fleet?.close();
     });
 
-    test("every request is refused, saying no keys are configured and how to add one", async () => {
+    test("every request is refused, saying no keys are configured (and where they go only in the log)", async () => {
       for (const [path, auth] of [["/api/tags", undefined], ["/v1/models", "Bearer anything"], ["/", undefined]] as const) {
         const r = await call(rut.url, path, { headers: auth ? { authorization: auth } : {} });
         expect(r.status).toBe(401);
-        expect(r.body).toMatch(/no API keys are configured.*npm run keys -- add NAME/);
+        expect(r.body).toMatch(/no API keys are configured on this router.*npm run keys/);
+        // nothing internal: no parameter name, no file
+        expect(r.body).not.toMatch(/\/llm\/|keys\.json|--parameter|--keys-file|\//);
       }
       expect(fleet.alb.received).toHaveLength(0);
+      expect((await logOf(rut, "/api/tags")).error).toMatch(/npm run keys -- add NAME (--parameter \/llm\/router\/api-keys|--keys-file \S+keys\.json)/);
     });
   });
 
@@ -499,7 +554,7 @@ export function describeRouterBehaviour(start: StartRouter): void {
     beforeAll(async () => {
       fleet = await startFleet([{ model: "llama3:latest" }]);
       down = await start({ albUrl: `http://127.0.0.1:${await closedPort()}`, models: ["llama3:latest"] });
-      slow = await start({ albUrl: fleet.alb.url, models: ["llama3:latest"], upstreamTimeoutSeconds: 0.5 });
+      slow = await start({ albUrl: fleet.alb.url, models: ["llama3:latest"], upstreamTimeoutSeconds: 0.5, idleTimeoutSeconds: 0.5 });
     });
     afterAll(async () => {
       await down?.close();

@@ -29,7 +29,8 @@ function canonical(name: string): string {
   return lower.slice(lower.lastIndexOf("/") + 1).includes(":") ? lower : `${lower}:latest`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Unref'd: a delay still pending when the fake is closed (a slow list) does not hold the process. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export class FakeOllama {
   readonly requests: RecordedRequest[] = [];
@@ -41,6 +42,12 @@ export class FakeOllama {
   hang = false;
   /** Cut the connection after this many chunks of a stream. */
   breakAfterChunks?: number;
+  /** Send the headers of an answer, then nothing more until the client goes. */
+  stallAfterHeaders = false;
+  /** Send this many chunks of a stream, then nothing more until the client goes. */
+  stallAfterChunks?: number;
+  /** Answer the list routes this much later. */
+  listDelayMs = 0;
   /** Answer the list routes with this status instead. */
   listStatus?: number;
   /** Hold each stream before its final chunk until `release()`. */
@@ -105,6 +112,13 @@ export class FakeOllama {
     const body = Buffer.concat(chunks).toString("utf8");
     this.requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, rawHeaders: req.rawHeaders, body });
     if (this.hang) return; // never answers; the socket stays open until close()
+    if (this.stallAfterHeaders) {
+      res.writeHead(200, { "content-type": "application/x-ndjson", "x-fake-server": this.model });
+      res.flushHeaders();
+      await new Promise((resolve) => res.on("close", resolve));
+      this.abandoned.push(req.url ?? "");
+      return;
+    }
 
     const path = (req.url ?? "/").split("?")[0];
     const json = (status: number, data: unknown) => {
@@ -118,6 +132,8 @@ export class FakeOllama {
     } catch {
       return json(400, { error: "invalid JSON" });
     }
+    // Go's decoder matches keys case-insensitively: the last key spelled "model" in any case sets it
+    for (const key of Object.keys(parsed)) if (key.toLowerCase() === "model" && typeof parsed[key] === "string") parsed.model = parsed[key];
 
     if (path === "/" && (req.method === "GET" || req.method === "HEAD")) {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
@@ -125,6 +141,7 @@ export class FakeOllama {
     }
     if (path === "/api/version") return json(200, { version: this.options.version ?? "0.13.0" });
     if (path === "/api/tags" || path === "/api/ps" || path === "/v1/models") {
+      if (this.listDelayMs > 0) await sleep(this.listDelayMs);
       if (this.listStatus !== undefined) return json(this.listStatus, { error: "list failed on purpose" });
       const details = { format: "gguf", family: "llama", parameter_size: "8B", quantization_level: "Q4_0" };
       const names = [this.model, ...this.extraListed];
@@ -173,6 +190,11 @@ export class FakeOllama {
       if (gone) break;
       if (this.breakAfterChunks !== undefined && i === this.breakAfterChunks) {
         req.socket.destroy();
+        return false;
+      }
+      if (this.stallAfterChunks !== undefined && i === this.stallAfterChunks) {
+        await new Promise((resolve) => res.on("close", resolve));
+        this.abandoned.push(req.url ?? "");
         return false;
       }
       res.write(chunks[i]);

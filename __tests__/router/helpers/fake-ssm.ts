@@ -1,5 +1,6 @@
-// A fake SSM endpoint on loopback for GetParameter, speaking the JSON 1.1 protocol the real one
-// speaks, recording each request so tests can check what was signed and sent.
+// A fake SSM endpoint on loopback for GetParameter and PutParameter, speaking the JSON 1.1 protocol
+// the real one speaks (its error types and shapes), recording each request so tests can check what
+// was signed and sent.
 import * as http from "http";
 import type { AddressInfo } from "net";
 
@@ -52,8 +53,22 @@ export class FakeSsm {
       res.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
       res.end(JSON.stringify(data));
     };
-    if (req.headers["x-amz-target"] !== "AmazonSSM.GetParameter") return send(400, { __type: "UnknownOperationException" });
-    if (this.errorType) return send(400, { __type: this.errorType, message: "User is not authorized to perform: ssm:GetParameter" });
+    const target = req.headers["x-amz-target"];
+    if (target !== "AmazonSSM.GetParameter" && target !== "AmazonSSM.PutParameter") return send(400, { __type: "UnknownOperationException" });
+    if (this.errorType) return send(400, { __type: this.errorType, message: `User is not authorized to perform: ssm:${String(target).split(".")[1]}` });
+    if (!/^AWS4-HMAC-SHA256 Credential=\S+\/\d{8}\/[a-z0-9-]+\/ssm\/aws4_request, SignedHeaders=\S+, Signature=[0-9a-f]{64}$/.test(String(req.headers.authorization))) {
+      return send(400, { __type: "IncompleteSignatureException", message: "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders'" });
+    }
+    if (target === "AmazonSSM.PutParameter") {
+      const put = JSON.parse(body) as { Name: string; Value: string; Type?: string; Overwrite?: boolean };
+      if (this.parameters.has(put.Name) && put.Overwrite !== true) return send(400, { __type: "ParameterAlreadyExists", message: "The parameter already exists." });
+      if (put.Type !== undefined && put.Type !== "SecureString") return send(400, { __type: "ValidationException", message: "Type mismatch" });
+      if (Buffer.byteLength(put.Value) > 4096 && (put as { Tier?: string }).Tier === undefined) {
+        return send(400, { __type: "ValidationException", message: "Standard tier parameters support a maximum parameter value of 4096 characters." });
+      }
+      this.parameters.set(put.Name, put.Value);
+      return send(200, { Version: 2, Tier: "Standard" });
+    }
     const { Name } = JSON.parse(body) as { Name: string };
     const value = this.parameters.get(Name);
     if (value === undefined) return send(400, { __type: "ParameterNotFound" });

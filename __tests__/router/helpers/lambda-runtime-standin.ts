@@ -110,8 +110,19 @@ function responseStream(rapidPort: number, invocationId: string): { stream: Stan
 
 const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|x-www-form-urlencoded|xml|javascript))/i;
 
+/**
+ * The path as the client wrote it: rawPath is not normalized (no decoding, no dot segments resolved);
+ * an absolute-form target gives its path.
+ */
+function rawPathOf(target: string): string {
+  const origin = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  const rest = origin ? target.slice(origin[0].length) : target;
+  const q = rest.indexOf("?");
+  return (q < 0 ? rest : rest.slice(0, q)) || "/";
+}
+
 function eventFrom(req: http.IncomingMessage, body: Buffer, requestId: string, host: string): Record<string, unknown> {
-  const url = new URL(req.url ?? "/", "http://x");
+  const rawPath = rawPathOf(req.url ?? "/");
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
   for (const [name, value] of Object.entries(req.headers)) {
@@ -127,17 +138,17 @@ function eventFrom(req: http.IncomingMessage, body: Buffer, requestId: string, h
   return {
     version: "2.0",
     routeKey: "$default",
-    rawPath: url.pathname,
+    rawPath,
     rawQueryString: query,
     cookies,
     headers,
-    queryStringParameters: query ? Object.fromEntries(url.searchParams) : undefined,
+    queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
     requestContext: {
       accountId: "anonymous",
       apiId: "standin",
       domainName: host,
       domainPrefix: "standin",
-      http: { method: req.method, path: url.pathname, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress, userAgent: req.headers["user-agent"] ?? "" },
+      http: { method: req.method, path: rawPath, protocol: "HTTP/1.1", sourceIp: req.socket.remoteAddress, userAgent: req.headers["user-agent"] ?? "" },
       requestId,
       routeKey: "$default",
       stage: "$default",
@@ -201,7 +212,10 @@ export async function startFunctionUrl(handler: unknown, options: FunctionUrlOpt
       };
       const headers: http.OutgoingHttpHeaders = { ...(prelude.headers ?? {}) };
       if (prelude.cookies && prelude.cookies.length > 0) headers["set-cookie"] = prelude.cookies;
-      if (!client.destroyed) client.writeHead(prelude.statusCode ?? 200, headers);
+      if (!client.destroyed) {
+        client.writeHead(prelude.statusCode ?? 200, headers);
+        client.flushHeaders(); // the status and headers go out once the prelude is in, before any body
+      }
       const rest = pending.subarray(at + DELIMITER.length);
       pending = null;
       if (rest.length > 0) safeWrite(rest);

@@ -7,7 +7,7 @@ import { createStreamingHandler } from "../../../src/router/lambda-handler";
 import { settingsFromEnv } from "../../../src/router/lambda-env";
 import { startLocalRouter } from "../../../src/router/local";
 import { parseLocalArgs } from "../../../src/router/local-args";
-import { AlbStandIn } from "./alb-standin";
+import { AlbStandIn, RouteOn } from "./alb-standin";
 import { FakeOllama, FakeOllamaOptions } from "./fake-ollama";
 import { FakeSsm } from "./fake-ssm";
 import { awslambdaStandIn, FunctionUrl, startFunctionUrl } from "./lambda-runtime-standin";
@@ -19,9 +19,9 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(servers: readonly FakeOllamaOptions[]): Promise<Fleet> {
+export async function startFleet(servers: readonly FakeOllamaOptions[], routeOn: RouteOn = "header"): Promise<Fleet> {
   const fakes = await Promise.all(servers.map((s) => FakeOllama.start(s)));
-  const alb = await AlbStandIn.start(fakes.map((f) => ({ model: f.model, url: f.url })));
+  const alb = await AlbStandIn.start(fakes.map((f) => ({ model: f.model, url: f.url })), routeOn);
   return {
     fakes,
     alb,
@@ -40,6 +40,10 @@ export interface RouterSetup {
   readonly keys?: readonly { name: string; sha256: string }[];
   readonly allowModelManagement?: boolean;
   readonly upstreamTimeoutSeconds?: number;
+  readonly idleTimeoutSeconds?: number;
+  readonly listTimeoutSeconds?: number;
+  /** Local mode only: the function URL hands the function whole bodies. */
+  readonly bodyTimeoutSeconds?: number;
 }
 
 export interface RouterUnderTest {
@@ -67,6 +71,9 @@ export const startLocal: StartRouter = async (setup) => {
   }
   if (setup.allowModelManagement) args.push("--allow-model-management");
   if (setup.upstreamTimeoutSeconds !== undefined) args.push("--upstream-timeout", String(setup.upstreamTimeoutSeconds));
+  if (setup.idleTimeoutSeconds !== undefined) args.push("--idle-timeout", String(setup.idleTimeoutSeconds));
+  if (setup.listTimeoutSeconds !== undefined) args.push("--list-timeout", String(setup.listTimeoutSeconds));
+  if (setup.bodyTimeoutSeconds !== undefined) args.push("--body-timeout", String(setup.bodyTimeoutSeconds));
   const logs: Record<string, unknown>[] = [];
   const local = await startLocalRouter(parseLocalArgs(args, {}), (line) => logs.push(JSON.parse(line)));
   return {
@@ -92,6 +99,8 @@ export const startLambda: StartRouter = async (setup) => {
     AWS_REGION: "us-east-1",
   };
   if (setup.upstreamTimeoutSeconds !== undefined) env.ROUTER_UPSTREAM_TIMEOUT_SECONDS = String(setup.upstreamTimeoutSeconds);
+  if (setup.idleTimeoutSeconds !== undefined) env.ROUTER_IDLE_TIMEOUT_SECONDS = String(setup.idleTimeoutSeconds);
+  if (setup.listTimeoutSeconds !== undefined) env.ROUTER_LIST_TIMEOUT_SECONDS = String(setup.listTimeoutSeconds);
   if (setup.keys) {
     ssm = await FakeSsm.start();
     ssm.parameters.set(KEYS_PARAMETER, JSON.stringify(setup.keys));

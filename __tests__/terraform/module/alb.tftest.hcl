@@ -125,7 +125,7 @@ run "each_app_port_gets_one_ingress_rule_and_its_models_use_it" {
 
   assert {
     condition = (
-      strcontains(aws_instance.llm["qwen27b"].user_data, "APP_PORT='11435'") && strcontains(aws_instance.llm["llama38b"].user_data, "APP_PORT='11434'") &&
+      strcontains(local.server_user_data["qwen27b"], "APP_PORT='11435'") && strcontains(local.server_user_data["llama38b"], "APP_PORT='11434'") &&
       aws_ssm_association.pull_models["qwen27b"].parameters["AppPort"] == "11435" && aws_ssm_association.pull_models["llama38b"].parameters["AppPort"] == "11434"
     )
     error_message = "Each server's Ollama must listen on its model's app_port, at first boot and when the association runs."
@@ -323,4 +323,41 @@ run "target_group_names_outside_its_choices_are_refused" {
   }
 
   expect_failures = [var.target_group_names]
+}
+
+# The doors (API Gateway, the router) set x-ollama-fleet-model and drop the client's copy; a model
+# named without a tag, or with :latest, is routed under both spellings, as Ollama reads them.
+run "listener_rules_route_on_the_routing_header_in_both_spellings" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2:latest", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "mistral-nemo:12b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition = alltrue([
+      for rule in aws_lb_listener_rule.llm_http :
+      length(rule.condition) == 1 && length(one(rule.condition).query_string) == 0 && length(one(rule.condition).path_pattern) == 0 &&
+      one(one(rule.condition).http_header).http_header_name == "x-ollama-fleet-model"
+    ])
+    error_message = "Every model's rule must have exactly one condition, on the header x-ollama-fleet-model, and none on the query string."
+  }
+
+  assert {
+    condition = (
+      one(one(aws_lb_listener_rule.llm_http["llama3"].condition).http_header).values == toset(["llama3", "llama3:latest"]) &&
+      one(one(aws_lb_listener_rule.llm_http["qwen2latest"].condition).http_header).values == toset(["qwen2:latest", "qwen2"]) &&
+      one(one(aws_lb_listener_rule.llm_http["mistralnemo12b"].condition).http_header).values == toset(["mistral-nemo:12b"])
+    )
+    error_message = "An untagged or :latest model's rule must match both spellings; any other model only its own name."
+  }
+
+  assert {
+    condition     = one(aws_lb_listener.llm_http.default_action).type == "forward" && one(aws_lb_listener.llm_http.default_action).target_group_arn == aws_lb_target_group.llm_http["llama3"].arn
+    error_message = "A request without the header (a direct VPC caller, a request naming no model) must still go to the main server's group."
+  }
 }

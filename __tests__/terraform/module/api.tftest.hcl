@@ -38,18 +38,16 @@ run "no_api_gw_plans_no_api_resource_and_serves_the_alb" {
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_integration.root_post) + length(aws_apigatewayv2_integration.root_get) + length(aws_apigatewayv2_integration.root_delete) == 0
+    condition = (
+      length(aws_apigatewayv2_integration.root_post) + length(aws_apigatewayv2_integration.root_get) + length(aws_apigatewayv2_integration.root_head) +
+      length(aws_apigatewayv2_integration.get_model_in_path) + length(aws_apigatewayv2_integration.root_delete) + length(aws_apigatewayv2_integration.post_no_model) == 0
+    )
     error_message = "create_api_gw = false must plan no integration."
   }
 
   assert {
-    condition     = length(aws_apigatewayv2_route.root_post) + length(aws_apigatewayv2_route.root_get) + length(aws_apigatewayv2_route.root_delete) == 0
+    condition     = length(aws_apigatewayv2_route.endpoint) + length(aws_apigatewayv2_route.index_get) + length(aws_apigatewayv2_route.index_head) == 0
     error_message = "create_api_gw = false must plan no route."
-  }
-
-  assert {
-    condition     = length(aws_apigatewayv2_route.index_get) + length(aws_apigatewayv2_route.index_head) + length(aws_apigatewayv2_integration.root_head) == 0
-    error_message = "create_api_gw = false must plan no route or integration for /."
   }
 
   assert {
@@ -98,7 +96,7 @@ run "api_without_domain_keeps_execute_endpoint_and_proxies_to_the_alb" {
 
   assert {
     condition = alltrue([
-      for integration in [aws_apigatewayv2_integration.root_post[0], aws_apigatewayv2_integration.root_get[0], aws_apigatewayv2_integration.root_delete[0]] :
+      for integration in [aws_apigatewayv2_integration.root_post[0], aws_apigatewayv2_integration.root_get[0], aws_apigatewayv2_integration.root_head[0], aws_apigatewayv2_integration.get_model_in_path[0]] :
       integration.integration_type == "HTTP_PROXY" && integration.connection_type == "VPC_LINK" &&
       integration.connection_id == aws_apigatewayv2_vpc_link.llm[0].id && integration.integration_uri == aws_lb_listener.llm_http.arn &&
       integration.api_id == aws_apigatewayv2_api.llm_apigw[0].id
@@ -110,46 +108,56 @@ run "api_without_domain_keeps_execute_endpoint_and_proxies_to_the_alb" {
     condition = (
       aws_apigatewayv2_integration.root_post[0].integration_method == "POST" &&
       aws_apigatewayv2_integration.root_get[0].integration_method == "GET" &&
-      aws_apigatewayv2_integration.root_delete[0].integration_method == "DELETE"
+      aws_apigatewayv2_integration.root_head[0].integration_method == "HEAD" &&
+      aws_apigatewayv2_integration.get_model_in_path[0].integration_method == "GET"
     )
-    error_message = "Integrations root_post, root_get and root_delete must use POST, GET and DELETE."
+    error_message = "Integrations root_post, root_get, root_head and get_model_in_path must use POST, GET, HEAD and GET."
+  }
+
+  assert {
+    condition     = length(aws_apigatewayv2_integration.root_delete) + length(aws_apigatewayv2_integration.post_no_model) == 0
+    error_message = "Without api_gw_allow_model_management there must be no DELETE integration and no integration for blob uploads."
   }
 
   assert {
     condition = (
-      length(aws_apigatewayv2_integration.root_post[0].request_parameters) == 2 &&
-      aws_apigatewayv2_integration.root_post[0].request_parameters["append:querystring.redirect_model"] == "$request.body.model" &&
-      aws_apigatewayv2_integration.root_post[0].request_parameters["append:querystring.redirect_name"] == "$request.body.name"
+      aws_apigatewayv2_integration.root_post[0].request_parameters == tomap({ "overwrite:header.x-ollama-fleet-model" = "$request.body.model" }) &&
+      aws_apigatewayv2_integration.get_model_in_path[0].request_parameters == tomap({ "overwrite:header.x-ollama-fleet-model" = "$request.path.model" }) &&
+      aws_apigatewayv2_integration.root_get[0].request_parameters == tomap({ "remove:header.x-ollama-fleet-model" = "''" }) &&
+      aws_apigatewayv2_integration.root_head[0].request_parameters == tomap({ "remove:header.x-ollama-fleet-model" = "''" })
     )
-    error_message = "The POST integration must append redirect_model / redirect_name to the query string from the body's model / name."
+    error_message = "The POST integration must set x-ollama-fleet-model from the body's model, GET /v1/models/{model} from the path, and GET and HEAD must remove the client's copy; nothing may touch the query string."
   }
 
   assert {
-    condition     = length(coalesce(aws_apigatewayv2_integration.root_get[0].request_parameters, {})) + length(coalesce(aws_apigatewayv2_integration.root_delete[0].request_parameters, {})) == 0
-    error_message = "The GET and DELETE integrations must not map request parameters."
+    condition = toset(keys(aws_apigatewayv2_route.endpoint)) == toset([
+      "GET /api/version", "HEAD /api/version", "GET /api/tags", "HEAD /api/tags", "GET /api/ps",
+      "POST /api/show", "POST /api/generate", "POST /api/chat", "POST /api/embed", "POST /api/embeddings",
+      "POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "POST /v1/responses",
+      "GET /v1/models", "GET /v1/models/{model}", "POST /v1/messages",
+    ])
+    error_message = "By default the API must route exactly the inference and read endpoints (besides GET / and HEAD /): no catch-all, no model management."
+  }
+
+  assert {
+    condition     = alltrue([for key, route in aws_apigatewayv2_route.endpoint : route.route_key == key && !strcontains(route.route_key, "+}") && route.api_id == aws_apigatewayv2_api.llm_apigw[0].id])
+    error_message = "Each route's key must be its instance key, with no greedy path variable, in the HTTP API."
   }
 
   assert {
     condition = (
-      aws_apigatewayv2_route.root_post[0].route_key == "POST /{ollamaApiPath+}" &&
-      aws_apigatewayv2_route.root_get[0].route_key == "GET /{ollamaApiPath+}" &&
-      aws_apigatewayv2_route.root_delete[0].route_key == "DELETE /{ollamaApiPath+}"
+      aws_apigatewayv2_route.endpoint["POST /api/chat"].target == "integrations/intpost" &&
+      aws_apigatewayv2_route.endpoint["POST /v1/chat/completions"].target == "integrations/intpost" &&
+      aws_apigatewayv2_route.endpoint["GET /api/tags"].target == "integrations/intget0" &&
+      aws_apigatewayv2_route.endpoint["HEAD /api/tags"].target == "integrations/inthead" &&
+      aws_apigatewayv2_route.endpoint["GET /v1/models/{model}"].target == "integrations/intpath"
     )
-    error_message = "Routes must be POST, GET and DELETE /{ollamaApiPath+}."
+    error_message = "Each route must target the integration of its method and of where its model is named."
   }
 
   assert {
-    condition = (
-      aws_apigatewayv2_route.root_post[0].target == "integrations/intpost" &&
-      aws_apigatewayv2_route.root_get[0].target == "integrations/intget0" &&
-      aws_apigatewayv2_route.root_delete[0].target == "integrations/intdel0"
-    )
-    error_message = "Each route must target integrations/<id of the integration of the same method>."
-  }
-
-  assert {
-    condition     = alltrue([for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] : route.api_id == aws_apigatewayv2_api.llm_apigw[0].id])
-    error_message = "Every route must belong to the HTTP API."
+    condition     = alltrue([for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) : route.api_id == aws_apigatewayv2_api.llm_apigw[0].id && route.authorization_type == "NONE"])
+    error_message = "Every route must belong to the HTTP API, with the default authorization NONE."
   }
 
   assert {
@@ -157,15 +165,7 @@ run "api_without_domain_keeps_execute_endpoint_and_proxies_to_the_alb" {
       aws_apigatewayv2_route.index_get[0].route_key == "GET /" && aws_apigatewayv2_route.index_get[0].target == "integrations/intget0" &&
       aws_apigatewayv2_route.index_head[0].route_key == "HEAD /" && aws_apigatewayv2_route.index_head[0].target == "integrations/inthead"
     )
-    error_message = "GET / must use the GET integration and HEAD / the HEAD integration (the greedy path does not match /)."
-  }
-
-  assert {
-    condition = (
-      aws_apigatewayv2_integration.root_head[0].integration_method == "HEAD" && aws_apigatewayv2_integration.root_head[0].integration_type == "HTTP_PROXY" &&
-      aws_apigatewayv2_integration.root_head[0].connection_id == aws_apigatewayv2_vpc_link.llm[0].id && aws_apigatewayv2_integration.root_head[0].integration_uri == aws_lb_listener.llm_http.arn
-    )
-    error_message = "The HEAD integration must proxy HEAD to the ALB listener through the VPC link."
+    error_message = "GET / must use the GET integration and HEAD / the HEAD integration."
   }
 
   assert {
@@ -306,4 +306,50 @@ run "domain_without_zone_stops_the_plan" {
   }
 
   expect_failures = [aws_lb.llm]
+}
+
+run "model_management_flag_adds_the_management_routes_only" {
+  command = plan
+
+  variables {
+    api_gw_allow_model_management = true
+    api_gw_authorization          = "AWS_IAM"
+  }
+
+  assert {
+    condition = toset(keys(aws_apigatewayv2_route.endpoint)) == toset([
+      "GET /api/version", "HEAD /api/version", "GET /api/tags", "HEAD /api/tags", "GET /api/ps",
+      "POST /api/show", "POST /api/generate", "POST /api/chat", "POST /api/embed", "POST /api/embeddings",
+      "POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "POST /v1/responses",
+      "GET /v1/models", "GET /v1/models/{model}", "POST /v1/messages",
+      "POST /api/pull", "POST /api/push", "POST /api/create", "POST /api/copy", "DELETE /api/delete",
+      "POST /api/blobs/{digest}", "HEAD /api/blobs/{digest}",
+    ])
+    error_message = "api_gw_allow_model_management must add exactly pull, push, create, copy, delete and the blob routes, still without a catch-all."
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_route.endpoint["DELETE /api/delete"].target == "integrations/intdel0" &&
+      aws_apigatewayv2_route.endpoint["POST /api/pull"].target == "integrations/intpost" &&
+      aws_apigatewayv2_route.endpoint["POST /api/blobs/{digest}"].target == "integrations/intblob" &&
+      aws_apigatewayv2_route.endpoint["HEAD /api/blobs/{digest}"].target == "integrations/inthead"
+    )
+    error_message = "Management routes must target their method's integration: DELETE the body-routed DELETE one, blob uploads one that names no model."
+  }
+
+  assert {
+    condition = (
+      aws_apigatewayv2_integration.root_delete[0].integration_method == "DELETE" &&
+      aws_apigatewayv2_integration.root_delete[0].request_parameters == tomap({ "overwrite:header.x-ollama-fleet-model" = "$request.body.model" }) &&
+      aws_apigatewayv2_integration.post_no_model[0].integration_method == "POST" &&
+      aws_apigatewayv2_integration.post_no_model[0].request_parameters == tomap({ "remove:header.x-ollama-fleet-model" = "''" })
+    )
+    error_message = "DELETE must set the routing header from the body's model; a blob upload (a binary body) must remove the client's copy."
+  }
+
+  assert {
+    condition     = alltrue([for route in values(aws_apigatewayv2_route.endpoint) : route.authorization_type == "AWS_IAM"])
+    error_message = "The management routes must be authorized like every other route (api_gw_authorization)."
+  }
 }

@@ -168,6 +168,42 @@ run "an_email_gets_a_topic_its_policy_a_subscription_and_the_pull_events" {
     values          = { arn = "arn:aws:sns:ap-southeast-1:123456789012:llm-alarms" }
   }
 
+  override_resource {
+    target          = aws_cloudwatch_metric_alarm.no_healthy_host["llama38b"]
+    override_during = plan
+    values          = { arn = "arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:llm-llama38b-no-healthy-host" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_metric_alarm.no_healthy_host["qwen257b"]
+    override_during = plan
+    values          = { arn = "arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:llm-qwen257b-no-healthy-host" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_metric_alarm.error_rate["llama38b"]
+    override_during = plan
+    values          = { arn = "arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:llm-llama38b-5xx-rate" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_metric_alarm.error_rate["qwen257b"]
+    override_during = plan
+    values          = { arn = "arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:llm-qwen257b-5xx-rate" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_event_rule.pull_failed["llama38b"]
+    override_during = plan
+    values          = { arn = "arn:aws:events:ap-southeast-1:123456789012:rule/llm-llama38b-pull-failed" }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_event_rule.pull_failed["qwen257b"]
+    override_during = plan
+    values          = { arn = "arn:aws:events:ap-southeast-1:123456789012:rule/llm-qwen257b-pull-failed" }
+  }
+
   assert {
     condition = (
       length(aws_sns_topic.alarms) == 1 && aws_sns_topic.alarms[0].name == "llm-alarms" && length(aws_sns_topic_policy.alarms) == 1 &&
@@ -178,11 +214,42 @@ run "an_email_gets_a_topic_its_policy_a_subscription_and_the_pull_events" {
 
   assert {
     condition = (
-      contains(jsondecode(aws_sns_topic_policy.alarms[0].policy).Statement[0].Principal.Service, "events.amazonaws.com") &&
-      aws_sns_topic_subscription.alarm_email[0].topic_arn == "arn:aws:sns:ap-southeast-1:123456789012:llm-alarms" &&
-      alltrue([for a in aws_cloudwatch_metric_alarm.error_rate : a.alarm_actions == toset(["arn:aws:sns:ap-southeast-1:123456789012:llm-alarms"])])
+      aws_sns_topic_policy.alarms[0].arn == "arn:aws:sns:ap-southeast-1:123456789012:llm-alarms" && length(data.aws_iam_policy_document.alarms) == 1 &&
+      aws_sns_topic_subscription.alarm_email[0].topic_arn == "arn:aws:sns:ap-southeast-1:123456789012:llm-alarms"
     )
-    error_message = "The topic's policy must let EventBridge publish the failed pulls."
+    error_message = "The topic must get its policy (from its policy document, read at apply) and the e-mail subscription."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.error_rate : a.alarm_actions == toset(["arn:aws:sns:ap-southeast-1:123456789012:llm-alarms"])])
+    error_message = "The alarms must notify the topic."
+  }
+
+  assert {
+    condition = (
+      [for s in data.aws_iam_policy_document.alarms[0].statement : one(s.principals).identifiers] == [toset(["cloudwatch.amazonaws.com"]), toset(["events.amazonaws.com"])] &&
+      alltrue([for s in data.aws_iam_policy_document.alarms[0].statement : s.actions == toset(["sns:Publish"]) && s.resources == toset(["arn:aws:sns:ap-southeast-1:123456789012:llm-alarms"])])
+    )
+    error_message = "The topic's policy must let CloudWatch (the alarms) and EventBridge (the failed pulls) publish to the topic, and nothing else."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.alarms[0].statement :
+      contains([for c in s.condition : "${c.test} ${c.variable} ${jsonencode(c.values)}"], "StringEquals aws:SourceAccount [\"123456789012\"]")
+    ])
+    error_message = "Each service may publish only for this account (aws:SourceAccount, taken from the topic's ARN)."
+  }
+
+  assert {
+    condition = (
+      toset(one([for c in data.aws_iam_policy_document.alarms[0].statement[0].condition : c.values if c.variable == "aws:SourceArn" && c.test == "ArnEquals"])) ==
+      toset(concat([for a in aws_cloudwatch_metric_alarm.no_healthy_host : a.arn], [for a in aws_cloudwatch_metric_alarm.error_rate : a.arn])) &&
+      toset(one([for c in data.aws_iam_policy_document.alarms[0].statement[1].condition : c.values if c.variable == "aws:SourceArn" && c.test == "ArnEquals"])) ==
+      toset([for r in aws_cloudwatch_event_rule.pull_failed : r.arn]) &&
+      length(aws_cloudwatch_event_rule.pull_failed) == 2
+    )
+    error_message = "CloudWatch may publish only for the fleet's own alarms, EventBridge only for its failed-pull rules (aws:SourceArn)."
   }
 
   assert {

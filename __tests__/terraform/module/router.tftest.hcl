@@ -135,9 +135,10 @@ run "api_key_router_streams_behind_a_public_url_that_checks_keys" {
       aws_lambda_function.router[0].environment[0].variables["ROUTER_KEYS_PARAMETER"] == "/llm/router/api-keys" &&
       aws_lambda_function.router[0].environment[0].variables["ROUTER_ALLOW_MODEL_MANAGEMENT"] == "false" &&
       aws_lambda_function.router[0].environment[0].variables["ROUTER_METRICS_NAMESPACE"] == "OllamaFleet/Router/llm" &&
-      aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "300"
+      aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "895" &&
+      aws_lambda_function.router[0].environment[0].variables["ROUTER_IDLE_TIMEOUT_SECONDS"] == "300"
     )
-    error_message = "The environment must follow the router's contract: the ALB's URL, every model, API_KEY with the keys parameter, the namespace of this prefix."
+    error_message = "The environment must follow the router's contract: the ALB's URL, every model, API_KEY with the keys parameter, the namespace of this prefix, a whole answer's wait of the function's timeout less 5 s, the default idle timeout."
   }
 
   assert {
@@ -350,9 +351,10 @@ run "cors_and_sizes_follow_the_inputs" {
   assert {
     condition = (
       aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "55" &&
+      aws_lambda_function.router[0].environment[0].variables["ROUTER_IDLE_TIMEOUT_SECONDS"] == "55" &&
       aws_lambda_function.router[0].environment[0].variables["ROUTER_ALLOW_MODEL_MANAGEMENT"] == "true"
     )
-    error_message = "The upstream wait ends 5 s before the function's timeout; model management follows its input."
+    error_message = "The upstream wait and the idle timeout end 5 s before the function's timeout; model management follows its input."
   }
 
   assert {
@@ -374,6 +376,23 @@ run "router_auth_outside_its_modes_stops_the_plan" {
   }
 
   expect_failures = [var.router_auth]
+}
+
+run "the_idle_timeout_follows_its_input_within_the_functions_timeout" {
+  command = plan
+
+  variables {
+    router_enabled              = true
+    router_idle_timeout_seconds = 120
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function.router[0].environment[0].variables["ROUTER_IDLE_TIMEOUT_SECONDS"] == "120" &&
+      aws_lambda_function.router[0].environment[0].variables["ROUTER_UPSTREAM_TIMEOUT_SECONDS"] == "895"
+    )
+    error_message = "router_idle_timeout_seconds sets ROUTER_IDLE_TIMEOUT_SECONDS; the whole answer's wait stays the function's timeout less 5 s."
+  }
 }
 
 # Lambda keeps 100 of the account's concurrency unreserved (all of it below 100): a quota of 120

@@ -156,7 +156,7 @@ run "defaults_are_least_privilege_and_segmented" {
     condition = (
       length(aws_apigatewayv2_authorizer.llm_jwt) == 0 &&
       alltrue([
-        for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+        for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
         route.authorization_type == "NONE" && route.authorizer_id == null
       ])
     )
@@ -224,7 +224,7 @@ run "every_security_knob_set" {
 
   assert {
     condition = alltrue([
-      for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+      for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
       route.authorization_type == "JWT" && route.authorizer_id == "jwt0a1b"
     ])
     error_message = "With JWT every route must use the JWT authorizer."
@@ -236,7 +236,7 @@ run "every_security_knob_set" {
   }
 
   assert {
-    condition = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "OLLAMA_VERSION='0.12.3'")]) && alltrue([
+    condition = alltrue([for k, server in aws_instance.llm : strcontains(local.server_user_data[k], "OLLAMA_VERSION='0.12.3'")]) && alltrue([
       for a in aws_ssm_association.pull_models : a.parameters["OllamaVersion"] == "0.12.3" && a.parameters["TimeoutSeconds"] == "3600"
     ])
     error_message = "ollama_version = 0.12.3 must be the release every server installs, at first boot and through the association."
@@ -254,7 +254,7 @@ run "aws_iam_authorization_needs_no_authorizer" {
     condition = (
       length(aws_apigatewayv2_authorizer.llm_jwt) == 0 &&
       alltrue([
-        for route in [aws_apigatewayv2_route.root_post[0], aws_apigatewayv2_route.root_get[0], aws_apigatewayv2_route.root_delete[0], aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]] :
+        for route in concat(values(aws_apigatewayv2_route.endpoint), [aws_apigatewayv2_route.index_get[0], aws_apigatewayv2_route.index_head[0]]) :
         route.authorization_type == "AWS_IAM" && route.authorizer_id == null
       ])
     )

@@ -117,7 +117,7 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
   }
 }
 
-run "seed_alb_routes_by_query_string_behind_the_custom_domain" {
+run "seed_alb_routes_by_the_routing_header_behind_the_custom_domain" {
   command = plan
 
   assert {
@@ -136,13 +136,21 @@ run "seed_alb_routes_by_query_string_behind_the_custom_domain" {
   }
 
   assert {
-    condition     = length(aws_lb_listener_rule.llm_http["llama38b"].condition) == 1 && toset([for q in one(aws_lb_listener_rule.llm_http["llama38b"].condition).query_string : "${q.key}=${q.value}"]) == toset(["redirect_model=llama3:8b", "redirect_name=llama3:8b"])
-    error_message = "The llama38b rule must have one condition matching redirect_model=llama3:8b or redirect_name=llama3:8b."
+    condition = (
+      length(aws_lb_listener_rule.llm_http["llama38b"].condition) == 1 &&
+      one(one(aws_lb_listener_rule.llm_http["llama38b"].condition).http_header).http_header_name == "x-ollama-fleet-model" &&
+      one(one(aws_lb_listener_rule.llm_http["llama38b"].condition).http_header).values == toset(["llama3:8b"]) &&
+      length(one(aws_lb_listener_rule.llm_http["llama38b"].condition).query_string) == 0
+    )
+    error_message = "The llama38b rule must have one condition: the header x-ollama-fleet-model equal to llama3:8b, and no query-string key."
   }
 
   assert {
-    condition     = toset([for q in one(aws_lb_listener_rule.llm_http["qwen27b"].condition).query_string : "${q.key}=${q.value}"]) == toset(["redirect_model=qwen2:7b", "redirect_name=qwen2:7b"])
-    error_message = "The qwen27b rule must match redirect_model=qwen2:7b or redirect_name=qwen2:7b."
+    condition = (
+      one(one(aws_lb_listener_rule.llm_http["qwen27b"].condition).http_header).http_header_name == "x-ollama-fleet-model" &&
+      one(one(aws_lb_listener_rule.llm_http["qwen27b"].condition).http_header).values == toset(["qwen2:7b"])
+    )
+    error_message = "The qwen27b rule must match the header x-ollama-fleet-model equal to qwen2:7b."
   }
 
   assert {

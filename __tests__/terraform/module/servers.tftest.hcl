@@ -211,31 +211,42 @@ run "server_settings_security_group_and_pull_document" {
   }
 
   assert {
-    condition = alltrue([
-      for fragment in [
-        "dlami-cloudwatch-agent@partial", "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
-        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$APP_PORT", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
-        "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=",
-      ] : strcontains(aws_instance.llm["mistralnemo12b"].user_data, fragment)
-    ])
-    error_message = "User data must start the DLAMI CloudWatch agent, install Ollama and configure it on 0.0.0.0:<app_port> with keep-alive 6h and flash attention, with HOME set."
+    condition     = alltrue([for k, server in aws_instance.llm : server.user_data_base64 == base64gzip(local.server_user_data[k])])
+    error_message = "Each server must get its own rendering of the bootstrap, gzip-compressed (it is larger than EC2's 16 KB; cloud-init unpacks it)."
   }
 
   assert {
-    condition     = startswith(aws_instance.llm["qwen257b"].user_data, "#!/bin/bash")
+    condition = alltrue([
+      for fragment in [
+        "amazon-cloudwatch-agent-ctl", "LOG_GROUP='/ollama-fleet/llm/servers'", "METRICS_NAMESPACE='OllamaFleet/Servers/llm'",
+        "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
+        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$APP_PORT", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
+        "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=", "UPGRADE_IN_PLACE=true",
+      ] : strcontains(local.server_user_data["mistralnemo12b"], fragment)
+    ])
+    error_message = "User data must configure the CloudWatch agent for the servers' log group and namespace, install Ollama and configure it on 0.0.0.0:<app_port> with keep-alive 6h and flash attention, with HOME set, upgrading in place."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_log_group.servers.name == "/ollama-fleet/llm/servers" && aws_cloudwatch_log_group.servers.retention_in_days == 30
+    error_message = "The servers' log group must be /ollama-fleet/<prefix>/servers, kept 30 days by default."
+  }
+
+  assert {
+    condition     = startswith(local.server_user_data["qwen257b"], "#!/bin/bash")
     error_message = "User data must be a bash script."
   }
 
   assert {
-    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "OLLAMA_VERSION='0.13.0'") && strcontains(server.user_data, "RUN_TIMEOUT_SECONDS='3600'")])
+    condition     = alltrue([for k, server in aws_instance.llm : strcontains(local.server_user_data[k], "OLLAMA_VERSION='0.13.0'") && strcontains(local.server_user_data[k], "RUN_TIMEOUT_SECONDS='3600'")])
     error_message = "User data must install the pinned Ollama release, by default 0.13.0, within the default hour."
   }
 
   assert {
     condition = (
-      strcontains(aws_instance.llm["llama38b"].user_data, "MODELS='llama3:8b'\n") &&
-      strcontains(aws_instance.llm["mistralnemo12b"].user_data, "MODELS='mistral-nemo:12b'\n") &&
-      strcontains(aws_instance.llm["qwen257b"].user_data, "ollama pull")
+      strcontains(local.server_user_data["llama38b"], "MODELS='llama3:8b'\n") &&
+      strcontains(local.server_user_data["mistralnemo12b"], "MODELS='mistral-nemo:12b'\n") &&
+      strcontains(local.server_user_data["qwen257b"], "ollama pull")
     )
     error_message = "At first boot each server must pull its own model (the association pulls the main server's full list)."
   }
@@ -323,7 +334,7 @@ run "pull_schedule_off_longer_wait_and_faster_volumes" {
   }
 
   assert {
-    condition     = alltrue([for server in aws_instance.llm : strcontains(server.user_data, "RUN_TIMEOUT_SECONDS='7200'")])
+    condition     = alltrue([for k, server in aws_instance.llm : strcontains(local.server_user_data[k], "RUN_TIMEOUT_SECONDS='7200'")])
     error_message = "The first-boot run must get the same time limit as the association."
   }
 

@@ -1,4 +1,4 @@
-import { GP3, hclMatches, hclWhole, matches, Rule, SCHEDULE_PATTERN, valueRule, VERSION_PATTERN, whole } from "./kit";
+import { GP3, hclMatches, hclWhole, LOG_RETENTION_DAYS, matches, RELEASE_CANDIDATE_PATTERN, Rule, SCHEDULE_PATTERN, valueRule, VERSION_PATTERN, whole } from "./kit";
 
 /** What the servers install and pull, when the pulls run again, and the root volume's speed. */
 export const bootstrapRules: readonly Rule[] = [
@@ -9,6 +9,14 @@ export const bootstrapRules: readonly Rule[] = [
     'use a release such as "0.13.0" (see the Ollama releases page)',
     (o: string) => matches(VERSION_PATTERN, o),
     (v) => hclMatches(VERSION_PATTERN, v)
+  ),
+  valueRule(
+    "ollama-version-candidate",
+    "ollama_version",
+    "is a release candidate: ollama.com serves a candidate only until its release is out, so a server started later (a replacement, a scale-out) could not install it",
+    'pin a release, e.g. "0.14.0" rather than "0.14.0-rc1"',
+    (o: string) => !matches(RELEASE_CANDIDATE_PATTERN, o),
+    (v) => `!${hclMatches(RELEASE_CANDIDATE_PATTERN, v)}`
   ),
   valueRule(
     "pull-wait",
@@ -25,6 +33,14 @@ export const bootstrapRules: readonly Rule[] = [
     'use e.g. "rate(30 minutes)", "rate(1 hour)" or "cron(0 */2 * * ? *)", or "" to pull at creation only',
     (s: string) => s === "" || matches(SCHEDULE_PATTERN, s),
     (v) => `${v} == "" || ${hclMatches(SCHEDULE_PATTERN, v)}`
+  ),
+  valueRule(
+    "server-log-retention",
+    "server_log_retention_days",
+    `is not a CloudWatch Logs retention (one of ${LOG_RETENTION_DAYS.join(", ")}; the servers' log group always expires)`,
+    "use e.g. 30, or 365 to keep a year of the servers' bootstrap logs",
+    (d: number) => LOG_RETENTION_DAYS.includes(d),
+    (v) => `contains([${LOG_RETENTION_DAYS.join(", ")}], ${v})`
   ),
   valueRule(
     "ebs-throughput",

@@ -12,12 +12,11 @@ import { fleetRules } from "./fleet";
 import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
-import { Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
+import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
 
 export {
   asgModelNames,
   CORS_ORIGIN_PATTERN,
-  FAMILY_SIZES_LOCAL,
   GP3,
   LOG_RETENTION_DAYS,
   MAX_CORS_ORIGIN_LENGTH,
@@ -29,14 +28,17 @@ export {
   MAX_ROUTER_CONCURRENCY,
   MAX_ROUTER_MODELS_LENGTH,
   MAX_ROUTER_TIMEOUT_SECONDS,
-  MODEL_NAME_PATTERN,
+  MODEL_NAME_PART_PATTERNS,
+  MODEL_NAME_PARTS,
+  MODEL_NAME_SHAPE_PATTERN,
   REGION_ZONES_DATA,
   ROUTER_AUTH_MODES,
   ROUTER_MEMORY_MB,
   SERVER_MODES,
+  RELEASE_PATTERN,
   VERSION_PATTERN,
 } from "./kit";
-export type { Problem, RuleInputs, TerraformCheck } from "./kit";
+export type { Finding, Problem, RuleInputs, TerraformCheck } from "./kit";
 
 export const RULES: readonly Rule[] = [
   ...modelsRules,
@@ -49,16 +51,39 @@ export const RULES: readonly Rule[] = [
   ...routerRules,
 ];
 
-/** Every problem of `inputs`, all rules at once. */
-export function findProblems(inputs: RuleInputs): Problem[] {
-  return RULES.flatMap((rule) =>
-    rule.find(inputs).map(([path, value]) => ({ rule: rule.id, path, value, problem: rule.problem, fix: rule.fix }))
-  );
+/**
+ * Every problem of `inputs`, all rules at once. With `tolerant`, a rule that cannot read inputs whose
+ * shape the schema already refused is skipped (its values are reported as schema problems).
+ */
+export function findProblems(inputs: RuleInputs, tolerant = false): Problem[] {
+  return RULES.flatMap((rule) => {
+    let findings: Finding[];
+    try {
+      findings = rule.find(inputs);
+    } catch (error) {
+      if (tolerant) return [];
+      throw error;
+    }
+    return findings.map(([path, value, note]) => {
+      const suggestion = rule.suggest?.(value);
+      return {
+        rule: rule.id,
+        path,
+        value,
+        problem: rule.problem,
+        fix: rule.fix,
+        ...(note === undefined ? {} : { note }),
+        ...(suggestion === undefined ? {} : { suggestion }),
+      };
+    });
+  });
 }
 
-/** One line a person can act on: field, value, what is wrong, how to fix it. */
+/** One line a person can act on: field, value, what is wrong (and what it was compared with), the nearest valid value, how to fix it. */
 export function formatProblem(p: Problem): string {
-  return `${p.path} = ${JSON.stringify(p.value)}: ${p.problem}. Fix: ${p.fix}. [${p.rule}]`;
+  const note = p.note === undefined ? "" : ` (${p.note})`;
+  const suggestion = p.suggestion === undefined ? "" : ` Did you mean ${JSON.stringify(p.suggestion)}?`;
+  return `${p.path} = ${JSON.stringify(p.value)}: ${p.problem}${note}.${suggestion} Fix: ${p.fix}. [${p.rule}]`;
 }
 
 /** The HCL side of every rule, for the module's variables and preconditions. */

@@ -17,7 +17,14 @@ export interface Problem {
   readonly value: unknown;
   readonly problem: string;
   readonly fix: string;
+  /** What the value is compared with (e.g. the family's sizes), said after the value, never inside it. */
+  readonly note?: string;
+  /** The valid value nearest to the bad one, when one is close. */
+  readonly suggestion?: string;
 }
+
+/** One offending value: its path, the value, and optionally a note about it. */
+export type Finding = [path: string, value: unknown] | [path: string, value: unknown, note: string];
 
 /** Where the HCL side of a rule lives: a `validation` block of one variable, or a precondition. */
 export interface TerraformCheck {
@@ -32,8 +39,10 @@ export interface Rule {
   readonly id: string;
   readonly problem: string;
   readonly fix: string;
-  /** Offending (path, value) pairs. */
-  find(inputs: RuleInputs): Array<[string, unknown]>;
+  /** Offending values. */
+  find(inputs: RuleInputs): Finding[];
+  /** The valid value nearest to an offending one, if any. */
+  suggest?(value: unknown): string | undefined;
   /** The HCL mirror: condition true when the input is good, and a list(string) of offenders. */
   readonly hcl: { readonly variable?: InputName; readonly condition: string; readonly offenders: string };
 }
@@ -41,13 +50,34 @@ export interface Rule {
 /** The module's `aws_availability_zones` data source: the zones of the region it is planned in. */
 export const REGION_ZONES_DATA = "zones";
 
-/** The module's local holding the catalog's family -> sizes map (written by ModelTable). */
-export const FAMILY_SIZES_LOCAL = "instance_family_sizes";
-
 export const MAX_MODELS = 100;
 export const MAX_PREFIX_LENGTH = 28; // `<prefix>-alb` is a load balancer name: 32 at most
-export const MAX_MODEL_NAME_LENGTH = 128; // an ALB query-string condition value
-export const MODEL_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:/+-]*$";
+export const MAX_MODEL_NAME_LENGTH = 128; // an ALB listener rule condition value (the routing header)
+/**
+ * The parts of an Ollama model name, `[host/][namespace/]model[:tag]`, as Ollama's own parser
+ * (types/model/name.go) checks them: a letter, digit or `_` first, then letters, digits and `_ -`,
+ * plus `.` (not in a namespace) and `:` (a host's port); a host has 1-350 characters, the others
+ * 1-80. The tag follows the last `:` after the last `/`; a name has at most three `/`-parts.
+ */
+export const MODEL_NAME_PARTS = {
+  host: "[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}",
+  namespace: "[A-Za-z0-9_][A-Za-z0-9_-]{0,79}",
+  model: "[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}",
+  tag: "[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}",
+} as const;
+/** At most three `/`-parts: what the part patterns below assume (the model-name rule checks it). */
+export const MODEL_NAME_SHAPE_PATTERN = "^[^/]*(/[^/]*){0,2}$";
+/**
+ * Each part's check, over the whole name (a name of good shape): true when the part is absent or
+ * valid. The host is the first of three parts, the namespace the part before the model, the tag
+ * what follows a `:` in the last part (so a second `:` leaves the model part invalid).
+ */
+export const MODEL_NAME_PART_PATTERNS = {
+  host: `^[^/]*(/[^/]*)?$|^${MODEL_NAME_PARTS.host}/[^/]*/[^/]*$`,
+  namespace: `^[^/]*$|(^|/)${MODEL_NAME_PARTS.namespace}/[^/]*$`,
+  model: `(^|/)${MODEL_NAME_PARTS.model}(:[^/:]*)?$`,
+  tag: `(^|/)[^/:]*$|:${MODEL_NAME_PARTS.tag}$`,
+} as const;
 export const PREFIX_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$";
 export const INSTANCE_TYPE_PATTERN = "^[a-z0-9-]+\\.[a-z0-9-]+$";
 export const AMI_PATTERN = "^ami-([0-9a-f]{8}|[0-9a-f]{17})$";
@@ -61,6 +91,10 @@ export const CERT_PATTERN = "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificat
 export const BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
 export const ISSUER_PATTERN = "^https://[^\\s]+$";
 export const VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+(-rc[0-9]+)?$";
+/** A release candidate's suffix: ollama.com serves a candidate only until its release is out. */
+export const RELEASE_CANDIDATE_PATTERN = "-rc[0-9]+$";
+/** What the servers install: a release, never a candidate. */
+export const RELEASE_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+$";
 // State Manager runs an association at most every 30 minutes; cron expressions have 5 to 7 fields.
 export const SCHEDULE_PATTERN =
   "^(rate\\((([3-9][0-9]|[1-9][0-9]{2,}) minutes|1 hour|([2-9]|[1-9][0-9]+) hours|1 day|([2-9]|[1-9][0-9]+) days)\\)|cron\\([^ ()]+( [^ ()]+){4,6}\\))$";
@@ -102,7 +136,7 @@ export const MAX_ROUTER_CONCURRENCY = 10000;
 export const CORS_ORIGIN_PATTERN = "^(\\*|https?://\\*|https?://(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?)$";
 export const MAX_CORS_ORIGIN_LENGTH = 253;
 /** What the router's environment leaves for the comma-separated model list (router-environment.ts). */
-export const MAX_ROUTER_MODELS_LENGTH = maxRouterModelsLength(MAX_PREFIX_LENGTH);
+export const MAX_ROUTER_MODELS_LENGTH = maxRouterModelsLength(MAX_PREFIX_LENGTH, MAX_ROUTER_TIMEOUT_SECONDS);
 
 export const hclString = (text: string): string => JSON.stringify(text);
 export const hclList = (items: readonly string[]): string => `[${items.map(hclString).join(", ")}]`;
@@ -249,9 +283,18 @@ export const sizeUnknown = (c: LlmEc2Config): boolean => {
   return matches(INSTANCE_TYPE_PATTERN, c.instance_type) && sizes !== undefined && !sizes.includes(instanceSize(c.instance_type));
 };
 export const hclFamily = (c: string): string => `split(".", ${c}.instance_type)[0]`;
+/**
+ * The catalog's family -> sizes map as an HCL literal: a variable validation may read nothing but its
+ * variable before Terraform 1.9, so the map is written into the condition, and `terraform validate`
+ * checks sizes without AWS.
+ */
+export const hclFamilySizes = (): string =>
+  `{ ${Object.entries(familySizes())
+    .map(([family, sizes]) => `${hclString(family)} = ${hclList(sizes)}`)
+    .join(", ")} }`;
 /** `lookup` with the size itself as the default: a family the catalog does not know passes. */
 export const hclSizeKnown = (c: string): string =>
-  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily(
+  `(!${hclMatches(INSTANCE_TYPE_PATTERN, `${c}.instance_type`)} || contains(lookup(${hclFamilySizes()}, ${hclFamily(
     c
   )}, [try(split(".", ${c}.instance_type)[1], "")]), try(split(".", ${c}.instance_type)[1], "")))`;
 /** A malformed name is the az rule's to report; a well-formed one must be a zone AWS lists for the region. */

@@ -1,12 +1,14 @@
 import { familySizes, INSTANCE_FAMILIES, instanceFamily } from "../../catalog/instance-families";
+import { nearest } from "../nearest";
 import { modelKey, taggedModelName } from "../derive";
 import { LlmEc2Config } from "../types";
 import {
   AMI_PATTERN,
   eachModel,
-  FAMILY_SIZES_LOCAL,
+  Finding,
   familyKnown,
   hclFamily,
+  hclFamilySizes,
   hclList,
   hclMatches,
   hclRepeats,
@@ -17,7 +19,8 @@ import {
   matches,
   MAX_MODEL_NAME_LENGTH,
   MAX_MODELS,
-  MODEL_NAME_PATTERN,
+  MODEL_NAME_PART_PATTERNS,
+  MODEL_NAME_SHAPE_PATTERN,
   repeats,
   Rule,
   sameModelEarlier,
@@ -25,6 +28,28 @@ import {
   valueRule,
   whole,
 } from "./kit";
+
+/** A name of 1-128 characters in at most three "/"-parts; the part rules check only such names. */
+export const nameShapeOk = (name: string): boolean =>
+  name.length >= 1 && name.length <= MAX_MODEL_NAME_LENGTH && matches(MODEL_NAME_SHAPE_PATTERN, name);
+const hclNameShapeOk = (n: string): string =>
+  `(length(${n}) >= 1 && length(${n}) <= ${MAX_MODEL_NAME_LENGTH} && ${hclMatches(MODEL_NAME_SHAPE_PATTERN, n)})`;
+
+/** Whether `part` of `name` is absent or as Ollama's parser accepts it (for a name of good shape). */
+export const namePartOk = (part: keyof typeof MODEL_NAME_PART_PATTERNS, name: string): boolean =>
+  !nameShapeOk(name) || matches(MODEL_NAME_PART_PATTERNS[part], name);
+
+/** One rule per part of a model name, so the message names the part at fault. */
+function namePartRule(part: keyof typeof MODEL_NAME_PART_PATTERNS, problem: string, fix: string): Rule {
+  return eachModel(
+    `model-name-${part}`,
+    "llm_model",
+    problem,
+    fix,
+    (c) => namePartOk(part, c.llm_model),
+    `!${hclNameShapeOk("c.llm_model")} || ${hclMatches(MODEL_NAME_PART_PATTERNS[part], "c.llm_model")}`
+  );
+}
 
 /** Model entries: names, keys, instance types and sizes, AMIs, volumes, ports. */
 export const modelsRules: readonly Rule[] = [
@@ -39,10 +64,30 @@ export const modelsRules: readonly Rule[] = [
   eachModel(
     "model-name",
     "llm_model",
-    `is not an Ollama model name (1-${MAX_MODEL_NAME_LENGTH} characters: letters, digits and . _ : / + -, starting with a letter or digit; no * or ?)`,
-    'write the name as `ollama pull` takes it, e.g. "llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
-    (c) => matches(MODEL_NAME_PATTERN, c.llm_model) && c.llm_model.length <= MAX_MODEL_NAME_LENGTH,
-    `${hclMatches(MODEL_NAME_PATTERN, "c.llm_model")} && length(c.llm_model) <= ${MAX_MODEL_NAME_LENGTH}`
+    `is not an Ollama model name of the form [host/][namespace/]model[:tag] (1-${MAX_MODEL_NAME_LENGTH} characters, at most two "/")`,
+    'write the name as `ollama pull` takes it, e.g. "llama3:8b", "library/llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
+    (c) => nameShapeOk(c.llm_model),
+    hclNameShapeOk("c.llm_model")
+  ),
+  namePartRule(
+    "host",
+    'has a registry host (the first of three "/"-parts) that Ollama refuses: 1-350 letters, digits and _ . - : (a port), starting with a letter, digit or _',
+    'write the host as it is, e.g. "registry.example.com:5000/team/model:tag"'
+  ),
+  namePartRule(
+    "namespace",
+    'has a namespace (the part before the model\'s "/") that Ollama refuses: 1-80 letters, digits, _ and -, starting with a letter, digit or _; no "." (with two parts, the first is the namespace, never a host)',
+    'give a registry host its namespace, e.g. "hf.co/org/Model-GGUF" rather than "hf.co/Model-GGUF"'
+  ),
+  namePartRule(
+    "model",
+    'has a model part (after the last "/", before the ":") that Ollama refuses: 1-80 letters, digits and _ . -, starting with a letter, digit or _; a name has one ":" at most after its last "/", before the tag',
+    'e.g. "llama3.1:8b" or "mistral-nemo:12b"; no "+", space, "*" or "?", and no second ":"'
+  ),
+  namePartRule(
+    "tag",
+    'has a tag (after the last ":") that Ollama refuses: 1-80 letters, digits and _ . -, starting with a letter, digit or _',
+    'e.g. "llama3:8b-instruct-q4_K_M", or no ":" at all for the latest tag'
   ),
   {
     id: "model-unique",
@@ -65,9 +110,9 @@ export const modelsRules: readonly Rule[] = [
     fix: "models must differ in more than the characters - _ . :",
     find: (inputs) => {
       const keys = inputs.llm_ec2_configs.map((c) => modelKey(c.llm_model));
-      return repeats(keys, (i) => `llm_ec2_configs[${i}].llm_model`).map(([path, key]) => {
+      return repeats(keys, (i) => `llm_ec2_configs[${i}].llm_model`).map(([path, key]): Finding => {
         const model = inputs.llm_ec2_configs[keys.lastIndexOf(key as string)].llm_model;
-        return [path, `${model} (key ${key})`];
+        return [path, model, `key ${key}`];
       });
     },
     hcl: {
@@ -106,30 +151,35 @@ export const modelsRules: readonly Rule[] = [
     (c) => matches(INSTANCE_TYPE_PATTERN, c.instance_type),
     hclMatches(INSTANCE_TYPE_PATTERN, "c.instance_type")
   ),
-  eachModel(
-    "instance-family",
-    "instance_type",
-    `is of a family with no known Deep Learning AMI architecture (known: ${Object.keys(INSTANCE_FAMILIES).join(", ")})`,
-    "use a GPU family from that list, or set ami_id to an AMI that runs Ollama on this instance type",
-    (c) => c.ami_id !== "" || familyKnown(c),
-    `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`
-  ),
+  {
+    ...eachModel(
+      "instance-family",
+      "instance_type",
+      `is of a family with no known Deep Learning AMI architecture (known: ${Object.keys(INSTANCE_FAMILIES).join(", ")})`,
+      "use a GPU family from that list, or set ami_id to an AMI that runs Ollama on this instance type",
+      (c) => c.ami_id !== "" || familyKnown(c),
+      `c.ami_id != "" || contains(${hclList(Object.keys(INSTANCE_FAMILIES))}, split(".", c.instance_type)[0])`
+    ),
+    suggest: nearestInstanceType,
+  },
   {
     id: "instance-size",
-    problem: "is not a size EC2 offers in its instance family (the apply would fail)",
-    fix: "pick one of the family's sizes given with the value, e.g. g5.xlarge or p4d.24xlarge",
+    problem: "is not a size EC2 offers in its instance family, so the apply would fail",
+    fix: "pick one of the family's sizes, e.g. g5.xlarge or p4d.24xlarge",
     find: (inputs) =>
-      inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => {
+      inputs.llm_ec2_configs.flatMap((c, i): Finding[] => {
         if (!sizeUnknown(c)) return [];
         const family = instanceFamily(c.instance_type);
-        return [[`llm_ec2_configs[${i}].instance_type`, `${c.instance_type} (${family} sizes: ${familySizes()[family].join(", ")})`]];
+        return [[`llm_ec2_configs[${i}].instance_type`, c.instance_type, `${family} sizes: ${familySizes()[family].join(", ")}`]];
       }),
-    // A precondition: it reads the sizes local, which a variable validation may not before Terraform 1.9.
+    suggest: nearestInstanceType,
+    // The catalog is written into the validation, so `terraform validate` checks it without AWS.
     hcl: {
+      variable: "llm_ec2_configs",
       condition: `alltrue([for c in var.llm_ec2_configs : ${hclSizeKnown("c")}])`,
       offenders:
         `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].instance_type = %s (%s sizes: %s)", i, jsonencode(c.instance_type), ` +
-        `${hclFamily("c")}, join(", ", lookup(local.${FAMILY_SIZES_LOCAL}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
+        `${hclFamily("c")}, join(", ", lookup(${hclFamilySizes()}, ${hclFamily("c")}, []))) if !${hclSizeKnown("c")}]`,
     },
   },
   eachModel(
@@ -157,3 +207,10 @@ export const modelsRules: readonly Rule[] = [
     hclWhole("c.app_port", 1, 65535)
   ),
 ];
+
+/** The catalogued instance type nearest to a mistyped one, preferring its own family on a tie. */
+export function nearestInstanceType(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const types = Object.entries(familySizes()).flatMap(([family, sizes]) => sizes.map((size) => `${family}.${size}`));
+  return nearest(value, types, (candidate) => instanceFamily(candidate) === instanceFamily(value));
+}

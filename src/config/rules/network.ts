@@ -3,6 +3,7 @@ import {
   AZ_PATTERN,
   CIDR_PATTERN,
   eachItem,
+  Finding,
   hclMatches,
   hclWhole,
   isIpv4Network,
@@ -38,9 +39,9 @@ export const networkRules: readonly Rule[] = [
       inputs.region === undefined
         ? []
         : inputs.azs.flatMap(
-            (z, i): Array<[string, unknown]> =>
+            (z, i): Finding[] =>
               matches(AZ_PATTERN, z) && !(z.startsWith(inputs.region!) && /^[a-z]$/.test(z.slice(inputs.region!.length)))
-                ? [[`azs[${i}]`, `${z} (region ${inputs.region})`]]
+                ? [[`azs[${i}]`, z, `region ${inputs.region}`]]
                 : []
           ),
     hcl: {

@@ -35,6 +35,14 @@ export const routerRules: readonly Rule[] = [
     (v) => hclWhole(v, 1, MAX_ROUTER_TIMEOUT_SECONDS)
   ),
   valueRule(
+    "router-idle-timeout",
+    "router_idle_timeout_seconds",
+    `is not an idle timeout for the router (a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS})`,
+    "use at least the longest model load plus prompt reading you expect, e.g. 300 (the router uses at most router_timeout_seconds less 5 s)",
+    (t: number) => whole(t, 1, MAX_ROUTER_TIMEOUT_SECONDS),
+    (v) => hclWhole(v, 1, MAX_ROUTER_TIMEOUT_SECONDS)
+  ),
+  valueRule(
     "router-memory",
     "router_memory_mb",
     `is not a Lambda memory size (a whole number of MB from ${ROUTER_MEMORY_MB.min} to ${ROUTER_MEMORY_MB.max})`,

@@ -56,6 +56,12 @@ const CORS_MAX_AGE_SECONDS = 86400;
 export const URL_PERMISSION_STATEMENT = "RouterPublicFunctionUrl";
 export const INVOKE_PERMISSION_STATEMENT = "RouterPublicInvokeFunction";
 
+/** Why the invoke grant is unconditioned, shown at every synth. */
+export const PUBLIC_INVOKE_REASON =
+  "router_auth API_KEY with router_public_invoke_function: a public function URL also needs lambda:InvokeFunction for everyone, " +
+  "which hashicorp/aws before 6.29 cannot limit to calls through the URL; a direct invocation meets the same key check, the " +
+  "key list cannot come from the event, and reserved concurrency caps what refused callers can cost (set the input false on 6.29+)";
+
 /** Why the function URL's auth type may be NONE, shown at every synth. */
 export const PUBLIC_URL_REASON =
   "router_auth API_KEY: the function URL is public on purpose; the router checks a bearer key (compared with SHA-256 hashes " +
@@ -86,6 +92,12 @@ export interface StreamingRouterProps {
   readonly publicInvokeFunction?: boolean | IResolvable;
   /** @default 900 */
   readonly timeoutSeconds?: number;
+  /**
+   * The longest silence from a server (ROUTER_IDLE_TIMEOUT_SECONDS): before a streamed answer's first
+   * chunk, which comes once the model is loaded, and between chunks; at most `timeoutSeconds` less 5.
+   * @default 300
+   */
+  readonly idleTimeoutSeconds?: number;
   /** @default 256 */
   readonly memoryMb?: number;
   /** The function's reserved concurrency: a cap on concurrent requests and their cost. @default 20 */
@@ -100,8 +112,9 @@ export interface StreamingRouterProps {
 
 /**
  * The streaming router (src/router) as an AWS Lambda function behind a function URL with response
- * streaming, in the fleet's private subnets: it reads the model a request names and calls the
- * internal ALB with `redirect_model`, so the listener rules stay the one routing table. With it come
+ * streaming, in the fleet's private subnets: it forwards only the allowlisted calls, reads the model
+ * a request names and calls the internal ALB with the routing header (and `redirect_model`), so the
+ * listener rules stay the one routing table. With it come
  * its role (its own log group, VPC networking, and with API_KEY `ssm:GetParameter` on the keys),
  * its security group, its log group and, with API_KEY, the SSM SecureString of the key hashes and
  * the function URL's public permissions.
@@ -217,21 +230,25 @@ export class StreamingRouter extends Construct {
     // A public URL needs both actions in the function's policy (since October 2025). The provider
     // adds its own statements when it creates a URL with auth NONE; these are ours, so the plan shows
     // them and a switch of router_auth in place adds or removes them.
-    new LambdaPermission(this, "url_permission", {
+    const urlPermission = new LambdaPermission(this, "url_permission", {
       count: keysCount,
       statementId: URL_PERMISSION_STATEMENT,
       action: "lambda:InvokeFunctionUrl",
       functionName: only(this.function, "function_name"),
       principal: "*",
       functionUrlAuthType: "NONE",
-    }).overrideLogicalId("router_url");
-    new LambdaPermission(this, "invoke_permission", {
+    });
+    urlPermission.overrideLogicalId("router_url");
+    suppressPolicy(urlPermission, "lambda-permission-public", PUBLIC_URL_REASON);
+    const invokePermission = new LambdaPermission(this, "invoke_permission", {
       count: invokeCount,
       statementId: INVOKE_PERMISSION_STATEMENT,
       action: "lambda:InvokeFunction",
       functionName: only(this.function, "function_name"),
       principal: "*",
-    }).overrideLogicalId("router_invoke");
+    });
+    invokePermission.overrideLogicalId("router_invoke");
+    suppressPolicy(invokePermission, "lambda-permission-public", PUBLIC_INVOKE_REASON);
 
     this.url = `(${this.enabled} ? ${address(this.functionUrl)}[0].function_url : null)`;
     this.keysParameterName = `(${this.checksKeys} ? ${address(this.keysParameter)}[0].name : null)`;
@@ -257,8 +274,10 @@ export class StreamingRouter extends Construct {
       authMode: hclText(this, props.auth ?? "API_KEY"),
       allowModelManagement: `tostring(${hclText(this, props.allowModelManagement ?? false)})`,
       metricsNamespace: this.names.namespace,
-      upstreamTimeoutSeconds:
-        `tostring(min(${DEFAULTS.upstreamTimeoutSeconds}, max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS})))`,
+      // the twins of routerUpstreamTimeoutSeconds and routerIdleTimeoutSeconds
+      upstreamTimeoutSeconds: `tostring(max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS}))`,
+      idleTimeoutSeconds:
+        `tostring(min(${hclText(this, props.idleTimeoutSeconds ?? DEFAULTS.idleTimeoutSeconds)}, max(1, ${timeoutText} - ${UPSTREAM_TIMEOUT_MARGIN_SECONDS})))`,
     };
     const object = (entries: Record<string, string>) => `{ ${Object.entries(entries).map(([name, value]) => `${name} = ${value}`).join(", ")} }`;
     const keys = `${address(this.keysParameter)}[0].name`;
@@ -355,6 +374,9 @@ function validate(props: StreamingRouterProps): void {
   }
   if (!whole(props.timeoutSeconds, 1, MAX_ROUTER_TIMEOUT_SECONDS)) {
     problems.push(`timeoutSeconds ${props.timeoutSeconds} is not a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}: Lambda stops a function at 15 minutes`);
+  }
+  if (!whole(props.idleTimeoutSeconds, 1, MAX_ROUTER_TIMEOUT_SECONDS)) {
+    problems.push(`idleTimeoutSeconds ${props.idleTimeoutSeconds} is not a whole number of seconds from 1 to ${MAX_ROUTER_TIMEOUT_SECONDS}: use at least the longest model load you expect, e.g. 300`);
   }
   if (!whole(props.memoryMb, ROUTER_MEMORY_MB.min, ROUTER_MEMORY_MB.max)) {
     problems.push(`memoryMb ${props.memoryMb} is not a whole number from ${ROUTER_MEMORY_MB.min} to ${ROUTER_MEMORY_MB.max}: use e.g. 256`);

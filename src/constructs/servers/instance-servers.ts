@@ -1,3 +1,4 @@
+import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { Instance, LbTargetGroup, LbTargetGroupAttachment, SecurityGroup } from "../../aws";
 import { ModelTable } from "../model-table";
@@ -39,7 +40,8 @@ export class InstanceServers extends Construct implements ModelServers {
       iamInstanceProfile: props.foundation.instanceProfile.id,
       associatePublicIpAddress: false,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      userData: props.foundation.userData(models),
+      // Compressed: the bootstrap is larger than EC2's 16 KB of user data; cloud-init unpacks it.
+      userDataBase64: Fn.base64gzip(props.foundation.userData(models)),
       userDataReplaceOnChange: false,
       metadataOptions: {
         httpEndpoint: "enabled",
@@ -55,7 +57,7 @@ export class InstanceServers extends Construct implements ModelServers {
       // removed or reordered, or a subnet added, must not move it. Roll or move on purpose with
       // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
       lifecycle: {
-        ignoreChanges: ["user_data", "ami", "subnet_id", "availability_zone"],
+        ignoreChanges: ["user_data", "user_data_base64", "ami", "subnet_id", "availability_zone"],
         postcondition: [rootVolumeFitsSnapshot(props.models, "ami")],
       },
     });

@@ -1,6 +1,7 @@
-import { AssetType, Fn, TerraformAsset, TerraformIterator, Token } from "cdktf";
+import { AssetType, Fn, ref, TerraformAsset, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
+  CloudwatchLogGroup,
   DataAwsIamPolicyDocument,
   DataAwsPartition,
   IamInstanceProfile,
@@ -11,7 +12,9 @@ import {
   VpcSecurityGroupIngressRule,
 } from "../../aws";
 import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
+import { serverLogGroupName, serverMetricsNamespace } from "./server-telemetry";
 import { ModelTable } from "../model-table";
+import { hclText } from "../hcl";
 import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 
@@ -23,7 +26,7 @@ export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
 
 /**
  * What a model server needs: the SSM agent's core (Run Command, State Manager, Session Manager)
- * and the CloudWatch agent (GPU metrics). The original also attached AmazonSSMFullAccess and
+ * and the CloudWatch agent (the bootstrap's log and the GPU metrics). The original also attached AmazonSSMFullAccess and
  * AmazonSSMManagedEC2InstanceDefaultPolicy; both go (the first lets a server administer SSM).
  */
 export const INSTANCE_ROLE_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"];
@@ -48,6 +51,8 @@ export interface ServerFoundationProps {
   readonly rootVolumeThroughputMibps: number;
   /** Root volume IOPS (gp3). */
   readonly rootVolumeIops: number;
+  /** Days the servers' log group keeps the bootstrap's log. @default 30 */
+  readonly logRetentionDays?: number;
 }
 
 /** The root volume every server gets: encrypted gp3 of the model's size. */
@@ -72,11 +77,16 @@ export class ServerFoundation extends Construct {
   public readonly pullModelsDocument: SsmDocument;
   /** The partition the module is planned in (`aws`, `aws-cn`, `aws-us-gov`), as an HCL operand: every ARN we write uses it. */
   public readonly partition: string;
+  /** Where every server's CloudWatch agent sends the bootstrap's log (`<instance id>/ollama-bootstrap` streams). */
+  public readonly logGroup: CloudwatchLogGroup;
+  /** The namespace of the servers' GPU metrics. */
+  public readonly metricsNamespace: string;
   public readonly ollamaVersion: string;
   /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
   public readonly runTimeoutSeconds: number;
   private readonly userDataTemplate: TerraformAsset;
   private readonly props: ServerFoundationProps;
+  private userDataLocal?: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: ServerFoundationProps) {
     super(scope, id);
@@ -125,6 +135,14 @@ export class ServerFoundation extends Construct {
       { name: "llm_ec2_egress_1", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0", description: "Allow all tcp outbound" },
     ]);
 
+    // Created before the servers, so their agent writes to a group with a retention.
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: serverLogGroupName(prefix),
+      retentionInDays: props.logRetentionDays ?? 30,
+    });
+    this.logGroup.overrideLogicalId("servers");
+    this.metricsNamespace = serverMetricsNamespace(prefix);
+
     this.userDataTemplate = new TerraformAsset(this, "user_data", {
       path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
       type: AssetType.FILE,
@@ -138,25 +156,38 @@ export class ServerFoundation extends Construct {
       name: `${prefix}-pull-models`,
       documentType: "Command",
       documentFormat: "JSON",
-      content: Fn.file(moduleFile(document)),
+      content: Fn.templatefile(moduleFile(document), this.telemetry()),
     });
     this.pullModelsDocument.overrideLogicalId("pull_models");
   }
 
   /**
-   * The user data of a model's servers, inside a `for_each` over the model table: the bootstrap
-   * rendered with that row's app port and model.
+   * The user data of a model's servers, inside a `for_each` over the model table keyed by model
+   * key: the bootstrap rendered with that model's port, model, release and time limit. Rendered
+   * once for every model in the local `server_user_data`, which the module's tests read as text.
    */
-  public userData(row: TerraformIterator): string {
-    return Fn.templatefile(moduleFile(this.userDataTemplate), {
-      app_port: row.getNumber("app_port"),
-      keep_alive: OLLAMA_KEEP_ALIVE,
-      ollama_version: this.ollamaVersion,
-      // The server's own model at first boot (user data stays far below its 16 KB limit); the
-      // association pulls the main server's full list.
-      models: row.getString("llm_model"),
-      timeout_seconds: this.runTimeoutSeconds,
-    });
+  public userData(_row: TerraformIterator): string {
+    if (this.userDataLocal === undefined) {
+      const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
+        app_port: Token.asNumber(ref("m.app_port")),
+        keep_alive: OLLAMA_KEEP_ALIVE,
+        ollama_version: this.ollamaVersion,
+        // The server's own model at first boot; the association pulls the main server's full list.
+        models: Token.asString(ref("m.llm_model")),
+        timeout_seconds: this.runTimeoutSeconds,
+        ...this.telemetry(),
+      });
+      const models = this.props.models.modelsOperand;
+      this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclText(this, rendered)} }}`);
+      this.userDataLocal.overrideLogicalId("server_user_data");
+    }
+    return Token.asString(ref(`${hclText(this, this.userDataLocal.expression)}[each.key]`));
+  }
+
+  /** The template variables naming where the bootstrap's CloudWatch agent sends the log and the metrics. */
+  private telemetry(): { log_group: string; metrics_namespace: string } {
+    const namespace = `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, this.props.prefix)})`;
+    return { log_group: this.logGroup.name, metrics_namespace: Token.asString(ref(namespace)) };
   }
 
   /** The root volume of a model's servers, inside a `for_each` over the model table. */

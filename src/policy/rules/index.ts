@@ -10,12 +10,14 @@ import { asgLaunchTemplate } from "./asg-launch-template";
 import { imdsv2Required } from "./imdsv2-required";
 import { lambdaConcurrencyCap } from "./lambda-concurrency-cap";
 import { lambdaInVpc } from "./lambda-in-vpc";
+import { lambdaPermissionPublic } from "./lambda-permission-public";
 import { lambdaUrlAuth } from "./lambda-url-auth";
 import { logGroupRetention } from "./log-group-retention";
 import { noFullAccessPolicy } from "./no-full-access-policy";
 import { noPublicIp } from "./no-public-ip";
 import { rootVolumeEncrypted } from "./root-volume-encrypted";
 import { serversOnlyFromAlb } from "./servers-only-from-alb";
+import { servicePrincipalScoped } from "./service-principal-scoped";
 import { sgDescriptions } from "./sg-descriptions";
 import { ssmAssociationCompliance } from "./ssm-association-compliance";
 
@@ -39,4 +41,6 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   lambdaUrlAuth,
   lambdaInVpc,
   lambdaConcurrencyCap,
+  lambdaPermissionPublic,
+  servicePrincipalScoped,
 ];

@@ -112,6 +112,16 @@ override_resource {
   values = { id = "inthead" }
 }
 
+override_resource {
+  target = aws_apigatewayv2_integration.get_model_in_path[0]
+  values = { id = "intpath" }
+}
+
+override_resource {
+  target = aws_apigatewayv2_integration.post_no_model[0]
+  values = { id = "intblob" }
+}
+
 mock_resource "aws_apigatewayv2_domain_name" {
   defaults = {
     id = "llm.example.com"
