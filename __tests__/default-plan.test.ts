@@ -4,19 +4,14 @@
 // AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
 // The baseline is the committed module of the revision this work started from
 // (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
-import { readFileSync, writeFileSync } from "fs";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { MODULE_DIR } from "../src/module/module-files";
+import { CUSTOM_AMI, offlineRoot } from "./helpers/offline-root";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const BASELINE = path.join(__dirname, "fixtures", "module-baseline");
 const CURRENT = path.resolve(__dirname, "..", MODULE_DIR);
-const AMIS = {
-  fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda", size: 0 },
-  fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda", size: 0 },
-};
-const CUSTOM_AMI = "ami-0c0ffee0c0ffee000";
-
 const SEED = {
   azs: ["ap-southeast-1a", "ap-southeast-1b"],
   vpc_id: "vpc-0a1b2c3d4e5f67890",
@@ -47,43 +42,6 @@ interface PlannedChange {
   readonly actions: string[];
   readonly after: unknown;
   readonly after_unknown: unknown;
-}
-
-/** The module as an offline root: AMI look-ups as locals, a provider that asks AWS nothing at plan. */
-function offlineRoot(source: string): Record<string, unknown> {
-  const config = JSON.parse(readFileSync(path.join(source, "main.tf.json"), "utf8"));
-  delete config.data.aws_ami;
-  delete config.data.aws_availability_zones;
-  const ami = (a: { id: string; root_device_name: string }) =>
-    `{ id = "${a.id}", root_device_name = "${a.root_device_name}", block_device_mappings = [] }`;
-  const text = JSON.stringify(config)
-    .split("data.aws_ami.dlami_arm").join("local.fake_ami_arm")
-    .split("data.aws_ami.dlami_x86").join("local.fake_ami_x86")
-    .split("data.aws_ami.custom").join("local.fake_ami_custom")
-    .split("data.aws_availability_zones.zones").join("local.fake_zones");
-  const root = JSON.parse(text);
-  root.locals = {
-    ...root.locals,
-    fake_ami_arm: `\${${ami(AMIS.fake_ami_arm)}}`,
-    fake_ami_x86: `\${${ami(AMIS.fake_ami_x86)}}`,
-    fake_ami_custom: `\${{ "${CUSTOM_AMI}" = ${ami({ id: CUSTOM_AMI, root_device_name: "/dev/sda1" })} }}`,
-    fake_zones: { names: ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] },
-  };
-  root.terraform = { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } };
-  root.provider = {
-    aws: [
-      {
-        region: "ap-southeast-1",
-        access_key: "AKIAPLANONLY0000000",
-        secret_key: "plan-only",
-        skip_credentials_validation: true,
-        skip_requesting_account_id: true,
-        skip_metadata_api_check: true,
-        skip_region_validation: true,
-      },
-    ],
-  };
-  return root;
 }
 
 /**
