@@ -56,12 +56,20 @@ const REMOVED = [
   "aws_vpc_security_group_egress_rule.llm_alb_egress_1",
   "aws_vpc_security_group_ingress_rule.llm_alb_ingress_1",
 ];
+// Data sources of the original that ours read only when needed (count 0 or 1): a data source keys no
+// state, so its address may change; the Deep Learning AMI of an architecture no model uses is not read.
+const COUNTED = ["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"];
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
 // the routes of `/` (HEAD / is the ollama command line's heartbeat) and the HEAD integration; the
 // region's zones, read for the az-in-region rule; Auto Scaling servers and their schedules, custom AMI look-ups,
 // monitoring.
 const ADDED = [
   "data.aws_availability_zones.zones",
+  // the partition of every ARN we write; the account's Lambda concurrency quota, read with the router only
+  "data.aws_partition.current",
+  "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
+  // the model-ready hook of a group with a warm pool, a resource of its own
+  'aws_autoscaling_lifecycle_hook.model_ready["<model key>"]',
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
   "aws_apigatewayv2_authorizer.llm_jwt[0]",
@@ -110,8 +118,9 @@ beforeAll(() => {
 
 describe("resource and data source addresses", () => {
   test("the module stack has the spec's addresses, each with the spec's count / for_each, less the removed rules, plus ours", () => {
-    for (const address of REMOVED) expect(SPEC_ADDRESSES).toContain(address);
-    const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)), ...ADDED];
+    for (const address of [...REMOVED, ...COUNTED]) expect(SPEC_ADDRESSES).toContain(address);
+    const counted = (a: string) => (COUNTED.includes(a) ? `${a}[0]` : a);
+    const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)).map(counted), ...ADDED];
     expect(addressForms(stack.json)).toEqual(expected.map(specForm).sort());
   });
 
@@ -129,7 +138,8 @@ describeWithTerraform("the addresses terraform plans", () => {
       for (const [type, byName] of Object.entries(stack.json[kind] ?? {})) {
         for (const [name, body] of Object.entries(byName)) {
           const address = `${kind === "data" ? "data." : ""}${type}.${name}`;
-          if ("for_each" in body) expressions[address] = `keys({ for k, v in ${unwrap(body.for_each)} : k => v })`;
+          // Wrapped here: a for_each with a template inside (an ARN with its partition) is still one expression.
+          if ("for_each" in body) expressions[address] = `\${keys({ for k, v in ${unwrap(body.for_each)} : k => v })}`;
           else if ("count" in body) expressions[address] = body.count as string;
           else singles.push(address);
         }
@@ -153,9 +163,11 @@ describeWithTerraform("the addresses terraform plans", () => {
   };
   const PER_MODEL = (resource: string) => [`${resource}["llama38b"]`, `${resource}["mistralnemo12b"]`];
   const ALWAYS = [
-    "data.aws_ami.dlami_arm",
+    // a g5g (arm64) and a g5 (x86_64) model: both Deep Learning AMIs are looked up
+    "data.aws_ami.dlami_arm[0]",
     "data.aws_availability_zones.zones",
-    "data.aws_ami.dlami_x86",
+    "data.aws_ami.dlami_x86[0]",
+    "data.aws_partition.current",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",
     "aws_iam_instance_profile.llm_ec2_iam_profile",
@@ -274,12 +286,24 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses(inputs)).toEqual(expected.sort());
   });
 
-  test("a warm pool adds the servers' permission to complete its lifecycle hook", () => {
-    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : c));
-    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+  test("a warm pool adds its group's model-ready hook and the servers' permission to complete it", () => {
+    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : { ...c, server_mode: "asg" }));
+    const planned = plannedAddresses({ ...INPUTS, llm_ec2_configs: configs });
+    expect(planned).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+    expect(planned.filter((a) => a.startsWith("aws_autoscaling_lifecycle_hook."))).toEqual(['aws_autoscaling_lifecycle_hook.model_ready["llama38b"]']);
+  });
+
+  test("only the Deep Learning AMI of an architecture a model without ami_id uses is looked up", () => {
+    const looked = (configs: Array<Record<string, unknown>>) =>
+      plannedAddresses({ ...INPUTS, llm_ec2_configs: configs }).filter((a) => a.startsWith("data.aws_ami."));
+    const [arm, x86] = INPUTS.llm_ec2_configs;
+    expect(looked([arm])).toEqual(["data.aws_ami.dlami_arm[0]"]);
+    expect(looked([x86])).toEqual(["data.aws_ami.dlami_x86[0]"]);
+    expect(looked([{ ...arm, ami_id: "ami-0123456789abcdef0" }])).toEqual([]);
   });
 
   const ROUTER = [
+    "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
     "aws_lambda_function.router[0]",
     "aws_lambda_function_url.router[0]",
     "aws_iam_role.router[0]",

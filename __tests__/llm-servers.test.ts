@@ -162,7 +162,7 @@ describe("LlmServers: model pulls through SSM", () => {
   test("the document: schema 2.2, one shell step whose time limit is TimeoutSeconds, every parameter with an allowedPattern", () => {
     const doc = JSON.parse(pullModelsDocument("6h"));
     expect(doc.schemaVersion).toBe("2.2");
-    expect(Object.keys(doc.parameters).sort()).toEqual(["AppPort", "Models", "OllamaVersion", "TimeoutSeconds"]);
+    expect(Object.keys(doc.parameters).sort()).toEqual(["AppPort", "Models", "OllamaVersion", "TimeoutSeconds", "UpgradeInPlace"]);
     for (const parameter of Object.values(doc.parameters) as Array<{ type: string; allowedPattern: string }>) {
       expect(parameter.type).toBe("String");
       expect(parameter.allowedPattern).toMatch(/^\^.*\$$/);

@@ -3,8 +3,8 @@
  * meanings and defaults), so one config file reads like the module call it replaces. The config
  * file's JSON Schema is generated from `ServiceConfigFile` (npm run build:schema).
  */
-/** One model server, every field set. */
-export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
+/** One model server, every field set but `listener_priority`, which stays optional (its absence means "derived"). */
+export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, "listener_priority">>> & { readonly listener_priority?: number };
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
 export type ServiceInputs = Readonly<
@@ -92,6 +92,12 @@ export interface LlmEc2ConfigEntry {
   spot?: boolean;
   /** Auto Scaling groups only: keep stopped servers with the model on disk for fast scale-out. Not with spot. @default false */
   warm_pool?: boolean;
+  /**
+   * Priority of the model's listener rule (1000-50000, unique). Left out, it is derived from the model's
+   * key, so adding, removing or reordering other models never moves it; set it only when two models'
+   * derived priorities collide (the plan says so, naming both).
+   */
+  listener_priority?: number;
 }
 
 /** How a model is served. */
@@ -129,20 +135,25 @@ export interface ServiceConfigFile {
   $schema?: string;
   /** Prefix of every resource name. @default "llm" */
   prefix?: string;
-  /** Availability zones, one per subnet in the order of subnet_ids; models take them by position, wrapping around. */
+  /** Availability zones, one per subnet in the order of subnet_ids: a server's zone is its subnet's. */
   azs: string[];
   /**
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
    * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server. Optional:
    * server_mode ("instance" or "asg", default default_server_mode) and, for "asg", min_size,
-   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false).
+   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false); listener_priority (derived from
+   * the model when left out).
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
   vpc_id: string;
   /** CIDR block of the VPC, allowed into the ALB (its listener, and the Open WebUI port when set). */
   vpc_cidr_block: string;
-  /** Private subnets, one per model by position (wrapping around); also the subnets of the ALB and the VPC link. */
+  /**
+   * Private subnets: a new server goes to the one its model's key picks (the same whatever the other
+   * models or the order of the list; a running server never moves); also the subnets of the ALB, the
+   * VPC link and the Auto Scaling groups.
+   */
   subnet_ids: string[];
   /** Extra ALB ingress port for an Open WebUI front end; 0 means none. @default 0 */
   open_webui_port?: number;
@@ -206,6 +217,31 @@ export interface ServiceConfigFile {
    * long enough for the Ollama install and the model pulls. @default 1800
    */
   asg_health_check_grace_period_seconds?: number;
+  /**
+   * How target groups are named: "model" (the model's key, the original's names) or "prefixed"
+   * (`<prefix>-<model>-<hash of prefix, model and port>`, at most 32 characters): unique per deployment,
+   * so two deployments can share an account, and new for a new app_port, so the new group is created
+   * before the old one goes. Switching replaces every target group, each created before the old one
+   * goes (docs/MIGRATING.md). @default "model"
+   */
+  target_group_names?: "model" | "prefixed";
+  /**
+   * Seconds the load balancer lets a server finish its requests after it leaves its target group
+   * (scale-in, instance refresh, replacement) before it cuts them: the longest generation the doors
+   * allow (the router's 900 s), 0-3600. @default 900
+   */
+  deregistration_delay_seconds?: number;
+  /**
+   * Servers of one model's pull association that run it at once: a number ("1") or a percentage of its
+   * servers ("50%"). Each model has its own association, so this paces the servers of an Auto Scaling
+   * model; an instance model has one server. @default "1"
+   */
+  pull_models_max_concurrency?: string;
+  /**
+   * Failed servers of one model's pull association after which it stops starting the others: a number
+   * or a percentage; "0" stops after the first failure. @default "0"
+   */
+  pull_models_max_errors?: string;
   /**
    * Scheduled sizes of the Auto Scaling groups: [{ name, recurrence (cron), time_zone, min_size, max_size,
    * desired_capacity, models }]. A scheduled group's min and max cover every schedule, and Terraform sets its

@@ -34,7 +34,15 @@ export interface InternalAlbProps {
   readonly accessLogsPrefix?: string;
   /** Extra port the VPC may reach, for an Open WebUI front end; 0 for none. @default 0 */
   readonly openWebUiPort?: number;
+  /**
+   * Seconds a server leaving its target group may finish its requests: the longest generation the
+   * doors allow. @default 900
+   */
+  readonly deregistrationDelaySeconds?: number;
 }
+
+/** The longest a request through the doors may take (the router's Lambda limit): how long a leaving server drains. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 900;
 
 /**
  * Internal ALB that routes each request to the server of the model it names: one target group
@@ -105,6 +113,9 @@ export class InternalAlb extends Construct {
       targetType: "instance",
       vpcId: props.vpcId,
       loadBalancingCrossZoneEnabled: "true",
+      // In place (ModifyTargetGroupAttributes): a server leaving the group (scale-in, refresh,
+      // replacement) finishes its generations before the load balancer cuts them.
+      deregistrationDelay: numberAsText(props.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
       stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
       // Healthy only once the model is pulled (404 before); 10 s timeout for a server busy
       // generating, two passes to come in, three misses to go out.
@@ -119,6 +130,10 @@ export class InternalAlb extends Construct {
         protocol: "HTTP",
         timeout: 10,
       },
+      // A group that must be replaced (a new port or name) exists, with its servers registered,
+      // before the listener rule moves to it and the old one goes. The new group needs a new name:
+      // target_group_names = "prefixed" gives one per port.
+      lifecycle: { createBeforeDestroy: true },
     });
     this.targetGroups.overrideLogicalId("llm_http");
 
@@ -135,7 +150,7 @@ export class InternalAlb extends Construct {
     new LbListenerRule(this, "llm_http_rule", {
       forEach: models,
       listenerArn: this.listener.arn,
-      priority: models.getNumber("priority"),
+      priority: models.getNumber("listener_priority"),
       action: [{ type: "forward", targetGroupArn: sameKey(this.targetGroups, "arn") }],
       condition: [{ queryString: modelQueryValues() }],
     }).overrideLogicalId("llm_http");
@@ -171,4 +186,9 @@ function modelQueryValues(): Array<{ key: string; value: string }> {
     { key: `\${${single} ? "${first}" : null}`, value: "${each.value.llm_model}" },
     { key: `\${${single} ? "${second}" : null}`, value: "${coalesce(each.value.alternate_llm_model, each.value.llm_model)}" },
   ];
+}
+
+/** A number for a string attribute of the provider: a literal as its digits, a token as itself. */
+function numberAsText(value: number): string {
+  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
 }

@@ -116,7 +116,7 @@ export class Monitoring extends Construct {
     // counts only while the group wants servers. An instance always should have one.
     this.noHealthyHost = new CloudwatchMetricAlarm(this, "no_healthy_host", {
       forEach: models,
-      alarmName: Token.asString(`\${format("%s-%s-no-healthy-host", ${prefix}, each.value.target_group_name)}`),
+      alarmName: Token.asString(`\${format("%s-%s-no-healthy-host", ${prefix}, each.value.stable_name)}`),
       alarmDescription: Token.asString(`\${format("%s has had no healthy server for %d minutes.", each.value.llm_model, ${minutes})}`),
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: 1,
@@ -157,7 +157,7 @@ export class Monitoring extends Construct {
     const tgMetric = (metricName: string) => ({ namespace: "AWS/ApplicationELB", metricName, dimensions: tgDimensions, stat: "Sum", period: 300 });
     this.errorRate = new CloudwatchMetricAlarm(this, "error_rate", {
       forEach: models,
-      alarmName: Token.asString(`\${format("%s-%s-5xx-rate", ${prefix}, each.value.target_group_name)}`),
+      alarmName: Token.asString(`\${format("%s-%s-5xx-rate", ${prefix}, each.value.stable_name)}`),
       alarmDescription: Token.asString(`\${format("More than %v%% of the requests to %s were answered 5xx by its servers over 5 minutes.", ${percent}, each.value.llm_model)}`),
       comparisonOperator: "GreaterThanThreshold",
       threshold: Token.asNumber(`\${${percent}}`),
@@ -179,8 +179,8 @@ export class Monitoring extends Construct {
       forEach: models,
       // A rule name takes 64 characters: a long <prefix>-<target group name> is cut and keeps a hash.
       name: Token.asString(
-        `\${format("%s-pull-failed", length(format("%s-%s", ${prefix}, each.value.target_group_name)) <= 52 ? format("%s-%s", ${prefix}, each.value.target_group_name) : ` +
-          `format("%s-%s", substr(format("%s-%s", ${prefix}, each.value.target_group_name), 0, 43), substr(sha1(each.value.target_group_name), 0, 8)))}`,
+        `\${format("%s-pull-failed", length(format("%s-%s", ${prefix}, each.value.stable_name)) <= 52 ? format("%s-%s", ${prefix}, each.value.stable_name) : ` +
+          `format("%s-%s", substr(format("%s-%s", ${prefix}, each.value.stable_name), 0, 43), substr(sha1(each.value.stable_name), 0, 8)))}`,
       ),
       description: Token.asString(`\${format("A server of %s failed to pull its models.", each.value.llm_model)}`),
       eventPattern: Token.asString(

@@ -1,6 +1,7 @@
 import { TerraformOutput, Token } from "cdktf";
 import { DataAwsAvailabilityZones } from "../aws";
 import { REGION_ZONES_DATA, terraformChecks } from "../config/rules";
+import { TargetGroupNames } from "../config/derive";
 import { DashboardWidget, ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
@@ -15,6 +16,7 @@ import { ModelPulls } from "./servers/model-pulls";
 import { ScalingSchedules } from "./servers/scaling-schedules";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
+import { RouterConcurrencyQuota } from "./router/concurrency-quota";
 import { RouterAuth, StreamingRouter } from "./router/streaming-router";
 import { hclText } from "./hcl";
 import { ServiceVariables } from "./service-variables";
@@ -58,6 +60,7 @@ export class OllamaService extends Construct {
       amis: this.amis,
       defaultServerMode: v.default_server_mode.stringValue as ServerMode,
       schedules: v.schedules.value,
+      targetGroupNames: v.target_group_names.stringValue as TargetGroupNames,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The construct id "servers" names the bootstrap assets' folder in the module.
@@ -85,6 +88,8 @@ export class OllamaService extends Construct {
       servers: [this.instances, this.groups],
       waitSeconds: v.pull_models_wait_seconds.numberValue,
       schedule: v.pull_models_schedule.stringValue,
+      maxConcurrency: v.pull_models_max_concurrency.stringValue,
+      maxErrors: v.pull_models_max_errors.stringValue,
     });
 
     this.alb = new InternalAlb(this, "alb", {
@@ -99,6 +104,7 @@ export class OllamaService extends Construct {
       accessLogsBucket: v.alb_access_logs_bucket.stringValue,
       accessLogsPrefix: v.alb_access_logs_prefix.stringValue,
       openWebUiPort: v.open_webui_port.numberValue,
+      deregistrationDelaySeconds: v.deregistration_delay_seconds.numberValue,
     });
     this.foundation.allowAppPortsFrom(this.alb.securityGroup);
     this.instances.registerWith(this.alb.targetGroups);
@@ -139,6 +145,10 @@ export class OllamaService extends Construct {
       logRetentionDays: v.router_log_retention_days.numberValue,
       corsAllowOrigins: v.router_cors_allow_origins.listValue,
       allowModelManagement: v.router_allow_model_management.booleanValue,
+    });
+    new RouterConcurrencyQuota(this, "router_quota", {
+      enabled: v.router_enabled.booleanValue,
+      reservedConcurrency: v.router_reserved_concurrency.numberValue,
     });
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
@@ -191,8 +201,14 @@ export class OllamaService extends Construct {
         description:
           "URL of the Ollama service: https://<api_gw_domain> with the custom domain, else the API's endpoint, else the ALB's DNS name.",
       },
-      dlami_arm: { value: this.amis.arm64.id, description: "Id of the most recent arm64 Deep Learning AMI." },
-      dlami_x86: { value: this.amis.x86.id, description: "Id of the most recent x86_64 Deep Learning AMI." },
+      dlami_arm: {
+        value: `\${${this.amis.arm64Id}}`,
+        description: "Id of the most recent arm64 Deep Learning AMI, or null when no model uses it (it is looked up only then).",
+      },
+      dlami_x86: {
+        value: `\${${this.amis.x86Id}}`,
+        description: "Id of the most recent x86_64 Deep Learning AMI, or null when no model uses it (it is looked up only then).",
+      },
       autoscaling_groups: {
         value: this.groups.groups.fqn,
         description: 'The Auto Scaling groups of the models in server_mode "asg": aws_autoscaling_group objects keyed by model key.',

@@ -46,6 +46,13 @@ export const SSM_PARAMETERS = {
     // 120 to 999999 (aws:runShellScript itself stops at 172800)
     allowedPattern: "^(1[2-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$",
   },
+  UpgradeInPlace: {
+    type: "String",
+    default: "true",
+    description:
+      "true: install another Ollama release or port where the server runs (a single instance); false: only pull (an Auto Scaling group's servers take a new release through an instance refresh)",
+    allowedPattern: "^(true|false)$",
+  },
 } as const;
 
 export type SsmParameterName = keyof typeof SSM_PARAMETERS;

@@ -50,9 +50,14 @@ export class InstanceServers extends Construct implements ModelServers {
       rootBlockDevice: props.foundation.rootVolume(models),
       tags: { System: props.prefix, Name: models.getString("name") },
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
-      // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
+      // running GPU server, and neither may a newer Deep Learning AMI. A server stays in the subnet
+      // and zone it was created in (the original placed by position; ours by the model's key, and
+      // a new subnet must not move a running server either). Roll or move on purpose with
       // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
-      lifecycle: { ignoreChanges: ["user_data", "ami"], postcondition: [rootVolumeFitsSnapshot(props.models, "ami")] },
+      lifecycle: {
+        ignoreChanges: ["user_data", "ami", "subnet_id", "availability_zone"],
+        postcondition: [rootVolumeFitsSnapshot(props.models, "ami")],
+      },
     });
     this.instances.overrideLogicalId("llm");
 

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
+import { ServerMode } from "../../config/types";
 import { ModelServers, PullTarget } from "./model-servers";
 import { ServerFoundation } from "./server-foundation";
 
@@ -17,7 +18,18 @@ export interface ModelPullsProps {
   readonly waitSeconds?: number;
   /** State Manager schedule of the runs after the first (`rate(...)` or `cron(...)`); `""` for none. @default "" */
   readonly schedule?: string;
+  /** Servers of one model that run a pull at once: a number or a percentage. @default "1" */
+  readonly maxConcurrency?: string;
+  /** Failed servers of one model after which a run starts no more: a number or a percentage. @default "0" */
+  readonly maxErrors?: string;
 }
+
+/**
+ * The `UpgradeInPlace` parameter of each kind: a single instance takes a new release or port where it
+ * runs (the script reinstalls and restarts Ollama); an Auto Scaling group's servers take them only
+ * through the instance refresh of a new launch template, so its pulls never restart a server.
+ */
+export const UPGRADE_IN_PLACE: Record<ServerMode, "true" | "false"> = { instance: "true", asg: "false" };
 
 /** One State Manager association per model: pulls its models onto its servers and records compliance. */
 export class ModelPulls extends Construct {
@@ -37,7 +49,12 @@ export class ModelPulls extends Construct {
         AppPort: Fn.tostring(models.getNumber("app_port")),
         OllamaVersion: foundation.ollamaVersion,
         TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
+        UpgradeInPlace: Token.asString(`\${each.value.server_mode == "asg" ? "${UPGRADE_IN_PLACE.asg}" : "${UPGRADE_IN_PLACE.instance}"}`),
       },
+      // One server of a model at a time, stopping at the first failure: a bad release or port
+      // reaches one server, not a whole group (an instance model has one server anyway).
+      maxConcurrency: props.maxConcurrency ?? "1",
+      maxErrors: props.maxErrors ?? "0",
       // Runs again on this schedule, so a failed install or pull heals without Terraform.
       scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.
