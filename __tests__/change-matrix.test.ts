@@ -9,6 +9,7 @@ import { MODULE_DIR } from "../src/module/module-files";
 import { ChangePlans, planChanges, PlannedRow } from "./helpers/change-planner";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 import { PlannedChange } from "./helpers/plan-json";
+import { killAllChildren } from "./helpers/processes";
 
 const MODULE = path.resolve(__dirname, "..", MODULE_DIR);
 
@@ -28,8 +29,10 @@ const [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW] = [...MODELS, ADDED].map((m) => mod
 const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW];
 
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
+// AND the same fleet deployed with target groups named "prefixed"
+const PREFIXED = { ...BASE, target_group_names: "prefixed" };
 const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
-const editModel = (i: number, change: object) => withModels(MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)));
+const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
 const at = {
   instance: (k: string) => `aws_instance.llm["${k}"]`,
@@ -47,6 +50,8 @@ const at = {
 const DASHBOARD = "aws_cloudwatch_dashboard.fleet[0]";
 const MODEL_READY_POLICY = "aws_iam_role_policy.llm_ec2_model_ready[0]";
 const dashboardUpdate = { [DASHBOARD]: "update: dashboard_body" };
+/** A target group replaced for its port, the new one created first under a new name (names are unique per account and region). */
+const NEW_GROUP_FOR_PORT = /^replace \(new first\) for (name, )?port: name, port$/;
 
 const instanceModel = (k: string, action: string) =>
   Object.fromEntries([at.instance, at.targetGroup, at.attachment, at.rule, at.association, at.errorAlarm, at.healthAlarm, at.pullFailed].map((a) => [a(k), action]));
@@ -56,6 +61,8 @@ const asgModel = (k: string, action: string, warmPool: boolean) =>
   );
 
 interface Row {
+  /** The inputs the fleet was deployed with. @default BASE */
+  readonly base?: object;
   readonly inputs: object;
   /** The models the change is about: no other model's resources may change. */
   readonly models: readonly string[];
@@ -74,6 +81,8 @@ const ROWS: Record<string, Row> = {
   "the models after the main one reordered": { inputs: withModels([MODELS[0], MODELS[4], MODELS[3], MODELS[2], MODELS[1]]), models: [] },
   "an instance model's app_port": { inputs: editModel(1, { app_port: 11500 }), models: [QWEN] },
   "an Auto Scaling model's app_port": { inputs: editModel(4, { app_port: 11500 }), models: [PHI] },
+  "an instance model's app_port, target groups prefixed": { base: PREFIXED, inputs: editModel(1, { app_port: 11500 }, PREFIXED), models: [QWEN] },
+  "an Auto Scaling model's app_port, target groups prefixed": { base: PREFIXED, inputs: editModel(4, { app_port: 11500 }, PREFIXED), models: [PHI] },
   "ollama_version": { inputs: { ...BASE, ollama_version: "0.13.1" }, models: [MAIN, QWEN, MISTRAL, GEMMA, PHI] },
   "warm pool turned on": { inputs: editModel(4, { warm_pool: true }), models: [PHI] },
   "warm pool turned off": { inputs: editModel(2, { warm_pool: false }), models: [MISTRAL] },
@@ -109,9 +118,12 @@ const changesOf = (name: string): Record<string, string> =>
 const modelOf = (address: string) => ALL_KEYS.find((k) => address.endsWith(`["${k}"]`));
 
 beforeAll(async () => {
-  // WHEN the base is applied to a state and each row's inputs are planned against it
-  plans = await planChanges(MODULE, BASE, Object.fromEntries(Object.entries(ROWS).map(([name, { inputs }]) => [name, inputs])));
+  // WHEN each base is applied to a state and each row's inputs are planned against its base's
+  plans = await planChanges(MODULE, Object.fromEntries(Object.entries(ROWS).map(([name, { base, inputs }]) => [name, { base: base ?? BASE, inputs }])));
 }, 600_000);
+
+// A beforeAll that timed out leaves its plans running: end them with the test file.
+afterAll(() => killAllChildren());
 
 describe("the harness", () => {
   test("the base settles against its own state, and spelling out its defaults plans nothing", () => {
@@ -154,6 +166,16 @@ describe.each(Object.entries(ROWS))("changing %s", (name, { models, pullListChan
     expect(new Set(priorities).size).toBe(priorities.length);
   });
 
+  test("every association it creates or updates upgrades an instance in place and an Auto Scaling group's servers never", () => {
+    const modes = new Map(
+      (ROWS[name].inputs as { llm_ec2_configs: Array<{ llm_model: string; server_mode?: string }> }).llm_ec2_configs.map((m) => [modelKey(m.llm_model), m.server_mode ?? "instance"]),
+    );
+    const planned = [...row(name).changes.entries()]
+      .filter(([address, c]) => address.startsWith("aws_ssm_association.") && c.change.after !== null && !c.change.actions.includes("no-op"))
+      .map(([address, c]) => ({ address, upgradeInPlace: (c.change.after as { parameters: Record<string, string> }).parameters.UpgradeInPlace }));
+    expect(planned).toEqual(planned.map(({ address }) => ({ address, upgradeInPlace: modes.get(modelOf(address)!) === "asg" ? "false" : "true" })));
+  });
+
   test("every association it creates or updates runs one server at a time", () => {
     const rolled = [...row(name).changes.entries()]
       .filter(([address, c]) => address.startsWith("aws_ssm_association.") && c.change.after !== null && !c.change.actions.includes("no-op"))
@@ -191,10 +213,10 @@ describe("what each change plans", () => {
     expect(changesOf("the models after the main one reordered")).toEqual({ ...dashboardUpdate });
   });
 
-  test("an instance model's port: its target group is created before the old one goes, under another name", () => {
-    const changes = changesOf("an instance model's app_port");
+  test.each(["an instance model's app_port", "an instance model's app_port, target groups prefixed"])("%s: its target group is created before the old one goes, under another name", (name) => {
+    const changes = changesOf(name);
     expect(changes).toEqual({
-      [at.targetGroup(QWEN)]: "replace (new first) for port: name, port",
+      [at.targetGroup(QWEN)]: expect.stringMatching(NEW_GROUP_FOR_PORT),
       [at.attachment(QWEN)]: expect.stringMatching(/^replace \(.*\) for port, target_group_arn: port$/),
       [at.rule(QWEN)]: "update: action[0].target_group_arn",
       [at.association(QWEN)]: "update: parameters.AppPort",
@@ -206,69 +228,106 @@ describe("what each change plans", () => {
     });
   });
 
-  test("an Auto Scaling model's port goes through its instance refresh only, not through its association", () => {
-    expect(changesOf("an Auto Scaling model's app_port")).toEqual({
-      [at.targetGroup(PHI)]: "replace (new first) for port: name, port",
+  test.each(["an Auto Scaling model's app_port", "an Auto Scaling model's app_port, target groups prefixed"])(
+    "%s: its target group is created before the old one goes, under another name; the servers take the port through the group's instance refresh (their association runs again, without upgrading in place)",
+    (name) => {
+    expect(changesOf(name)).toEqual({
+      [at.targetGroup(PHI)]: expect.stringMatching(NEW_GROUP_FOR_PORT),
       [at.group(PHI)]: "update: launch_template[0].version, target_group_arns",
       [at.template(PHI)]: "update: default_version, latest_version, user_data",
       [at.rule(PHI)]: "update: action[0].target_group_arn",
+      [at.association(PHI)]: "update: parameters.AppPort",
       [at.errorAlarm(PHI)]: "update: metric_query[*].metric[0].dimensions",
       [at.healthAlarm(PHI)]: "update: metric_query[*].metric[0].dimensions",
       'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["11500"]': "create",
       'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["11500"]': "create",
       ...dashboardUpdate,
     });
-  });
+    },
+  );
 
-  test("ollama_version: instance servers through their associations, Auto Scaling groups through their instance refresh only", () => {
+  test("ollama_version: instance servers through their associations, Auto Scaling groups through their instance refresh (their associations run again, without upgrading in place)", () => {
     expect(changesOf("ollama_version")).toEqual({
-      ...Object.fromEntries([MAIN, QWEN, GEMMA].map((k) => [at.association(k), "update: parameters.OllamaVersion"])),
+      ...Object.fromEntries([MAIN, QWEN, GEMMA, MISTRAL, PHI].map((k) => [at.association(k), "update: parameters.OllamaVersion"])),
       ...Object.fromEntries([MISTRAL, PHI].map((k) => [at.template(k), "update: default_version, latest_version, user_data"])),
       ...Object.fromEntries([MISTRAL, PHI].map((k) => [at.group(k), "update: launch_template[0].version"])),
     });
   });
 
-  test("a warm pool turned on: the group is updated, and its model-ready hook created as a resource of its own", () => {
-    expect(changesOf("warm pool turned on")).toMatchObject({
-      [at.group(PHI)]: expect.stringMatching(/^update: .*warm_pool/),
+  test("ollama_version: the instance servers upgrade one at a time, not all in the same apply", () => {
+    // An association runs as soon as it is updated; each instance model has its own, so the
+    // associations' max_concurrency paces nothing between them.
+    const upgradedAtOnce = [...row("ollama_version").changes.entries()]
+      .filter(([address, c]) => address.startsWith("aws_ssm_association.") && c.change.actions.join() === "update")
+      .filter(([, c]) => (c.change.after as { parameters: Record<string, string> }).parameters.UpgradeInPlace === "true")
+      .map(([address]) => address);
+    expect(upgradedAtOnce.length).toBeLessThanOrEqual(1);
+  });
+
+  test("a warm pool turned on: the group is updated in place (its servers roll for the model-ready part of the user data), and its model-ready hook created as a resource of its own", () => {
+    expect(changesOf("warm pool turned on")).toEqual({
+      [at.group(PHI)]: "update: launch_template[0].version, wait_for_capacity_timeout, warm_pool",
+      [at.template(PHI)]: "update: default_version, latest_version, user_data",
       [at.hook(PHI)]: "create",
     });
   });
 
-  test("a warm pool turned off: the group is updated, and its hook deleted with it", () => {
-    expect(changesOf("warm pool turned off")).toMatchObject({
-      [at.group(MISTRAL)]: expect.stringMatching(/^update: .*warm_pool/),
+  test("a warm pool turned off: the group is updated in place, its hook deleted, and the model-ready grant no group needs any more", () => {
+    expect(changesOf("warm pool turned off")).toEqual({
+      [at.group(MISTRAL)]: "update: launch_template[0].version, wait_for_capacity_timeout, warm_pool",
+      [at.template(MISTRAL)]: "update: default_version, latest_version, user_data",
       [at.hook(MISTRAL)]: "delete",
+      [MODEL_READY_POLICY]: "delete",
     });
   });
 
   test("an instance model moved to an Auto Scaling group keeps its target group and rule", () => {
-    const changes = changesOf("server_mode instance to asg");
-    expect(changes).toMatchObject({ [at.instance(QWEN)]: "delete", [at.attachment(QWEN)]: "delete", [at.group(QWEN)]: "create", [at.template(QWEN)]: "create" });
-    expect(changes[at.targetGroup(QWEN)]).toBeUndefined();
-    expect(changes[at.rule(QWEN)]).toBeUndefined();
-  });
-
-  test("an Auto Scaling model moved to an instance keeps its target group and rule", () => {
-    const changes = changesOf("server_mode asg to instance");
-    expect(changes).toMatchObject({ [at.group(PHI)]: "delete", [at.template(PHI)]: "delete", [at.instance(PHI)]: "create", [at.attachment(PHI)]: "create" });
-    expect(changes[at.targetGroup(PHI)]).toBeUndefined();
-    expect(changes[at.rule(PHI)]).toBeUndefined();
-  });
-
-  test("a subnet added: the load balancer and the groups take it in place; no instance moves", () => {
-    expect(changesOf("a subnet added")).toMatchObject({
-      "aws_lb.llm": "update: subnet_mapping, subnets",
-      [at.group(MISTRAL)]: "update: vpc_zone_identifier",
-      [at.group(PHI)]: "update: vpc_zone_identifier",
+    expect(changesOf("server_mode instance to asg")).toEqual({
+      [at.instance(QWEN)]: "delete",
+      [at.attachment(QWEN)]: "delete",
+      [at.group(QWEN)]: "create",
+      [at.template(QWEN)]: "create",
+      [at.association(QWEN)]: "update: parameters.UpgradeInPlace, targets[0].key, targets[0].values[0]",
+      [at.healthAlarm(QWEN)]: expect.stringMatching(/^update: .*dimensions\.AutoScalingGroupName/),
+      ...dashboardUpdate,
     });
   });
 
-  test('target_group_names "prefixed": every group is created anew under the prefix before the old one goes; no server is replaced', () => {
+  test("an Auto Scaling model moved to an instance keeps its target group and rule", () => {
+    expect(changesOf("server_mode asg to instance")).toEqual({
+      [at.group(PHI)]: "delete",
+      [at.template(PHI)]: "delete",
+      [at.instance(PHI)]: "create",
+      [at.attachment(PHI)]: "create",
+      [at.association(PHI)]: "update: parameters.UpgradeInPlace, targets[0].key, targets[0].values",
+      [at.healthAlarm(PHI)]: expect.stringMatching(/^update: .*dimensions\.AutoScalingGroupName/),
+      ...dashboardUpdate,
+    });
+  });
+
+  test("a subnet added: the load balancer and the groups take it in place, no instance moves, and the API's VPC link (which cannot change its subnets) is replaced new first", () => {
+    expect(changesOf("a subnet added")).toEqual({
+      "aws_lb.llm": "update: subnet_mapping, subnets",
+      [at.group(MISTRAL)]: "update: vpc_zone_identifier",
+      [at.group(PHI)]: "update: vpc_zone_identifier",
+      "aws_apigatewayv2_vpc_link.llm[0]": "replace (new first) for subnet_ids: subnet_ids",
+      ...Object.fromEntries(["root_delete", "root_get", "root_head", "root_post"].map((i) => [`aws_apigatewayv2_integration.${i}[0]`, "update: connection_id"])),
+    });
+  });
+
+  test('target_group_names "prefixed": every group is created anew under the prefix before the old one goes, and what uses it follows; no server is replaced', () => {
     const name = 'target_group_names "model" to "prefixed"';
-    const changes = changesOf(name);
-    for (const k of [MAIN, QWEN, MISTRAL, GEMMA, PHI]) expect(changes[at.targetGroup(k)]).toBe("replace (new first) for name: name");
-    const names = [MAIN, QWEN, MISTRAL, GEMMA, PHI].map((k) => (row(name).changes.get(at.targetGroup(k))?.change.after as { name: string }).name);
+    const all = [MAIN, QWEN, MISTRAL, GEMMA, PHI];
+    expect(changesOf(name)).toEqual({
+      ...Object.fromEntries(all.map((k) => [at.targetGroup(k), "replace (new first) for name: name"])),
+      ...Object.fromEntries(all.map((k) => [at.rule(k), "update: action[0].target_group_arn"])),
+      ...Object.fromEntries([MAIN, QWEN, GEMMA].map((k) => [at.attachment(k), "replace (old first) for target_group_arn"])),
+      ...Object.fromEntries([MISTRAL, PHI].map((k) => [at.group(k), "update: target_group_arns"])),
+      ...Object.fromEntries(all.flatMap((k) => [at.errorAlarm(k), at.healthAlarm(k)].map((a) => [a, "update: metric_query[*].metric[0].dimensions"]))),
+      "aws_lb_listener.llm_http": "update: default_action[0].target_group_arn",
+      ...dashboardUpdate,
+    });
+    const names = all.map((k) => (row(name).changes.get(at.targetGroup(k))?.change.after as { name: string }).name);
     for (const n of names) expect(n).toMatch(/^fleet-[a-z0-9-]+$/);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(32);
     expect(new Set(names).size).toBe(names.length);

@@ -3,18 +3,19 @@
 //
 // 1. The module becomes an offline module (helpers/offline-root.ts: AWS look-ups as locals), called
 //    from roots that configure the provider with placeholder credentials and no account look-up.
-// 2. The base inputs are "applied": planned as module call `base` on an empty state, the plan
-//    written as a state with made-up ids (helpers/fake-state.ts), then planned again against that
-//    state and the values computed from references written in, until a plan changes nothing.
-// 3. Each row's inputs are a module call of their own, against its own copy of the base's state,
-//    and `terraform plan -refresh=false` plans them all at once: a plan's fixed cost (terraform and
-//    the 700 MB provider starting, the schema) is paid per plan, not per row. The rows are split
-//    into PARALLEL_PLANS plans that run side by side, the base beside them as the check that the
-//    state was settled; `show -json` reads them back through one shared provider process.
+// 2. Each base (the inputs a row starts from) is "applied": planned as a module call `base_<n>` on
+//    an empty state, the plan written as a state with made-up ids (helpers/fake-state.ts), then
+//    planned again against that state and the values computed from references written in, until a
+//    plan changes nothing.
+// 3. Each row's inputs are a module call of their own, against a copy of its base's state, and
+//    `terraform plan -refresh=false` plans them all at once: a plan's fixed cost (terraform and the
+//    700 MB provider starting, the schema) is paid per plan, not per row. The rows are split into
+//    PARALLEL_PLANS plans that run side by side, the bases beside them as the check that their
+//    states were settled; `show -json` reads them back through one shared provider process.
 import { mkdirSync, symlinkSync, writeFileSync } from "fs";
 import { availableParallelism } from "os";
 import * as path from "path";
-import { ResourceSchemas, settle, StateFile, stateFromPlan, withModuleCopies } from "./fake-state";
+import { copyModules, ResourceSchemas, settle, StateFile, stateFromPlan } from "./fake-state";
 import { offlineCalls, offlineModule } from "./offline-root";
 import { PlanJson, PlanSummary, ResourceChange, summarise } from "./plan-json";
 import { TerraformWorkspace } from "./terraform-workspace";
@@ -22,11 +23,17 @@ import { TerraformWorkspace } from "./terraform-workspace";
 /** A plan keeps about one core busy (terraform and one provider process); more at once only queue on 2 cores. */
 const PARALLEL_PLANS = Math.max(1, Math.min(2, availableParallelism()));
 
-/** Plans of the base against its own state, each resolving one more level of references; two are enough today. */
+/** Plans of a base against its own state, each resolving one more level of references; two are enough today. */
 const MAX_SETTLE_PASSES = 4;
 
 const MODULE = "module";
-const BASE = "base";
+
+export interface ChangeRow {
+  /** The inputs applied to the state. */
+  readonly base: object;
+  /** The inputs planned against it. */
+  readonly inputs: object;
+}
 
 export interface PlannedRow {
   /** What the row plans, by address within the module. */
@@ -41,19 +48,34 @@ export interface FailedRow {
 }
 
 export interface ChangePlans {
-  /** Plans of the base against its own state it took until one changed nothing. */
+  /** Plans of the bases against their own states it took until one changed nothing. */
   readonly settlePasses: number;
   readonly rows: Readonly<Record<string, PlannedRow | FailedRow>>;
 }
 
-/** Applies `base` to a state, then plans every row's inputs against it. */
-export async function planChanges(moduleDir: string, base: object, rows: Readonly<Record<string, object>>): Promise<ChangePlans> {
-  const planner = await ChangePlanner.create(moduleDir, Object.keys(rows).length);
+/** Applies each row's base to a state (once per distinct base), then plans every row's inputs against its base's state. */
+export async function planChanges(moduleDir: string, rows: Readonly<Record<string, ChangeRow>>): Promise<ChangePlans> {
+  const bases = [...new Set(Object.values(rows).map((row) => JSON.stringify(row.base)))];
+  const planned: PlannedCall[] = Object.entries(rows).map(([name, row], i) => ({
+    name,
+    call: `row_${i}`,
+    base: `base_${bases.indexOf(JSON.stringify(row.base))}`,
+    inputs: row.inputs,
+  }));
+  const baseCalls = Object.fromEntries(bases.map((text, i) => [`base_${i}`, JSON.parse(text) as object]));
+  const planner = await ChangePlanner.create(moduleDir, [...Object.keys(baseCalls), ...planned.map((p) => p.call)]);
   try {
-    return await planner.planAll(base, rows);
+    return await planner.planAll(baseCalls, planned);
   } finally {
     planner.dispose();
   }
+}
+
+interface PlannedCall {
+  readonly name: string;
+  readonly call: string;
+  readonly base: string;
+  readonly inputs: object;
 }
 
 class ChangePlanner {
@@ -64,17 +86,16 @@ class ChangePlanner {
     private readonly schemas: ResourceSchemas,
   ) {}
 
-  /** Writes the offline module, initialises a root that calls it as `base` and `row_0`..`row_<rows-1>`, and reads the provider's schemas. */
-  static async create(moduleDir: string, rows: number): Promise<ChangePlanner> {
+  /** Writes the offline module, initialises a root that makes every module call a later plan may make, and reads the provider's schemas. */
+  static async create(moduleDir: string, calls: readonly string[]): Promise<ChangePlanner> {
     const workspace = TerraformWorkspace.create();
     try {
       mkdirSync(path.join(workspace.root, MODULE));
       writeFileSync(path.join(workspace.root, MODULE, "main.tf.json"), JSON.stringify(offlineModule(moduleDir)));
       workspace.copy(path.join(moduleDir, "assets"), path.join(MODULE, "assets"));
-      // init records every module call a later plan may make; each plan's root holds some of them
-      const calls = Object.fromEntries([BASE, ...Array.from({ length: rows }, (_, i) => callName(i))].map((call) => [call, {}]));
+      // init records the module calls; each plan's root holds some of them and shares init's .terraform
       mkdirSync(path.join(workspace.root, "init"));
-      writeFileSync(path.join(workspace.root, "init", "main.tf.json"), JSON.stringify(offlineCalls(`../${MODULE}`, calls)));
+      writeFileSync(path.join(workspace.root, "init", "main.tf.json"), JSON.stringify(offlineCalls(`../${MODULE}`, Object.fromEntries(calls.map((c) => [c, {}])))));
       await workspace.init("init");
       await workspace.shareProvider("init");
       const printed = await workspace.runOrThrow("init", ["providers", "schema", "-json"]);
@@ -87,34 +108,46 @@ class ChangePlanner {
   }
 
   /**
-   * Makes the state `base` leaves behind (as module call `base`): a plan on an empty state written
-   * as applied, then one plan against it whose computed values are written in. The rows are then
-   * planned against copies of that state, and the base again beside them: should it still plan a
-   * change (a reference through a reference), that is written in too and the rows planned again.
+   * Makes the states the bases leave behind: a plan on an empty state written as applied, then one
+   * plan against it whose computed values are written in. The rows are then planned against copies
+   * of those states, and the bases again beside them: should a base still plan a change (a
+   * reference through a reference), that is written in too and the rows planned again.
    */
-  async planAll(base: object, rows: Readonly<Record<string, object>>): Promise<ChangePlans> {
-    const state = stateFromPlan(await this.plan({ [BASE]: base }, undefined), this.schemas);
-    settle(state, await this.plan({ [BASE]: base }, state), this.schemas, `module.${BASE}`);
-    const names = Object.keys(rows);
-    const calls = (indices: readonly number[]) => Object.fromEntries(indices.map((i) => [callName(i), rows[names[i]]]));
-    const groups = Array.from({ length: Math.min(PARALLEL_PLANS, names.length) }, (_, g) => names.map((_, i) => i).filter((i) => i % PARALLEL_PLANS === g));
+  async planAll(bases: Readonly<Record<string, object>>, rows: readonly PlannedCall[]): Promise<ChangePlans> {
+    const state = stateFromPlan(await this.plan(bases, undefined), this.schemas);
+    this.settleBases(state, await this.plan(bases, state), bases);
+    const groups = Array.from({ length: Math.min(PARALLEL_PLANS, rows.length) }, (_, g) => rows.filter((_, i) => i % PARALLEL_PLANS === g));
+    let check: PlanJson | undefined;
     for (let pass = 2; pass <= MAX_SETTLE_PASSES; pass++) {
-      const plans = await Promise.allSettled(
-        groups.map((indices, g) => this.plan(g === 0 ? { [BASE]: base, ...calls(indices) } : calls(indices), withModuleCopies(state, BASE, Object.keys(calls(indices)), g === 0))),
-      );
-      const check = plans[0]?.status === "fulfilled" ? plans[0].value : await this.plan({ [BASE]: base }, state);
-      if (settle(state, check, this.schemas, `module.${BASE}`) > 0) continue;
+      const plans = await Promise.allSettled(groups.map((group, g) => this.planRows(group, state, g === 0 ? bases : {})));
+      check = plans[0]?.status === "fulfilled" ? plans[0].value : await this.plan(bases, state);
+      if (this.settleBases(state, check, bases) > 0) continue;
       const planned = await Promise.all(
-        groups.map(async (indices, g) => {
+        groups.map(async (group, g) => {
           const result = plans[g];
-          if (result.status === "fulfilled") return indices.map((i) => [names[i], rowOf(result.value, `module.${callName(i)}`, this.schemas)] as const);
-          return this.planApart(indices.map((i) => [names[i], callName(i), rows[names[i]]] as const), state, result.reason);
+          if (result.status === "fulfilled") return group.map((row) => [row.name, rowOf(result.value, `module.${row.call}`, this.schemas)] as const);
+          return this.planApart(group, state, result.reason);
         }),
       );
       return { settlePasses: pass, rows: Object.fromEntries(planned.flat()) };
     }
-    const left = summarise(await this.plan({ [BASE]: base }, state), `module.${BASE}`, this.schemas);
-    throw new Error(`the base inputs still plan changes against their own state after ${MAX_SETTLE_PASSES} passes:\n${JSON.stringify(left, null, 2)}`);
+    const left = Object.keys(bases).map((call) => summarise(check!, `module.${call}`, this.schemas));
+    throw new Error(`the bases still plan changes against their own states after ${MAX_SETTLE_PASSES} passes:\n${JSON.stringify(left, null, 2)}`);
+  }
+
+  dispose(): void {
+    this.workspace.dispose();
+  }
+
+  private settleBases(state: StateFile, plan: PlanJson, bases: Readonly<Record<string, object>>): number {
+    return Object.keys(bases).reduce((sum, call) => sum + settle(state, plan, this.schemas, `module.${call}`), 0);
+  }
+
+  /** The rows' calls against copies of their bases' states, and `alongside` (base calls) against the state itself. */
+  private planRows(rows: readonly PlannedCall[], state: StateFile, alongside: Readonly<Record<string, object>>): Promise<PlanJson> {
+    const calls = { ...alongside, ...Object.fromEntries(rows.map((row) => [row.call, row.inputs])) };
+    const copies = rows.map((row) => [row.base, row.call] as const);
+    return this.plan(calls, copyModules(state, copies, Object.keys(alongside)));
   }
 
   /**
@@ -122,29 +155,24 @@ class ChangePlanner {
    * with it, and the others are planned again without them; a failure that names no row is found
    * by planning the rows one by one.
    */
-  private async planApart(
-    rows: ReadonlyArray<readonly [name: string, call: string, inputs: object]>,
-    state: StateFile,
-    failure: unknown,
-  ): Promise<Array<readonly [string, PlannedRow | FailedRow]>> {
+  private async planApart(rows: readonly PlannedCall[], state: StateFile, failure: unknown): Promise<Array<readonly [string, PlannedRow | FailedRow]>> {
     const message = failure instanceof Error ? failure.message : String(failure);
     const named = new Set([...message.matchAll(/module[. ]"?(row_\d+)\b/g)].map((m) => m[1]));
-    const failed = rows.filter(([, call]) => named.has(call));
-    const rest = rows.filter(([, call]) => !named.has(call));
-    const results: Array<readonly [string, PlannedRow | FailedRow]> = failed.map(([name]) => [name, { error: message }]);
+    const failed = rows.filter((row) => named.has(row.call));
+    const rest = rows.filter((row) => !named.has(row.call));
+    const results: Array<readonly [string, PlannedRow | FailedRow]> = failed.map((row) => [row.name, { error: message }]);
     if (failed.length === 0) {
-      for (const [name, call, inputs] of rows) {
+      for (const row of rows) {
         try {
-          results.push([name, rowOf(await this.plan({ [call]: inputs }, withModuleCopies(state, BASE, [call], false)), `module.${call}`, this.schemas)]);
+          results.push([row.name, rowOf(await this.planRows([row], state, {}), `module.${row.call}`, this.schemas)]);
         } catch (error) {
-          results.push([name, { error: error instanceof Error ? error.message : String(error) }]);
+          results.push([row.name, { error: error instanceof Error ? error.message : String(error) }]);
         }
       }
     } else if (rest.length > 0) {
-      const calls = Object.fromEntries(rest.map(([, call, inputs]) => [call, inputs]));
       try {
-        const plan = await this.plan(calls, withModuleCopies(state, BASE, Object.keys(calls), false));
-        results.push(...rest.map(([name, call]) => [name, rowOf(plan, `module.${call}`, this.schemas)] as const));
+        const plan = await this.planRows(rest, state, {});
+        results.push(...rest.map((row) => [row.name, rowOf(plan, `module.${row.call}`, this.schemas)] as const));
       } catch (error) {
         results.push(...(await this.planApart(rest, state, error)));
       }
@@ -152,12 +180,8 @@ class ChangePlanner {
     return results;
   }
 
-  dispose(): void {
-    this.workspace.dispose();
-  }
-
   /** `terraform plan -refresh=false` of the module calls `calls` against `state`, read back as JSON. */
-  private async plan(calls: Record<string, object>, state: StateFile | undefined): Promise<PlanJson> {
+  private async plan(calls: Readonly<Record<string, object>>, state: StateFile | undefined): Promise<PlanJson> {
     const dir = `plan-${++this.runs}`;
     const target = path.join(this.workspace.root, dir);
     mkdirSync(target);
@@ -168,10 +192,6 @@ class ChangePlanner {
     const shown = await this.workspace.runOrThrow(dir, ["show", "-json", "plan.bin"]);
     return JSON.parse(shown.stdout) as PlanJson;
   }
-}
-
-function callName(index: number): string {
-  return `row_${index}`;
 }
 
 function rowOf(plan: PlanJson, module: string, schemas: ResourceSchemas): PlannedRow {

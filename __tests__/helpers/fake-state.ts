@@ -119,19 +119,19 @@ export function settle(state: StateFile, plan: PlanJson, schemas: ResourceSchema
   return rewritten;
 }
 
-/** A copy of the resources `state` holds in module call `from` in each of the module calls `to`, and with them the originals when `keepOriginals`. */
-export function withModuleCopies(state: StateFile, from: string, to: readonly string[], keepOriginals: boolean): StateFile {
-  const own = state.resources.filter((resource) => resource.module === `module.${from}`);
-  const moved = (address: string, call: string) => `module.${call}.${address.slice(`module.${from}.`.length)}`;
+/** The resources `state` holds in the module calls `keep`, and for each [from, to] a copy of module call `from`'s resources as module call `to`. */
+export function copyModules(state: StateFile, copies: ReadonlyArray<readonly [from: string, to: string]>, keep: readonly string[]): StateFile {
+  const of = (call: string) => state.resources.filter((resource) => resource.module === `module.${call}`);
+  const moved = (address: string, from: string, to: string) => `module.${to}.${address.slice(`module.${from}.`.length)}`;
   return {
     ...state,
     resources: [
-      ...(keepOriginals ? state.resources : []),
-      ...to.flatMap((call) =>
-        own.map((resource) => ({
+      ...keep.flatMap(of),
+      ...copies.flatMap(([from, to]) =>
+        of(from).map((resource) => ({
           ...resource,
-          module: `module.${call}`,
-          instances: resource.instances.map((instance) => ({ ...instance, dependencies: instance.dependencies?.map((d) => moved(d, call)) })),
+          module: `module.${to}`,
+          instances: resource.instances.map((instance) => ({ ...instance, dependencies: instance.dependencies?.map((d) => moved(d, from, to)) })),
         })),
       ),
     ],
