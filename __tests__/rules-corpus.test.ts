@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
-import { modelKey, targetGroupName } from "../src/config/derive";
+import { derivedListenerPriority, modelKey, targetGroupNameFor } from "../src/config/derive";
 import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { ServiceInputs } from "../src/config/types";
@@ -29,21 +29,37 @@ describe("rule corpus at synth (TypeScript)", () => {
 
   test("every rule has a bad case, but those whose inputs the config schema stops first (enums, a list of objects)", () => {
     const covered = new Set(Object.values(expectedRules).flat());
-    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual(["api-authorization", "server-mode", "default-server-mode", "dashboard-widgets", "router-auth"]);
+    expect(RULES.map((r) => r.id).filter((id) => !covered.has(id))).toEqual([
+      "api-authorization",
+      "server-mode",
+      "default-server-mode",
+      "target-group-names",
+      "dashboard-widgets",
+      "router-auth",
+    ]);
   });
 
-  // The module's side of these four is in fleet.tftest.hcl, monitoring.tftest.hcl and router.tftest.hcl.
+  // The module's side of these is in fleet.tftest.hcl, alb.tftest.hcl, monitoring.tftest.hcl and router.tftest.hcl.
   test.each([
     ["server-mode", (c: Record<string, any>) => ({ ...c, llm_ec2_configs: [{ ...c.llm_ec2_configs[0], server_mode: "ASG" }, c.llm_ec2_configs[1]] }), "llm_ec2_configs[0].server_mode", "ASG"],
     ["default-server-mode", (c: Record<string, any>) => ({ ...c, default_server_mode: "spot" }), "default_server_mode", "spot"],
     ["dashboard-widgets", (c: Record<string, any>) => ({ ...c, dashboard_extra_widgets: "router" }), "dashboard_extra_widgets", "router"],
     ["router-auth", (c: Record<string, any>) => ({ ...c, router_enabled: true, router_auth: "NONE" }), "router_auth", "NONE"],
+    ["target-group-names", (c: Record<string, any>) => ({ ...c, target_group_names: "prefix" }), "target_group_names", "prefix"],
   ])("%s: a file is stopped by the schema, typed inputs by the rule", (rule, spoil, field, value) => {
     const seed = SEED_FILE;
     const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;
     expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
     const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
     expect(() => parseServiceConfig(JSON.stringify(file), "spoiled.json")).toThrow(/schema: config\/llm-service.schema.json/);
+  });
+
+  test("listener-priority-unique names both models and the priority they would share", () => {
+    const file = path.join(corpus, "bad", "listener-priority-derived-collision.json");
+    const problems = findProblems(inputsOf(readServiceConfig(readFileSync(file, "utf8"), file)));
+    expect(problems.map((p) => [p.rule, p.path, p.value])).toEqual([
+      ["listener-priority-unique", "llm_ec2_configs[1].llm_model", `mistral-vision:1b (listener priority ${derivedListenerPriority("llama3:q8_0")}, as llm_ec2_configs[0].llm_model = llama3:q8_0)`],
+    ]);
   });
 
   test("api-authorization: a file is stopped by the schema, typed inputs by the rule", () => {
@@ -91,7 +107,8 @@ describe("rule corpus at plan (the module's validations)", () => {
         name,
         inputs: config as unknown as Record<string, unknown>,
         asserts: config.llm_ec2_configs.map((c) => ({
-          condition: (names: string) => `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupName(c.llm_model))}`,
+          condition: (names: string) =>
+            `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupNameFor(config.target_group_names, config.prefix, c))}`,
           message: `target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes`,
         })),
       };
@@ -106,6 +123,14 @@ describe("rule corpus at plan (the module's validations)", () => {
   });
 
   afterAll(() => workspace?.dispose());
+
+  test("a derived listener priority collision names both models, the priority and the fix", () => {
+    const messages = plan.verdicts.get("listener-priority-derived-collision")!.messages.join("\n");
+    const priority = derivedListenerPriority("llama3:q8_0");
+    expect(derivedListenerPriority("mistral-vision:1b")).toBe(priority);
+    expect(messages).toContain(`llm_ec2_configs[1].llm_model = "mistral-vision:1b" (listener priority ${priority}, as llm_ec2_configs[0].llm_model = "llama3:q8_0")`);
+    expect(messages).toContain("Fix: set listener_priority on one of the two models");
+  });
 
   test("every diagnostic names its case", () => {
     expect(plan.unattributed).toEqual([]);

@@ -253,7 +253,19 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
       one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).heartbeat_timeout == 1800 &&
       length(aws_autoscaling_group.llm["qwen257b"].initial_lifecycle_hook) == 0
     )
-    error_message = "A warm-pool group must hold new servers in a launch hook (at most the grace period) until their model answers."
+    error_message = "A warm-pool group must be created with its launch hook (at most the grace period), so its first servers wait for their model too."
+  }
+
+  assert {
+    condition = (
+      jsonencode(keys(aws_autoscaling_lifecycle_hook.model_ready)) == jsonencode(["llama38b"]) &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].name == "model-ready" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].autoscaling_group_name == aws_autoscaling_group.llm["llama38b"].name &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].lifecycle_transition == "autoscaling:EC2_INSTANCE_LAUNCHING" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].default_result == "CONTINUE" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].heartbeat_timeout == 1800
+    )
+    error_message = "A warm-pool group (and only it) must have the model-ready hook as a resource of its own, which follows the config after creation."
   }
 
   assert {
@@ -274,6 +286,99 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
       jsondecode(aws_iam_role_policy.llm_ec2_model_ready[0].policy).Statement[0].Resource == "arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/llm-*"
     )
     error_message = "With a warm pool the servers' role may complete lifecycle actions of the module's groups, and nothing more."
+  }
+}
+
+run "a_grace_period_under_30_s_gives_the_hook_auto_scalings_minimum" {
+  command = plan
+
+  variables {
+    asg_health_check_grace_period_seconds = 10
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, warm_pool = true },
+    ]
+  }
+
+  assert {
+    condition = (
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].heartbeat_timeout == 30 &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).heartbeat_timeout == 30 &&
+      aws_autoscaling_group.llm["llama38b"].health_check_grace_period == 10
+    )
+    error_message = "A hook's heartbeat must be clamped to Auto Scaling's 30-7200 s (a 10 s grace period gives 30 s), the grace period itself kept."
+  }
+}
+
+run "a_groups_amazon_linux_2_ami_is_refused" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  override_data {
+    target = data.aws_ami.custom["ami-0c0ffee0c0ffee000"]
+    values = {
+      id               = "ami-0c0ffee0c0ffee000"
+      name             = "amzn2-ami-kernel-5.10-hvm-2.0.20240306.2-x86_64-gp2"
+      description      = "Amazon Linux 2 Kernel 5.10 AMI 2.0.20240306.2 x86_64 HVM gp2"
+      root_device_name = "/dev/xvda"
+    }
+  }
+
+  expect_failures = [data.aws_ami.custom]
+}
+
+run "a_groups_amazon_linux_2023_ami_is_taken" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  override_data {
+    target = data.aws_ami.custom["ami-0c0ffee0c0ffee000"]
+    values = {
+      id               = "ami-0c0ffee0c0ffee000"
+      name             = "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64"
+      description      = "Amazon Linux 2023 AMI 2023.6.20250107.0 x86_64 HVM kernel-6.1"
+      root_device_name = "/dev/xvda"
+    }
+  }
+
+  assert {
+    condition     = aws_launch_template.llm["llama38b"].image_id == "ami-0c0ffee0c0ffee000"
+    error_message = "An Amazon Linux 2023 image (glibc 2.34) must be taken."
+  }
+}
+
+run "auto_scaling_models_take_a_new_release_through_their_refresh_only" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, server_mode = "instance" },
+      { llm_model = "qwen2.5:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 150, app_port = 11434 },
+    ]
+    pull_models_max_concurrency = "25%"
+    pull_models_max_errors      = "1"
+  }
+
+  assert {
+    condition = (
+      aws_ssm_association.pull_models["qwen257b"].parameters["UpgradeInPlace"] == "false" &&
+      aws_ssm_association.pull_models["llama38b"].parameters["UpgradeInPlace"] == "true"
+    )
+    error_message = "A group's association must only pull (UpgradeInPlace false); a single instance's upgrades in place (true)."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_ssm_association.pull_models : a.max_concurrency == "25%" && a.max_errors == "1"])
+    error_message = "pull_models_max_concurrency and pull_models_max_errors must pace every association."
   }
 }
 
