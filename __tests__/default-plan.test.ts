@@ -1,12 +1,16 @@
 // The default case (every model in instance mode, no router) plans exactly what the baseline
-// module planned, resource by resource: nothing added, nothing changed. Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
-// with placeholder credentials and skips its account and metadata look-ups, and the Deep Learning
-// AMI and availability zone look-ups (the only data sources that would call AWS) become locals.
+// module planned, resource by resource: nothing added, nothing changed but the deliberate
+// differences, each computed here from the inputs (see deliberately()). Both modules are planned by the real AWS provider (5.100.0), offline: the provider is configured
+// with placeholder credentials and skips its account and metadata look-ups, and the data sources
+// that would call AWS (AMIs, zones, the Lambda quota) become locals (helpers/offline-root.ts).
 // The baseline is the committed module of the revision this work started from
 // (__tests__/fixtures/module-baseline, written by scripts/baseline-module.sh).
 import { writeFileSync } from "fs";
 import * as path from "path";
+import { derivedListenerPriority, modelKey, placementIndex } from "../src/config/derive";
+import { DEFAULT_DEREGISTRATION_DELAY_SECONDS } from "../src/constructs/internal-alb";
 import { MODULE_DIR } from "../src/module/module-files";
+import { SSM_PARAMETERS } from "../src/userdata/templates";
 import { CUSTOM_AMI, offlineRoot } from "./helpers/offline-root";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
@@ -42,6 +46,45 @@ interface PlannedChange {
   readonly actions: string[];
   readonly after: unknown;
   readonly after_unknown: unknown;
+}
+
+type Inputs = { readonly subnet_ids: readonly string[]; readonly azs: readonly string[]; readonly llm_ec2_configs: ReadonlyArray<{ llm_model: string }> };
+
+/**
+ * The baseline's plan with what this module plans differently on purpose, each value computed here
+ * from the inputs and the TypeScript twins, not read from the module: a model's listener priority
+ * and a new server's subnet and zone come from its key; target groups drain 900 s; associations run
+ * one server at a time, stop at the first failure and say whether to upgrade in place; the main
+ * server pulls its own model first, then the others sorted; the pull document declares that
+ * parameter. Anything else that differs from the baseline fails the test.
+ */
+function deliberately(before: Map<string, PlannedChange>, inputs: Inputs): Map<string, PlannedChange> {
+  const models = new Map(inputs.llm_ec2_configs.map((c) => [modelKey(c.llm_model), c.llm_model]));
+  const main = inputs.llm_ec2_configs[0].llm_model;
+  const key = (address: string) => JSON.parse(/\[(".*")\]$/.exec(address)![1]) as string;
+  const changed = new Map<string, PlannedChange>();
+  for (const [address, change] of before) {
+    const after = structuredClone(change.after) as Record<string, any>;
+    if (address.startsWith("aws_lb_listener_rule.llm_http[")) after.priority = derivedListenerPriority(models.get(key(address))!);
+    if (address.startsWith("aws_lb_target_group.llm_http[")) after.deregistration_delay = String(DEFAULT_DEREGISTRATION_DELAY_SECONDS);
+    if (address.startsWith("aws_instance.llm[")) {
+      const i = placementIndex(models.get(key(address))!, inputs.subnet_ids);
+      after.subnet_id = inputs.subnet_ids[i];
+      after.availability_zone = inputs.azs[i];
+    }
+    if (address.startsWith("aws_ssm_association.pull_models[")) {
+      Object.assign(after, { max_concurrency: "1", max_errors: "0" });
+      after.parameters = { ...after.parameters, UpgradeInPlace: "true" };
+      if (models.get(key(address)) === main) after.parameters.Models = [main, ...[...models.values()].filter((m) => m !== main).sort()].join(",");
+    }
+    if (address === "aws_ssm_document.pull_models") {
+      const document = JSON.parse(after.content);
+      document.parameters = { ...document.parameters, UpgradeInPlace: SSM_PARAMETERS.UpgradeInPlace };
+      after.content = JSON.stringify(document, null, 2) + "\n";
+    }
+    changed.set(address, { ...change, after });
+  }
+  return changed;
 }
 
 /**
@@ -96,11 +139,17 @@ describe.each([
     }
   }, 300_000);
 
-  test("every resource the baseline plans is planned with the same values", () => {
+  test("every resource the baseline plans is planned with the same values, but for the deliberate differences", () => {
     // A real plan: the servers, the load balancer and its rules at least.
     expect(before.size).toBeGreaterThanOrEqual(25);
     const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, inputs)));
+  });
+
+  test("the deliberate differences are real: priorities leave the original's 1-100", () => {
+    const priorities = [...before].filter(([a]) => a.startsWith("aws_lb_listener_rule.")).map(([a]) => (after.get(a)!.after as { priority: number }).priority);
+    expect(priorities.length).toBe(inputs.llm_ec2_configs.length);
+    for (const p of priorities) expect(p).toBeGreaterThanOrEqual(1000);
   });
 
   test("nothing is added", () => {
@@ -148,9 +197,9 @@ describe("router_enabled, the seed's usage", () => {
     expect(after.get("aws_lambda_function_url.router[0]")?.after).toMatchObject({ invoke_mode: "RESPONSE_STREAM", authorization_type: "NONE" });
   });
 
-  test("everything the baseline plans is planned with the same values; the dashboard's body (with the router's row) is known at apply", () => {
+  test("everything the baseline plans is planned with the same values (but the deliberate differences); the dashboard's body (with the router's row) is known at apply", () => {
     const same = new Map([...before.keys()].map((address) => [address, after.get(address)]));
-    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(before));
+    expect(Object.fromEntries(same)).toEqual(Object.fromEntries(deliberately(before, SEED)));
     expect(after.get("aws_cloudwatch_dashboard.fleet[0]")?.after_unknown).toMatchObject({ dashboard_body: true });
   });
 });
