@@ -11,8 +11,8 @@ export const OFFLINE_REGION = "ap-southeast-1";
 
 /** The Deep Learning AMIs' ids in an offline plan. */
 export const FAKE_AMIS = {
-  fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda", size: 0 },
-  fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda", size: 0 },
+  fake_ami_arm: { id: "ami-0a4a4a4a4a4a4a4a4", root_device_name: "/dev/xvda" },
+  fake_ami_x86: { id: "ami-0b8b8b8b8b8b8b8b8", root_device_name: "/dev/xvda" },
 };
 
 /** An AMI id for tests to pass as a model's `ami_id`: the custom AMI look-up answers any id (root device /dev/sda1). */

@@ -87,12 +87,12 @@ export function summarise(plan: PlanJson, module: string | undefined, schemas: R
     const isChange = change.before !== null && change.after !== null;
     const isReplacement = change.actions.includes("create") && change.actions.includes("delete");
     const schema = schemas[type];
-    const type_ = schema && blockType(schema.block);
+    const resourceType = schema && blockType(schema.block);
     const changed = !isChange
       ? []
       : isReplacement
-        ? changedPaths(change.before, knownOrBefore(change.after, change.after_unknown, change.before), undefined, type_)
-        : changedPaths(change.before, change.after, change.after_unknown, type_);
+        ? changedPaths(change.before, knownOrBefore(change.after, change.after_unknown, change.before), undefined, resourceType)
+        : changedPaths(change.before, change.after, change.after_unknown, resourceType);
     summary[address] = { actions: change.actions, replacedBy: (change.replace_paths ?? []).map(formatPath).sort(), changed: [...new Set(changed)].sort() };
   }
   return summary;
@@ -117,12 +117,12 @@ export function changedPaths(before: unknown, after: unknown, unknown: unknown, 
   if (Array.isArray(before) && Array.isArray(after)) {
     if (kind === "set") return changedSetElements(before, after, unknown, inner as CtyType, at);
     if (before.length !== after.length) return [formatPath(at)];
-    return after.flatMap((value, i) => changedPaths(before[i], value, at_(unknown, i), inner as CtyType | undefined, [...at, i]));
+    return after.flatMap((value, i) => changedPaths(before[i], value, child(unknown, i), inner as CtyType | undefined, [...at, i]));
   }
   if (isObject(before) && isObject(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(isObject(unknown) ? unknown : {})]);
     const member = (key: string) => (kind === "object" ? (inner as Record<string, CtyType>)[key] : kind === "map" ? (inner as CtyType) : undefined);
-    return [...keys].flatMap((key) => changedPaths(before[key], after[key], at_(unknown, key), member(key), [...at, key]));
+    return [...keys].flatMap((key) => changedPaths(before[key], after[key], child(unknown, key), member(key), [...at, key]));
   }
   return [formatPath(at)];
 }
@@ -132,13 +132,13 @@ function changedSetElements(before: unknown[], after: unknown[], unknown: unknow
   const left = before.map((_, j) => j);
   const changed: number[] = [];
   after.forEach((value, i) => {
-    const same = hasUnknown(at_(unknown, i)) ? -1 : left.findIndex((j) => sameValue(before[j], value));
+    const same = hasUnknown(child(unknown, i)) ? -1 : left.findIndex((j) => sameValue(before[j], value));
     if (same >= 0) left.splice(same, 1);
     else changed.push(i);
   });
   if (changed.length !== left.length) return [formatPath(at)];
   return changed.flatMap((i) => {
-    const diffs = left.map((j) => changedPaths(before[j], after[i], at_(unknown, i), element, [...at, SET_ELEMENT]));
+    const diffs = left.map((j) => changedPaths(before[j], after[i], child(unknown, i), element, [...at, SET_ELEMENT]));
     const best = diffs.reduce((b, d, k) => (d.length < diffs[b].length ? k : b), 0);
     left.splice(best, 1);
     return diffs[best];
@@ -148,10 +148,10 @@ function changedSetElements(before: unknown[], after: unknown[], unknown: unknow
 /** `after` with what is unknown in it taken from `before`. */
 function knownOrBefore(after: unknown, unknown: unknown, before: unknown): unknown {
   if (unknown === true) return before;
-  if (Array.isArray(after)) return after.map((value, i) => knownOrBefore(value, at_(unknown, i), at_(before, i)));
+  if (Array.isArray(after)) return after.map((value, i) => knownOrBefore(value, child(unknown, i), child(before, i)));
   if (isObject(after) || isObject(unknown)) {
     const keys = new Set([...Object.keys(isObject(after) ? after : {}), ...Object.keys(isObject(unknown) ? unknown : {})]);
-    return Object.fromEntries([...keys].map((key) => [key, knownOrBefore(at_(after, key), at_(unknown, key), at_(before, key))]));
+    return Object.fromEntries([...keys].map((key) => [key, knownOrBefore(child(after, key), child(unknown, key), child(before, key))]));
   }
   return after;
 }
@@ -182,7 +182,7 @@ function hasUnknown(unknown: unknown): boolean {
   return false;
 }
 
-function at_(value: unknown, key: string | number): unknown {
+function child(value: unknown, key: string | number): unknown {
   return value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[key] : undefined;
 }
 
