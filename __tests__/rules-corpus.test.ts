@@ -93,7 +93,7 @@ describe("rule corpus at plan (the module's validations)", () => {
         inputs: config as unknown as Record<string, unknown>,
         asserts: config.llm_ec2_configs.map((c) => ({
           condition: (names: string) =>
-            `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupNameFor(config.target_group_names, config.prefix, c))}`,
+            `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupNameFor(config.target_group_names, config.prefix, c, config.default_server_mode))}`,
           message: `target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes`,
         })),
       };

@@ -138,7 +138,17 @@ export function hclPrefixedTargetGroupName(prefix: string, model: string, key: s
   return `format("%s-%s", ${stem}, substr(sha256(format("%s/%s/%d", ${prefix}, ${model}, ${port})), 0, 8))`;
 }
 
-/** The target group name of a model under `target_group_names`. */
-export function targetGroupNameFor(names: TargetGroupNames, prefix: string, c: { llm_model: string; app_port: number }): string {
-  return names === "prefixed" ? prefixedTargetGroupName(prefix, c.llm_model, c.app_port) : targetGroupName(c.llm_model);
+/**
+ * The target group name of a model under `target_group_names`. An Auto Scaling model's group is
+ * always prefixed: its servers register on the group's port, so a new port needs a new group, and
+ * so a new name (the original module had no such groups, so no state holds another name).
+ */
+export function targetGroupNameFor(
+  names: TargetGroupNames,
+  prefix: string,
+  c: { llm_model: string; app_port: number; server_mode?: string | null },
+  defaultServerMode: string = "instance",
+): string {
+  const asg = (c.server_mode ?? defaultServerMode) === "asg";
+  return names === "prefixed" || asg ? prefixedTargetGroupName(prefix, c.llm_model, c.app_port) : targetGroupName(c.llm_model);
 }

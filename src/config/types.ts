@@ -236,11 +236,13 @@ export interface ServiceConfigFile {
    */
   asg_health_check_grace_period_seconds?: number;
   /**
-   * How target groups are named: "model" (the model's key, the original's names) or "prefixed"
-   * (`<prefix>-<model>-<hash of prefix, model and port>`, at most 32 characters): unique per deployment,
-   * so two deployments can share an account, and new for a new app_port, so the new group is created
-   * before the old one goes. Switching replaces every target group, each created before the old one
-   * goes (docs/MIGRATING.md). @default "model"
+   * How instance models' target groups are named: "model" (the model's key, the original's names) or
+   * "prefixed" (`<prefix>-<model>-<hash of prefix, model and port>`, at most 32 characters): unique per
+   * deployment, so two deployments can share an account. Auto Scaling models' groups are always
+   * prefixed (their servers register on the group's port, so a new app_port needs a new group, created
+   * before the old one goes). An instance model's app_port changes in place with either naming (the
+   * instance is registered with its own port). Switching replaces every instance model's target group,
+   * each created before the old one goes (docs/MIGRATING.md). @default "model"
    */
   target_group_names?: "model" | "prefixed";
   /**

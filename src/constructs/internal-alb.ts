@@ -128,10 +128,15 @@ export class InternalAlb extends Construct {
         protocol: "HTTP",
         timeout: 10,
       },
-      // A group that must be replaced (a new port or name) exists, with its servers registered,
-      // before the listener rule moves to it and the old one goes. The new group needs a new name:
-      // target_group_names = "prefixed" gives one per port.
-      lifecycle: { createBeforeDestroy: true },
+      // A group that must be replaced (a new name) exists, with its servers registered, before the
+      // listener rule moves to it and the old one goes. `port` never replaces a group: it is only
+      // the default port of targets registered without one. An instance is registered with its own
+      // port (its attachment), and the health check follows it (`traffic-port`), so a new app_port
+      // moves the attachment and keeps the group and its name (the original's, for "model" names).
+      // A group's Auto Scaling servers are registered on the group's port: their group's name
+      // carries the port (always prefixed), so a new port is a new group, created from the
+      // configuration with that port (Terraform plans a replacement without ignore_changes).
+      lifecycle: { createBeforeDestroy: true, ignoreChanges: ["port"] },
     });
     this.targetGroups.overrideLogicalId("llm_http");
 

@@ -78,12 +78,13 @@ export class ModelTable extends Construct {
     const stableName =
       `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
       `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
-    // Mirrors targetGroupNameFor() in src/config/derive.ts.
-    const targetGroupName =
-      `${hclText(this, props.targetGroupNames ?? "model")} == "prefixed" ? ${hclPrefixedTargetGroupName(prefix, "c.llm_model", key, "c.app_port")} : (${stableName})`;
     const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
     // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
     const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
+    // Mirrors targetGroupNameFor() in src/config/derive.ts: an Auto Scaling model's group is always
+    // prefixed (its servers register on the group's port, so a new port needs a new group).
+    const targetGroupName =
+      `${hclText(this, props.targetGroupNames ?? "model")} == "prefixed" || ${mode} == "asg" ? ${hclPrefixedTargetGroupName(prefix, "c.llm_model", key, "c.app_port")} : (${stableName})`;
     // Only groups' AMIs: a launch template maps its root volume by the AMI's root device name. An
     // instance's own AMI is not looked up: one deregistered since must not fail a running server's plan.
     const customAmiIds = new TerraformLocal(

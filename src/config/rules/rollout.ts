@@ -53,7 +53,7 @@ export const rolloutRules: readonly Rule[] = [
     "target-group-names",
     "target_group_names",
     `is not a target group naming (${TARGET_GROUP_NAMES.join(", ")})`,
-    'use "model" (the original\'s names, the model\'s key) or "prefixed" (unique per deployment, and a new name for a new app_port)',
+    'use "model" (the original\'s names, the model\'s key) or "prefixed" (unique per deployment)',
     (n: string) => (TARGET_GROUP_NAMES as readonly string[]).includes(n),
     (v) => `contains(${hclList(TARGET_GROUP_NAMES)}, ${v})`
   ),
