@@ -93,6 +93,10 @@ const ADDED = [
   'aws_cloudwatch_metric_alarm.error_rate["<model key>"]',
   'aws_cloudwatch_event_rule.pull_failed["<model key>"]',
   'aws_cloudwatch_event_target.pull_failed["<model key>"]',
+  // the release rollout over every instance server (one at a time), and the rule of its failed runs
+  "aws_ssm_association.release_rollout[0]",
+  "aws_cloudwatch_event_rule.release_failed[0]",
+  "aws_cloudwatch_event_target.release_failed[0]",
   "aws_sns_topic.alarms[0]",
   "aws_sns_topic_policy.alarms[0]",
   "data.aws_iam_policy_document.alarms[0]",
@@ -189,6 +193,8 @@ describeWithTerraform("the addresses terraform plans", () => {
     ...PER_MODEL("aws_instance.llm"),
     "aws_ssm_document.pull_models",
     ...PER_MODEL("aws_ssm_association.pull_models"),
+    // both models run on instances: the release rollout over them
+    "aws_ssm_association.release_rollout[0]",
     "aws_cloudwatch_log_group.servers",
     "aws_lb.llm",
     ...PER_MODEL("aws_lb_target_group.llm_http"),
@@ -230,9 +236,10 @@ describeWithTerraform("the addresses terraform plans", () => {
       (key) => `aws_apigatewayv2_route.endpoint[${JSON.stringify(key)}]`,
     ),
   ];
-  // Monitoring is on by default: a dashboard, and per model two alarms and a failed-pull rule.
+  // Monitoring is on by default: a dashboard, per model two alarms and a failed-pull rule, and the rule of a failed upgrade.
   const MONITORING = [
     "aws_cloudwatch_dashboard.fleet[0]",
+    "aws_cloudwatch_event_rule.release_failed[0]",
     ...PER_MODEL("aws_cloudwatch_metric_alarm.no_healthy_host"),
     ...PER_MODEL("aws_cloudwatch_metric_alarm.error_rate"),
     ...PER_MODEL("aws_cloudwatch_event_rule.pull_failed"),
@@ -285,14 +292,14 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses({ ...INPUTS, monitoring_enabled: false })).toEqual([...ALWAYS, ...API].sort());
   });
 
-  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription and a failed-pull target per model", () => {
+  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription, a failed-pull target per model and the failed-upgrade target", () => {
     const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "data.aws_iam_policy_document.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
     expect(plannedAddresses({ ...INPUTS, alarm_email: "ops@example.com" })).toEqual(
-      [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed")].sort(),
+      [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed"), "aws_cloudwatch_event_target.release_failed[0]"].sort(),
     );
   });
 
-  test("asg mode: a launch template and a group per model instead of the instance and its attachment; schedules per (schedule, model)", () => {
+  test("asg mode: a launch template and a group per model instead of the instance and its attachment, and no release rollout; schedules per (schedule, model)", () => {
     // GIVEN every model in asg mode, one schedule for all and one for a single model
     const inputs = {
       ...INPUTS,
@@ -302,11 +309,16 @@ describeWithTerraform("the addresses terraform plans", () => {
         { name: "burst", recurrence: "0 9 * * 1", min_size: 1, max_size: 2, desired_capacity: 2, models: ["llama3:8b"] },
       ],
     };
-    const instanceOnly = [...PER_MODEL("aws_instance.llm"), ...PER_MODEL("aws_lb_target_group_attachment.llm_http")];
+    const instanceOnly = [
+      ...PER_MODEL("aws_instance.llm"),
+      ...PER_MODEL("aws_lb_target_group_attachment.llm_http"),
+      "aws_ssm_association.release_rollout[0]",
+      "aws_cloudwatch_event_rule.release_failed[0]",
+    ];
     const expected = [
       ...ALWAYS.filter((a) => !instanceOnly.includes(a)),
       ...API,
-      ...MONITORING,
+      ...MONITORING.filter((a) => !instanceOnly.includes(a)),
       ...PER_MODEL("aws_launch_template.llm"),
       ...PER_MODEL("aws_autoscaling_group.llm"),
       'aws_autoscaling_schedule.llm["night/llama38b"]',

@@ -14,6 +14,7 @@ import { RootVolumeCheck } from "./root-volume-check";
 import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
+import { ReleaseRollout } from "./servers/release-rollout";
 import { ScalingSchedules } from "./servers/scaling-schedules";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
@@ -40,6 +41,7 @@ export class OllamaService extends Construct {
   public readonly groups: AsgServers;
   public readonly schedules: ScalingSchedules;
   public readonly pulls: ModelPulls;
+  public readonly releaseRollout: ReleaseRollout;
   public readonly monitoring: Monitoring;
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
@@ -89,6 +91,15 @@ export class OllamaService extends Construct {
       models: this.models,
       servers: [this.instances, this.groups],
       waitSeconds: v.pull_models_wait_seconds.numberValue,
+      schedule: v.pull_models_schedule.stringValue,
+      maxConcurrency: v.pull_models_max_concurrency.stringValue,
+      maxErrors: v.pull_models_max_errors.stringValue,
+    });
+    this.releaseRollout = new ReleaseRollout(this, "release", {
+      foundation: this.foundation,
+      models: this.models,
+      target: this.instances.releaseTarget,
+      prefix,
       schedule: v.pull_models_schedule.stringValue,
       maxConcurrency: v.pull_models_max_concurrency.stringValue,
       maxErrors: v.pull_models_max_errors.stringValue,
@@ -170,6 +181,7 @@ export class OllamaService extends Construct {
       targetGroups: this.alb.targetGroups,
       instances: this.instances.instances,
       pulls: this.pulls.associations,
+      releaseRollout: { association: this.releaseRollout.association, exists: this.releaseRollout.exists },
       alarmEmail: v.alarm_email.stringValue,
       alarmTopicArn: v.alarm_topic_arn.stringValue,
       noHealthyHostMinutes: v.alarm_no_healthy_host_minutes.numberValue,

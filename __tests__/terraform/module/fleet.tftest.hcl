@@ -53,6 +53,16 @@ run "every_model_in_asg_mode_gets_a_launch_template_and_a_group_and_no_instance"
   }
 
   assert {
+    condition     = length(aws_ssm_association.release_rollout) == 0 && length(aws_cloudwatch_event_rule.release_failed) == 0
+    error_message = "Without instance models there is no release rollout (groups take a release through their refresh)."
+  }
+
+  assert {
+    condition     = alltrue([for k, g in aws_lb_target_group.llm_http : startswith(g.name, "llm-${k}-")])
+    error_message = "A group's target group is always prefixed (its servers register on the group's port, so a new port needs a new name), also with target_group_names = \"model\"."
+  }
+
+  assert {
     condition     = jsonencode(keys(aws_launch_template.llm)) == jsonencode(["llama38b", "qwen257b"]) && jsonencode(keys(aws_autoscaling_group.llm)) == jsonencode(["llama38b", "qwen257b"])
     error_message = "Each model must get aws_launch_template.llm and aws_autoscaling_group.llm under its key."
   }
@@ -356,7 +366,7 @@ run "a_groups_amazon_linux_2023_ami_is_taken" {
   }
 }
 
-run "auto_scaling_models_take_a_new_release_through_their_refresh_only" {
+run "a_release_reaches_instances_through_the_rollout_and_groups_through_their_refresh_only" {
   command = plan
 
   variables {
@@ -370,15 +380,24 @@ run "auto_scaling_models_take_a_new_release_through_their_refresh_only" {
 
   assert {
     condition = (
-      aws_ssm_association.pull_models["qwen257b"].parameters["UpgradeInPlace"] == "false" &&
-      aws_ssm_association.pull_models["llama38b"].parameters["UpgradeInPlace"] == "true"
+      aws_ssm_association.pull_models["qwen257b"].parameters["UpgradeInPlace"] == "false" && aws_ssm_association.pull_models["qwen257b"].parameters["AppPort"] == "unchanged" &&
+      aws_ssm_association.pull_models["llama38b"].parameters["UpgradeInPlace"] == "false" && aws_ssm_association.pull_models["llama38b"].parameters["AppPort"] == "11434"
     )
-    error_message = "A group's association must only pull (UpgradeInPlace false); a single instance's upgrades in place (true)."
+    error_message = "No model's association upgrades in place; a group's keeps its servers' port (its refresh brings a new one), an instance's moves it."
   }
 
   assert {
-    condition     = alltrue([for a in aws_ssm_association.pull_models : a.max_concurrency == "25%" && a.max_errors == "1"])
-    error_message = "pull_models_max_concurrency and pull_models_max_errors must pace every association."
+    condition = (
+      aws_ssm_association.release_rollout[0].parameters["UpgradeInPlace"] == "true" &&
+      one(aws_ssm_association.release_rollout[0].targets).key == "tag:OllamaReleaseRollout" &&
+      alltrue([for g in aws_autoscaling_group.llm : !contains([for t in g.tag : t.key], "OllamaReleaseRollout")])
+    )
+    error_message = "Only the release rollout upgrades in place, over the instance servers' tag, which no group puts on its servers."
+  }
+
+  assert {
+    condition     = alltrue([for a in concat(values(aws_ssm_association.pull_models), aws_ssm_association.release_rollout) : a.max_concurrency == "25%" && a.max_errors == "1"])
+    error_message = "pull_models_max_concurrency and pull_models_max_errors must pace every association, the release rollout too."
   }
 }
 

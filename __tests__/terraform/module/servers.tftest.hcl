@@ -65,9 +65,22 @@ run "three_models_on_two_subnets_wrap_around_priorities_by_key" {
     condition = alltrue([
       for key, a in aws_ssm_association.pull_models :
       a.parameters["AppPort"] == "11434" && a.parameters["OllamaVersion"] == "0.13.0" && a.parameters["TimeoutSeconds"] == "3600" &&
-      a.parameters["UpgradeInPlace"] == "true" && a.schedule_expression == "rate(30 minutes)" && a.max_concurrency == "1" && a.max_errors == "0"
+      a.parameters["UpgradeInPlace"] == "false" && a.schedule_expression == "rate(30 minutes)" && a.max_concurrency == "1" && a.max_errors == "0"
     ])
-    error_message = "Every association must pass the app port, the release, the default hour and UpgradeInPlace true (single instances), run every 30 minutes, one server at a time, stopping at the first failure."
+    error_message = "Every model's association must pass the app port, the release, the default hour and UpgradeInPlace false (it keeps the release a server runs), run every 30 minutes, one server at a time, stopping at the first failure."
+  }
+
+  assert {
+    condition = (
+      length(aws_ssm_association.release_rollout) == 1 &&
+      aws_ssm_association.release_rollout[0].parameters == tomap({ AppPort = "unchanged", OllamaVersion = "0.13.0", TimeoutSeconds = "3600", UpgradeInPlace = "true" }) &&
+      aws_ssm_association.release_rollout[0].association_name == "llm-ollama-release" &&
+      aws_ssm_association.release_rollout[0].max_concurrency == "1" && aws_ssm_association.release_rollout[0].max_errors == "0" &&
+      aws_ssm_association.release_rollout[0].schedule_expression == "rate(30 minutes)" &&
+      one(aws_ssm_association.release_rollout[0].targets).key == "tag:OllamaReleaseRollout" && one(aws_ssm_association.release_rollout[0].targets).values == tolist(["llm"]) &&
+      alltrue([for i in aws_instance.llm : i.tags["OllamaReleaseRollout"] == "llm"])
+    )
+    error_message = "One release rollout must bring every instance server (by the tag each carries) to the release, one at a time, stopping at the first failure, keeping each server's port and pulling nothing."
   }
 
   assert {
@@ -220,7 +233,7 @@ run "server_settings_security_group_and_pull_document" {
       for fragment in [
         "amazon-cloudwatch-agent-ctl", "LOG_GROUP='/ollama-fleet/llm/servers'", "METRICS_NAMESPACE='OllamaFleet/Servers/llm'",
         "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
-        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$APP_PORT", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
+        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$port", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
         "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=", "UPGRADE_IN_PLACE=true",
       ] : strcontains(local.server_user_data["mistralnemo12b"], fragment)
     ])
