@@ -402,6 +402,36 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
   );
 
   test(
+    "the release rollout on a server at its release while a model's association holds the lock (a long pull): done at once, without waiting for it",
+    async () => {
+      const lock = "/run/lock/ollama-bootstrap.lock";
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          // another run holds the lock until told to let go
+          {
+            kind: "exec",
+            argv: ["flock", lock, "sh", "-c", "touch /run/lock/held; until [ -e /run/lock/release ]; do /usr/bin/sleep 0.05; done"],
+            background: true,
+            timeoutMs: 120_000,
+          },
+          { kind: "exec", argv: ["sh", "-c", "until [ -e /run/lock/held ]; do /usr/bin/sleep 0.05; done"], timeoutMs: 60_000 },
+          { kind: "ssm", script: rollout(fleet) },
+          { kind: "exec", argv: ["touch", "/run/lock/release"] },
+          { kind: "wait" },
+        ],
+      });
+      const [boot, holder, , run] = result.steps;
+      expect([boot.exitCode, holder.exitCode, run.exitCode]).toEqual([0, 0, 0]);
+      expect(lastLine(run)).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; no models asked for$/);
+      expect(result.log).not.toMatch(/another bootstrap run is under way/);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
     "the release rollout on a server already at its release changes nothing (no download, no restart, no pull)",
     async () => {
       const result = await runScenario({

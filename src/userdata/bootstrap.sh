@@ -439,11 +439,23 @@ RestartSec=3
 [Install]
 WantedBy=default.target"
   fi
-  write_file "$DROP_IN" "[Service]
-Environment=\"OLLAMA_HOST=0.0.0.0:$port\"
-Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"
-Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"
-Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+  write_file "$DROP_IN" "$(drop_in "$port")"
+}
+
+# The drop-in's content for Ollama on port $1.
+drop_in() {
+  printf '%s\n' "[Service]" "Environment=\"OLLAMA_HOST=0.0.0.0:$1\"" "Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"" \
+    "Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"" "Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+}
+
+# The release rollout (true, no models) on a server that runs the release with our unit and
+# settings has nothing to do: it says so at once instead of waiting for the lock, which a model's
+# own association may hold for a long pull. Read without the lock: anything else takes it.
+nothing_to_roll_out() {
+  [ "$UPGRADE_IN_PLACE" = true ] && [ "${#MODEL_LIST[@]}" -eq 0 ] || return 1
+  [ "$(installed_version)" = "$OLLAMA_VERSION" ] && [ -n "$PORT" ] || return 1
+  grep -qx "ExecStart=$BIN serve" "$UNIT_FILE" 2>/dev/null && grep -qx "User=ollama" "$UNIT_FILE" || return 1
+  [ "$(cat "$DROP_IN" 2>/dev/null)" = "$(drop_in "$PORT")" ] && systemctl is-active --quiet ollama
 }
 
 # The port the unit makes Ollama listen on, from its drop-in.
@@ -586,6 +598,8 @@ validate_inputs
 check_platform
 WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init
+resolve_port
+nothing_to_roll_out && finish 0 "ollama $OLLAMA_VERSION serves on port $PORT; no models asked for"
 take_lock
 resolve_port
 ensure_log_shipping
