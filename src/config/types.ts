@@ -202,14 +202,17 @@ export interface ServiceConfigFile {
   api_gw_jwt_issuer?: string;
   /** Audiences (client ids) the JWT authorizer accepts. @default [] */
   api_gw_jwt_audiences?: string[];
-  /** Ollama release installed on new servers (the install script's OLLAMA_VERSION). @default "0.13.0" */
+  /**
+   * Ollama release of the servers: new servers install it; running instance servers take it through
+   * the release rollout, one at a time; Auto Scaling groups through their instance refresh. @default "0.13.0"
+   */
   ollama_version?: string;
   /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
   pull_models_wait_seconds?: number;
   /**
-   * When State Manager runs the pull-models association again, so a failed install or pull heals
-   * without Terraform: a rate of 30 minutes or more, e.g. "rate(1 hour)", or a cron expression;
-   * "" runs it at creation only. @default "rate(30 minutes)"
+   * When State Manager runs the pull-models associations (and the release rollout) again, so a failed
+   * install, pull or upgrade heals without Terraform: a rate of 30 minutes or more, e.g. "rate(1 hour)",
+   * or a cron expression; "" runs them when created or changed only. @default "rate(30 minutes)"
    */
   pull_models_schedule?: string;
   /**
@@ -252,14 +255,14 @@ export interface ServiceConfigFile {
    */
   deregistration_delay_seconds?: number;
   /**
-   * Servers of one model's pull association that run it at once: a number ("1") or a percentage of its
-   * servers ("50%"). Each model has its own association, so this paces the servers of an Auto Scaling
-   * model; an instance model has one server. @default "1"
+   * Servers that run an association at once: a number ("1") or a percentage ("50%"). It paces the
+   * servers of each model's pull association (an Auto Scaling model's; an instance model has one
+   * server) and the release rollout over every instance server (a new ollama_version). @default "1"
    */
   pull_models_max_concurrency?: string;
   /**
-   * Failed servers of one model's pull association after which it stops starting the others: a number
-   * or a percentage; "0" stops after the first failure. @default "0"
+   * Failed servers after which an association (a model's pulls, the release rollout) starts no more: a
+   * number or a percentage; "0" stops after the first failure. @default "0"
    */
   pull_models_max_errors?: string;
   /**

@@ -69,7 +69,7 @@ export const rolloutRules: readonly Rule[] = [
     "pull-max-concurrency",
     "pull_models_max_concurrency",
     'is not a State Manager concurrency (a whole number from 1, or a percentage from "1%" to "100%")',
-    'use "1" (one server of a model at a time) or e.g. "50%"',
+    'use "1" (one server at a time) or e.g. "50%"',
     (m: string) => matches(MAX_CONCURRENCY_PATTERN, m),
     (v) => hclMatches(MAX_CONCURRENCY_PATTERN, v)
   ),
