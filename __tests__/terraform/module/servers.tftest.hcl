@@ -233,7 +233,7 @@ run "server_settings_security_group_and_pull_document" {
       for fragment in [
         "amazon-cloudwatch-agent-ctl", "LOG_GROUP='/ollama-fleet/llm/servers'", "METRICS_NAMESPACE='OllamaFleet/Servers/llm'",
         "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
-        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$port", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
+        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$1", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
         "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=", "UPGRADE_IN_PLACE=true",
       ] : strcontains(local.server_user_data["mistralnemo12b"], fragment)
     ])
