@@ -71,6 +71,11 @@ export class OllamaService extends Construct {
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
       logRetentionDays: v.server_log_retention_days.numberValue,
+      modelCache: {
+        bucket: v.model_cache_bucket.stringValue,
+        prefix: v.model_cache_prefix.stringValue,
+        gatewayEndpointRouteTableIds: v.model_cache_gateway_endpoint_route_table_ids.listValue,
+      },
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {

@@ -14,10 +14,28 @@ export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
 const BODY = "bootstrap.sh";
 
 /** The variables `templatefile()` passes to the user data template. */
-export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds", "log_group", "metrics_namespace"] as const;
+export const USER_DATA_VARIABLES = [
+  "ollama_version",
+  "app_port",
+  "models",
+  "keep_alive",
+  "timeout_seconds",
+  "log_group",
+  "metrics_namespace",
+  "model_cache_bucket",
+  "model_cache_prefix",
+  "model_cache_region",
+] as const;
 
 /** The variables `templatefile()` passes to the pull-models document. */
-export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace"] as const;
+export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace", "model_cache_bucket", "model_cache_prefix", "model_cache_region"] as const;
+
+/** The header lines that tell the bootstrap where the weight cache is ("" for none), both callers alike. */
+const CACHE_HEADER = [
+  "MODEL_CACHE_BUCKET='${model_cache_bucket}'",
+  "MODEL_CACHE_PREFIX='${model_cache_prefix}'",
+  "MODEL_CACHE_REGION='${model_cache_region}'",
+];
 
 /**
  * A name as Ollama's parser accepts it, `[host/][namespace/]model[:tag]`, without anchors. The
@@ -102,6 +120,7 @@ export function userDataTemplate(): string {
     "UPGRADE_IN_PLACE=true",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    ...CACHE_HEADER,
     "CALLER=user-data",
   ];
   return `${header.join("\n")}\n${escapeTemplate(body())}`;
@@ -123,6 +142,7 @@ export function pullModelsDocument(keepAlive: string): string {
     "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    ...CACHE_HEADER,
     "CALLER=ssm",
   ];
   const document = {

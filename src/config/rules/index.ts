@@ -11,6 +11,7 @@ import { bootstrapRules } from "./bootstrap";
 import { fleetRules } from "./fleet";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
+import { weightCacheRules } from "./weight-cache";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
 
 export {
@@ -38,6 +39,7 @@ export {
   VERSION_PATTERN,
 } from "./kit";
 export type { Finding, Problem, RuleInputs, TerraformCheck } from "./kit";
+export { MODEL_CACHE_CREATE, MODEL_CACHE_OFF } from "./weight-cache";
 
 export const RULES: readonly Rule[] = [
   ...modelsRules,
@@ -47,6 +49,7 @@ export const RULES: readonly Rule[] = [
   ...fleetRules,
   ...monitoringRules,
   ...routerRules,
+  ...weightCacheRules,
 ];
 
 /**
