@@ -651,6 +651,11 @@ local_manifest() {
 
 digests_of() { grep -oE 'sha256:[0-9a-f]{64}' "$1" | sort -u; }
 
+# The sha256 of FILE: OpenSSL uses the CPU's SHA instructions, several times faster than sha256sum.
+sha256_of() {
+  if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1" | cut -d ' ' -f 1; else sha256sum "$1" | cut -d ' ' -f 1; fi
+}
+
 # Whether every blob the manifest FILE names is in the models' folder.
 blobs_present() {
   local digest
@@ -687,7 +692,7 @@ restore_model() {
       rm -rf "$stage"
       return 1
     fi
-    sum=$(sha256sum "$stage/$name" | cut -d ' ' -f 1)
+    sum=$(sha256_of "$stage/$name")
     if [ "$sum" != "${digest#sha256:}" ]; then
       CACHE_ERROR="the cache's $name does not match its digest (sha256 $sum)"
       CACHE_CORRUPT=1
