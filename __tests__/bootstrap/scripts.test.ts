@@ -50,7 +50,7 @@ describe("rendered scripts", () => {
     expect(bodyAfterHeader(userData).length).toBeGreaterThan(5000);
   });
 
-  test("the user data EC2 receives stays under its 16 KB even for a 128-character model name, the longest prefix and run", () => {
+  test("the user data EC2 receives stays under its 16 KB even for a 128-character model name, the longest prefixes, bucket name and run", () => {
     // host, namespace, model and tag each within Ollama's limits, 128 characters in all
     const longest = `${"r".repeat(40)}/${"n".repeat(40)}/${"m".repeat(38)}:${"q".repeat(7)}`;
     expect(longest).toHaveLength(MAX_MODEL_NAME_LENGTH);
@@ -59,10 +59,13 @@ describe("rendered scripts", () => {
         prefix: "a".repeat(28),
         pull_models_wait_seconds: 172800,
         llm_ec2_configs: [{ llm_model: longest, instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 65535 }],
+        model_cache_bucket: "b".repeat(63),
+        model_cache_prefix: `${"p".repeat(255)}/`,
       }),
     );
     const [key] = Object.keys(big.userData);
     expect(big.userData[key]).toContain(`MODELS='${longest}'`);
+    expect(big.userData[key]).toContain(`MODEL_CACHE_PREFIX='${"p".repeat(255)}/'`);
     expect(big.userData[key]).toContain(`LOG_GROUP='/ollama-fleet/${"a".repeat(28)}/servers'`);
     // EC2 counts the bytes it receives: the compressed script, which cloud-init unpacks.
     expect(big.userDataBytes[key]).toBeLessThan(16 * 1024);
