@@ -156,7 +156,7 @@ export class OllamaService extends Construct {
     });
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
-    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
+    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${this.foundation.modelCache.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
     this.monitoring = new Monitoring(this, "monitoring", {
       enabled: v.monitoring_enabled.booleanValue,
       prefix,

@@ -95,11 +95,18 @@ export function sourcePath(file: string): string {
   return path.join(dir, "src", "userdata", file);
 }
 
+/**
+ * The body as the servers get it: without its comment lines (shellcheck's directives kept), as EC2
+ * takes at most 16 KB of user data, compressed, and the source's comments are a third of it.
+ */
 function body(): string {
   const text = readFileSync(sourcePath(BODY), "utf8");
   // The SSM agent would read `{{` as a parameter reference.
   if (text.includes("{{")) throw new Error(`${BODY} must not contain "{{" (SSM document parameter syntax)`);
-  return text;
+  return text
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line))
+    .join("\n");
 }
 
 /** `${` and `%{` escaped for templatefile(); a function replacement, as "$$" in a replacement string means one "$". */
@@ -110,7 +117,8 @@ export function userDataTemplate(): string {
   const header = [
     "#!/bin/bash",
     "# ollama-fleet model server bootstrap, run once by cloud-init at first boot. The SSM document",
-    "# <prefix>-pull-models runs the same script at creation and on a schedule.",
+    "# <prefix>-pull-models runs the same script at creation and on a schedule. Its comments are in",
+    "# src/userdata/bootstrap.sh of ollama-fleet (the servers get it without them).",
     "OLLAMA_VERSION='${ollama_version}'",
     "APP_PORT='${app_port}'",
     "MODELS='${models}'",
@@ -133,7 +141,8 @@ export function userDataTemplate(): string {
 export function pullModelsDocument(keepAlive: string): string {
   const header = [
     "#!/bin/bash",
-    "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models).",
+    "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models). Its",
+    "# comments are in src/userdata/bootstrap.sh of ollama-fleet (the servers get it without them).",
     "OLLAMA_VERSION='{{ OllamaVersion }}'",
     "APP_PORT='{{ AppPort }}'",
     "MODELS='{{ Models }}'",

@@ -9,6 +9,7 @@ import { ModelCacheAccess } from "./model-cache-access";
 import { ModelCacheBucket } from "./model-cache-bucket";
 import { ModelCacheMetrics } from "./model-cache-metrics";
 import { S3GatewayEndpoint } from "./s3-gateway-endpoint";
+import { cacheDashboardWidgets } from "./cache-widgets";
 
 export interface ModelCacheProps {
   /** `""` (no cache), `"create"`, or an existing bucket's name. @default "" */
@@ -46,6 +47,7 @@ export class ModelCache extends Construct {
   public readonly access: ModelCacheAccess;
   public readonly endpoint: S3GatewayEndpoint;
   public readonly metrics: ModelCacheMetrics;
+  private readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: ModelCacheProps) {
     super(scope, id);
@@ -91,11 +93,17 @@ export class ModelCache extends Construct {
     });
     this.endpoint.endpoint.overrideLogicalId("model_cache");
 
+    this.metricsNamespace = hclText(this, props.metricsNamespace);
     this.metrics = new ModelCacheMetrics(this, "metrics", {
       enabled: Token.asString(ref(this.enabled)),
       logGroupName: props.logGroupName,
       namespace: props.metricsNamespace,
     });
     this.metrics.filters.overrideLogicalId("model_cache");
+  }
+
+  /** The cache's dashboard widget, as an HCL list operand (empty without a cache). */
+  public dashboardWidgets(region: string): string {
+    return cacheDashboardWidgets({ enabled: this.enabled, namespace: this.metricsNamespace, region });
   }
 }
