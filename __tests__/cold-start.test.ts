@@ -1,4 +1,4 @@
-import { coldStart, coldStartTable, CRT_DEFAULT_TARGET_GBPS, INSTANCE_STORE_RATE, REGISTRY_RATE, VERIFY_RATE } from "../src/catalog/cold-start";
+import { coldStart, coldStartTable, INSTANCE_STORE_RATE, REGISTRY_RATE, VERIFY_RATE } from "../src/catalog/cold-start";
 import { costSummary } from "../src/catalog/fleet-cost";
 import { familySizes } from "../src/catalog/instance-families";
 import { instanceNetwork, networkFamilies } from "../src/catalog/instance-network";
@@ -25,19 +25,28 @@ describe("the network catalog", () => {
 });
 
 describe("cold start", () => {
-  test("from the cache: the slower of the CLI's S3 target and the disk, then the sha256 check; from the registry: its rate", () => {
-    // GIVEN a 70B at 4 bits on a g6e.12xlarge (100 Gbps, an instance store; a type the CLI does not know: its 10 Gbps target)
+  test("from the cache: the slower of the instance's network and the disk, then the sha256 check; from the registry: its rate", () => {
+    // GIVEN a 70B at 4 bits on a g6e.12xlarge (100 Gbps, an instance store)
     const model = { llm_model: "llama3.1:70b", instance_type: "g6e.12xlarge" };
     const bytes = (weightsGiB(model.llm_model) as number) * GiB;
     // WHEN
     const start = coldStart(model, DEFAULTS);
-    // THEN
-    const s3 = (CRT_DEFAULT_TARGET_GBPS * 1e9) / 8;
-    const cacheRate = Math.min(s3, INSTANCE_STORE_RATE.bytesPerSecond);
-    expect(start.cache).toEqual({ seconds: bytes / cacheRate + bytes / VERIFY_RATE.bytesPerSecond, limit: "instance store", disk: "instance store" });
+    // THEN the instance store's write is slower than 100 Gbps
+    expect(INSTANCE_STORE_RATE.bytesPerSecond).toBeLessThan(100e9 / 8);
+    expect(start.cache).toEqual({ seconds: bytes / INSTANCE_STORE_RATE.bytesPerSecond + bytes / VERIFY_RATE.bytesPerSecond, limit: "instance store", disk: "instance store" });
     expect(start.registry?.seconds).toBeCloseTo(bytes / REGISTRY_RATE.bytesPerSecond + bytes / VERIFY_RATE.bytesPerSecond, 6);
     expect(start.registry?.limit).toBe("registry 100 MB/s");
     expect(start.natUsdPerStart).toBeCloseTo((bytes / 1e9) * (regionPrices("ap-southeast-1")?.nat.gb.usd as number), 9);
+  });
+
+  test("a small type's network limits the cache when the disk is faster", () => {
+    // GIVEN a g5.xlarge (10 Gbps, an instance store at 1 GiB/s: the network, 1.25 GB/s, is faster; a 2000 MiB/s root volume is not used)
+    const start = coldStart({ llm_model: "llama3:8b", instance_type: "g5.xlarge" }, { ...DEFAULTS, ebsThroughputMibps: 2000 });
+    expect(start.cache?.limit).toBe("instance store");
+    // GIVEN a g5g.xlarge (10 Gbps, no instance store) with the fastest gp3: 2000 MiB/s outruns 10 Gbps
+    const arm = coldStart({ llm_model: "llama3:8b", instance_type: "g5g.xlarge" }, { ...DEFAULTS, ebsThroughputMibps: 2000 });
+    const bytes = (weightsGiB("llama3:8b") as number) * GiB;
+    expect(arm.cache).toEqual({ seconds: bytes / (10e9 / 8) + bytes / VERIFY_RATE.bytesPerSecond, limit: "S3 10 Gbps", disk: "root volume" });
   });
 
   test("without an instance store the root volume's throughput limits both", () => {

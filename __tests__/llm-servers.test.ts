@@ -147,7 +147,8 @@ describe("LlmServers: instances", () => {
       '"app_port" = m.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
         '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
         '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix), ' +
-        CACHE_VARIABLES,
+        CACHE_VARIABLES +
+        ', "transfer_gbps" = try(tostring(local.instance_network_gbps[m.instance_type]), "")',
     );
   });
 
@@ -192,7 +193,7 @@ describe("LlmServers: model pulls through SSM", () => {
     // a template for templatefile(): the log group and namespace follow the prefix
     expect(script).toContain(
       "LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\n" +
-        "MODEL_CACHE_BUCKET='${model_cache_bucket}'\nMODEL_CACHE_PREFIX='${model_cache_prefix}'\nMODEL_CACHE_REGION='${model_cache_region}'\nCALLER=ssm\n",
+        "MODEL_CACHE_BUCKET='${model_cache_bucket}'\nMODEL_CACHE_PREFIX='${model_cache_prefix}'\nMODEL_CACHE_REGION='${model_cache_region}'\nTRANSFER_GBPS=''\nCALLER=ssm\n",
     );
     // The script as SSM runs it (template and parameters filled in) is valid bash.
     const rendered = script
@@ -286,7 +287,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       expect(script).toContain(
         "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
           "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\n" +
-          "MODEL_CACHE_BUCKET=''\nMODEL_CACHE_PREFIX=''\nMODEL_CACHE_REGION=''\nCALLER=user-data\n",
+          "MODEL_CACHE_BUCKET=''\nMODEL_CACHE_PREFIX=''\nMODEL_CACHE_REGION=''\nTRANSFER_GBPS='25'\nCALLER=user-data\n",
       );
       expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
       expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain("MODELS='mistral-nemo:12b'\n");

@@ -93,7 +93,7 @@ describe("the weight cache on a server", () => {
       for (const [name, blob] of Object.entries(result.blobs)) expect(`sha256-${blob.sha256}`).toBe(name);
       // downloads through the CRT client, in the bucket's region; nothing uploaded (the cache had it)
       expect(calls(result, "aws").filter((c) => c.includes(" s3 cp ") && !c.includes("--no-overwrite"))).toEqual(
-        Array(5).fill(expect.stringMatching(new RegExp(`^aws --region ${PLANNED_REGION} s3 cp .*\\(client crt\\)$`))),
+        Array(5).fill(expect.stringMatching(new RegExp(`^aws --region ${PLANNED_REGION} s3 cp .*\\(client crt, target 10Gb/s\\)$`))),
       );
       expect(requests(result, "PUT")).toEqual([]);
       // no instance store here: the root volume's folder, every file the ollama user's
@@ -136,6 +136,10 @@ describe("the weight cache on a server", () => {
       }
       expect(puts).toHaveLength(new Set(puts).size);
       expect(calls(first, "aws").filter((c) => c.includes("--no-overwrite"))).toEqual(Array(7).fill(expect.stringMatching(/\(client classic\)$/)));
+      // the association's document knows no instance type: the user data's target stays
+      expect(calls(first, "aws").filter((c) => c.includes("(client crt"))).toEqual(
+        Array(calls(first, "aws").filter((c) => c.includes("(client crt")).length).fill(expect.stringMatching(/target 10Gb\/s\)$/)),
+      );
       // WHEN a new qwen2:7b server boots against what the first one seeded (the same objects, as checked above)
       const second = await runScenario({
         releases: [VERSION],

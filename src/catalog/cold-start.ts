@@ -43,10 +43,8 @@ export const INSTANCE_STORE_RATE: Throughput = {
   source: "AWS publishes an instance store's IOPS, not its throughput; 1 GiB/s is a conservative sequential write for one NVMe volume",
 };
 
-/** The AWS CLI's CRT client aims at 10 Gbps unless it knows the instance type (it lists these). */
-export const CRT_DEFAULT_TARGET_GBPS = 10;
-export const CRT_KNOWN_TYPES: readonly string[] = ["p4d.24xlarge", "p4de.24xlarge", "p5.48xlarge"];
-const CRT_SOURCE = "the AWS CLI's S3 configuration topic: target_bandwidth falls back to 10 Gb/s unless the CLI knows the instance type (p4d.24xlarge, p4de.24xlarge, p5.48xlarge, trn1)";
+const CRT_SOURCE =
+  "the bootstrap sets the AWS CLI's CRT client's target_bandwidth to it (the CLI's S3 configuration topic: without one it aims at 10 Gb/s unless it knows the type)";
 const GP3_SOURCE = "https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html (gp3: the provisioned throughput, ebs_throughput_mibps)";
 const INTERNET_SOURCE = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html (traffic through an internet gateway: 5 Gbps below 32 vCPUs, else half the bandwidth)";
 
@@ -99,13 +97,12 @@ export function coldStart(entry: Pick<LlmEc2ConfigEntry, "llm_model" | "instance
   const where = network.instanceStore ? "instance store" : "root volume";
   const pullDisk = inputs.cache ? disk : gp3;
   const verify = bytes / VERIFY_RATE.bytesPerSecond;
-  const crtGbps = CRT_KNOWN_TYPES.includes(entry.instance_type) ? network.gbps : Math.min(network.gbps, CRT_DEFAULT_TARGET_GBPS);
   const registry = slowest([
     [`registry ${rateText(REGISTRY_RATE.bytesPerSecond)}`, REGISTRY_RATE.bytesPerSecond],
     [`internet ${network.internetGbps} Gbps`, gbps(network.internetGbps)],
     pullDisk,
   ]);
-  const cache = slowest([[`S3 ${crtGbps} Gbps`, gbps(crtGbps)], disk]);
+  const cache = slowest([[`S3 ${network.gbps} Gbps`, gbps(network.gbps)], disk]);
   return {
     ...base,
     registry: { seconds: bytes / registry[1] + verify, limit: registry[0], disk: pullDisk === store ? "instance store" : "root volume" },
@@ -133,7 +130,7 @@ export function coldStartTable(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "l
   const figures = [
     `registry: ${rateText(REGISTRY_RATE.bytesPerSecond)}, ${REGISTRY_RATE.status}: ${REGISTRY_RATE.source}`,
     `internet through NAT: ${INTERNET_SOURCE}`,
-    `S3 in the region: the instance's bandwidth (${NETWORK_SOURCE}) up to the CLI's target, ${CRT_SOURCE}`,
+    `S3 in the region: the instance's bandwidth (${NETWORK_SOURCE}); ${CRT_SOURCE}`,
     `root volume: ${GP3_SOURCE}; instance store: ${rateText(INSTANCE_STORE_RATE.bytesPerSecond)}, ${INSTANCE_STORE_RATE.status}: ${INSTANCE_STORE_RATE.source}`,
     `verification: ${rateText(VERIFY_RATE.bytesPerSecond)}, ${VERIFY_RATE.status}: ${VERIFY_RATE.source}`,
   ];

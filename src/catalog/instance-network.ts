@@ -67,3 +67,8 @@ export function instanceNetwork(instanceType: string): InstanceNetwork | undefin
 
 /** Every family and size the network table knows (a test holds it equal to the instance catalog). */
 export const networkFamilies = (): Record<string, string[]> => Object.fromEntries(Object.entries(NETWORK).map(([f, n]) => [f, Object.keys(n.gbps)]));
+
+/** Every catalogued type's network bandwidth, Gbps: `g5.xlarge` -> 10 (the module's local `instance_network_gbps`). */
+export function networkGbpsByType(): Record<string, number> {
+  return Object.fromEntries(Object.entries(NETWORK).flatMap(([family, n]) => Object.entries(n.gbps).map(([size, gbps]) => [`${family}.${size}`, gbps])));
+}

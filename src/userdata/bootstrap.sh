@@ -4,7 +4,8 @@
 # RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE (true, or false: only pull, leave the server as it is),
 # LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics),
 # MODEL_CACHE_BUCKET, MODEL_CACHE_PREFIX and MODEL_CACHE_REGION (the weight cache in S3, "" for
-# none) and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or
+# none), TRANSFER_GBPS (the instance type's network bandwidth, or "": the last one given stays)
+# and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or
 # different, and pulling a model that is already there is skipped.
 #
 # With a weight cache, models come from S3 before Ollama starts (a model's manifest, then the blobs
@@ -178,6 +179,7 @@ validate_inputs() {
     [[ "$MODEL_CACHE_REGION" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || finish 10 "inputs: MODEL_CACHE_REGION '$MODEL_CACHE_REGION' is not an AWS region"
     CACHE_URL="s3://$MODEL_CACHE_BUCKET/${MODEL_CACHE_PREFIX}ollama"
   fi
+  [[ "$TRANSFER_GBPS" =~ ^([1-9][0-9]{0,3})?$ ]] || finish 10 "inputs: TRANSFER_GBPS '$TRANSFER_GBPS' is not a number of Gbps"
   local model problem
   IFS=',' read -r -a MODEL_LIST <<<"$MODELS"
   [ "${#MODEL_LIST[@]}" -gt 0 ] || finish 10 "inputs: MODELS is empty"
@@ -588,11 +590,18 @@ choose_models_dir() {
 }
 
 # The AWS CLI's settings, one file per direction: downloads through the CRT transfer client
-# (parallel ranged GETs, its target bandwidth derived from the instance), uploads through the
-# classic one (which sends --no-overwrite's If-None-Match on every kind of upload).
+# (parallel ranged GETs) aiming at the instance type's bandwidth (without one it aims at 10 Gb/s
+# unless it knows the type), uploads through the classic one (which sends --no-overwrite's
+# If-None-Match on every kind of upload).
 ensure_aws_configs() {
+  local target="" download="$FLEET_LIB/aws-download.conf"
+  if [ -n "$TRANSFER_GBPS" ]; then
+    target="  target_bandwidth = ${TRANSFER_GBPS}Gb/s"
+  else
+    target=$(grep -m 1 '^  target_bandwidth = [0-9]*Gb/s$' "$download" 2>/dev/null)
+  fi
   mkdir -p "$FLEET_LIB" &&
-    printf '[default]\ns3 =\n  preferred_transfer_client = crt\n' >"$FLEET_LIB/aws-download.conf" &&
+    printf '[default]\ns3 =\n  preferred_transfer_client = crt\n%s\n' "$target" >"$download" &&
     printf '[default]\ns3 =\n  preferred_transfer_client = classic\n' >"$FLEET_LIB/aws-upload.conf"
 }
 

@@ -25,6 +25,7 @@ export const USER_DATA_VARIABLES = [
   "model_cache_bucket",
   "model_cache_prefix",
   "model_cache_region",
+  "transfer_gbps",
 ] as const;
 
 /** The variables `templatefile()` passes to the pull-models document. */
@@ -129,6 +130,7 @@ export function userDataTemplate(): string {
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
     ...CACHE_HEADER,
+    "TRANSFER_GBPS='${transfer_gbps}'",
     "CALLER=user-data",
   ];
   return `${header.join("\n")}\n${escapeTemplate(body())}`;
@@ -152,6 +154,8 @@ export function pullModelsDocument(keepAlive: string): string {
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
     ...CACHE_HEADER,
+    // The document serves every model: the user data's figure stays in the CLI's configuration.
+    "TRANSFER_GBPS=''",
     "CALLER=ssm",
   ];
   const document = {

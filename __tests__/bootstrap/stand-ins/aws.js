@@ -43,7 +43,15 @@ function transferClient() {
   return match && match[1] === "crt" ? "crt" : "classic";
 }
 
-fs.appendFileSync(`${T}/calls.log`, `aws ${args.join(" ")} (client ${transferClient()})\n`);
+/** target_bandwidth in the config file, or "auto" (the CLI derives it). */
+function targetBandwidth() {
+  const file = process.env.AWS_CONFIG_FILE;
+  const text = file && fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const match = /^\s*target_bandwidth\s*=\s*(\S+)\s*$/m.exec(text);
+  return match ? match[1] : "auto";
+}
+
+fs.appendFileSync(`${T}/calls.log`, `aws ${args.join(" ")} (client ${transferClient()}${transferClient() === "crt" ? `, target ${targetBandwidth()}` : ""})\n`);
 
 const USAGE =
   "\nusage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\nTo see help text, you can run:\n\n  aws help\n  aws <command> help\n  aws <command> <subcommand> help\n\n";

@@ -134,6 +134,11 @@ run "a_created_bucket_is_private_encrypted_https_only_and_write_once" {
   }
 
   assert {
+    condition     = strcontains(local.server_user_data["llama38b"], "TRANSFER_GBPS='10'\n") && strcontains(local.server_user_data["qwen27b"], "TRANSFER_GBPS='10'\n")
+    error_message = "Each server's bootstrap must be told its instance type's network bandwidth (g5g.xlarge and g5.xlarge: 10 Gbps), the CLI's transfer target."
+  }
+
+  assert {
     condition     = jsonencode(sort([for k, f in aws_cloudwatch_log_metric_filter.model_cache : "${k} ${f.pattern} ${f.metric_transformation[0].name} ${f.metric_transformation[0].namespace}"])) == jsonencode(["corrupt \"weight-cache: corrupt\" WeightCacheCorrupt OllamaFleet/Servers/acme", "hit \"weight-cache: hit\" WeightCacheHits OllamaFleet/Servers/acme", "miss \"weight-cache: miss\" WeightCacheMisses OllamaFleet/Servers/acme", "seeded \"weight-cache: seeded\" WeightCacheSeeds OllamaFleet/Servers/acme"])
     error_message = "Hits, misses, corrupt files and seeds must each be counted from the servers' log lines, in the servers' namespace."
   }

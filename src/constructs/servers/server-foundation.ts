@@ -17,6 +17,7 @@ import { hclText } from "../hcl";
 import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 import { ModelCache } from "../model-cache/model-cache";
+import { networkGbpsByType } from "../../catalog/instance-network";
 
 /** How long Ollama keeps a model loaded after its last request. */
 export const OLLAMA_KEEP_ALIVE = "6h";
@@ -182,6 +183,9 @@ export class ServerFoundation extends Construct {
    */
   public userData(_row: TerraformIterator): string {
     if (this.userDataLocal === undefined) {
+      // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
+      const gbps = new TerraformLocal(this, "instance_network_gbps", networkGbpsByType());
+      gbps.overrideLogicalId("instance_network_gbps");
       const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
         app_port: Token.asNumber(ref("m.app_port")),
         keep_alive: OLLAMA_KEEP_ALIVE,
@@ -191,6 +195,7 @@ export class ServerFoundation extends Construct {
         timeout_seconds: this.runTimeoutSeconds,
         ...this.telemetry(),
         ...this.cacheVariables(),
+        transfer_gbps: Token.asString(ref(`try(tostring(${hclText(this, gbps.expression)}[m.instance_type]), "")`)),
       });
       const models = this.props.models.modelsOperand;
       this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclText(this, rendered)} }}`);
