@@ -574,13 +574,13 @@ pull() {
 # folder: manifests/<host>/<namespace>/<model>/<tag>, blobs/sha256-<hex> (a blob's name is the
 # sha256 of its content). Nothing here fails the run: a model the cache cannot give is pulled.
 
-# The models' folder this server uses: the one its unit already names (a set-up server keeps its
-# models where they are), else the instance store's when there is a cache and one is mounted, else
-# the root volume's.
+# The models' folder this server uses: the one of ours its unit already names (a set-up server
+# keeps its models where they are), else the instance store's when there is a cache and one is
+# mounted, else the root volume's.
 choose_models_dir() {
   local configured
   configured=$(sed -n 's/^Environment="OLLAMA_MODELS=\(.*\)"$/\1/p' "$DROP_IN" 2>/dev/null | tail -n 1)
-  if [[ "$configured" =~ ^/[A-Za-z0-9/._-]+$ ]]; then
+  if [ "$configured" = "$ROOT_MODELS" ] || [ "$configured" = "$INSTANCE_STORE/ollama/models" ]; then
     MODELS_DIR=$configured
   elif [ -n "$CACHE_URL" ] && mountpoint -q "$INSTANCE_STORE" 2>/dev/null; then
     MODELS_DIR="$INSTANCE_STORE/ollama/models"
