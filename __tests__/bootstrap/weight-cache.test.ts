@@ -23,12 +23,14 @@ const VERSION = "0.21.0";
 
 let fleet: Rendered;
 let fleet013: Rendered;
+let fleetWithout: Rendered;
 
 beforeAll(() => {
   requireSandbox();
   // GIVEN a main server (llama3:8b) and a second one (qwen2:7b), with the weight cache in an existing bucket
   fleet = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, ollama_version: VERSION }));
   fleet013 = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, ollama_version: "0.13.0" }));
+  fleetWithout = renderFromModule(inputs({ ollama_version: VERSION }));
 });
 
 afterAll(() => cleanUpReleases());
@@ -292,6 +294,40 @@ describe("the weight cache on a server", () => {
       expect(result.modelsDir).toBe(ROOT_MODELS);
       expect(requests(result, "GET").filter((key) => key.includes("/manifests/"))).toHaveLength(1);
       expect(result.log).toMatch(/ollama-bootstrap\[boot\]: OK: boot: from the cache: none/);
+      expect(result.hostChanges).toEqual([]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the cache turned on for a running server: its next association run seeds what it has and installs the boot unit; Ollama, its folder and its unit stay as they are",
+    async () => {
+      // GIVEN a server set up without a cache (on a type with an instance store), WHEN the document with the cache runs on it
+      const result = await runScenario({
+        releases: [VERSION],
+        instanceStore: true,
+        s3: bucket(),
+        bootFinished: true,
+        steps: [
+          { kind: "cloud-init", script: fleetWithout.userData.qwen27b },
+          { kind: "snapshot", name: "before" },
+          { kind: "ssm", script: ssm(fleet, "qwen27b") },
+          { kind: "snapshot", name: "after" },
+        ],
+      });
+      // THEN the model went to the cache, and nothing of the running server changed
+      const [boot, , association] = result.steps;
+      expect([boot.exitCode, association.exitCode]).toEqual([0, 0]);
+      expect(lastLine(association)).toMatch(/from the cache: none; pulled: none; already there: qwen2:7b$/);
+      expect(result.log).toContain(`${cacheLogMarker("seeded")} qwen2:7b`);
+      expect(Object.keys(result.s3).sort()).toEqual(Object.keys(cachedModels(OLLAMA, [QWEN])).sort());
+      expect(result.snapshots.after.mainPid).toBe(result.snapshots.before.mainPid);
+      expect(result.modelsDir).toBe(ROOT_MODELS);
+      const unitFiles = (snapshot: ScenarioResult["snapshots"][string]) =>
+        Object.entries(snapshot.files).filter(([file]) => file.startsWith("/etc/systemd/system/ollama.service"));
+      expect(unitFiles(result.snapshots.after)).toEqual(unitFiles(result.snapshots.before));
+      expect(result.weightsUnit).toContain("Before=ollama.service");
+      expect(calls(result, "ollama pull")).toEqual(["ollama pull qwen2:7b"]);
       expect(result.hostChanges).toEqual([]);
     },
     SCENARIO_TIMEOUT_MS,
