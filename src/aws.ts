@@ -52,3 +52,6 @@ export { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 export { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
+export { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
+export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+export { DataAwsServicequotasServiceQuota } from "@cdktf/provider-aws/lib/data-aws-servicequotas-service-quota";

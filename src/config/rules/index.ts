@@ -9,6 +9,7 @@ import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
 import { fleetRules } from "./fleet";
+import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
 import { weightCacheRules } from "./weight-cache";
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   ...frontDoorRules,
   ...bootstrapRules,
   ...fleetRules,
+  ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
   ...weightCacheRules,

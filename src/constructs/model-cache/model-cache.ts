@@ -20,6 +20,8 @@ export interface ModelCacheProps {
   readonly namePrefix: string;
   /** The servers' role, which gets read and create-only access to the prefix. */
   readonly role: IamRole;
+  /** The partition an existing bucket's ARN is in (`aws`, `aws-cn`, `aws-us-gov`), as an HCL operand. */
+  readonly partition: string;
   /** The VPC of the gateway endpoint. */
   readonly vpcId: string;
   /** Route tables that get an S3 gateway endpoint; none: no endpoint. @default [] */
@@ -69,8 +71,7 @@ export class ModelCache extends Construct {
       writeOncePrefixes: OLLAMA_WRITE_ONCE,
     });
     this.bucketName = `(${create} ? one(${address(this.bucket.bucket)}[*].bucket) : ${bucket})`;
-    // An existing bucket's ARN in the servers' partition (the role's ARN names it).
-    const bucketArn = `(${create} ? one(${address(this.bucket.bucket)}[*].arn) : format("arn:%s:s3:::%s", split(":", ${address(props.role)}.arn)[1], ${bucket}))`;
+    const bucketArn = `(${create} ? one(${address(this.bucket.bucket)}[*].arn) : format("arn:%s:s3:::%s", ${props.partition}, ${bucket}))`;
 
     this.access = new ModelCacheAccess(this, "access", {
       enabled: Token.asString(ref(this.enabled)),
