@@ -20,10 +20,13 @@ const INSTANCE_STORE_MODELS = "/opt/dlami/nvme/ollama/models";
 const ROOT_MODELS = "/usr/share/ollama/.ollama/models";
 /** Releases 0.21 and later spare blobs younger than an hour from the prune at start; 0.13 spares none. */
 const VERSION = "0.21.0";
+const NEXT = "0.22.0";
+const BOOT_COPY = "/usr/local/lib/ollama-fleet/bootstrap.sh";
 
 let fleet: Rendered;
 let fleet013: Rendered;
 let fleetWithout: Rendered;
+let fleetNext: Rendered;
 
 beforeAll(() => {
   requireSandbox();
@@ -31,6 +34,7 @@ beforeAll(() => {
   fleet = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, ollama_version: VERSION }));
   fleet013 = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, ollama_version: "0.13.0" }));
   fleetWithout = renderFromModule(inputs({ ollama_version: VERSION }));
+  fleetNext = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, ollama_version: NEXT }));
 });
 
 afterAll(() => cleanUpReleases());
@@ -54,6 +58,8 @@ function seededRelease(version = VERSION): FakeBucket["objects"] {
 }
 
 const ssm = (rendered: Rendered, key: string) => commandFromDocument(rendered.document, rendered.associations[key].parameters).script;
+/** The release rollout's script, as the SSM agent runs it on each instance server. */
+const rollout = (rendered: Rendered) => commandFromDocument(rendered.document, (rendered.rollout as NonNullable<Rendered["rollout"]>).parameters).script;
 const lastLine = (step: StepResult) => step.stdout.trim().split("\n").pop() ?? "";
 const calls = (result: ScenarioResult, tool: string) => result.calls.split("\n").filter((l) => l.startsWith(`${tool} `));
 const requests = (result: ScenarioResult, kind: string) => result.s3Requests.filter((r) => r.startsWith(`${kind} `)).map((r) => r.slice(kind.length + 1));
@@ -274,6 +280,46 @@ describe("the weight cache on a server", () => {
       expect(ready.status).toBe(200);
       expect(Object.keys(result.blobs).sort()).toEqual(blobsOf("qwen2:7b").sort());
       expect(result.unownedModelFiles).toEqual([]);
+      expect(calls(result, "ollama pull")).toEqual([]);
+      expect(result.hostChanges).toEqual([]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the release rollout on an instance-store server: at its release it is done at once; a new release goes in, the boot copy keeps the server's models, and a reboot restores them",
+    async () => {
+      // GIVEN a server on an instance store, set up with the cache and by its model's own association
+      const result = await runScenario({
+        releases: [VERSION, NEXT],
+        instanceStore: true,
+        s3: bucket(cachedModels(OLLAMA, [QWEN])),
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "ssm", script: ssm(fleet, "qwen27b") },
+          // WHEN the release rollout runs at the release the server has, then at a new one
+          { kind: "ssm", script: rollout(fleet) },
+          { kind: "ssm", script: rollout(fleetNext) },
+          { kind: "exec", argv: ["grep", "-E", "^(MODELS|OLLAMA_VERSION|UPGRADE_IN_PLACE)=", BOOT_COPY] },
+          // AND the server stops and starts (the instance store comes back empty)
+          { kind: "reboot" },
+          { kind: "http", url: "http://127.0.0.1:11435/v1/models/qwen2:7b", waitMs: 30_000 },
+        ],
+      });
+      const [boot, own, same, next, copy, reboot, ready] = result.steps;
+      expect([boot.exitCode, own.exitCode, same.exitCode, next.exitCode, copy.exitCode, reboot.exitCode, ready.status]).toEqual([0, 0, 0, 0, 0, 0, 200]);
+      // THEN the rollout at the same release compares the unit's settings with the instance store's folder and finishes before anything else
+      expect(result.modelsDir).toBe(INSTANCE_STORE_MODELS);
+      expect(lastLine(same)).toMatch(new RegExp(`OK: ollama ${VERSION} serves on port 11435; no models asked for$`));
+      expect(same.stdout).not.toContain("is installed");
+      // the new release goes in on the same folder; the rollout names no models, so the boot copy keeps the model association's
+      expect(lastLine(next)).toMatch(new RegExp(`OK: ollama ${NEXT.replace(/\./g, "\\.")} serves on port 11435; no models asked for$`));
+      expect(result.installedVersion).toBe(`${NEXT}\n`);
+      expect(result.dropIn).toContain(`Environment="OLLAMA_MODELS=${INSTANCE_STORE_MODELS}"`);
+      expect(copy.stdout.trim().split("\n")).toEqual([`OLLAMA_VERSION='${VERSION}'`, "MODELS='qwen2:7b'", "UPGRADE_IN_PLACE='false'"]);
+      // and after the reboot the boot unit copied the model back before Ollama started: no pull anywhere
+      expect(result.log).toMatch(new RegExp(`ollama-bootstrap\\[boot\\]: OK: boot: from the cache: qwen2:7b`));
+      expect(Object.keys(result.blobs).sort()).toEqual(blobsOf("qwen2:7b").sort());
       expect(calls(result, "ollama pull")).toEqual([]);
       expect(result.hostChanges).toEqual([]);
     },
