@@ -4,11 +4,11 @@
 import * as path from "path";
 import { MODULE_DIR } from "../src/module/module-files";
 import { ModulePlan, planModules, PLAN_REGION } from "./helpers/offline-plan";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const OURS = path.resolve(__dirname, "..", MODULE_DIR);
-const BASE = { ...seedInputs(), api_gw_acknowledge_no_authorization: true };
+const BASE = { ...readmeExampleInputs(), api_gw_acknowledge_no_authorization: true };
 const ROUTE_TABLES = ["rtb-0a1b2c3d4e5f11111", "rtb-0a1b2c3d4e5f22222"];
 
 let created: ModulePlan;
