@@ -11,6 +11,7 @@ import { bootstrapRules } from "./bootstrap";
 import { fleetRules } from "./fleet";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
+import { scalingRules } from "./scaling";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
 
 export {
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   ...fleetRules,
   ...monitoringRules,
   ...routerRules,
+  ...scalingRules,
 ];
 
 /**
