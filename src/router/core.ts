@@ -11,7 +11,15 @@ import { Readable, Writable } from "stream";
 import { Allowlist } from "./allowlist";
 import { bearerToken, findKey, KeyStore, KeysUnavailableError } from "./auth";
 import { BodyBudget, ClientGoneError, discardBody, hasBody, HeldBody, readBody } from "./body";
-import { BUSY_RETRY_AFTER_SECONDS, MAX_REQUEST_BYTES, RouterConfig } from "./config";
+import {
+  BUSY_RETRY_AFTER_SECONDS,
+  BUSY_TICK_MS,
+  MAX_REQUEST_BYTES,
+  RouterConfig,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
+  WAKE_POLL_MS,
+  WAKE_RETRY_AFTER_SECONDS,
+} from "./config";
 import { Endpoint, ROUTING_HEADER } from "./endpoints";
 import { Dialect, dialectOf, errorBody } from "./errors";
 import { forward } from "./forward";
@@ -19,10 +27,11 @@ import { goFields } from "./go-json";
 import { scanObject } from "./json-scan";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
 import { ListShape, mergeLists } from "./lists";
-import { logLine, RequestRecord } from "./log";
+import { BUSY_SECONDS_METRIC, LIST_REQUESTS_METRIC, logLine, metricLine, RequestRecord } from "./log";
 import { readTarget } from "./target";
 import { TailSniffer } from "./tokens";
-import { Upstream } from "./upstream";
+import { noRegisteredTarget, Upstream } from "./upstream";
+import { Waker, WakeOutcome } from "./wake";
 
 /** What the router needs of a request: Node's `IncomingMessage` is one. */
 export interface RouterRequest extends Readable {
@@ -46,6 +55,8 @@ export interface RouterOptions {
   readonly log?: (line: string) => void;
   /** Clients that name the address they came from (local mode); the Lambda URL sets X-Forwarded-For itself. */
   readonly forwardClientAddress?: boolean;
+  /** Starts the groups of `config.wakeGroups`; without it, their models are answered as any other. */
+  readonly waker?: Waker;
 }
 
 /** GET paths answered by asking every model's server and merging, each in its API's shape. */
@@ -64,6 +75,9 @@ class Exchange {
   ttfbMs?: number;
   clientGone = false;
   readonly record: RequestRecord;
+  /** Since when the request's busy time is not yet in a BusySeconds line. */
+  busySince = this.start;
+  busyTimer?: NodeJS.Timeout;
 
   constructor(readonly req: RouterRequest, readonly res: RouterResponse) {
     this.target = req.url ?? "/";
@@ -115,6 +129,7 @@ export class Router {
   private readonly forwardClientAddress: boolean;
   private readonly allowlist: Allowlist;
   private readonly budget: BodyBudget;
+  private readonly waker?: Waker;
 
   constructor(options: RouterOptions) {
     this.config = options.config;
@@ -125,6 +140,7 @@ export class Router {
     this.upstream = new Upstream(this.config.albUrl);
     this.allowlist = new Allowlist(this.config.allowModelManagement);
     this.budget = new BodyBudget(this.config.bodyBufferBytes);
+    this.waker = options.waker;
   }
 
   /** Bytes of request bodies held right now. */
@@ -232,8 +248,94 @@ export class Router {
         );
       }
       x.record.servedModel = served;
+      this.tickBusy(x, served);
     }
-    return this.proxy(x, endpoint, held, served, streams);
+    const group = served === undefined || this.waker === undefined ? undefined : this.config.wakeGroups?.get(served);
+    if (group !== undefined) return this.proxyWaking(x, endpoint, held, served!, streams, group);
+    await this.proxy(x, endpoint, held, served, streams);
+  }
+
+  /** A BusySeconds line for `model` every tick while the request runs (the rest goes with its own line). */
+  private tickBusy(x: Exchange, model: string): void {
+    const every = this.config.busyTickMs ?? BUSY_TICK_MS;
+    x.busyTimer = setInterval(() => {
+      const now = performance.now();
+      const seconds = (now - x.busySince) / 1000;
+      x.busySince = now;
+      this.log(metricLine("busy", model, { [BUSY_SECONDS_METRIC]: { value: seconds, unit: "Seconds" } }, this.config.metricsNamespace, Date.now()));
+    }, every);
+    x.busyTimer.unref();
+  }
+
+  /**
+   * A model that scales to zero: when the ALB answers that its target group has no registered
+   * target (its own 503), the request reached no server, so it is sent again once a server is up:
+   * the group is started (once per group and minute, however many requests ask), and the request is
+   * answered 503 with Retry-After, or, streamed and with a wait configured, held until a server
+   * answers or the wait is over.
+   */
+  private async proxyWaking(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string, streams: boolean, group: string): Promise<void> {
+    const waitMs = streams ? (this.config.wakeWaitMs ?? 0) : 0;
+    const deadline = performance.now() + waitMs;
+    try {
+      for (;;) {
+        if ((await this.proxy(x, endpoint, held, served, streams, true)) !== "no-target") return;
+        const outcome = await this.waker!.wake(group);
+        x.record.wake = outcome.state;
+        if (outcome.state === "refused" || outcome.state === "failed") return this.unavailable(x, served, outcome);
+        const pollMs = this.config.wakePollMs ?? WAKE_POLL_MS;
+        if (performance.now() + pollMs > deadline) return this.starting(x, served);
+        if (!(await this.pause(x, pollMs))) {
+          x.clientGone = true;
+          x.record.status = 499;
+          x.record.error = `the client closed the connection while ${served} was starting`;
+          return;
+        }
+      }
+    } finally {
+      held?.release();
+    }
+  }
+
+  /** Waits `ms`; false when the client went away meanwhile. */
+  private pause(x: Exchange, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (x.res.destroyed || x.res.writableFinished) return resolve(false);
+      const gone = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        x.res.off("close", gone);
+        resolve(true);
+      }, ms);
+      x.res.once("close", gone);
+    });
+  }
+
+  /** 503: the model had no server and is starting; retry shortly. */
+  private starting(x: Exchange, model: string): void {
+    const seconds = WAKE_RETRY_AFTER_SECONDS;
+    this.reply(
+      x,
+      503,
+      `model "${model}" is starting: it had no server running (scaled to zero) and one is being started, which takes minutes; retry in ${seconds} s`,
+      "model_starting",
+      { "retry-after": String(seconds) },
+    );
+  }
+
+  /** 503: the model has no server and none can be started now; the reason is the operator's, in the log. */
+  private unavailable(x: Exchange, model: string, outcome: Extract<WakeOutcome, { reason: string }>): void {
+    const seconds = UNAVAILABLE_RETRY_AFTER_SECONDS;
+    this.reply(
+      x,
+      503,
+      `model "${model}" has no server running and none can be started now${outcome.state === "refused" ? " (it is scheduled off)" : ""}; retry later`,
+      "model_unavailable",
+      { "retry-after": String(seconds) },
+    );
+    x.record.error = `${model} has no server and ${outcome.group} was not started: ${outcome.reason}`;
   }
 
   private refuseBody(x: Exchange, reason: "too-large" | "over-budget" | "timeout"): void {
@@ -314,7 +416,19 @@ export class Router {
     this.send(x, status, "application/json; charset=utf-8", errorBody(x.dialect, status, message, code), headers, cut);
   }
 
-  private proxy(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string | undefined, streams: boolean): Promise<void> {
+  /**
+   * Sends the request to the ALB and streams the answer back. With `keepBody`, the body stays held for
+   * another attempt (the caller releases it), and the ALB's own "no registered target" 503 is not
+   * answered but returned as "no-target": the request reached no server.
+   */
+  private proxy(
+    x: Exchange,
+    endpoint: Endpoint,
+    held: HeldBody | undefined,
+    served: string | undefined,
+    streams: boolean,
+    keepBody = false,
+  ): Promise<"no-target" | void> {
     const { req, res } = x;
     const method = endpoint.method;
     // what the client asked for, never a rewrite of it into another call
@@ -336,7 +450,7 @@ export class Router {
     const resendable = method === "GET" || method === "HEAD";
     let pending = held;
 
-    return new Promise<void>((resolve) => {
+    return new Promise<"no-target" | void>((resolve) => {
       let current: http.ClientRequest;
       let responded = false;
       let retried = false;
@@ -385,6 +499,11 @@ export class Router {
           return;
         }
         const status = upRes.statusCode ?? 502;
+        if (keepBody && noRegisteredTarget(status, upRes.headers)) {
+          upRes.resume();
+          resolve("no-target");
+          return;
+        }
         x.record.status = status;
         if (status >= 500) x.record.failed = true;
         res.writeHead(status, downstreamResponseHeaders(upRes.headers));
@@ -436,9 +555,12 @@ export class Router {
           req.pipe(upReq);
         } else if (pending) {
           // the budget counts the body until it is handed to the connection; nothing keeps it after
-          const release = pending.release;
-          upReq.once("finish", release);
-          upReq.once("close", release);
+          // (but a request that may be sent again once its model has started)
+          if (!keepBody) {
+            const release = pending.release;
+            upReq.once("finish", release);
+            upReq.once("close", release);
+          }
           upReq.end(pending.bytes);
           pending = undefined;
         } else {
@@ -490,12 +612,30 @@ export class Router {
     };
   }
 
-  /** GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel through the ALB, merged. */
+  /**
+   * GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel through the ALB,
+   * merged. A model that scales to zero and has no server now (the ALB's "no registered target") is
+   * no failure: it is listed by name for /api/tags and /v1/models, so a client can pick it and so start
+   * it, and left out of /api/ps (nothing runs). Each ask that reached a server of such a model is
+   * counted (ListRequests), so its idle alarm can tell the router's lists from real use.
+   */
   private async mergeLists(x: Exchange, shape: ListShape): Promise<void> {
     const served = this.config.models.served;
     const timeoutMs = this.config.listTimeoutMs;
+    const sentAt = Date.now();
     const results = await Promise.all(served.map((m) => this.upstream.getJson(upstreamPath(x.written, m), { [ROUTING_HEADER]: m }, timeoutMs)));
-    const { body, failed, reasons } = mergeLists(this.config.models, results, shape);
+    const sleeping: string[] = [];
+    for (const [i, model] of served.entries()) {
+      if (this.config.wakeGroups?.has(model) !== true) continue;
+      const result = results[i];
+      if (!result.ok && result.noTarget) {
+        sleeping.push(model);
+      } else {
+        this.log(metricLine("list", model, { [LIST_REQUESTS_METRIC]: { value: 1, unit: "Count" } }, this.config.metricsNamespace, sentAt));
+      }
+    }
+    const { body, failed, reasons } = mergeLists(this.config.models, results, shape, x.path === "/api/ps" ? [] : sleeping, sleeping);
+    if (sleeping.length > 0) x.record.sleepingModels = sleeping;
     if (failed.length > 0) {
       x.record.failedModels = failed;
       x.record.failed = true;
@@ -509,7 +649,10 @@ export class Router {
 
   private finish(x: Exchange): void {
     const r = x.record;
-    r.durationMs = performance.now() - x.start;
+    const end = performance.now();
+    r.durationMs = end - x.start;
+    clearInterval(x.busyTimer);
+    if (r.servedModel !== null) r.busySeconds = (end - x.busySince) / 1000;
     r.ttfbMs = x.ttfbMs;
     if (r.status === 0) r.status = 499;
     this.log(logLine(r, this.config.metricsNamespace, Date.now()));

@@ -5,7 +5,17 @@ import * as https from "https";
 import type { Socket } from "net";
 import type { OutgoingHttpHeaders } from "http";
 
-export type JsonResult = { ok: true; json: unknown } | { ok: false; reason: string };
+export type JsonResult = { ok: true; json: unknown } | { ok: false; reason: string; noTarget?: boolean };
+
+/**
+ * The ALB's own 503 for a target group without a registered target (AWS: "HTTP 503: Service
+ * unavailable. The target groups for the load balancer have no registered targets"), which the ALB
+ * sends as `Server: awselb/2.0`. A server's own 503 (Ollama's full queue) has no such header: the
+ * request reached it.
+ */
+export function noRegisteredTarget(status: number, headers: http.IncomingHttpHeaders): boolean {
+  return status === 503 && /^awselb\//i.test(String(headers.server ?? ""));
+}
 
 const JSON_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -103,7 +113,7 @@ export class Upstream {
         res.on("error", (err) => settle({ ok: false, reason: err.message }));
         res.on("end", () => {
           const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return settle({ ok: false, reason: `HTTP ${status}` });
+          if (status < 200 || status >= 300) return settle({ ok: false, reason: `HTTP ${status}`, noTarget: noRegisteredTarget(status, res.headers) });
           try {
             settle({ ok: true, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
           } catch {

@@ -56,6 +56,8 @@ export class FakeOllama {
   extraListed: string[] = [];
   /** Extra response headers (e.g. hop-by-hop ones the router must drop). */
   extraHeaders: Record<string, string> = {};
+  /** Answer generations as a server whose queue is full: 503 and Ollama's ErrMaxQueue (server/sched.go). */
+  busy = false;
   private releases: (() => void)[] = [];
   private readonly sockets = new Set<import("net").Socket>();
 
@@ -172,6 +174,7 @@ export class FakeOllama {
           ? json(404, { error: { message, type: "not_found_error", param: null, code: null } })
           : json(404, { error: message });
       }
+      if (this.busy) return json(503, { error: "server busy, please try again.  maximum pending requests exceeded" });
       if (path === "/api/embed") return json(200, { model: this.model, embeddings: [[0.1, 0.2]], prompt_eval_count: PROMPT_TOKENS });
       return path === "/v1/chat/completions" ? this.openAiChat(req, res, parsed) : this.ollamaStream(req, res, path, parsed);
     }
