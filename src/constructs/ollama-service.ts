@@ -14,6 +14,8 @@ import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
 import { ScalingSchedules } from "./servers/scaling-schedules";
+import { LoadScaling } from "./servers/load-scaling";
+import { ScaleToZero } from "./servers/scale-to-zero";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
 import { RouterAuth, StreamingRouter } from "./router/streaming-router";
@@ -42,6 +44,8 @@ export class OllamaService extends Construct {
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
   public readonly router: StreamingRouter;
+  public readonly loadScaling: LoadScaling;
+  public readonly scaleToZero: ScaleToZero;
 
   constructor(scope: Construct, id: string, props: OllamaServiceProps) {
     super(scope, id);
@@ -148,7 +152,19 @@ export class OllamaService extends Construct {
       logRetentionDays: v.router_log_retention_days.numberValue,
       corsAllowOrigins: v.router_cors_allow_origins.listValue,
       allowModelManagement: v.router_allow_model_management.booleanValue,
+      groups: this.groups.groups,
+      wakeWaitSeconds: v.router_wake_wait_seconds.numberValue,
     });
+    const scaling = {
+      models: this.models,
+      servers: this.groups,
+      loadBalancer: this.alb.loadBalancer,
+      targetGroups: this.alb.targetGroups,
+      prefix,
+      routerNamespace: this.router.metricsNamespace,
+    };
+    this.loadScaling = new LoadScaling(this, "load_scaling", scaling);
+    this.scaleToZero = new ScaleToZero(this, "scale_to_zero", scaling);
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
     const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
