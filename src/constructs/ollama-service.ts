@@ -161,7 +161,6 @@ export class OllamaService extends Construct {
       loadBalancer: this.alb.loadBalancer,
       targetGroups: this.alb.targetGroups,
       prefix,
-      routerNamespace: this.router.metricsNamespace,
     };
     this.loadScaling = new LoadScaling(this, "load_scaling", scaling);
     this.scaleToZero = new ScaleToZero(this, "scale_to_zero", scaling);

@@ -146,8 +146,6 @@ export class StreamingRouter extends Construct {
   public readonly url: string;
   /** The keys parameter's name, or null without one (an HCL operand). */
   public readonly keysParameterName: string;
-  /** The router's metrics namespace, `OllamaFleet/Router/<prefix>` (an HCL operand). */
-  public readonly metricsNamespace: string;
   /** Whether it starts models at zero, i.e. exists and some model scales to zero (an HCL operand). */
   public readonly wakes: string;
   private readonly names: { readonly functionName: string; readonly namespace: string };
@@ -168,7 +166,6 @@ export class StreamingRouter extends Construct {
     // One spelling of each name: the TypeScript function with a format verb for the prefix.
     const named = (name: (prefix: string) => string) => `format(${JSON.stringify(name("%s"))}, ${prefix})`;
     this.names = { functionName: named(routerFunctionName), namespace: named(routerMetricsNamespace) };
-    this.metricsNamespace = this.names.namespace;
     // values() iterates the models in the order of ROUTER_MODELS (the keys' order), so i is the index there
     this.wakeEntries =
       props.groups === undefined

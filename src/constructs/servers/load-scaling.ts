@@ -2,6 +2,7 @@ import { TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingPolicy, Lb, LbTargetGroup } from "../../aws";
 import { BUSY_SECONDS_METRIC, MODEL_DIMENSION } from "../../router/log";
+import { routerMetricsNamespace } from "../../config/router-environment";
 import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 import { address } from "../refs";
@@ -38,10 +39,8 @@ export interface LoadScalingProps {
   /** The internal load balancer and the models' target groups (the requests per server). */
   readonly loadBalancer: Lb;
   readonly targetGroups: LbTargetGroup;
-  /** Prefix of the names, and of the servers' and router's metric namespaces. */
+  /** Prefix of the names, and of the servers' and the router's metric namespaces. */
   readonly prefix: string;
-  /** The router's metrics namespace (an HCL operand): the requests in flight. */
-  readonly routerNamespace: string;
 }
 
 /**
@@ -96,7 +95,7 @@ export class LoadScaling extends Construct {
       column: "concurrent_requests_per_server",
       suffix: "in-flight",
       metrics: [
-        { id: "busy", returnData: false, metricStat: stat(`\${${props.routerNamespace}}`, BUSY_SECONDS_METRIC, { [MODEL_DIMENSION]: "${each.value.llm_model}" }, "Sum") },
+        { id: "busy", returnData: false, metricStat: stat(`\${format(${JSON.stringify(routerMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})}`, BUSY_SECONDS_METRIC, { [MODEL_DIMENSION]: "${each.value.llm_model}" }, "Sum") },
         { id: "servers", returnData: false, metricStat: stat("AWS/AutoScaling", "GroupInServiceInstances", { AutoScalingGroupName: group }, "Average") },
         { id: "per_server", label: "Requests in flight per server", returnData: true, expression: floored(perServer) },
       ],

@@ -2,6 +2,7 @@ import { TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AutoscalingPolicy, CloudwatchMetricAlarm, Lb, LbTargetGroup } from "../../aws";
 import { LIST_REQUESTS_METRIC, MODEL_DIMENSION, REQUESTS_METRIC } from "../../router/log";
+import { routerMetricsNamespace } from "../../config/router-environment";
 import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 import { address } from "../refs";
@@ -29,10 +30,8 @@ export interface ScaleToZeroProps {
   readonly servers: AsgServers;
   readonly loadBalancer: Lb;
   readonly targetGroups: LbTargetGroup;
-  /** Prefix of the names. */
+  /** Prefix of the names, and of the router's metrics namespace. */
   readonly prefix: string;
-  /** The router's metrics namespace (an HCL operand): the requests per model and its list requests. */
-  readonly routerNamespace: string;
 }
 
 /**
@@ -70,7 +69,7 @@ export class ScaleToZero extends Construct {
       stat,
       period: 60,
     });
-    const router = `\${${props.routerNamespace}}`;
+    const router = `\${format(${JSON.stringify(routerMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})}`;
     const model = { [MODEL_DIMENSION]: "${each.value.llm_model}" };
     this.alarms = new CloudwatchMetricAlarm(this, "idle", {
       forEach: each,
