@@ -7,6 +7,7 @@ import { createStreamingHandler } from "../../src/router/lambda-handler";
 import { LambdaSettings, parseWakeGroups, settingsFromEnv } from "../../src/router/lambda-env";
 import { parseModelList } from "../../src/router/config";
 import { ModelTable } from "../../src/router/models";
+import { modelNotFound } from "../../src/router/upstream";
 import { emfProblems } from "./helpers/emf";
 import { FakeAutoScaling } from "./helpers/fake-autoscaling";
 import { call, eventually, postJson } from "./helpers/http-client";
@@ -166,6 +167,74 @@ describe("a model that scales to zero", () => {
     }
   });
 
+  test("a server registered before it is ready (the ALB fails open to it): the ALB's 502 and the server's 404 for the model it is still pulling are 503 starting, Auto Scaling not asked", async () => {
+    const router = await startWaking(fleet, autoScaling, { waitSeconds: 120 });
+    try {
+      // GIVEN the model's server registered, its Ollama not listening yet
+      fleet.alb.unregistered.delete(ASLEEP);
+      fleet.alb.refusing.add(ASLEEP);
+      // WHEN a streamed request comes (the ALB's 502 does not say whether it reached the server)
+      const refused = await postJson(router.url, "/api/chat", { model: "llama3:8b", messages: [{ role: "user", content: "hi" }] });
+      // THEN it is answered at once, not held and never sent again
+      expect(refused.status).toBe(503);
+      expect(refused.headers["retry-after"]).toBe("30");
+      expect(JSON.parse(refused.body)).toEqual({ error: expect.stringMatching(/^model "llama3:8b" is starting: its server is starting and does not answer yet, .*retry in 30 s$/) });
+      expect(fleet.alb.received.filter((r) => r.url.startsWith("/api/chat"))).toHaveLength(1);
+
+      // GIVEN Ollama up and still pulling the model
+      fleet.alb.refusing.delete(ASLEEP);
+      fleet.fake(ASLEEP).pulling = true;
+      // WHEN requests without streaming come, in two dialects
+      const ollama = await postJson(router.url, "/api/generate", { model: "llama3:8b", prompt: "x", stream: false });
+      const openai = await postJson(router.url, "/v1/chat/completions", { model: "llama3:8b", messages: [{ role: "user", content: "hi" }] });
+      // THEN each is 503 starting in its dialect, not Ollama's 404
+      expect(ollama.status).toBe(503);
+      expect(JSON.parse(ollama.body)).toEqual({ error: expect.stringContaining("its server is up and still getting the model") });
+      expect(openai.status).toBe(503);
+      expect(openai.headers["retry-after"]).toBe("30");
+      expect(JSON.parse(openai.body).error).toMatchObject({ code: "model_starting", message: expect.stringContaining("still getting the model") });
+      // AND the group, which has its server, was not asked to start
+      expect(autoScaling.calls).toEqual([]);
+      expect(requestLines(router.logs).map((l) => [l.status, l.wake])).toEqual([
+        [503, "loading"],
+        [503, "loading"],
+        [503, "loading"],
+      ]);
+
+      // WHEN a streamed request comes while it pulls
+      const before = fleet.fake(ASLEEP).requests.length;
+      const held = postJson(router.url, "/api/chat", { model: "llama3:8b", messages: [{ role: "user", content: "hi" }] });
+      await eventually(() => fleet.fake(ASLEEP).requests.length >= before + 2, 20_000, "the router to ask the pulling server again");
+      fleet.fake(ASLEEP).pulling = false;
+      // THEN it waits through the pull (each earlier ask did nothing) and is streamed once the model is there
+      const r = await held;
+      expect(r.status).toBe(200);
+      expect(r.complete).toBe(true);
+      expect(r.body).toContain("Hello");
+      expect(fleet.fake(ASLEEP).completed).toHaveLength(1);
+      expect(requestLines(router.logs).at(-1)).toMatchObject({ status: 200, wake: "loading" });
+    } finally {
+      await router.close();
+    }
+  });
+
+  test("a 404 of the model's server that is not Ollama's missing model (a route an older Ollama lacks) passes as it is, at once", async () => {
+    fleet.alb.unregistered.delete(ASLEEP);
+    fleet.fake(ASLEEP).routeMissing = true;
+    const router = await startWaking(fleet, autoScaling, { waitSeconds: 60 });
+    try {
+      const r = await postJson(router.url, "/v1/messages", { model: "llama3:8b", max_tokens: 16, stream: true, messages: [{ role: "user", content: "hi" }] });
+      expect(r.status).toBe(404);
+      expect(r.body).toBe("404 page not found");
+      expect(fleet.fake(ASLEEP).requests).toHaveLength(1);
+      expect(autoScaling.calls).toEqual([]);
+      expect(requestLines(router.logs)[0]).toMatchObject({ status: 404 });
+      expect(requestLines(router.logs)[0].wake).toBeUndefined();
+    } finally {
+      await router.close();
+    }
+  });
+
   test("the hold is bounded: past the wait, 503 with Retry-After; a request without streaming is not held", async () => {
     const router = await startWaking(fleet, autoScaling, { waitSeconds: 1 });
     try {
@@ -304,6 +373,27 @@ describe("busy time per model", () => {
     } finally {
       await router.close();
     }
+  });
+});
+
+describe("Ollama's answer for a model it does not have", () => {
+  test.each([
+    ['{"error":"model \'llama3:8b\' not found"}'],
+    ['{"error":"model \\"llama3:8b\\" not found, try pulling it first"}'],
+    ['{"error":{"message":"model \\"llama3:8b\\" not found, try pulling it first","type":"not_found_error","param":null,"code":null}}'],
+  ])("is told by its message: %s", (body) => {
+    expect(modelNotFound(Buffer.from(body))).toBe(true);
+  });
+
+  test.each([
+    ["404 page not found"],
+    ['{"error":"blob \\"sha256:00\\" not found"}'],
+    ['{"error":"model is required"}'],
+    ['{"error":{"message":"unknown"}}'],
+    ["null"],
+    ['{"error":"model \'llama3:8b\' not found; and more"}'],
+  ])("and from any other 404: %s", (body) => {
+    expect(modelNotFound(Buffer.from(body))).toBe(false);
   });
 });
 

@@ -7,7 +7,7 @@
 import type * as http from "http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "http";
 import { performance } from "perf_hooks";
-import { Readable, Writable } from "stream";
+import { PassThrough, Readable, Writable } from "stream";
 import { Allowlist } from "./allowlist";
 import { bearerToken, findKey, KeyStore, KeysUnavailableError } from "./auth";
 import { BodyBudget, ClientGoneError, discardBody, hasBody, HeldBody, readBody } from "./body";
@@ -30,7 +30,7 @@ import { ListShape, mergeLists } from "./lists";
 import { BUSY_SECONDS_METRIC, LIST_REQUESTS_METRIC, logLine, metricLine, RequestRecord } from "./log";
 import { readTarget } from "./target";
 import { TailSniffer } from "./tokens";
-import { noRegisteredTarget, Upstream } from "./upstream";
+import { fromLoadBalancer, modelNotFound, Upstream } from "./upstream";
 import { Waker, WakeOutcome } from "./wake";
 
 /** What the router needs of a request: Node's `IncomingMessage` is one. */
@@ -58,6 +58,16 @@ export interface RouterOptions {
   /** Starts the groups of `config.wakeGroups`; without it, their models are answered as any other. */
   readonly waker?: Waker;
 }
+
+/**
+ * Why a request for a model that scales to zero reached no ready server: its target group has no
+ * registered target (the ALB's 503), its server does not listen yet (the ALB's 502), or its server
+ * has not pulled the model yet (Ollama's 404 for it).
+ */
+type NotReady = "no-target" | "not-listening" | "no-model";
+
+/** The most of a 404's body read to tell Ollama's "model not found" (a line of JSON) from another. */
+const NOT_FOUND_BODY_BYTES = 64 * 1024;
 
 /** GET paths answered by asking every model's server and merging, each in its API's shape. */
 const MERGED_LISTS: Record<string, ListShape> = { "/api/tags": "ollama", "/api/ps": "ollama", "/v1/models": "openai" };
@@ -272,19 +282,29 @@ export class Router {
    * target (its own 503), the request reached no server, so it is sent again once a server is up:
    * the group is started (once per group and minute, however many requests ask), and the request is
    * answered 503 with Retry-After, or, streamed and with a wait configured, held until a server
-   * answers or the wait is over.
+   * answers or the wait is over. A server registered but not ready yet is the same to the client:
+   * while the target group has no healthy server the ALB sends requests to the starting one anyway
+   * (it fails open), which does not listen yet (the ALB's own 502) or has not pulled its model yet
+   * (Ollama's 404 for it, which did nothing, so the request may wait and be sent again).
    */
   private async proxyWaking(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string, streams: boolean, group: string): Promise<void> {
     const waitMs = streams ? (this.config.wakeWaitMs ?? 0) : 0;
     const deadline = performance.now() + waitMs;
     try {
       for (;;) {
-        if ((await this.proxy(x, endpoint, held, served, streams, true)) !== "no-target") return;
-        const outcome = await this.waker!.wake(group);
-        x.record.wake = outcome.state;
-        if (outcome.state === "refused" || outcome.state === "failed") return this.unavailable(x, served, outcome);
+        const attempt = await this.proxy(x, endpoint, held, served, streams, true);
+        if (attempt === undefined) return;
+        if (attempt === "no-target") {
+          const outcome = await this.waker!.wake(group);
+          x.record.wake = outcome.state;
+          if (outcome.state === "refused" || outcome.state === "failed") return this.unavailable(x, served, outcome);
+        } else {
+          x.record.wake ??= "loading";
+          // the ALB's 502 does not say whether the request reached the server: it is not sent again
+          if (attempt === "not-listening") return this.starting(x, served, attempt);
+        }
         const pollMs = this.config.wakePollMs ?? WAKE_POLL_MS;
-        if (performance.now() + pollMs > deadline) return this.starting(x, served);
+        if (performance.now() + pollMs > deadline) return this.starting(x, served, attempt);
         if (!(await this.pause(x, pollMs))) {
           x.clientGone = true;
           x.record.status = 499;
@@ -313,16 +333,16 @@ export class Router {
     });
   }
 
-  /** 503: the model had no server and is starting; retry shortly. */
-  private starting(x: Exchange, model: string): void {
+  /** 503: the model had no server, or none ready, and is starting; retry shortly. */
+  private starting(x: Exchange, model: string, why: NotReady): void {
     const seconds = WAKE_RETRY_AFTER_SECONDS;
-    this.reply(
-      x,
-      503,
-      `model "${model}" is starting: it had no server running (scaled to zero) and one is being started, which takes minutes; retry in ${seconds} s`,
-      "model_starting",
-      { "retry-after": String(seconds) },
-    );
+    const state =
+      why === "no-target"
+        ? "it had no server running (scaled to zero) and one is being started"
+        : why === "not-listening"
+          ? "its server is starting and does not answer yet"
+          : "its server is up and still getting the model";
+    this.reply(x, 503, `model "${model}" is starting: ${state}, which takes minutes; retry in ${seconds} s`, "model_starting", { "retry-after": String(seconds) });
   }
 
   /** 503: the model has no server and none can be started now; the reason is the operator's, in the log. */
@@ -418,8 +438,9 @@ export class Router {
 
   /**
    * Sends the request to the ALB and streams the answer back. With `keepBody`, the body stays held for
-   * another attempt (the caller releases it), and the ALB's own "no registered target" 503 is not
-   * answered but returned as "no-target": the request reached no server.
+   * another attempt (the caller releases it), and an answer that says the model has no server ready
+   * is not passed on but returned (NotReady): the ALB's own 503, no registered target; its own 502,
+   * a registered server that does not listen yet; the server's 404 for the model, not pulled yet.
    */
   private proxy(
     x: Exchange,
@@ -428,7 +449,7 @@ export class Router {
     served: string | undefined,
     streams: boolean,
     keepBody = false,
-  ): Promise<"no-target" | void> {
+  ): Promise<NotReady | void> {
     const { req, res } = x;
     const method = endpoint.method;
     // what the client asked for, never a rewrite of it into another call
@@ -450,7 +471,7 @@ export class Router {
     const resendable = method === "GET" || method === "HEAD";
     let pending = held;
 
-    return new Promise<"no-target" | void>((resolve) => {
+    return new Promise<NotReady | void>((resolve) => {
       let current: http.ClientRequest;
       let responded = false;
       let retried = false;
@@ -499,11 +520,56 @@ export class Router {
           return;
         }
         const status = upRes.statusCode ?? 502;
-        if (keepBody && noRegisteredTarget(status, upRes.headers)) {
-          upRes.resume();
-          resolve("no-target");
-          return;
+        if (keepBody) {
+          const albOwn = fromLoadBalancer(upRes.headers);
+          if (albOwn && (status === 503 || status === 502)) {
+            upRes.resume();
+            resolve(status === 503 ? "no-target" : "not-listening");
+            return;
+          }
+          if (!albOwn && status === 404) {
+            readNotFound(upRes);
+            return;
+          }
         }
+        passOn(upRes, upRes);
+      };
+
+      /** A 404 of the model's server: Ollama's "model not found" is returned, any other passed on. */
+      const readNotFound = (upRes: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const replay = new PassThrough();
+        const onData = (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size <= NOT_FOUND_BODY_BYTES) return;
+          // no answer of Ollama's for a missing model is this long: pass it on as it comes
+          upRes.off("data", onData).off("end", onEnd).off("error", onError);
+          for (const c of chunks) replay.write(c);
+          upRes.on("error", (err) => replay.destroy(err));
+          upRes.pipe(replay);
+          passOn(upRes, replay);
+        };
+        const onEnd = () => {
+          upRes.off("error", onError);
+          const body = Buffer.concat(chunks);
+          if (modelNotFound(body)) return resolve("no-model");
+          replay.end(body);
+          passOn(upRes, replay);
+        };
+        const onError = (err: Error) => {
+          upRes.off("data", onData).off("end", onEnd);
+          x.record.failed = true;
+          this.reply(x, 502, `the model server's answer broke off (${err.message})`, "upstream_unreachable");
+          resolve();
+        };
+        upRes.on("data", onData).once("end", onEnd).once("error", onError);
+      };
+
+      /** The server's answer, from `body` (the response itself, or its replay), to the client. */
+      const passOn = (upRes: IncomingMessage, body: Readable) => {
+        const status = upRes.statusCode ?? 502;
         x.record.status = status;
         if (status >= 500) x.record.failed = true;
         res.writeHead(status, downstreamResponseHeaders(upRes.headers));
@@ -515,13 +581,13 @@ export class Router {
         const type = String(upRes.headers["content-type"] ?? "");
         const sniffer =
           !upRes.headers["content-encoding"] && /json|event-stream/i.test(type) ? new TailSniffer(/event-stream/i.test(type)) : undefined;
-        const idle = this.watchIdle(x, upRes);
-        upRes.on("data", (chunk: Buffer) => {
+        const idle = this.watchIdle(x, body);
+        body.on("data", (chunk: Buffer) => {
           if (x.ttfbMs === undefined) x.firstByte();
           x.record.bytesOut += chunk.length;
           sniffer?.push(chunk);
         });
-        forward(upRes, res, (broken) => {
+        forward(body, res, (broken) => {
           const stalled = idle.stop();
           if (stalled) {
             x.record.error = stalled;
@@ -576,7 +642,7 @@ export class Router {
    * could take it, or the client took nothing while the router held data for it. `stop()` ends the
    * watch and says why the response was cut, if it was.
    */
-  private watchIdle(x: Exchange, upRes: IncomingMessage): { stop(): string | undefined } {
+  private watchIdle(x: Exchange, upRes: Readable): { stop(): string | undefined } {
     const limit = this.config.idleTimeoutMs;
     let last = performance.now();
     let cut: string | undefined;

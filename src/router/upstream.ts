@@ -14,7 +14,29 @@ export type JsonResult = { ok: true; json: unknown } | { ok: false; reason: stri
  * request reached it.
  */
 export function noRegisteredTarget(status: number, headers: http.IncomingHttpHeaders): boolean {
-  return status === 503 && /^awselb\//i.test(String(headers.server ?? ""));
+  return status === 503 && fromLoadBalancer(headers);
+}
+
+/** An answer the ALB made itself (`Server: awselb/2.0`), not one a server sent through it. */
+export function fromLoadBalancer(headers: http.IncomingHttpHeaders): boolean {
+  return /^awselb\//i.test(String(headers.server ?? ""));
+}
+
+/**
+ * Ollama's answer for a model it does not have (yet): 404 with `model 'x' not found` (its native
+ * calls) or `model "x" not found, try pulling it first` (its OpenAI-compatible ones), the message as
+ * `error` or `error.message`. Nothing was done: the server checks the model before any work.
+ */
+export function modelNotFound(body: Buffer): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return false;
+  }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  const message = typeof error === "string" ? error : (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === "string" && /^model (['"]).+\1 not found(, try pulling it first)?$/.test(message);
 }
 
 const JSON_MAX_BYTES = 8 * 1024 * 1024;
