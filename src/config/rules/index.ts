@@ -9,6 +9,7 @@ import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
 import { fleetRules } from "./fleet";
+import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
 import { scalingRules } from "./scaling";
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   ...frontDoorRules,
   ...bootstrapRules,
   ...fleetRules,
+  ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
   ...scalingRules,
