@@ -6,15 +6,15 @@
 import * as path from "path";
 import { MODULE_DIR } from "../src/module/module-files";
 import { ModulePlan, planModules } from "./helpers/offline-plan";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const OURS = path.resolve(__dirname, "..", MODULE_DIR);
-const SEED = seedInputs();
-const [LLAMA, QWEN] = SEED.llm_ec2_configs;
+const EXAMPLE = readmeExampleInputs();
+const [LLAMA, QWEN] = EXAMPLE.llm_ec2_configs;
 /** The README example with the router, its two models in Auto Scaling groups without scaling. */
 const BASE = {
-  ...SEED,
+  ...EXAMPLE,
   api_gw_acknowledge_no_authorization: true,
   router_enabled: true,
   llm_ec2_configs: [

@@ -249,7 +249,7 @@ describeWithTerraform("the function's environment against Lambda's 4 KB", () => 
       }));
     const models = modelsOfLength(length);
     expect(models.length - waking).toBeGreaterThanOrEqual(10);
-    const inputs = { ...seedInputs(), prefix, router_enabled: true, router_wake_wait_seconds: MAX_WAKE_WAIT_SECONDS, llm_ec2_configs: configsOf(models) };
+    const inputs = { ...readmeExampleInputs(), prefix, router_enabled: true, router_wake_wait_seconds: MAX_WAKE_WAIT_SECONDS, llm_ec2_configs: configsOf(models) };
     // WHEN the module computes the function's environment, as Lambda measures it
     const json = synthModule().json;
     const variables = (block(json, "aws_lambda_function", "router").environment as { variables: string }).variables;
