@@ -73,7 +73,7 @@ export class ScaleToZero extends Construct {
     const model = { [MODEL_DIMENSION]: "${each.value.llm_model}" };
     this.alarms = new CloudwatchMetricAlarm(this, "idle", {
       forEach: each,
-      alarmName: Token.asString(`\${format("%s-%s-idle", ${hclText(this, props.prefix)}, each.value.target_group_name)}`),
+      alarmName: Token.asString(`\${format("%s-%s-idle", ${hclText(this, props.prefix)}, each.value.stable_name)}`),
       alarmDescription: Token.asString(
         `\${format("%s had servers and no use for %d minutes: its group goes to zero servers; the router starts one on the next request.", each.value.llm_model, each.value.scale_to_zero_after_minutes)}`,
       ),
