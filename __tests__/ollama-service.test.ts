@@ -71,6 +71,9 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   router_cors_allow_origins: ["list(string)", []],
   router_allow_model_management: ["bool", false],
   router_wake_wait_seconds: ["number", 0],
+  model_cache_bucket: ["string", ""],
+  model_cache_prefix: ["string", "model-cache/"],
+  model_cache_gateway_endpoint_route_table_ids: ["list(string)", []],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");

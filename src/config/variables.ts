@@ -80,6 +80,9 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["router_cors_allow_origins", "list(string)"],
   ["router_allow_model_management", "bool"],
   ["router_wake_wait_seconds", "number"],
+  ["model_cache_bucket", "string"],
+  ["model_cache_prefix", "string"],
+  ["model_cache_gateway_endpoint_route_table_ids", "list(string)"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };
