@@ -1,6 +1,7 @@
 # Body of the model server bootstrap, shared by the user data (cloud-init, first boot) and the
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
-# header that sets OLLAMA_VERSION, APP_PORT, MODELS (comma-separated), KEEP_ALIVE,
+# header that sets OLLAMA_VERSION, APP_PORT, MODELS (comma-separated), Ollama's settings
+# CONTEXT_LENGTH, NUM_PARALLEL, KV_CACHE_TYPE (each empty for Ollama's default) and KEEP_ALIVE,
 # RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE (true, or false: only pull, leave the server as it is),
 # LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics)
 # and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or different,
@@ -150,7 +151,15 @@ validate_inputs() {
   if ! [[ "$RUN_TIMEOUT_SECONDS" =~ ^[0-9]{1,6}$ ]] || [ "$RUN_TIMEOUT_SECONDS" -lt 120 ]; then
     finish 10 "inputs: RUN_TIMEOUT_SECONDS '$RUN_TIMEOUT_SECONDS' is not a number of seconds of at least 120"
   fi
-  [[ "$KEEP_ALIVE" =~ ^-?[0-9][0-9.smh]*$ ]] || finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not a duration such as 6h"
+  [[ "$KEEP_ALIVE" =~ ^(-1|[0-9]{1,7}|[0-9]{1,5}[smh])$ ]] ||
+    finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not -1, whole seconds or a number and one unit (s, m, h) such as 6h"
+  if [ -n "$CONTEXT_LENGTH" ] && { ! [[ "$CONTEXT_LENGTH" =~ ^[1-9][0-9]{2,6}$ ]] || [ "$CONTEXT_LENGTH" -lt 512 ] || [ "$CONTEXT_LENGTH" -gt 1048576 ]; }; then
+    finish 10 "inputs: CONTEXT_LENGTH '$CONTEXT_LENGTH' is not a number of tokens from 512 to 1048576 (or empty)"
+  fi
+  if [ -n "$NUM_PARALLEL" ] && { ! [[ "$NUM_PARALLEL" =~ ^[1-9][0-9]?$ ]] || [ "$NUM_PARALLEL" -gt 64 ]; }; then
+    finish 10 "inputs: NUM_PARALLEL '$NUM_PARALLEL' is not a number of requests from 1 to 64 (or empty)"
+  fi
+  [[ "$KV_CACHE_TYPE" =~ ^(f16|q8_0|q4_0)?$ ]] || finish 10 "inputs: KV_CACHE_TYPE '$KV_CACHE_TYPE' is not f16, q8_0 or q4_0 (or empty)"
   [[ "$UPGRADE_IN_PLACE" =~ ^(true|false)$ ]] || finish 10 "inputs: UPGRADE_IN_PLACE '$UPGRADE_IN_PLACE' is neither true nor false"
   [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
   [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"
@@ -409,11 +418,26 @@ RestartSec=3
 [Install]
 WantedBy=default.target"
   fi
-  write_file "$DROP_IN" "[Service]
-Environment=\"OLLAMA_HOST=0.0.0.0:$APP_PORT\"
-Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"
-Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"
-Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+  write_file "$DROP_IN" "$(drop_in)"
+}
+
+# The unit's drop-in: where Ollama listens and keeps its models, and its settings. A setting left
+# empty gets no line (Ollama's default), so a server set up before a setting existed keeps its
+# drop-in byte for byte, and no restart. Flash attention is always on: quantized KV caches need it.
+drop_in() {
+  printf '%s\n' "[Service]" \
+    "Environment=\"OLLAMA_HOST=0.0.0.0:$APP_PORT\"" \
+    "Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"" \
+    "Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"" \
+    "Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+  [ -z "$CONTEXT_LENGTH" ] || printf '%s\n' "Environment=\"OLLAMA_CONTEXT_LENGTH=$CONTEXT_LENGTH\""
+  [ -z "$NUM_PARALLEL" ] || printf '%s\n' "Environment=\"OLLAMA_NUM_PARALLEL=$NUM_PARALLEL\""
+  [ -z "$KV_CACHE_TYPE" ] || printf '%s\n' "Environment=\"OLLAMA_KV_CACHE_TYPE=$KV_CACHE_TYPE\""
+}
+
+# The Ollama settings a drop-in gives (NAME=value, one a line, sorted), to say what differs.
+drop_in_settings() {
+  sed -n 's/^Environment="\(OLLAMA_[A-Z_]*=.*\)"$/\1/p' | grep -v '^OLLAMA_HOST=' | LC_ALL=C sort
 }
 
 # The port the unit makes Ollama listen on, from its drop-in.
@@ -456,6 +480,12 @@ use_running_server() {
     log "ollama $OLLAMA_VERSION is asked for: this server keeps $SERVING_VERSION until its group replaces it (instance refresh)"
   [ "$SERVING_PORT" = "$APP_PORT" ] ||
     log "port $APP_PORT is asked for: this server keeps port $SERVING_PORT until its group replaces it (instance refresh)"
+  local asked kept defaults="Ollama's defaults"
+  asked=$(comm -23 <(drop_in | drop_in_settings) <(drop_in_settings <"$DROP_IN") | paste -sd ' ' -)
+  kept=$(comm -13 <(drop_in | drop_in_settings) <(drop_in_settings <"$DROP_IN") | paste -sd ' ' -)
+  if [ -n "$asked$kept" ]; then
+    log "Ollama settings differ: asked for ${asked:-$defaults}, this server runs with ${kept:-$defaults}; it keeps them until its group replaces it (instance refresh)"
+  fi
   export OLLAMA_HOST="127.0.0.1:$SERVING_PORT"
 }
 
@@ -566,7 +596,7 @@ SERVING_VERSION=""
 SERVING_PORT=""
 WORK=""
 mkdir -p "${LOG_FILE%/*}"
-log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models $MODELS, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
+log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models $MODELS, context ${CONTEXT_LENGTH:-default}, parallel ${NUM_PARALLEL:-default}, KV cache ${KV_CACHE_TYPE:-default}, keep-alive $KEEP_ALIVE, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
 check_platform
 WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { tmpdir } from "os";
 import * as path from "path";
 import { MAX_MODELS, MODEL_NAME_PARTS, RELEASE_PATTERN } from "../config/rules";
+import { KEEP_ALIVE_PATTERN, KV_CACHE_TYPES, OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 
 // The user data template and the pull-models SSM document are generated at synth from one shell
 // body (bootstrap.sh), each with its own header: what runs at first boot and what State Manager
@@ -14,7 +15,18 @@ export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
 const BODY = "bootstrap.sh";
 
 /** The variables `templatefile()` passes to the user data template. */
-export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds", "log_group", "metrics_namespace"] as const;
+export const USER_DATA_VARIABLES = [
+  "ollama_version",
+  "app_port",
+  "models",
+  "context_length",
+  "num_parallel",
+  "kv_cache_type",
+  "keep_alive",
+  "timeout_seconds",
+  "log_group",
+  "metrics_namespace",
+] as const;
 
 /** The variables `templatefile()` passes to the pull-models document. */
 export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace"] as const;
@@ -54,6 +66,30 @@ export const SSM_PARAMETERS = {
     description: "How long the run may take, in seconds (120-172800); the script reports and stops a minute before",
     // 120 to 999999 (aws:runShellScript itself stops at 172800)
     allowedPattern: "^(1[2-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$",
+  },
+  ContextLength: {
+    type: "String",
+    default: "",
+    description: "Tokens of context Ollama gives each request (OLLAMA_CONTEXT_LENGTH, 512-1048576); empty for Ollama's default",
+    allowedPattern: "^([1-9][0-9]{2,6})?$",
+  },
+  NumParallel: {
+    type: "String",
+    default: "",
+    description: "Requests Ollama answers at once (OLLAMA_NUM_PARALLEL, 1-64); empty for Ollama's default",
+    allowedPattern: "^([1-9][0-9]?)?$",
+  },
+  KvCacheType: {
+    type: "String",
+    default: "",
+    description: `Precision of Ollama's KV cache (OLLAMA_KV_CACHE_TYPE: ${KV_CACHE_TYPES.join(", ")}); empty for Ollama's default`,
+    allowedPattern: `^(${KV_CACHE_TYPES.join("|")})?$`,
+  },
+  KeepAlive: {
+    type: "String",
+    default: OLLAMA_KEEP_ALIVE,
+    description: 'How long Ollama keeps a model loaded after its last request (OLLAMA_KEEP_ALIVE): -1, whole seconds, or a number and one unit s, m or h, e.g. 6h',
+    allowedPattern: KEEP_ALIVE_PATTERN,
   },
   UpgradeInPlace: {
     type: "String",
@@ -96,6 +132,9 @@ export function userDataTemplate(): string {
     "OLLAMA_VERSION='${ollama_version}'",
     "APP_PORT='${app_port}'",
     "MODELS='${models}'",
+    "CONTEXT_LENGTH='${context_length}'",
+    "NUM_PARALLEL='${num_parallel}'",
+    "KV_CACHE_TYPE='${kv_cache_type}'",
     "KEEP_ALIVE='${keep_alive}'",
     "RUN_TIMEOUT_SECONDS='${timeout_seconds}'",
     // First boot sets the server up whatever its kind.
@@ -111,14 +150,17 @@ export function userDataTemplate(): string {
  * The pull-models Command document, a template for templatefile() (the log group and metrics
  * namespace follow the prefix): the same body, its header filled from the document's parameters.
  */
-export function pullModelsDocument(keepAlive: string): string {
+export function pullModelsDocument(): string {
   const header = [
     "#!/bin/bash",
     "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models).",
     "OLLAMA_VERSION='{{ OllamaVersion }}'",
     "APP_PORT='{{ AppPort }}'",
     "MODELS='{{ Models }}'",
-    `KEEP_ALIVE='${keepAlive}'`,
+    "CONTEXT_LENGTH='{{ ContextLength }}'",
+    "NUM_PARALLEL='{{ NumParallel }}'",
+    "KV_CACHE_TYPE='{{ KvCacheType }}'",
+    "KEEP_ALIVE='{{ KeepAlive }}'",
     "RUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'",
     "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
     "LOG_GROUP='${log_group}'",

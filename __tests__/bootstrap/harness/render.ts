@@ -53,7 +53,17 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
   const associations = planForEach(json, {
     variables,
     resource: { type: "aws_ssm_association", name: "pull_models" },
-    attributes: ["parameters.Models", "parameters.AppPort", "parameters.OllamaVersion", "parameters.TimeoutSeconds", "schedule_expression"],
+    attributes: [
+      "parameters.Models",
+      "parameters.AppPort",
+      "parameters.OllamaVersion",
+      "parameters.TimeoutSeconds",
+      "parameters.ContextLength",
+      "parameters.NumParallel",
+      "parameters.KvCacheType",
+      "parameters.KeepAlive",
+      "schedule_expression",
+    ],
     replace,
   });
   const { document } = evaluate(json, {

@@ -8,6 +8,7 @@ import { modelsRules } from "./models";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
+import { ollamaSettingsRules } from "./ollama-settings";
 import { fleetRules } from "./fleet";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,
+  ...ollamaSettingsRules,
   ...fleetRules,
   ...monitoringRules,
   ...routerRules,

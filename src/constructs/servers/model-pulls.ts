@@ -4,7 +4,7 @@ import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
 import { ModelServers, PullTarget } from "./model-servers";
-import { ServerFoundation } from "./server-foundation";
+import { ollamaSettings, ServerFoundation } from "./server-foundation";
 
 export interface ModelPullsProps {
   /** The pull document, and the Ollama release and time limit every run passes it. */
@@ -29,6 +29,7 @@ export class ModelPulls extends Construct {
     const wait = hcl(props.waitSeconds ?? 0);
     const schedule = hcl(props.schedule ?? "");
     const foundation = props.foundation;
+    const settings = ollamaSettings("each.value");
     this.associations = new SsmAssociation(this, "pull_models", {
       forEach: models,
       name: foundation.pullModelsDocument.name,
@@ -37,6 +38,13 @@ export class ModelPulls extends Construct {
         AppPort: Fn.tostring(models.getNumber("app_port")),
         OllamaVersion: foundation.ollamaVersion,
         TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
+        // A changed setting changes the parameters: State Manager runs the association again, and the
+        // script rewrites the unit and restarts Ollama once (an Auto Scaling group's servers take it
+        // through an instance refresh instead).
+        ContextLength: settings.context_length,
+        NumParallel: settings.num_parallel,
+        KvCacheType: settings.kv_cache_type,
+        KeepAlive: settings.keep_alive,
       },
       // Runs again on this schedule, so a failed install or pull heals without Terraform.
       scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,

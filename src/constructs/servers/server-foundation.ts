@@ -17,9 +17,6 @@ import { hclText } from "../hcl";
 import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 
-/** How long Ollama keeps a model loaded after its last request. */
-export const OLLAMA_KEEP_ALIVE = "6h";
-
 /** The bootstrap run's time limit unless the pull wait asks for longer. */
 export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
 
@@ -137,7 +134,7 @@ export class ServerFoundation extends Construct {
     });
 
     const document = new TerraformAsset(this, "pull_models_document", {
-      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument(OLLAMA_KEEP_ALIVE)),
+      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument()),
       type: AssetType.FILE,
     });
     this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
@@ -158,7 +155,7 @@ export class ServerFoundation extends Construct {
     if (this.userDataLocal === undefined) {
       const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
         app_port: Token.asNumber(ref("m.app_port")),
-        keep_alive: OLLAMA_KEEP_ALIVE,
+        ...ollamaSettings("m"),
         ollama_version: this.ollamaVersion,
         // The server's own model at first boot; the association pulls the main server's full list.
         models: Token.asString(ref("m.llm_model")),
@@ -208,4 +205,18 @@ export class ServerFoundation extends Construct {
       lifecycle: { createBeforeDestroy: true },
     }).overrideLogicalId("llm_ec2_ingress_app_port");
   }
+}
+
+/**
+ * A model row's Ollama settings as the bootstrap's text parameters, for the row expression `row`
+ * (`m`, or `each.value`): a setting left unset is "" (Ollama's default).
+ */
+export function ollamaSettings(row: string): { context_length: string; num_parallel: string; kv_cache_type: string; keep_alive: string } {
+  const text = (field: string) => Token.asString(ref(`${row}.${field} == null ? "" : tostring(${row}.${field})`));
+  return {
+    context_length: text("context_length"),
+    num_parallel: text("num_parallel"),
+    kv_cache_type: text("kv_cache_type"),
+    keep_alive: Token.asString(ref(`${row}.keep_alive`)),
+  };
 }
