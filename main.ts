@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import * as path from "path";
 import { costTable } from "./src/catalog/fleet-cost";
-import { fitTable } from "./src/catalog/model-fit";
+import { fitTable } from "./src/catalog/fit-report";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
@@ -17,7 +17,7 @@ try {
   // The module stack's policy suppressions are the module's (listed in its reference), not this deployment's.
   new ModuleStack(app, undefined, false);
   new ServiceStack(app, "llm-service", config);
-  console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
+  console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(config.llm_ec2_configs)}`);
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);
   app.synth();
   const stackDir = path.join(app.outdir, "stacks", "llm-service");

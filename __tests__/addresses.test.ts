@@ -65,6 +65,7 @@ const REMOVED = [
 // monitoring; the servers' log group (their CloudWatch agent sends it the bootstrap's log).
 const ADDED = [
   "data.aws_availability_zones.zones",
+  'data.aws_ec2_instance_type_offerings.offered["<instance type>"]',
   "aws_cloudwatch_log_group.servers",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
@@ -164,6 +165,8 @@ describeWithTerraform("the addresses terraform plans", () => {
   const ALWAYS = [
     "data.aws_ami.dlami_arm",
     "data.aws_availability_zones.zones",
+    'data.aws_ec2_instance_type_offerings.offered["g5g.xlarge"]',
+    'data.aws_ec2_instance_type_offerings.offered["g5.xlarge"]',
     "data.aws_ami.dlami_x86",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",

@@ -96,9 +96,14 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
       expect([...new Set(diff.requests.map((r) => r.action))].sort()).toEqual(
         expect.arrayContaining(["DescribeImages"]),
       );
-      for (const request of diff.requests) expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
+      for (const request of diff.requests) {
+        expect(["DescribeImages", "DescribeAvailabilityZones", "DescribeInstanceTypeOfferings", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
+      }
       const architectures = diff.requests.filter((r) => r.action === "DescribeImages").map((r) => r.filters?.architecture?.join(","));
       expect([...new Set(architectures)].sort()).toEqual(["arm64", "x86_64"]);
+      // the offering check: the default config's one instance type, by availability zone
+      const offerings = diff.requests.filter((r) => r.action === "DescribeInstanceTypeOfferings");
+      expect([...new Set(offerings.map((r) => `${r.filters?.["instance-type"]?.join(",")} ${r.params?.LocationType}`))]).toEqual(["g5g.xlarge availability-zone"]);
     });
 
     test("it reached no network beyond loopback", () => {

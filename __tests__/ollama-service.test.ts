@@ -7,7 +7,8 @@ import { NETWORK_INPUTS } from "./helpers/network-inputs";
 const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
-  "spot=optional(bool,false), warm_pool=optional(bool,false)}))";
+  "spot=optional(bool,false), warm_pool=optional(bool,false), " +
+  'context_length=optional(number), num_parallel=optional(number), kv_cache_type=optional(string), keep_alive=optional(string,"6h")}))';
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   prefix: ["string", "llm"],
   azs: ["list(string)", undefined],

@@ -1,5 +1,6 @@
-// A local stand-in for the two AWS query APIs a plan of llm-service reads: STS GetCallerIdentity
-// (the provider's credential check) and EC2 DescribeImages (the Deep Learning AMI look-ups). It
+// A local stand-in for the AWS query APIs a plan of llm-service reads: STS GetCallerIdentity (the
+// provider's credential check) and EC2 DescribeImages (the Deep Learning AMI look-ups),
+// DescribeAvailabilityZones and DescribeInstanceTypeOfferings (the zone and offering checks). It
 // answers with the XML the real services send, logs every request as a JSON line, and refuses
 // (and logs) anything else, including proxy requests for other hosts. Plain JavaScript, so the
 // tests can start it in a network namespace of its own next to cdktf.
@@ -136,6 +137,38 @@ ${wanted.map(image).join("")}  </imagesSet>
   <availabilityZoneInfo>
 ${zones.join("")}  </availabilityZoneInfo>
 </DescribeAvailabilityZonesResponse>
+`,
+    ];
+  }
+  if (action === "DescribeInstanceTypeOfferings") {
+    // Every instance type asked for is offered in the three zones DescribeAvailabilityZones lists
+    // (narrowed by a location filter, as the service narrows it); only availability-zone offerings.
+    const wanted = filters(params);
+    const locationType = params.get("LocationType") ?? "region";
+    if (locationType !== "availability-zone") {
+      return [400, `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>The stand-in answers LocationType availability-zone only, not ${escape(locationType)}.</Message></Error></Errors><RequestID>${requestId()}</RequestID></Response>
+`];
+    }
+    const zones = ["a", "b", "c"].map((letter) => `${region}${letter}`).filter((zone) => !wanted.location || wanted.location.includes(zone));
+    const items = (wanted["instance-type"] ?? []).flatMap((type) =>
+      zones.map(
+        (zone) => `    <item>
+      <instanceType>${escape(type)}</instanceType>
+      <locationType>availability-zone</locationType>
+      <location>${zone}</location>
+    </item>
+`,
+      ),
+    );
+    return [
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstanceTypeOfferingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>${requestId()}</requestId>
+  <instanceTypeOfferingSet>
+${items.join("")}  </instanceTypeOfferingSet>
+</DescribeInstanceTypeOfferingsResponse>
 `,
     ];
   }

@@ -5,6 +5,7 @@ import { DashboardWidget, ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
+import { InstanceTypeOfferings } from "./instance-type-offerings";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
 import { Monitoring } from "./monitoring";
@@ -61,6 +62,7 @@ export class OllamaService extends Construct {
       schedules: v.schedules.value,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
+    new InstanceTypeOfferings(this, "offerings", { models: this.models, availabilityZones: v.azs.listValue });
     // The construct id "servers" names the bootstrap assets' folder in the module.
     this.foundation = new ServerFoundation(this, "servers", {
       prefix,
