@@ -1,6 +1,7 @@
 import { TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsEc2InstanceTypeOfferings } from "../aws";
+import { REGION_ZONES_DATA } from "../config/rules";
 import { hclText } from "./hcl";
 import { ModelTable } from "./model-table";
 
@@ -39,7 +40,8 @@ export class InstanceTypeOfferings extends Construct {
     );
     need.overrideLogicalId(INSTANCE_TYPE_ZONES_LOCAL);
     const types = TerraformIterator.fromMap(need.expression);
-    const missing = `setsubtract(each.value.zones, self.locations)`;
+    // Zones of another region are the az-in-region rule's to report, once.
+    const missing = `setsubtract(setintersection(each.value.zones, data.aws_availability_zones.${REGION_ZONES_DATA}.names), self.locations)`;
     this.offerings = new DataAwsEc2InstanceTypeOfferings(this, OFFERINGS_DATA, {
       forEach: types,
       locationType: "availability-zone",
