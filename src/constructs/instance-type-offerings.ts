@@ -1,4 +1,4 @@
-import { TerraformIterator, TerraformLocal, Token } from "cdktf";
+import { ref, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsEc2InstanceTypeOfferings } from "../aws";
 import { REGION_ZONES_DATA } from "../config/rules";
@@ -39,9 +39,11 @@ export class InstanceTypeOfferings extends Construct {
         `models = sort([for k, m in ${rows} : m.llm_model if m.instance_type == t]) } }}`,
     );
     need.overrideLogicalId(INSTANCE_TYPE_ZONES_LOCAL);
-    const types = TerraformIterator.fromMap(need.expression);
+    // Keyed by the types alone (a set of strings), as the other look-ups are.
+    const types = TerraformIterator.fromList(Token.asList(ref(`keys(${hclText(this, need.expression)})`)));
+    const needed = `${hclText(this, need.expression)}[each.key]`;
     // Zones of another region are the az-in-region rule's to report, once.
-    const missing = `setsubtract(setintersection(each.value.zones, data.aws_availability_zones.${REGION_ZONES_DATA}.names), self.locations)`;
+    const missing = `setsubtract(setintersection(${needed}.zones, data.aws_availability_zones.${REGION_ZONES_DATA}.names), self.locations)`;
     this.offerings = new DataAwsEc2InstanceTypeOfferings(this, OFFERINGS_DATA, {
       forEach: types,
       locationType: "availability-zone",
@@ -53,7 +55,7 @@ export class InstanceTypeOfferings extends Construct {
             errorMessage:
               `\${format("[instance-type-offered] %s (the instance type of %s) is not offered in %s, where its servers would launch; ` +
               `zones of this region that offer it: %s. Fix: give those models subnets (azs, subnet_ids) in zones that offer it, or another instance type ` +
-              `(npm run fit lists the types that hold a model).", each.key, join(", ", each.value.models), join(", ", sort(${missing})), ` +
+              `(npm run fit lists the types that hold a model).", each.key, join(", ", ${needed}.models), join(", ", sort(${missing})), ` +
               `length(self.locations) == 0 ? "none" : join(", ", sort(self.locations)))}`,
           },
         ],
