@@ -156,6 +156,52 @@ describe("the estimate against cited figures", () => {
   });
 });
 
+// Ollama's own log of what it planned ("offload to cuda"/"offload" lines, printed with its
+// format.HumanBytes2: one decimal, MiB or GiB), for models of the catalogued shapes.
+describe("the estimate against Ollama's logged plans", () => {
+  const humanBytes2 = (bytes: number) => (bytes >= GIB ? `${(bytes / GIB).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+  const shapeOf = (model: string) => knownModel(model)!.shape;
+
+  // ollama/ollama#8098 (Ollama 0.5, December 2024): a 28-layer model of Llama 3.2 3B's shape,
+  // `--ctx-size 8192 --parallel 4` (2048 tokens x 4): memory.required.kv="896.0 MiB"
+  // memory.graph.full="424.0 MiB" memory.graph.partial="570.7 MiB".
+  test("Llama 3.2 3B's shape at 2048 x 4: KV cache 896.0 MiB, graph 570.7 MiB (the larger of full 424.0 and partial)", () => {
+    const need = modelNeed({ llm_model: "llama3.2:3b", context_length: 2048, num_parallel: 4 });
+    expect(humanBytes2(need.kvCacheGiB! * GIB)).toBe("896.0 MiB");
+    expect(humanBytes2(need.graphGiB * GIB)).toBe("570.7 MiB");
+  });
+
+  // ollama/ollama#9181 (Ollama 0.5.11, February 2025): an 80-layer Llama-architecture model of Llama
+  // 3.1 70B's attention shape (8 KV heads of 128, embedding 8192, 64 heads), `--ctx-size 64000
+  // --parallel 1`: memory.required.kv="19.5 GiB" memory.graph.partial="8.2 GiB".
+  test("Llama 3.1 70B's shape at 64000 x 1: KV cache 19.5 GiB, graph 8.2 GiB", () => {
+    const need = modelNeed({ llm_model: "llama3.1:70b", context_length: 64000 });
+    expect(humanBytes2(need.kvCacheGiB! * GIB)).toBe("19.5 GiB");
+    expect(humanBytes2(need.graphGiB * GIB)).toBe("8.2 GiB");
+    // qwen2's formula for the same shape would say 9.9 GiB: the architecture's formula matters
+    expect(humanBytes2(graphGiB(shapeOf("llama3.1:70b"), "qwen2", 64000, 64000) * GIB)).toBe("9.9 GiB");
+  });
+
+  test("Mixtral: Ollama 0.13's formulas for experts stored one tensor each (8x7B) and all in one (8x22B), not the plain llama one", () => {
+    // 8x7B at 4096 x 1: embedding 4096, 32 heads, 8 KV heads of 128, experts' feed-forward 14336
+    const [b, e, h, kv, d, ff, t] = [512, 4096, 32, 8, 128, 14336, 4096];
+    const full = 4 * b * (2 + 3 * e + t * (1 + h) + 2 * kv + ff);
+    const partial = Math.max(
+      4 * b * (3 + d * kv + e + t * (1 + h) + ff) + ((e * e + 3 * e * kv * ff) * 9) / 16,
+      4 * b * (1 + 2 * e + t * (1 + h)) + e * ((6 * t * kv) / h + (e * 9) / 16),
+    );
+    const mixtral = modelNeed({ llm_model: "mixtral:8x7b" });
+    expect(mixtral.graphGiB * GIB).toBeCloseTo(Math.max(full, partial), 0);
+    expect(mixtral.graphGiB).toBeGreaterThan(graphGiB({ ...shapeOf("mixtral:8x7b"), experts: undefined }, "llama", t, t) + 0.5);
+    // 8x22B at 4096 x 1, q4_0: the gate tensor of 8 experts of 6144 x 16384 at 4.5 bits, three times over
+    const [e2, h2, ff2] = [6144, 48, 16384];
+    const gate = (8 * e2 * ff2 * 4.5) / 8;
+    const llamaFull = Math.max(4 * b * (1 + 4 * e2 + t * (1 + h2)), 4 * b * (e2 + 32768));
+    const mergedPartial = Math.max(3 * gate + 4 * b * (2 * ff2 + kv + e2 + t + d * kv), 4 * (t * b * h2 + t * d * kv + b * 1024 + d * kv * b));
+    expect(modelNeed({ llm_model: "mixtral:8x22b" }).graphGiB * GIB).toBeCloseTo(Math.max(llamaFull, mergedPartial), 0);
+  });
+});
+
 describe("the fit: the fewest GPUs that hold the model", () => {
   test("llama3.1:70b at Ollama's default 4096 x 1: one 48 GiB L40S holds it; one 24 GiB A10G does not; on g5.12xlarge it spreads over 2 of the 4", () => {
     expect(modelFit(server("llama3.1:70b", "g6e.xlarge"))).toMatchObject({ fits: true, gpusUsed: 1 });

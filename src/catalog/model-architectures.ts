@@ -8,6 +8,19 @@
 /** How Ollama 0.13 sizes a model's compute graph: its llama.cpp runner's formula for the architecture, or by measuring (its own engine). */
 export type GraphEstimate = "llama" | "qwen2" | "measured";
 
+/**
+ * The experts of a mixture-of-experts model, which Ollama's llama formula sizes differently: by how
+ * its GGUF file stores them. The library's Mixtral 8x7B keeps one tensor per expert
+ * (`blk.N.ffn_gate.E.weight`, "split"), Mixtral 8x22B one tensor for all of them
+ * (`blk.N.ffn_gate_exps.weight`, "merged"), as Ollama's GraphSize names them.
+ */
+export interface Experts {
+  readonly count: number;
+  /** The feed-forward size of one expert (config.json intermediate_size). */
+  readonly feedForward: number;
+  readonly layout: "split" | "merged";
+}
+
 export interface ModelShape {
   /** Parameters, billions (the model card's figure). */
   readonly parametersB: number;
@@ -20,6 +33,8 @@ export interface ModelShape {
   readonly vocab: number;
   /** The context the model was made for, as Ollama reads it from the model file; Ollama caps a longer one to it. */
   readonly contextLength: number;
+  /** A mixture of experts (Mixtral). */
+  readonly experts?: Experts;
 }
 
 export interface ModelFamily {
@@ -119,8 +134,28 @@ export const MODEL_FAMILIES: Readonly<Record<string, ModelFamily>> = {
     graph: "llama",
     source: "https://huggingface.co/mistralai/Mixtral-8x7B-Instruct-v0.1/blob/main/config.json, .../Mixtral-8x22B-Instruct-v0.1/blob/main/config.json",
     sizes: {
-      "8x7b": { parametersB: 46.7, layers: 32, attentionHeads: 32, kvHeads: 8, headDim: 128, embedding: 4096, vocab: 32000, contextLength: 32768 },
-      "8x22b": { parametersB: 141, layers: 56, attentionHeads: 48, kvHeads: 8, headDim: 128, embedding: 6144, vocab: 32768, contextLength: 65536 },
+      "8x7b": {
+        parametersB: 46.7,
+        layers: 32,
+        attentionHeads: 32,
+        kvHeads: 8,
+        headDim: 128,
+        embedding: 4096,
+        vocab: 32000,
+        contextLength: 32768,
+        experts: { count: 8, feedForward: 14336, layout: "split" },
+      },
+      "8x22b": {
+        parametersB: 141,
+        layers: 56,
+        attentionHeads: 48,
+        kvHeads: 8,
+        headDim: 128,
+        embedding: 6144,
+        vocab: 32768,
+        contextLength: 65536,
+        experts: { count: 8, feedForward: 16384, layout: "merged" },
+      },
     },
   },
 };

@@ -94,8 +94,10 @@ export function kvCacheGiB(shape: ModelShape, tokens: number, type: KvCacheType)
  * offload figures (fs/ggml GraphSize) for the llama runner's architectures, over `tokens` (context
  * x parallel). Ollama's own engine measures the graph instead; for its models the figure is the
  * output buffer (batch x (embedding + vocabulary) floats), most of a graph with flash attention.
+ * Mixtral's experts have formulas of their own, by how the file stores them; the merged layout's
+ * counts the gate tensor of all experts, at `bitsPerWeight`.
  */
-export function graphGiB(shape: ModelShape, graph: GraphEstimate, tokens: number, context: number): number {
+export function graphGiB(shape: ModelShape, graph: GraphEstimate, tokens: number, context: number, bitsPerWeight = 4.5): number {
   const batch = Math.min(BATCH, context);
   const { embedding: e, attentionHeads: heads, kvHeads, headDim, vocab } = shape;
   const output = 4 * batch * (e + vocab);
@@ -109,6 +111,21 @@ export function graphGiB(shape: ModelShape, graph: GraphEstimate, tokens: number
         4 * batch * (1 + e + Math.max(tokens, e)) + (e * e * 9) / 16 + 4 * tokens * (batch * heads + headDim * kvHeads),
         output + (e * vocab * 105) / 128,
       );
+    const experts = shape.experts;
+    if (experts?.layout === "merged") {
+      const gateBytes = (experts.count * e * experts.feedForward * bitsPerWeight) / 8;
+      partial = Math.max(
+        3 * gateBytes + 4 * batch * (2 * experts.feedForward + kvHeads + e + tokens + headDim * kvHeads),
+        4 * (tokens * batch * heads + tokens * headDim * kvHeads + batch * 1024 + headDim * kvHeads * batch),
+      );
+    } else if (experts?.layout === "split") {
+      const ff = experts.feedForward;
+      full = 4 * batch * (2 + 3 * e + tokens * (1 + heads) + 2 * kvHeads + ff);
+      partial = Math.max(
+        4 * batch * (3 + headDim * kvHeads + e + tokens * (1 + heads) + ff) + ((e * e + 3 * e * kvHeads * ff) * 9) / 16,
+        4 * batch * (1 + 2 * e + tokens * (1 + heads)) + e * ((6 * tokens * kvHeads) / heads + (e * 9) / 16),
+      );
+    }
   } else if (graph === "qwen2") {
     full = Math.max(output, 4 * batch * (1 + 2 * e + tokens + tokens * heads));
     partial = Math.max(output + (e * vocab * 105) / 128, 4 * (batch * (1 + 2 * e + tokens * (1 + heads)) + e * (1 + tokens)));
@@ -145,7 +162,7 @@ function knownNeed(known: KnownModel, bits: number, contextAsked: number, parall
     context,
     weightsGiB: weights,
     kvCacheGiB: kv,
-    graphGiB: graphGiB(shape, known.family.graph, context * parallel, context),
+    graphGiB: graphGiB(shape, known.family.graph, context * parallel, context, bits),
     reserveGiB: GPU_RESERVE_GIB + (weights + kv) / shape.layers,
     rough: false,
   };
