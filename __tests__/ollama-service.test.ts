@@ -7,7 +7,7 @@ import { NETWORK_INPUTS } from "./helpers/network-inputs";
 const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
-  "spot=optional(bool,false), warm_pool=optional(bool,false), " +
+  "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number), " +
   'context_length=optional(number), num_parallel=optional(number), kv_cache_type=optional(string), keep_alive=optional(string,"6h")}))';
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   prefix: ["string", "llm"],
@@ -45,6 +45,10 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   ebs_iops: ["number", 3000],
   default_server_mode: ["string", "instance"],
   asg_health_check_grace_period_seconds: ["number", 1800],
+  target_group_names: ["string", "model"],
+  deregistration_delay_seconds: ["number", 900],
+  pull_models_max_concurrency: ["string", "1"],
+  pull_models_max_errors: ["string", "0"],
   schedules: [
     'list(object({name=string, recurrence=string, time_zone=optional(string,"UTC"), min_size=number, max_size=number, desired_capacity=number, models=optional(list(string))}))',
     [],
@@ -106,12 +110,12 @@ describe("OllamaService as a child module", () => {
     for (const output of Object.values(outputs)) expect(output.description?.trim()).toBeTruthy();
   });
 
-  test("ec2 is the instance map, alb the load balancer, dlami_* the look-ups' ids", () => {
+  test("ec2 is the instance map, alb the load balancer, dlami_* the look-ups' ids (null when not looked up)", () => {
     const value = (name: string) => stack.json.output?.[name]?.value;
     expect(value("ec2")).toBe("${aws_instance.llm}");
     expect(value("alb")).toBe("${aws_lb.llm}");
-    expect(value("dlami_arm")).toBe("${data.aws_ami.dlami_arm.id}");
-    expect(value("dlami_x86")).toBe("${data.aws_ami.dlami_x86.id}");
+    expect(value("dlami_arm")).toBe("${one(data.aws_ami.dlami_arm[*].id)}");
+    expect(value("dlami_x86")).toBe("${one(data.aws_ami.dlami_x86[*].id)}");
   });
 });
 

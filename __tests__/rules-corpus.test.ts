@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
-import { modelKey, targetGroupName } from "../src/config/derive";
+import { derivedListenerPriority, modelKey, targetGroupNameFor } from "../src/config/derive";
 import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { ServiceInputs } from "../src/config/types";
@@ -40,6 +40,14 @@ describe("rule corpus at synth (TypeScript)", () => {
     expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
     const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
     expect(() => parseServiceConfig(JSON.stringify(file), "spoiled.json")).toThrow(/schema: config\/llm-service.schema.json/);
+  });
+
+  test("listener-priority-unique names both models and the priority they would share", () => {
+    const file = path.join(corpus, "bad", "listener-priority-derived-collision.json");
+    const problems = findProblems(inputsOf(readServiceConfig(readFileSync(file, "utf8"), file)));
+    expect(problems.map((p) => [p.rule, p.path, p.value])).toEqual([
+      ["listener-priority-unique", "llm_ec2_configs[1].llm_model", `mistral-vision:1b (listener priority ${derivedListenerPriority("llama3:q8_0")}, as llm_ec2_configs[0].llm_model = llama3:q8_0)`],
+    ]);
   });
 
   test("api-authorization: the schema names the values it takes", () => {
@@ -84,7 +92,8 @@ describe("rule corpus at plan (the module's validations)", () => {
         name,
         inputs: config as unknown as Record<string, unknown>,
         asserts: config.llm_ec2_configs.map((c) => ({
-          condition: (names: string) => `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupName(c.llm_model))}`,
+          condition: (names: string) =>
+            `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupNameFor(config.target_group_names, config.prefix, c, config.default_server_mode))}`,
           message: `target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes`,
         })),
       };
@@ -99,6 +108,14 @@ describe("rule corpus at plan (the module's validations)", () => {
   });
 
   afterAll(() => workspace?.dispose());
+
+  test("a derived listener priority collision names both models, the priority and the fix", () => {
+    const messages = plan.verdicts.get("listener-priority-derived-collision")!.messages.join("\n");
+    const priority = derivedListenerPriority("llama3:q8_0");
+    expect(derivedListenerPriority("mistral-vision:1b")).toBe(priority);
+    expect(messages).toContain(`llm_ec2_configs[1].llm_model = "mistral-vision:1b" (listener priority ${priority}, as llm_ec2_configs[0].llm_model = "llama3:q8_0")`);
+    expect(messages).toContain("Fix: set listener_priority on one of the two models");
+  });
 
   test("every diagnostic names its case", () => {
     expect(plan.unattributed).toEqual([]);

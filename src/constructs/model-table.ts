@@ -1,7 +1,14 @@
 import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { familyArchitectures } from "../catalog/instance-families";
-import { ELB_NAME_PATTERN, hclAlternateModelName, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import {
+  ELB_NAME_PATTERN,
+  hclAlternateModelName,
+  hclDerivedListenerPriority,
+  hclPrefixedTargetGroupName,
+  TARGET_GROUP_STEM_LENGTH,
+  TargetGroupNames,
+} from "../config/derive";
 import { OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 import { LlmEc2ConfigEntry, ScalingSchedule, ServerMode } from "../config/types";
 import { CustomAmis } from "./custom-amis";
@@ -20,7 +27,10 @@ export const HEALTH_CHECK_FALLBACK_PATH = "/";
 export interface ModelTableProps {
   /** The model servers, in order: the first is the main server, which pulls every model. */
   readonly configs: readonly LlmEc2ConfigEntry[];
-  /** Private subnets; the n-th model runs in the n-th, wrapping around. */
+  /**
+   * Private subnets; a new server of the n-th model goes to the n-th, wrapping around, as the
+   * original placed them (running servers never move: the servers ignore their placement).
+   */
   readonly subnetIds: readonly string[];
   /** The availability zone of each subnet, in the order of `subnetIds`. */
   readonly availabilityZones: readonly string[];
@@ -32,6 +42,8 @@ export interface ModelTableProps {
   readonly defaultServerMode?: ServerMode;
   /** Scheduled sizes of the Auto Scaling groups: a scheduled group's min and max cover every schedule of it. @default [] */
   readonly schedules?: readonly ScalingSchedule[];
+  /** Target groups named after the model's key ("model"), or with the prefix and port too ("prefixed"). @default "model" */
+  readonly targetGroupNames?: TargetGroupNames;
 }
 
 /**
@@ -64,12 +76,16 @@ export class ModelTable extends Construct {
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
     // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.
     const stem = `trim(substr(trim(replace(lower(${key}), "/[^a-z0-9]+/", "-"), "-"), 0, ${TARGET_GROUP_STEM_LENGTH}), "-")`;
-    const targetGroupName =
+    const stableName =
       `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
       `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
     const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
     // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
     const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
+    // Mirrors targetGroupNameFor() in src/config/derive.ts: an Auto Scaling model's group is always
+    // prefixed (its servers register on the group's port, so a new port needs a new group).
+    const targetGroupName =
+      `${hclText(this, props.targetGroupNames ?? "model")} == "prefixed" || ${mode} == "asg" ? ${hclPrefixedTargetGroupName(prefix, "c.llm_model", key, "c.app_port")} : (${stableName})`;
     // Only groups' AMIs: a launch template maps its root volume by the AMI's root device name. An
     // instance's own AMI is not looked up: one deregistered since must not fail a running server's plan.
     const customAmiIds = new TerraformLocal(
@@ -78,18 +94,23 @@ export class ModelTable extends Construct {
       `\${toset([for c in ${configs} : c.ami_id if c.ami_id != "" && ${mode} == "asg"])}`,
     );
     customAmiIds.overrideLogicalId("custom_ami_ids");
-    this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList });
+    this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList, configs });
     const schedules = Token.isUnresolved(props.schedules) ? hclText(this, props.schedules) : literalSchedules(this, props.schedules ?? []);
     this.schedules = schedules;
 
     const family = `split(".", c.instance_type)[0]`;
     const arch = `lookup(${hclText(this, familyArch.expression)}, ${family}, "")`;
-    const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
+    // Each Deep Learning AMI is looked up only when a model without an ami_id runs on its
+    // architecture: a region without a public arm64 (or x86_64) one still plans.
+    const usesDlami = (isArm: boolean) => `length([for c in ${configs} : c if c.ami_id == "" && ${isArm ? "" : "!"}(${arch} == "arm64")]) > 0`;
+    props.amis.lookUpOnlyWhen({ arm64: usesDlami(true), x86_64: usesDlami(false) });
+    const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64Id} : ${props.amis.x86Id}`;
     // Root device name and root snapshot size of each AMI a model may run: the launch template maps
     // the root volume by name, and a root volume smaller than the snapshot fails at launch. Not a
     // local: it reads whole look-ups, and llm_models stays evaluable from the AMI ids alone.
     this.amiRootsOperand =
-      `{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
+      `{ for k, ami in merge({ for k, looked in { arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} } : k => looked[0] if length(looked) > 0 }, ` +
+      `${address(this.customAmis.lookUps, true)}) : k => { ` +
       `device_name = ami.root_device_name, ` +
       `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
     // The key of the model's AMI among those roots: its ami_id, or its family's architecture.
@@ -97,6 +118,7 @@ export class ModelTable extends Construct {
     const size = (field: string) => `try(c.${field}, 1)`;
     const scheduled = (field: string) =>
       `[for s in ${schedules} : s.${field} if ${mode} == "asg" && (try(s.models, null) == null ? true : contains(try(s.models, []), c.llm_model))]`;
+    const subnets = hclText(this, props.subnetIds);
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
@@ -104,21 +126,32 @@ export class ModelTable extends Construct {
       `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
-      `subnet_id = element(${hclText(this, props.subnetIds)}, i)`,
+      // Where a new server goes: by position, round robin over the subnets, as the original. The
+      // servers ignore it once they run, so a reorder or a new subnet moves none.
+      `subnet_id = element(${subnets}, i)`,
       `availability_zone = element(${hclText(this, props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
       `is_main = i == 0`,
-      `pull_models = i == 0 ? [for m in ${configs} : m.llm_model] : [c.llm_model]`,
-      `priority = i + 1`,
+      // The main server's own model first, then the others sorted: a reorder of the list does not
+      // change its association (whose every update runs it again).
+      `pull_models = i == 0 ? concat([c.llm_model], sort([for m in ${configs} : m.llm_model if m.llm_model != c.llm_model])) : [c.llm_model]`,
+      // Derived from the model's key unless the entry sets it: other models never move it, and it
+      // is 1000 or more, so it never takes a priority the original module gave by position (1-100).
+      `listener_priority = coalesce(try(c.listener_priority, null), ${hclDerivedListenerPriority(key)})`,
       `name = i == 0 ? format("%s-main-%s", ${prefix}, c.llm_model) : format("%s-%s", ${prefix}, c.llm_model)`,
+      // The same without the main server's mark: what a launch template writes into its versions,
+      // so a new first entry does not roll a group's servers.
+      `server_name = format("%s-%s", ${prefix}, c.llm_model)`,
+      // The model in names that must not follow target_group_names or the port (groups, alarms).
+      `stable_name = ${stableName}`,
       `target_group_name = ${targetGroupName}`,
       // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
       // segment, so its server is checked for running only (see README, health checks).
       `health_check_path = strcontains(c.llm_model, "/") ? "${HEALTH_CHECK_FALLBACK_PATH}" : format("${HEALTH_CHECK_PATH_PREFIX}%s", c.llm_model)`,
       `server_mode = ${mode}`,
-      // The Auto Scaling group and launch template name: the prefix and the target group name (valid, unique per model).
-      `group_name = format("%s-%s", ${prefix}, ${targetGroupName})`,
+      // The Auto Scaling group and launch template name: the prefix and the stable name (valid, unique per model).
+      `group_name = format("%s-%s", ${prefix}, ${stableName})`,
       `ami_key = ${amiKey}`,
       `desired_capacity = ${size("desired_capacity")}`,
       // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled

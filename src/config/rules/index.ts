@@ -10,6 +10,7 @@ import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
 import { ollamaSettingsRules } from "./ollama-settings";
 import { fleetRules } from "./fleet";
+import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   ...bootstrapRules,
   ...ollamaSettingsRules,
   ...fleetRules,
+  ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
 ];

@@ -3,8 +3,10 @@ import { Construct } from "constructs";
 import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
+import { ServerMode } from "../../config/types";
 import { ModelServers, PullTarget } from "./model-servers";
 import { ollamaSettings, ServerFoundation } from "./server-foundation";
+import { UNCHANGED_PORT } from "../../userdata/templates";
 
 export interface ModelPullsProps {
   /** The pull document, and the Ollama release and time limit every run passes it. */
@@ -17,7 +19,28 @@ export interface ModelPullsProps {
   readonly waitSeconds?: number;
   /** State Manager schedule of the runs after the first (`rate(...)` or `cron(...)`); `""` for none. @default "" */
   readonly schedule?: string;
+  /** Servers of one model that run a pull at once: a number or a percentage. @default "1" */
+  readonly maxConcurrency?: string;
+  /** Failed servers of one model after which a run starts no more: a number or a percentage. @default "0" */
+  readonly maxErrors?: string;
 }
+
+/**
+ * The `UpgradeInPlace` parameter of each kind's per-model association: `false` for both. An
+ * association runs on all its servers as soon as it changes, and each instance model has its own,
+ * so a new release carried by them would restart every instance server at once: the release
+ * rollout (release-rollout.ts) brings it, one server at a time. An Auto Scaling group's servers
+ * take it through the instance refresh of a new launch template. Either way a model's own
+ * association keeps the release a server runs, and installs one only where none is.
+ */
+export const UPGRADE_IN_PLACE: Record<ServerMode, "true" | "false"> = { instance: "false", asg: "false" };
+
+/**
+ * The `AppPort` each kind's association passes: an instance moves to its model's new port and Ollama
+ * settings when its association runs (one server, restarted once); an Auto Scaling group's servers
+ * keep theirs (`unchanged`) until its instance refresh replaces them with servers on the new ones.
+ */
+const APP_PORT: Record<ServerMode, string> = { instance: "tostring(each.value.app_port)", asg: JSON.stringify(UNCHANGED_PORT) };
 
 /** One State Manager association per model: pulls its models onto its servers and records compliance. */
 export class ModelPulls extends Construct {
@@ -35,17 +58,22 @@ export class ModelPulls extends Construct {
       name: foundation.pullModelsDocument.name,
       parameters: {
         Models: Fn.join(",", Token.asList(models.getList("pull_models"))),
-        AppPort: Fn.tostring(models.getNumber("app_port")),
+        AppPort: Token.asString(`\${each.value.server_mode == "asg" ? ${APP_PORT.asg} : ${APP_PORT.instance}}`),
         OllamaVersion: foundation.ollamaVersion,
         TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
-        // A changed setting changes the parameters: State Manager runs the association again, and the
-        // script rewrites the unit and restarts Ollama once (an Auto Scaling group's servers take it
-        // through an instance refresh instead).
+        UpgradeInPlace: Token.asString(`\${each.value.server_mode == "asg" ? "${UPGRADE_IN_PLACE.asg}" : "${UPGRADE_IN_PLACE.instance}"}`),
+        // A changed setting changes the parameters and State Manager runs the association again: an
+        // instance's script rewrites the unit and restarts Ollama once; a group's servers keep theirs
+        // (AppPort unchanged) until the instance refresh of the new launch template replaces them.
         ContextLength: settings.context_length,
         NumParallel: settings.num_parallel,
         KvCacheType: settings.kv_cache_type,
         KeepAlive: settings.keep_alive,
       },
+      // One server of a model at a time, stopping at the first failure: a bad pull or port reaches
+      // one server, not a whole group (an instance model has one server anyway).
+      maxConcurrency: props.maxConcurrency ?? "1",
+      maxErrors: props.maxErrors ?? "0",
       // Runs again on this schedule, so a failed install or pull heals without Terraform.
       scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.
