@@ -153,8 +153,8 @@ describe("LlmServers: instances", () => {
       stack.json.locals?.server_user_data as string,
     );
     expect(match?.[1]).toBe(
-      '"app_port" = m.app_port, "context_length" = m.context_length == null ? "" : tostring(m.context_length), ' +
-        '"num_parallel" = m.num_parallel == null ? "" : tostring(m.num_parallel), "kv_cache_type" = m.kv_cache_type == null ? "" : tostring(m.kv_cache_type), ' +
+      '"app_port" = m.app_port, "context_length" = m.context_length == null ? "default" : tostring(m.context_length), ' +
+        '"num_parallel" = m.num_parallel == null ? "default" : tostring(m.num_parallel), "kv_cache_type" = m.kv_cache_type == null ? "default" : tostring(m.kv_cache_type), ' +
         '"keep_alive" = m.keep_alive, "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
         '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
         '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix)',
@@ -201,8 +201,13 @@ describe("LlmServers: model pulls through SSM", () => {
       "MODELS='{{ Models }}'\nCONTEXT_LENGTH='{{ ContextLength }}'\nNUM_PARALLEL='{{ NumParallel }}'\nKV_CACHE_TYPE='{{ KvCacheType }}'\n" +
         "KEEP_ALIVE='{{ KeepAlive }}'\nRUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'\nUPGRADE_IN_PLACE='{{ UpgradeInPlace }}'\n",
     );
-    // Ollama's settings are optional: unset is "" (Ollama's default); keep-alive defaults to the original's 6h
-    expect([doc.parameters.ContextLength.default, doc.parameters.NumParallel.default, doc.parameters.KvCacheType.default, doc.parameters.KeepAlive.default]).toEqual(["", "", "", "6h"]);
+    // Ollama's settings are optional: unset is the word default (Ollama's own); keep-alive defaults to the original's 6h
+    expect([doc.parameters.ContextLength.default, doc.parameters.NumParallel.default, doc.parameters.KvCacheType.default, doc.parameters.KeepAlive.default]).toEqual([
+      "default",
+      "default",
+      "default",
+      "6h",
+    ]);
     // a template for templatefile(): the log group and namespace follow the prefix
     expect(script).toContain("LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\nCALLER=ssm\n");
     // The script as SSM runs it (template and parameters filled in) is valid bash.
@@ -294,12 +299,12 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       const script = unzipped(plan.qwen27b.user_data_base64);
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toContain(
-        "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nCONTEXT_LENGTH=''\nNUM_PARALLEL=''\nKV_CACHE_TYPE=''\nKEEP_ALIVE='6h'\n" +
+        "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nCONTEXT_LENGTH='default'\nNUM_PARALLEL='default'\nKV_CACHE_TYPE='default'\nKEEP_ALIVE='6h'\n" +
           "RUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
           "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\nCALLER=user-data\n",
       );
       expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
-      // a model's own Ollama settings, Ollama's defaults (empty) for the others
+      // a model's own Ollama settings, Ollama's defaults (default) for the others
       expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain(
         "MODELS='mistral-nemo:12b'\nCONTEXT_LENGTH='16384'\nNUM_PARALLEL='4'\nKV_CACHE_TYPE='q8_0'\nKEEP_ALIVE='-1'\n",
       );
@@ -318,7 +323,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       locals: FAKE_INSTANCE_LOCALS,
     });
     const onInstance = (id: string) => ({ "targets.0.key": "InstanceIds", "targets.0.values": [id] });
-    const defaults = { "parameters.ContextLength": "", "parameters.NumParallel": "", "parameters.KvCacheType": "", "parameters.KeepAlive": "6h" };
+    const defaults = { "parameters.ContextLength": "default", "parameters.NumParallel": "default", "parameters.KvCacheType": "default", "parameters.KeepAlive": "6h" };
     expect(plan).toEqual({
       llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b"), ...defaults },
       mistralnemo12b: {

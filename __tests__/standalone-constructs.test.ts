@@ -33,7 +33,7 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
     prefix: "demo",
     amis,
   });
-  new InstanceTypeOfferings(stack, "offerings", { models, availabilityZones: ["eu-west-1a", "eu-west-1b"] });
+  new InstanceTypeOfferings(stack, "offerings", { models, availabilityZones: ["eu-west-1a", "eu-west-1b"], regionZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] });
   const foundation = new ServerFoundation(stack, "servers", {
     prefix: "demo",
     vpcId: "vpc-0d0d0d0d0d0d0d0d0",
@@ -182,7 +182,7 @@ run "standalone" {
   }
   assert {
     condition = (aws_ssm_association.pull_models["phi3mini"].parameters.ContextLength == "8192" && aws_ssm_association.pull_models["phi3mini"].parameters.KvCacheType == "q8_0" &&
-    aws_ssm_association.pull_models["llama318b"].parameters.ContextLength == "" && aws_ssm_association.pull_models["llama318b"].parameters.KeepAlive == "6h")
+    aws_ssm_association.pull_models["llama318b"].parameters.ContextLength == "default" && aws_ssm_association.pull_models["llama318b"].parameters.KeepAlive == "6h")
     error_message = "a literal model's Ollama settings reach its association; one without them gets Ollama's defaults"
   }
   assert {

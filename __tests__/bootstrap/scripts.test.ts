@@ -73,8 +73,8 @@ describe("rendered scripts", () => {
   });
 
   test("associations: the main server's full list, each server's port and Ollama settings, the release kept where one runs, a time limit following pull_models_wait_seconds, every 30 minutes; the release rollout: no models, the servers' own ports and settings, upgrading", () => {
-    // Ollama's settings left out: empty (Ollama's defaults), and the original's 6h keep-alive
-    const own = { OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "false", ContextLength: "", NumParallel: "", KvCacheType: "", KeepAlive: "6h" };
+    // Ollama's settings left out: the word default (Ollama's own), and the original's 6h keep-alive
+    const own = { OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "false", ContextLength: "default", NumParallel: "default", KvCacheType: "default", KeepAlive: "6h" };
     expect(rendered.associations).toEqual({
       llama38b: { parameters: { Models: "llama3:8b,qwen2:7b", AppPort: "11434", ...own }, schedule: "rate(30 minutes)" },
       qwen27b: { parameters: { Models: "qwen2:7b", AppPort: "11435", ...own }, schedule: "rate(30 minutes)" },
@@ -212,7 +212,7 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     expect(["0", "60", "100", "119", "3600s", "-1", "1e5"].some((t) => timeout.test(t))).toBe(false);
   });
 
-  test("Ollama's settings: each parameter takes every value its rule admits, and empty for Ollama's default; nothing but digits, a cache type or a duration", () => {
+  test("Ollama's settings: each parameter takes every value its rule admits, and the word default for Ollama's own (not empty, which the AWS provider drops); nothing but digits, a cache type or a duration", () => {
     const pattern = (name: "ContextLength" | "NumParallel" | "KvCacheType" | "KeepAlive") => new RegExp(SSM_PARAMETERS[name].allowedPattern);
     const seed = inputsOf(readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE));
     const admitted = (rule: string, field: string, value: unknown) =>
@@ -225,7 +225,9 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     for (const keep of ["-1", "0", "3600", "6h", "30m", "90s"]) {
       expect({ keep, rule: admitted("keep-alive", "keep_alive", keep), parameter: pattern("KeepAlive").test(keep) }).toEqual({ keep, rule: true, parameter: true });
     }
-    for (const name of ["ContextLength", "NumParallel", "KvCacheType"] as const) expect(pattern(name).test("")).toBe(true);
+    for (const name of ["ContextLength", "NumParallel", "KvCacheType"] as const) {
+      expect({ name, word: pattern(name).test("default"), empty: pattern(name).test(""), other: pattern(name).test("Default") }).toEqual({ name, word: true, empty: false, other: false });
+    }
     // and the shapes no rule admits: the script refuses what the pattern lets through (its range checks)
     expect(["8192 ", "08192", "8k", "-1", "1e4", "8192\n"].some((v) => pattern("ContextLength").test(v))).toBe(false);
     expect(["0", "01", "4 ", "100"].some((v) => pattern("NumParallel").test(v))).toBe(false);

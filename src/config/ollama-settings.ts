@@ -28,6 +28,14 @@ export const KV_CACHE_TYPES = ["f16", "q8_0", "q4_0"] as const;
  */
 export const KEEP_ALIVE_PATTERN = "^(-1|[0-9]{1,7}|[0-9]{1,5}[smh])$";
 
+/**
+ * What the bootstrap's parameters say for a setting the entry leaves out: Ollama's own default, no
+ * line in the unit. A word, not an empty string: the AWS provider reads an empty string in an
+ * association's `parameters` as no value and plans no change, so a setting left out again would
+ * stay on the servers.
+ */
+export const OLLAMA_DEFAULT_SETTING = "default";
+
 /** What a server runs with when the entry leaves a setting out: Ollama 0.13's defaults (envconfig). */
 export const OLLAMA_DEFAULTS = { context_length: 4096, num_parallel: 1, kv_cache_type: "f16" } as const;
 

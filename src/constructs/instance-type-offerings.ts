@@ -1,7 +1,6 @@
 import { ref, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DataAwsEc2InstanceTypeOfferings } from "../aws";
-import { REGION_ZONES_DATA } from "../config/rules";
 import { hclText } from "./hcl";
 import { ModelTable } from "./model-table";
 
@@ -15,6 +14,11 @@ export interface InstanceTypeOfferingsProps {
   readonly models: ModelTable;
   /** The zones of all the subnets: an Auto Scaling group launches in any of them. */
   readonly availabilityZones: readonly string[];
+  /**
+   * The zones of the region the plan runs in (a look-up's names): a server's zone outside them is
+   * left to the check that reports zones of another region, so each cause has one message.
+   */
+  readonly regionZones: readonly string[];
 }
 
 /**
@@ -43,7 +47,7 @@ export class InstanceTypeOfferings extends Construct {
     const types = TerraformIterator.fromList(Token.asList(ref(`keys(${hclText(this, need.expression)})`)));
     const needed = `${hclText(this, need.expression)}[each.key]`;
     // Zones of another region are the az-in-region rule's to report, once.
-    const missing = `setsubtract(setintersection(${needed}.zones, data.aws_availability_zones.${REGION_ZONES_DATA}.names), self.locations)`;
+    const missing = `setsubtract(setintersection(${needed}.zones, ${hclText(this, props.regionZones)}), self.locations)`;
     this.offerings = new DataAwsEc2InstanceTypeOfferings(this, OFFERINGS_DATA, {
       forEach: types,
       locationType: "availability-zone",

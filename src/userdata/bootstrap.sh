@@ -2,7 +2,7 @@
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
 # header that sets OLLAMA_VERSION, APP_PORT ("unchanged": the port Ollama already listens on), MODELS
 # (comma-separated; empty: pull nothing), Ollama's settings CONTEXT_LENGTH, NUM_PARALLEL,
-# KV_CACHE_TYPE (each empty for Ollama's default) and KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
+# KV_CACHE_TYPE (each "default" for Ollama's own) and KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
 # LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics)
 # and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or different,
 # and pulling a model that is already there is skipped.
@@ -160,13 +160,17 @@ validate_inputs() {
   fi
   [[ "$KEEP_ALIVE" =~ ^(-1|[0-9]{1,7}|[0-9]{1,5}[smh])$ ]] ||
     finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not -1, whole seconds or a number and one unit (s, m, h) such as 6h"
+  # "default": Ollama's own, no line in the unit (a word: the AWS provider drops an empty parameter value)
+  [ "$CONTEXT_LENGTH" != default ] || CONTEXT_LENGTH=""
+  [ "$NUM_PARALLEL" != default ] || NUM_PARALLEL=""
+  [ "$KV_CACHE_TYPE" != default ] || KV_CACHE_TYPE=""
   if [ -n "$CONTEXT_LENGTH" ] && { ! [[ "$CONTEXT_LENGTH" =~ ^[1-9][0-9]{2,6}$ ]] || [ "$CONTEXT_LENGTH" -lt 512 ] || [ "$CONTEXT_LENGTH" -gt 1048576 ]; }; then
-    finish 10 "inputs: CONTEXT_LENGTH '$CONTEXT_LENGTH' is not a number of tokens from 512 to 1048576 (or empty)"
+    finish 10 "inputs: CONTEXT_LENGTH '$CONTEXT_LENGTH' is not a number of tokens from 512 to 1048576 (or default)"
   fi
   if [ -n "$NUM_PARALLEL" ] && { ! [[ "$NUM_PARALLEL" =~ ^[1-9][0-9]?$ ]] || [ "$NUM_PARALLEL" -gt 64 ]; }; then
-    finish 10 "inputs: NUM_PARALLEL '$NUM_PARALLEL' is not a number of requests from 1 to 64 (or empty)"
+    finish 10 "inputs: NUM_PARALLEL '$NUM_PARALLEL' is not a number of requests from 1 to 64 (or default)"
   fi
-  [[ "$KV_CACHE_TYPE" =~ ^(f16|q8_0|q4_0)?$ ]] || finish 10 "inputs: KV_CACHE_TYPE '$KV_CACHE_TYPE' is not f16, q8_0 or q4_0 (or empty)"
+  [[ "$KV_CACHE_TYPE" =~ ^(f16|q8_0|q4_0)?$ ]] || finish 10 "inputs: KV_CACHE_TYPE '$KV_CACHE_TYPE' is not f16, q8_0 or q4_0 (or default)"
   [[ "$UPGRADE_IN_PLACE" =~ ^(true|false)$ ]] || finish 10 "inputs: UPGRADE_IN_PLACE '$UPGRADE_IN_PLACE' is neither true nor false"
   [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
   [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { tmpdir } from "os";
 import * as path from "path";
 import { MAX_MODELS, MODEL_NAME_PARTS, RELEASE_PATTERN } from "../config/rules";
-import { KEEP_ALIVE_PATTERN, KV_CACHE_TYPES, OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
+import { KEEP_ALIVE_PATTERN, KV_CACHE_TYPES, OLLAMA_DEFAULT_SETTING, OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 
 // The user data template and the pull-models SSM document are generated at synth from one shell
 // body (bootstrap.sh), each with its own header: what runs at first boot and what State Manager
@@ -78,21 +78,21 @@ export const SSM_PARAMETERS = {
   },
   ContextLength: {
     type: "String",
-    default: "",
-    description: "Tokens of context Ollama gives each request (OLLAMA_CONTEXT_LENGTH, 512-1048576); empty for Ollama's default",
-    allowedPattern: "^([1-9][0-9]{2,6})?$",
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Tokens of context Ollama gives each request (OLLAMA_CONTEXT_LENGTH, 512-1048576), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^([1-9][0-9]{2,6}|${OLLAMA_DEFAULT_SETTING})$`,
   },
   NumParallel: {
     type: "String",
-    default: "",
-    description: "Requests Ollama answers at once (OLLAMA_NUM_PARALLEL, 1-64); empty for Ollama's default",
-    allowedPattern: "^([1-9][0-9]?)?$",
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Requests Ollama answers at once (OLLAMA_NUM_PARALLEL, 1-64), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^([1-9][0-9]?|${OLLAMA_DEFAULT_SETTING})$`,
   },
   KvCacheType: {
     type: "String",
-    default: "",
-    description: `Precision of Ollama's KV cache (OLLAMA_KV_CACHE_TYPE: ${KV_CACHE_TYPES.join(", ")}); empty for Ollama's default`,
-    allowedPattern: `^(${KV_CACHE_TYPES.join("|")})?$`,
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Precision of Ollama's KV cache (OLLAMA_KV_CACHE_TYPE: ${KV_CACHE_TYPES.join(", ")}), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^(${KV_CACHE_TYPES.join("|")}|${OLLAMA_DEFAULT_SETTING})$`,
   },
   KeepAlive: {
     type: "String",

@@ -12,6 +12,7 @@ import {
   VpcSecurityGroupIngressRule,
 } from "../../aws";
 import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
+import { OLLAMA_DEFAULT_SETTING } from "../../config/ollama-settings";
 import { serverLogGroupName, serverMetricsNamespace } from "./server-telemetry";
 import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
@@ -221,10 +222,10 @@ export class ServerFoundation extends Construct {
 
 /**
  * A model row's Ollama settings as the bootstrap's text parameters, for the row expression `row`
- * (`m`, or `each.value`): a setting left unset is "" (Ollama's default).
+ * (`m`, or `each.value`): a setting left unset is OLLAMA_DEFAULT_SETTING (Ollama's own default).
  */
 export function ollamaSettings(row: string): { context_length: string; num_parallel: string; kv_cache_type: string; keep_alive: string } {
-  const text = (field: string) => Token.asString(ref(`${row}.${field} == null ? "" : tostring(${row}.${field})`));
+  const text = (field: string) => Token.asString(ref(`${row}.${field} == null ? ${JSON.stringify(OLLAMA_DEFAULT_SETTING)} : tostring(${row}.${field})`));
   return {
     context_length: text("context_length"),
     num_parallel: text("num_parallel"),
