@@ -1006,12 +1006,12 @@ describe("parameters with shell metacharacters", () => {
   });
 
   test.each([
-    ["CONTEXT_LENGTH", "100", "inputs: CONTEXT_LENGTH '100' is not a number of tokens from 512 to 1048576 (or empty)"],
-    ["NUM_PARALLEL", "65", "inputs: NUM_PARALLEL '65' is not a number of requests from 1 to 64 (or empty)"],
+    ["CONTEXT_LENGTH", "100", "inputs: CONTEXT_LENGTH '100' is not a number of tokens from 512 to 1048576 (or default)"],
+    ["NUM_PARALLEL", "65", "inputs: NUM_PARALLEL '65' is not a number of requests from 1 to 64 (or default)"],
   ])(
     "were %s=%s to get past the document, the script itself refuses it (exit 10) and changes nothing",
     async (name, value, message) => {
-      const script = ssm(fleet, "qwen27b").replace(`${name}=''`, `${name}='${value}'`);
+      const script = ssm(fleet, "qwen27b").replace(`${name}='default'`, `${name}='${value}'`);
       expect(script).toContain(`${name}='${value}'`);
       const result = await runScenario({ releases: ["0.13.0"], bootFinished: true, steps: [{ kind: "ssm", script }] });
       expect(result.steps[0].exitCode).toBe(10);
