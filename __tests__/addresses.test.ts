@@ -2,7 +2,7 @@ import { addressForms, synthModule, synthServiceStack, Synthesized, unwrap } fro
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
-// Every address the original module can plan, as the spec names them. `[0]`: count;
+// Every address the original module can plan, as the original module names them. `[0]`: count;
 // `["<...>"]`: for_each; nothing: a single resource.
 const SPEC_ADDRESSES = [
   "data.aws_ami.dlami_arm",
@@ -131,7 +131,7 @@ beforeAll(() => {
 });
 
 describe("resource and data source addresses", () => {
-  test("the module stack has the spec's addresses, each with the spec's count / for_each, less the removed rules, plus ours", () => {
+  test("the module stack has the original module's addresses, each with its count / for_each, less the removed rules, plus ours", () => {
     for (const address of [...REMOVED, ...COUNTED]) expect(SPEC_ADDRESSES).toContain(address);
     const counted = (a: string) => (COUNTED.includes(a) ? `${a}[0]` : a);
     const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)).map(counted), ...ADDED];

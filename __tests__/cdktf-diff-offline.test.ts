@@ -15,7 +15,7 @@ const CDKTF = path.join(REPO_ROOT, "node_modules", ".bin", "cdktf");
 const PROJECT_FILES = ["main.ts", "cdktf.json", "package.json", "tsconfig.json", "src", "scripts", "config"];
 const STACK_DIR = path.join("project", "cdktf.out", "stacks", "llm-service");
 const STATE_FILE = "terraform.llm-service.tfstate";
-const CDKTF_TIMEOUT_MS = 240_000;
+const CDKTF_TIMEOUT_MS = 480_000;
 
 /** How many resource instances a first plan of `json` creates: count, for_each or one each. */
 function instancesToCreate(json: TerraformJson): number {

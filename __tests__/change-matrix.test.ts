@@ -145,7 +145,7 @@ const modelOf = (address: string) => ALL_KEYS.find((k) => address.endsWith(`["${
 beforeAll(async () => {
   // WHEN each base is applied to a state and each row's inputs are planned against its base's
   plans = await planChanges(MODULE, Object.fromEntries(Object.entries(ROWS).map(([name, { base, inputs }]) => [name, { base: base ?? BASE, inputs }])));
-}, 600_000);
+}, 1_200_000);
 
 // A beforeAll that timed out leaves its plans running: end them with the test file.
 afterAll(() => killAllChildren());

@@ -11,7 +11,7 @@ import { MODULE_DIR } from "../src/module/module-files";
 import { AddressChange, migrationDiff, planDiff } from "./helpers/migration-diff";
 import { migrationTable, undocumented } from "./helpers/migrating-table";
 import { ModulePlan, planModules } from "./helpers/offline-plan";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const ORIGINAL = path.join(__dirname, "fixtures", "original-module.tf.json");
@@ -21,7 +21,7 @@ const ourModule = JSON.parse(readFileSync(path.join(OURS, "main.tf.json"), "utf8
 const OUTPUTS = Object.keys(originalModule.output);
 
 /** The original module's README example: two models on g5g.xlarge, Open WebUI on 8080, a full custom domain. */
-const README_EXAMPLE = seedInputs();
+const README_EXAMPLE = readmeExampleInputs();
 /** Inputs the original also plans, exercising what the example does not: no API, Open WebUI off, three models on two subnets, a custom AMI, two app ports, a model without a tag. */
 const NO_API_THREE_MODELS = {
   ...README_EXAMPLE,
@@ -73,7 +73,7 @@ beforeAll(async () => {
     return { original, ours, diff: planDiff(originalModule.resource, ourModule.resource, original, ours) };
   });
   withRouter = planned[planned.length - 1];
-}, 300_000);
+}, 900_000);
 
 afterAll(() => workspace?.dispose());
 

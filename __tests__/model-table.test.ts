@@ -201,7 +201,7 @@ describeWithTerraform("ModelTable, evaluated by terraform", () => {
     expect(models.qwen257b.ami).toBe(DLAMI_X86);
   });
 
-  test("families the original had no default AMI for get the x86_64 DLAMI (the spec's fix)", () => {
+  test("families the original had no default AMI for get the x86_64 DLAMI (a fix of the original module's defect)", () => {
     // GIVEN a g6 (x86_64, unknown to the original) as the only model
     const config = { ...INPUTS.llm_ec2_configs[3], instance_type: "g6.xlarge" };
     // WHEN

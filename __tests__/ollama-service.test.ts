@@ -2,8 +2,8 @@ import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
-// The spec's interface table, written out: name -> [type, default] (undefined: required).
-// llm_ec2_configs: the spec's five attributes, then our optional ones (old entries stay valid).
+// The original module's interface table, written out: name -> [type, default] (undefined: required).
+// llm_ec2_configs: the original module's five attributes, then our optional ones (old entries stay valid).
 const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
@@ -86,7 +86,7 @@ describe("OllamaService as a child module", () => {
     expect(stack.json.terraform).not.toHaveProperty("backend");
   });
 
-  test("declares exactly the spec's variables and our optional additions", () => {
+  test("declares exactly the original module's variables and our optional additions", () => {
     expect(Object.keys(stack.json.variable ?? {}).sort()).toEqual(Object.keys(ALL_VARIABLES).sort());
   });
 
@@ -102,7 +102,7 @@ describe("OllamaService as a child module", () => {
     expect(variable?.description?.trim()).toBeTruthy();
   });
 
-  test("outputs: exactly the spec's and ours (groups, templates, monitoring), each with a description", () => {
+  test("outputs: exactly the original module's and ours (groups, templates, monitoring), each with a description", () => {
     const outputs = stack.json.output ?? {};
     const spec = ["alb", "api_gw", "dlami_arm", "dlami_x86", "ec2", "service_endpoint"];
     const ours = ["alarm_topic_arn", "alb_arn_suffix", "autoscaling_groups", "dashboard_url", "launch_templates", "target_group_arn_suffixes", "router_url", "router_keys_parameter"];

@@ -8,7 +8,7 @@ import { ServiceInputs } from "../src/config/types";
 import { MODULE_DIR } from "../src/module/module-files";
 import { CorpusPlan, PlanCase, planCorpus } from "./helpers/corpus-plan";
 import { SCHEMA_STOPPED } from "./helpers/rule-cases";
-import { SEED_FILE } from "./helpers/seed";
+import { README_EXAMPLE_FILE } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // One corpus of config files runs through both enforcements of the rule table: TypeScript at
@@ -19,7 +19,7 @@ const cases = (kind: "good" | "bad") =>
   readdirSync(path.join(corpus, kind))
     .filter((f) => f.endsWith(".json"))
     .map((f) => ({ name: f.replace(/\.json$/, ""), file: path.join(corpus, kind, f) }));
-const good = [...cases("good"), { name: "seed-usage", file: SEED_FILE }];
+const good = [...cases("good"), { name: "readme-example", file: README_EXAMPLE_FILE }];
 const bad = cases("bad");
 const firedRules = (message: string) => [...message.matchAll(/\[([a-z][a-z0-9-]*)\]/g)].map((m) => m[1]);
 
@@ -35,10 +35,10 @@ describe("rule corpus at synth (TypeScript)", () => {
 
   // The module's side of these is in the module's .tftest.hcl files, and in rule-mutants.test.ts.
   test.each(SCHEMA_STOPPED)("$rule: a file is stopped by the schema, typed inputs by the rule", ({ rule, spoil, path: field, value }) => {
-    const seed = SEED_FILE;
-    const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;
+    const example = README_EXAMPLE_FILE;
+    const inputs = spoil(inputsOf(readServiceConfig(readFileSync(example, "utf8"), example))) as ServiceInputs;
     expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
-    const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
+    const file = spoil(JSON.parse(readFileSync(example, "utf8")));
     expect(() => parseServiceConfig(JSON.stringify(file), "spoiled.json")).toThrow(/schema: config\/llm-service.schema.json/);
   });
 
@@ -51,7 +51,7 @@ describe("rule corpus at synth (TypeScript)", () => {
   });
 
   test("api-authorization: the schema names the values it takes", () => {
-    const text = JSON.stringify({ ...JSON.parse(readFileSync(SEED_FILE, "utf8")), api_gw_authorization: "COGNITO" });
+    const text = JSON.stringify({ ...JSON.parse(readFileSync(README_EXAMPLE_FILE, "utf8")), api_gw_authorization: "COGNITO" });
     expect(() => parseServiceConfig(text, "cognito.json")).toThrow(/api_gw_authorization expected one of "NONE", "JWT", "AWS_IAM", found string "COGNITO"/);
   });
 

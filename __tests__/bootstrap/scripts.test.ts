@@ -6,7 +6,7 @@ import * as path from "path";
 import { findProblems, MAX_MODEL_NAME_LENGTH } from "../../src/config/rules";
 import { readServiceConfig } from "../../src/config/load";
 import { inputsOf } from "../../src/stacks/service-stack";
-import { SEED_FILE } from "../helpers/seed";
+import { README_EXAMPLE_FILE } from "../helpers/readme-example";
 import { SSM_PARAMETERS } from "../../src/userdata/templates";
 import { CONTEXT_LENGTH, KV_CACHE_TYPES, NUM_PARALLEL } from "../../src/config/ollama-settings";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
@@ -94,8 +94,8 @@ describe("rendered scripts", () => {
 /** Model names of every shape: random parts of random characters, joined as Ollama names are, and plain random strings. */
 function sampleNames(count: number): string[] {
   const alphabet = "abcXYZ019._:/+-@ ";
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let state = 7;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pick = (chars: string) => chars[Math.floor(random() * chars.length)];
   const part = (max: number, chars = alphabet) => Array.from({ length: Math.floor(random() * max) }, () => pick(chars)).join("");
   const names: string[] = [];
@@ -112,9 +112,9 @@ function sampleNames(count: number): string[] {
 
 describe("model names: the rules, the SSM pattern and the script follow Ollama's own parser", () => {
   const models = new RegExp(SSM_PARAMETERS.Models.allowedPattern);
-  const seed = inputsOf(readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE));
+  const example = inputsOf(readServiceConfig(readFileSync(README_EXAMPLE_FILE, "utf8"), README_EXAMPLE_FILE));
   const ruleRefuses = (name: string) =>
-    findProblems({ ...seed, llm_ec2_configs: [{ ...seed.llm_ec2_configs[0], llm_model: name }] })
+    findProblems({ ...example, llm_ec2_configs: [{ ...example.llm_ec2_configs[0], llm_model: name }] })
       .filter((p) => p.path === "llm_ec2_configs[0].llm_model" && p.rule.startsWith("model-name"))
       .map((p) => p.rule);
   const names = [

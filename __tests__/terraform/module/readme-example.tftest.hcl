@@ -1,4 +1,4 @@
-# The seed document's usage example (two models on g5g.xlarge, Open WebUI on 8080, a full custom
+# The original module's README example (two models on g5g.xlarge, Open WebUI on 8080, a full custom
 # domain), with valid-looking ids in place of its "xxx" placeholders.
 
 mock_provider "aws" {
@@ -6,7 +6,7 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
-# Its variables come from __tests__/fixtures/seed-usage.json, the one copy of the seed's inputs:
+# Its variables come from __tests__/fixtures/readme-example.json, the one copy of the README example's inputs:
 # terraform.test.ts writes them in front of this file when it copies the suite.
 
 override_resource {
@@ -33,7 +33,7 @@ override_resource {
   values          = { arn = "arn:aws:elasticloadbalancing:ap-southeast-1:123456789012:targetgroup/qwen27b/2222222222222222" }
 }
 
-run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
+run "readme_example_servers_keys_amis_tags_placement_and_pull_lists" {
   command = plan
 
   assert {
@@ -117,7 +117,7 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
   }
 }
 
-run "seed_alb_routes_by_the_routing_header_behind_the_custom_domain" {
+run "readme_example_alb_routes_by_the_routing_header_behind_the_custom_domain" {
   command = plan
 
   assert {
