@@ -5,7 +5,7 @@ import { modelFit, typesThatFit, modelNeed } from "../src/catalog/model-fit";
 import { HOURS_PER_MONTH, onDemandPrice } from "../src/catalog/prices";
 import { parseServiceConfig } from "../src/config/load";
 import { ServiceStack } from "../src/stacks/service-stack";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { bigModelTable, renderSizingDoc, SIZING_DOC } from "../src/docs/sizing-tables";
@@ -57,7 +57,7 @@ describe("the synth summary of GPU memory", () => {
   });
 
   test("synth warns once per model that does not fit, and not for those that do", () => {
-    const config = seedInputs();
+    const config = readmeExampleInputs();
     config.llm_ec2_configs[0] = { ...config.llm_ec2_configs[0], llm_model: "llama3.1:70b", instance_type: "g5.xlarge" };
     const stack = new ServiceStack(Testing.app(), "llm-service", parseServiceConfig(JSON.stringify(config), "test.json"));
     Testing.synth(stack, true);

@@ -214,9 +214,9 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
 
   test("Ollama's settings: each parameter takes every value its rule admits, and the word default for Ollama's own (not empty, which the AWS provider drops); nothing but digits, a cache type or a duration", () => {
     const pattern = (name: "ContextLength" | "NumParallel" | "KvCacheType" | "KeepAlive") => new RegExp(SSM_PARAMETERS[name].allowedPattern);
-    const seed = inputsOf(readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE));
+    const example = inputsOf(readServiceConfig(readFileSync(README_EXAMPLE_FILE, "utf8"), README_EXAMPLE_FILE));
     const admitted = (rule: string, field: string, value: unknown) =>
-      !findProblems({ ...seed, llm_ec2_configs: seed.llm_ec2_configs.map((c) => ({ ...c, [field]: value })) }).some((p) => p.rule === rule);
+      !findProblems({ ...example, llm_ec2_configs: example.llm_ec2_configs.map((c) => ({ ...c, [field]: value })) }).some((p) => p.rule === rule);
     for (const n of [CONTEXT_LENGTH.min, 1024, 4096, 8192, 131072, 500000, CONTEXT_LENGTH.max]) {
       expect({ n, rule: admitted("context-length", "context_length", n), parameter: pattern("ContextLength").test(String(n)) }).toEqual({ n, rule: true, parameter: true });
     }
