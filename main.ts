@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import * as path from "path";
+import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/fit-report";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
@@ -18,6 +19,11 @@ try {
   new ModuleStack(app, undefined, false);
   new ServiceStack(app, "llm-service", config);
   console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(config.llm_ec2_configs)}`);
+  const cache = config.model_cache_bucket !== "";
+  console.log(
+    `\nCold start of a new server, its weights ${cache ? `from the registry, and from the weight cache (model_cache_bucket)` : "from the registry (now), and from a weight cache (model_cache_bucket, off)"}:\n` +
+      coldStartTable(config.llm_ec2_configs, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
+  );
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);
   app.synth();
   const stackDir = path.join(app.outdir, "stacks", "llm-service");

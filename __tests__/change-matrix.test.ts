@@ -33,6 +33,8 @@ const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW];
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
 // AND the same fleet deployed with target groups named "prefixed"
 const PREFIXED = { ...BASE, target_group_names: "prefixed" };
+// AND the same fleet deployed with the weight cache in an existing bucket
+const CACHED = { ...BASE, model_cache_bucket: "acme-model-weights" };
 const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
 const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
@@ -56,6 +58,22 @@ const at = {
 const ROLLOUT = "aws_ssm_association.release_rollout[0]";
 const DASHBOARD = "aws_cloudwatch_dashboard.fleet[0]";
 const MODEL_READY_POLICY = "aws_iam_role_policy.llm_ec2_model_ready[0]";
+const DOCUMENT = "aws_ssm_document.pull_models";
+/** The document's new content in place: its new version, hash and parameters are known after the apply. */
+const documentUpdate = { [DOCUMENT]: "update: content, default_version, document_version, hash, latest_version, parameter" };
+const CACHE_POLICY = "aws_iam_role_policy.llm_ec2_model_cache[0]";
+const CACHE_METRICS = ["hit", "miss", "corrupt", "seeded"].map((event) => `aws_cloudwatch_log_metric_filter.model_cache["${event}"]`);
+/** The created bucket and its settings. */
+const CACHE_BUCKET = ["s3_bucket", "s3_bucket_server_side_encryption_configuration", "s3_bucket_public_access_block", "s3_bucket_ownership_controls", "s3_bucket_policy", "s3_bucket_lifecycle_configuration"].map(
+  (type) => `aws_${type}.model_cache[0]`,
+);
+/** The Auto Scaling models' launch templates get the new user data: their groups roll through the instance refresh, new servers first. */
+const groupsRoll = Object.fromEntries(
+  [MISTRAL, PHI].flatMap((k) => [
+    [at.template(k), "update: default_version, latest_version, user_data"],
+    [at.group(k), "update: launch_template[0].version"],
+  ]),
+);
 const dashboardUpdate = { [DASHBOARD]: "update: dashboard_body" };
 /**
  * A target group replaced for its port: its name carries the port, so the new one is created first
@@ -110,6 +128,13 @@ const ROWS: Record<string, Row> = {
   "an Auto Scaling model's Ollama settings": { inputs: editModel(4, OLLAMA_SETTINGS), models: [PHI] },
   "an instance model's context_length back to Ollama's default": { base: editModel(1, { context_length: 32768 }), inputs: BASE, models: [QWEN] },
   "the prefix": { inputs: { ...BASE, prefix: "fleet2" }, models: [MAIN, QWEN, MISTRAL, GEMMA, PHI] },
+  "the weight cache turned on, a bucket of its own": { inputs: { ...BASE, model_cache_bucket: "create" }, models: [MISTRAL, PHI] },
+  "the weight cache turned on, an existing bucket and a gateway endpoint": {
+    inputs: { ...CACHED, model_cache_gateway_endpoint_route_table_ids: ["rtb-0a1b2c3d4e5f67890"] },
+    models: [MISTRAL, PHI],
+  },
+  "model_cache_prefix, the cache on": { base: CACHED, inputs: { ...CACHED, model_cache_prefix: "weights/" }, models: [MISTRAL, PHI] },
+  "the weight cache turned off": { base: CACHED, inputs: BASE, models: [MISTRAL, PHI] },
 };
 
 /** One line per change: "create", "update: a, b", "replace (new first) for port: name, port". */
@@ -490,6 +515,41 @@ describe("what each change plans", () => {
       before: (change.before as { parameters: Record<string, string> }).parameters.ContextLength,
       after: (change.after as { parameters: Record<string, string> }).parameters.ContextLength,
     }).toEqual({ before: "32768", after: "default" });
+  });
+
+  test("the weight cache turned on with a bucket of its own: the bucket, the servers' grant and the metrics created; the document and the launch templates learn the bucket; no instance changes", () => {
+    expect(changesOf("the weight cache turned on, a bucket of its own")).toEqual({
+      ...Object.fromEntries([...CACHE_BUCKET, CACHE_POLICY, ...CACHE_METRICS].map((a) => [a, "create"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
+  });
+
+  test("the weight cache turned on in an existing bucket, with a gateway endpoint: the grant, the endpoint and the metrics, the same updates, and no bucket of its own", () => {
+    expect(changesOf("the weight cache turned on, an existing bucket and a gateway endpoint")).toEqual({
+      ...Object.fromEntries([CACHE_POLICY, "aws_vpc_endpoint.model_cache[0]", ...CACHE_METRICS].map((a) => [a, "create"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
+  });
+
+  test("the cache's prefix: the servers' grant and their scripts follow it in place", () => {
+    expect(changesOf("model_cache_prefix, the cache on")).toEqual({
+      [CACHE_POLICY]: "update: policy",
+      ...documentUpdate,
+      ...groupsRoll,
+    });
+  });
+
+  test("the weight cache turned off: the grant and the metrics go, the scripts forget the bucket; no instance changes", () => {
+    expect(changesOf("the weight cache turned off")).toEqual({
+      ...Object.fromEntries([CACHE_POLICY, ...CACHE_METRICS].map((a) => [a, "delete"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
   });
 
   test("a model's instance_type: its server is updated in place (stopped and started), nothing else", () => {

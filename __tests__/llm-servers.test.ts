@@ -146,7 +146,7 @@ describe("LlmServers: instances", () => {
     expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(expect.arrayContaining(["user_data", "user_data_base64"]));
   });
 
-  test("user data: the template asset rendered once per model (port, Ollama's settings, release, the server's model, time limit, log group, namespace), gzip-compressed for EC2", () => {
+  test("user data: the template asset rendered once per model (port, Ollama's settings, release, the server's model, time limit, log group, namespace, weight cache), gzip-compressed for EC2", () => {
     expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
     const match = /^\$\{\{ for k, m in local\.llm_models : k => \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\) \}\}$/.exec(
@@ -157,7 +157,9 @@ describe("LlmServers: instances", () => {
         '"num_parallel" = m.num_parallel == null ? "default" : tostring(m.num_parallel), "kv_cache_type" = m.kv_cache_type == null ? "default" : tostring(m.kv_cache_type), ' +
         '"keep_alive" = m.keep_alive, "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
         '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
-        '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix)',
+        '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix), ' +
+        CACHE_VARIABLES +
+        ', "transfer_gbps" = try(tostring(local.instance_network_gbps[m.instance_type]), "")',
     );
   });
 
@@ -169,6 +171,10 @@ describe("LlmServers: instances", () => {
   });
 });
 
+/** The weight cache's template variables: its bucket (the created one's name, or the input), prefix and region, each "" without a cache. */
+const CACHE_VARIABLES =
+  '"model_cache_bucket" = (var.model_cache_bucket == "create" ? one(aws_s3_bucket.model_cache[*].bucket) : var.model_cache_bucket), "model_cache_prefix" = (var.model_cache_bucket != "") ? var.model_cache_prefix : "", "model_cache_region" = ((var.model_cache_bucket != "") ? data.aws_region.model_cache[0].id : "")';
+
 describe("LlmServers: model pulls through SSM", () => {
   test("the document is a Command read from the pull-models asset", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmDocument, {
@@ -176,9 +182,8 @@ describe("LlmServers: model pulls through SSM", () => {
       document_type: "Command",
       document_format: "JSON",
     });
-    expect(block(stack.json, "aws_ssm_document", "pull_models").content).toMatch(
-      /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json", \{"log_group" = aws_cloudwatch_log_group\.servers\.name, "metrics_namespace" = format\("OllamaFleet\/Servers\/%s", var\.prefix\)\}\)\}$/,
-    );
+    const match = /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json", \{(.*)\}\)\}$/.exec(block(stack.json, "aws_ssm_document", "pull_models").content as string);
+    expect(match?.[1]).toBe(`"log_group" = aws_cloudwatch_log_group.servers.name, "metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix), ${CACHE_VARIABLES}`);
   });
 
   test("the document: schema 2.2, one shell step whose time limit is TimeoutSeconds, every parameter with an allowedPattern", () => {
@@ -209,11 +214,15 @@ describe("LlmServers: model pulls through SSM", () => {
       "6h",
     ]);
     // a template for templatefile(): the log group and namespace follow the prefix
-    expect(script).toContain("LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\nCALLER=ssm\n");
+    expect(script).toContain(
+      "LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\n" +
+        "MODEL_CACHE_BUCKET='${model_cache_bucket}'\nMODEL_CACHE_PREFIX='${model_cache_prefix}'\nMODEL_CACHE_REGION='${model_cache_region}'\nTRANSFER_GBPS=''\nCALLER=ssm\n",
+    );
     // The script as SSM runs it (template and parameters filled in) is valid bash.
     const rendered = script
       .replace("${log_group}", "/ollama-fleet/acme/servers")
       .replace("${metrics_namespace}", "OllamaFleet/Servers/acme")
+      .replace(/\$\{model_cache_\w+\}/g, "")
       .replace(/\$\$\{/g, "${")
       .replace(/%%\{/g, "%{")
       .replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true", KeepAlive: "6h" })[name] ?? "");
@@ -301,7 +310,8 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       expect(script).toContain(
         "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nCONTEXT_LENGTH='default'\nNUM_PARALLEL='default'\nKV_CACHE_TYPE='default'\nKEEP_ALIVE='6h'\n" +
           "RUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
-          "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\nCALLER=user-data\n",
+          "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\n" +
+          "MODEL_CACHE_BUCKET=''\nMODEL_CACHE_PREFIX=''\nMODEL_CACHE_REGION=''\nTRANSFER_GBPS='25'\nCALLER=user-data\n",
       );
       expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
       // a model's own Ollama settings, Ollama's defaults (default) for the others

@@ -69,6 +69,9 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   router_log_retention_days: ["number", 30],
   router_cors_allow_origins: ["list(string)", []],
   router_allow_model_management: ["bool", false],
+  model_cache_bucket: ["string", ""],
+  model_cache_prefix: ["string", "model-cache/"],
+  model_cache_gateway_endpoint_route_table_ids: ["list(string)", []],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");

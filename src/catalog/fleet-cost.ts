@@ -1,6 +1,8 @@
 import { ScalingSchedule, ServiceConfig } from "../config/types";
 import { averageCapacity } from "./cron-week";
+import { weightsGiB } from "./weights-on-disk";
 import { GP3_INCLUDED, HOURS_PER_MONTH, Price, regionPrices, RegionPrices, SPOT_NOTE } from "./prices";
+import { S3_PRICES } from "./s3-prices";
 
 /** Each model's two alarms read two metrics each. */
 export const ALARM_METRICS_PER_MODEL = 4;
@@ -122,6 +124,20 @@ export function costSummary(config: ServiceConfig): CostSummary {
       item: `monitoring: 1 dashboard at ${rate(cw.dashboardMonth)}, ${metrics} alarm metrics at ${rate(cw.alarmMetricMonth)}`,
       usdPerMonth: cw.dashboardMonth.usd + metrics * cw.alarmMetricMonth.usd,
       estimate: anyEstimate(cw.dashboardMonth, cw.alarmMetricMonth),
+    });
+  }
+  if (config.model_cache_bucket) {
+    const s3 = S3_PRICES[region];
+    const models = [...new Set(config.llm_ec2_configs.map((c) => c.llm_model))];
+    const gib = models.reduce((sum, m) => sum + (weightsGiB(m) ?? 0), 0);
+    const gb = (gib * 1024 ** 3) / 1e9;
+    if (s3 === undefined) missing.push(`S3 in ${region}`);
+    lines.push({
+      item: s3
+        ? `weight cache: about ${gb.toFixed(1)} GB of weights in S3 Standard at ${rate(s3.gbMonth)}/GB-month (requests: see docs/weight-cache.md)`
+        : "weight cache: no S3 price in the catalog",
+      ...(s3 ? { usdPerMonth: gb * s3.gbMonth.usd } : {}),
+      estimate: s3 ? anyEstimate(s3.gbMonth) : false,
     });
   }
   const perMillionRequests: UsageLine[] = [];

@@ -14,7 +14,7 @@ export type ServiceInputs = Readonly<
   Required<
     Omit<
       ServiceConfigFile,
-      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets" | "router_cors_allow_origins"
+      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets" | "router_cors_allow_origins" | "model_cache_gateway_endpoint_route_table_ids"
     >
   >
 > & {
@@ -25,6 +25,7 @@ export type ServiceInputs = Readonly<
   readonly schedules: readonly ScalingSchedule[];
   readonly dashboard_extra_widgets: readonly DashboardWidget[];
   readonly router_cors_allow_origins: readonly string[];
+  readonly model_cache_gateway_endpoint_route_table_ids: readonly string[];
 };
 
 export type InputName = keyof ServiceInputs;
@@ -364,6 +365,26 @@ export interface ServiceConfigFile {
   router_cors_allow_origins?: string[];
   /** Let router callers pull, delete, create, copy and push models (/api/pull, ...); refused with 403 otherwise. @default false */
   router_allow_model_management?: boolean;
+  /**
+   * An S3 weight cache for the servers (docs/weight-cache.md): "" for none (every server pulls its
+   * models from the registry), "create" for a bucket of this module (encrypted, private, versioning
+   * off, HTTPS only, a lifecycle for removed blobs), or the name of an existing bucket in the fleet's
+   * region. The first server that pulls a model uploads it; later servers copy it from the bucket
+   * before Ollama starts, and pull from the registry only when the cache misses. @default ""
+   */
+  model_cache_bucket?: string;
+  /**
+   * Key prefix of the weight cache in its bucket, ending in "/": the servers may read and create
+   * objects below it and nothing else of the bucket. Ollama's objects live under
+   * "<prefix>ollama/". @default "model-cache/"
+   */
+  model_cache_prefix?: string;
+  /**
+   * Route tables (rtb-...) of the servers' subnets that get an S3 gateway endpoint (free), so servers
+   * in private subnets reach the weight cache without a NAT gateway; [] for none (leave it empty when
+   * those route tables already have one). Needs model_cache_bucket. @default []
+   */
+  model_cache_gateway_endpoint_route_table_ids?: string[];
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

@@ -79,6 +79,9 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["router_log_retention_days", "number"],
   ["router_cors_allow_origins", "list(string)"],
   ["router_allow_model_management", "bool"],
+  ["model_cache_bucket", "string"],
+  ["model_cache_prefix", "string"],
+  ["model_cache_gateway_endpoint_route_table_ids", "list(string)"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

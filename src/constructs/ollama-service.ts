@@ -82,6 +82,11 @@ export class OllamaService extends Construct {
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
       logRetentionDays: v.server_log_retention_days.numberValue,
+      modelCache: {
+        bucket: v.model_cache_bucket.stringValue,
+        prefix: v.model_cache_prefix.stringValue,
+        gatewayEndpointRouteTableIds: v.model_cache_gateway_endpoint_route_table_ids.listValue,
+      },
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {
@@ -178,7 +183,7 @@ export class OllamaService extends Construct {
     });
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
-    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
+    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${this.foundation.modelCache.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
     this.monitoring = new Monitoring(this, "monitoring", {
       enabled: v.monitoring_enabled.booleanValue,
       prefix,

@@ -365,3 +365,21 @@ run "rule_names_fit_64_characters_and_stay_unique" {
     error_message = "Failed-pull rule names must fit EventBridge's 64 characters, stay distinct, and keep short names whole."
   }
 }
+
+run "a_weight_cache_adds_its_widget_after_the_models_rows" {
+  command = plan
+
+  variables {
+    model_cache_bucket = "acme-weights"
+  }
+
+  assert {
+    condition = [for w in jsondecode(aws_cloudwatch_dashboard.fleet[0].dashboard_body).widgets : w.properties.metrics if try(w.properties.title, "") == "weight cache: models per hour"] == [[
+      ["OllamaFleet/Servers/llm", "WeightCacheHits", { stat = "Sum", label = "from the cache" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheMisses", { stat = "Sum", label = "from the registry (misses)" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheCorrupt", { stat = "Sum", label = "damaged in the cache" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheSeeds", { stat = "Sum", label = "uploaded (seeds)" }],
+    ]] && length(jsondecode(aws_cloudwatch_dashboard.fleet[0].dashboard_body).widgets) == 9
+    error_message = "With a cache the dashboard must add one widget of the four metrics the cache's filters publish."
+  }
+}

@@ -242,7 +242,7 @@ export function valueRule(
 /** A rule on each string of a list variable; `hcl` is a condition over `s`. */
 export function eachItem(
   id: string,
-  variable: "azs" | "subnet_ids" | "router_cors_allow_origins",
+  variable: "azs" | "subnet_ids" | "router_cors_allow_origins" | "model_cache_gateway_endpoint_route_table_ids",
   problem: string,
   fix: string,
   pattern: string,

@@ -18,6 +18,8 @@ import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
 import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
+import { ModelCache } from "../model-cache/model-cache";
+import { networkGbpsByType } from "../../catalog/instance-network";
 
 /** The bootstrap run's time limit unless the pull wait asks for longer. */
 export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
@@ -51,6 +53,18 @@ export interface ServerFoundationProps {
   readonly rootVolumeIops: number;
   /** Days the servers' log group keeps the bootstrap's log. @default 30 */
   readonly logRetentionDays?: number;
+  /** The weight cache in S3 the servers restore models from and seed. @default - no cache */
+  readonly modelCache?: ServerModelCacheProps;
+}
+
+/** Where the servers' weight cache is (see ModelCache). */
+export interface ServerModelCacheProps {
+  /** `""` (no cache), `"create"`, or an existing bucket's name. */
+  readonly bucket: string;
+  /** The cache's key prefix in the bucket, ending in `/`. @default "model-cache/" */
+  readonly prefix?: string;
+  /** Route tables that get an S3 gateway endpoint. @default [] */
+  readonly gatewayEndpointRouteTableIds?: readonly string[];
 }
 
 /** The root volume every server gets: encrypted gp3 of the model's size. */
@@ -82,6 +96,8 @@ export class ServerFoundation extends Construct {
   public readonly ollamaVersion: string;
   /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
   public readonly runTimeoutSeconds: number;
+  /** The weight cache the servers use (its bucket and access exist only when one is configured). */
+  public readonly modelCache: ModelCache;
   private readonly userDataTemplate: TerraformAsset;
   private readonly props: ServerFoundationProps;
   private userDataLocal?: TerraformLocal;
@@ -141,6 +157,18 @@ export class ServerFoundation extends Construct {
     this.logGroup.overrideLogicalId("servers");
     this.metricsNamespace = serverMetricsNamespace(prefix);
 
+    this.modelCache = new ModelCache(this, "model_cache", {
+      bucket: props.modelCache?.bucket ?? "",
+      cachePrefix: props.modelCache?.prefix,
+      namePrefix: prefix,
+      role: this.role,
+      partition: this.partition,
+      vpcId: props.vpcId,
+      routeTableIds: props.modelCache?.gatewayEndpointRouteTableIds,
+      logGroupName: this.logGroup.name,
+      metricsNamespace: Token.asString(ref(this.metricsNamespaceExpression())),
+    });
+
     this.userDataTemplate = new TerraformAsset(this, "user_data", {
       path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
       type: AssetType.FILE,
@@ -154,7 +182,7 @@ export class ServerFoundation extends Construct {
       name: `${prefix}-pull-models`,
       documentType: "Command",
       documentFormat: "JSON",
-      content: Fn.templatefile(moduleFile(document), this.telemetry()),
+      content: Fn.templatefile(moduleFile(document), { ...this.telemetry(), ...this.cacheVariables() }),
     });
     this.pullModelsDocument.overrideLogicalId("pull_models");
   }
@@ -166,6 +194,9 @@ export class ServerFoundation extends Construct {
    */
   public userData(_row: TerraformIterator): string {
     if (this.userDataLocal === undefined) {
+      // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
+      const gbps = new TerraformLocal(this, "instance_network_gbps", networkGbpsByType());
+      gbps.overrideLogicalId("instance_network_gbps");
       const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
         app_port: Token.asNumber(ref("m.app_port")),
         ...ollamaSettings("m"),
@@ -174,6 +205,8 @@ export class ServerFoundation extends Construct {
         models: Token.asString(ref("m.llm_model")),
         timeout_seconds: this.runTimeoutSeconds,
         ...this.telemetry(),
+        ...this.cacheVariables(),
+        transfer_gbps: Token.asString(ref(`try(tostring(${hclText(this, gbps.expression)}[m.instance_type]), "")`)),
       });
       const models = this.props.models.modelsOperand;
       this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclText(this, rendered)} }}`);
@@ -184,8 +217,21 @@ export class ServerFoundation extends Construct {
 
   /** The template variables naming where the bootstrap's CloudWatch agent sends the log and the metrics. */
   private telemetry(): { log_group: string; metrics_namespace: string } {
-    const namespace = `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, this.props.prefix)})`;
-    return { log_group: this.logGroup.name, metrics_namespace: Token.asString(ref(namespace)) };
+    return { log_group: this.logGroup.name, metrics_namespace: Token.asString(ref(this.metricsNamespaceExpression())) };
+  }
+
+  private metricsNamespaceExpression(): string {
+    return `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, this.props.prefix)})`;
+  }
+
+  /** The template variables naming the weight cache: its bucket, prefix and region, each "" without one. */
+  private cacheVariables(): { model_cache_bucket: string; model_cache_prefix: string; model_cache_region: string } {
+    const cache = this.modelCache;
+    return {
+      model_cache_bucket: Token.asString(ref(cache.bucketName)),
+      model_cache_prefix: Token.asString(ref(`${cache.enabled} ? ${cache.cachePrefix} : ""`)),
+      model_cache_region: Token.asString(ref(cache.region)),
+    };
   }
 
   /** The root volume of a model's servers, inside a `for_each` over the model table. */
