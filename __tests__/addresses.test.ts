@@ -89,6 +89,12 @@ const ADDED = [
   'aws_launch_template.llm["<model key>"]',
   'aws_autoscaling_group.llm["<model key>"]',
   'aws_autoscaling_schedule.llm["<schedule>/<model key>"]',
+  // scaling on load and to zero (a model's scaling)
+  'aws_autoscaling_policy.llm_requests["<model key>"]',
+  'aws_autoscaling_policy.llm_gpu["<model key>"]',
+  'aws_autoscaling_policy.llm_in_flight["<model key>"]',
+  'aws_autoscaling_policy.llm_scale_to_zero["<model key>"]',
+  'aws_cloudwatch_metric_alarm.llm_idle["<model key>"]',
   "aws_cloudwatch_dashboard.fleet[0]",
   'aws_cloudwatch_metric_alarm.no_healthy_host["<model key>"]',
   'aws_cloudwatch_metric_alarm.error_rate["<model key>"]',

@@ -31,6 +31,7 @@ export { Apigatewayv2Authorizer } from "@cdktf/provider-aws/lib/apigatewayv2-aut
 export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 export { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 export { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+export { AutoscalingPolicy } from "@cdktf/provider-aws/lib/autoscaling-policy";
 export { AutoscalingSchedule } from "@cdktf/provider-aws/lib/autoscaling-schedule";
 export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 export { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";

@@ -3,8 +3,16 @@
  * meanings and defaults), so one config file reads like the module call it replaces. The config
  * file's JSON Schema is generated from `ServiceConfigFile` (npm run build:schema).
  */
-/** One model server, every field set but those that may stay unset: Ollama's settings and `listener_priority` (its absence means "derived"). */
-export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority">> & Pick<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority">>;
+/**
+ * One model server, every field set but those that may stay unset: Ollama's settings and
+ * `listener_priority` (its absence means "derived"); `scaling` is null when the entry has none.
+ */
+export type LlmEc2Config = Readonly<
+  Required<Omit<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority" | "scaling">> &
+    Pick<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority">
+> & {
+  readonly scaling: ModelScaling | null;
+};
 
 /** Ollama settings of a model that may stay unset: Ollama's own default then applies, and the server's unit names none. */
 export type UnsetOllamaSetting = "context_length" | "num_parallel" | "kv_cache_type";
@@ -123,6 +131,39 @@ export interface LlmEc2ConfigEntry {
    * derived priorities collide (the plan says so, naming both).
    */
   listener_priority?: number;
+  /**
+   * Auto Scaling groups only: scale on load and from zero (docs/scaling.md). Each field given adds
+   * its policy; left out, the group follows its sizes and schedules only.
+   */
+  scaling?: ModelScaling;
+}
+
+/** How an Auto Scaling model follows its load (docs/scaling.md); every field optional, at least one given. */
+export interface ModelScaling {
+  /**
+   * Target tracking on the requests each server receives per minute (the ALB's RequestCountPerTarget),
+   * e.g. 30. Counts every request alike, a 2-second one as a 5-minute one.
+   */
+  requests_per_server_per_minute?: number;
+  /**
+   * Target tracking on the average GPU utilization of the group's servers, in percent (10-95), from
+   * the servers' CloudWatch agent. A GPU generating for one request is near 100 %: this tells busy
+   * from idle, not how many requests wait.
+   */
+  gpu_utilization_percent?: number;
+  /**
+   * With router_enabled: target tracking on the requests in flight per server, measured by the
+   * router (the seconds it spends on the model's requests per minute, divided by 60 and by the
+   * group's servers in service), e.g. 2. The closest to "requests waiting".
+   */
+  concurrent_requests_per_server?: number;
+  /**
+   * With router_enabled and min_size 0: after this many minutes (5-1440) in which no request named
+   * the model, the group goes to zero servers; the router starts one again when a request names the
+   * model (answering 503 with Retry-After meanwhile, or holding a streamed request up to
+   * router_wake_wait_seconds).
+   */
+  scale_to_zero_after_minutes?: number;
 }
 
 /** Precision of Ollama's KV cache: what OLLAMA_KV_CACHE_TYPE takes. */
@@ -169,8 +210,10 @@ export interface ServiceConfigFile {
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
    * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server. Optional:
    * server_mode ("instance" or "asg", default default_server_mode) and, for "asg", min_size,
-   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false); listener_priority (derived from
-   * the model when left out); Ollama's settings context_length, num_parallel, kv_cache_type (Ollama's
+   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false), and scaling (none:
+   * requests_per_server_per_minute, gpu_utilization_percent, concurrent_requests_per_server,
+   * scale_to_zero_after_minutes; docs/scaling.md); listener_priority (derived from the model
+   * when left out); Ollama's settings context_length, num_parallel, kv_cache_type (Ollama's
    * defaults when left out) and keep_alive ("6h").
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
@@ -365,6 +408,13 @@ export interface ServiceConfigFile {
   router_cors_allow_origins?: string[];
   /** Let router callers pull, delete, create, copy and push models (/api/pull, ...); refused with 403 otherwise. @default false */
   router_allow_model_management?: boolean;
+  /**
+   * Seconds the router holds a streamed request for a model that scaled to zero while its first
+   * server starts (0 answers at once with 503 and Retry-After; at most router_timeout_seconds less
+   * 60, which the generation keeps). Requests without streaming are always answered at once.
+   * @default 0
+   */
+  router_wake_wait_seconds?: number;
   /**
    * An S3 weight cache for the servers (docs/weight-cache.md): "" for none (every server pulls its
    * models from the registry), "create" for a bucket of this module (encrypted, private, versioning

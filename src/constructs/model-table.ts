@@ -16,6 +16,9 @@ import { DeepLearningAmis } from "./deep-learning-amis";
 import { hclText } from "./hcl";
 import { address } from "./refs";
 
+/** The fields of a model's `scaling`, each a column of the row (null when not set). */
+export const SCALING_FIELDS = ["requests_per_server_per_minute", "gpu_utilization_percent", "concurrent_requests_per_server", "scale_to_zero_after_minutes"] as const;
+
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
 
@@ -166,6 +169,8 @@ export class ModelTable extends Construct {
       `num_parallel = try(c.num_parallel, null)`,
       `kv_cache_type = try(c.kv_cache_type, null)`,
       `keep_alive = coalesce(try(c.keep_alive, null), ${JSON.stringify(OLLAMA_KEEP_ALIVE)})`,
+      // Load scaling (docs/scaling.md): each target null when the entry sets none.
+      ...SCALING_FIELDS.map((f) => `${f} = ${mode} == "asg" ? try(c.scaling.${f}, null) : null`),
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");

@@ -17,6 +17,8 @@ import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
 import { ReleaseRollout } from "./servers/release-rollout";
 import { ScalingSchedules } from "./servers/scaling-schedules";
+import { LoadScaling } from "./servers/load-scaling";
+import { ScaleToZero } from "./servers/scale-to-zero";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
 import { RouterConcurrencyQuota } from "./router/concurrency-quota";
@@ -47,6 +49,8 @@ export class OllamaService extends Construct {
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
   public readonly router: StreamingRouter;
+  public readonly loadScaling: LoadScaling;
+  public readonly scaleToZero: ScaleToZero;
 
   constructor(scope: Construct, id: string, props: OllamaServiceProps) {
     super(scope, id);
@@ -176,11 +180,22 @@ export class OllamaService extends Construct {
       logRetentionDays: v.router_log_retention_days.numberValue,
       corsAllowOrigins: v.router_cors_allow_origins.listValue,
       allowModelManagement: v.router_allow_model_management.booleanValue,
+      groups: this.groups.groups,
+      wakeWaitSeconds: v.router_wake_wait_seconds.numberValue,
     });
     new RouterConcurrencyQuota(this, "router_quota", {
       enabled: v.router_enabled.booleanValue,
       reservedConcurrency: v.router_reserved_concurrency.numberValue,
     });
+    const scaling = {
+      models: this.models,
+      servers: this.groups,
+      loadBalancer: this.alb.loadBalancer,
+      targetGroups: this.alb.targetGroups,
+      prefix,
+    };
+    this.loadScaling = new LoadScaling(this, "load_scaling", scaling);
+    this.scaleToZero = new ScaleToZero(this, "scale_to_zero", scaling);
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
     const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${this.foundation.modelCache.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;

@@ -265,13 +265,16 @@ take_lock() {
 
 # The CloudWatch agent's configuration, ours: this log to CloudWatch Logs (the SSM console shows
 # 2,500 characters of a run), and the GPU metrics in our namespace, each series with the instance
-# and its Auto Scaling group as dimensions (the agent adds the group only on a group's servers).
+# and its Auto Scaling group as dimensions (the agent adds the group only on a group's servers), and
+# rolled up per group (one series per group, the average of its servers' GPUs: what the GPU scaling
+# policy and the dashboard read; no roll-up on a server outside a group).
 agent_config() {
   cat <<EOF
 {
   "metrics": {
     "namespace": "$METRICS_NAMESPACE",
     "append_dimensions": { "InstanceId": "\${aws:InstanceId}", "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
+    "aggregation_dimensions": [["AutoScalingGroupName"]],
     "metrics_collected": {
       "nvidia_gpu": { "measurement": ["utilization_gpu", "utilization_memory", "memory_used", "memory_total"], "metrics_collection_interval": 60 }
     }

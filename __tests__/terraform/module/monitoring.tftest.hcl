@@ -104,7 +104,7 @@ run "on_by_default_a_dashboard_row_per_model_and_alarms_per_model_without_a_topi
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "HTTPCode_Target_5XX_Count") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "HTTPCode_Target_4XX_Count") &&
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "UnHealthyHostCount") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "nvidia_smi_utilization_gpu") &&
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "nvidia_smi_memory_used") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "InstanceId=\\\"i-0aaaaaaaaaaaaaaa1\\\"") &&
-      strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "AutoScalingGroupName=\\\"llm-qwen257b\\\"") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "GroupInServiceInstances")
+      strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "[\"OllamaFleet/Servers/llm\",\"nvidia_smi_utilization_gpu\",\"AutoScalingGroupName\",\"llm-qwen257b\",") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "GroupInServiceInstances")
     )
     error_message = "The dashboard must show hosts, requests with 4xx/5xx, response time p50/p99, GPU utilization and memory (by instance id, or by group for a group)."
   }

@@ -13,6 +13,7 @@ import { fleetRules } from "./fleet";
 import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
+import { scalingRules } from "./scaling";
 import { weightCacheRules } from "./weight-cache";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
 
@@ -53,6 +54,7 @@ export const RULES: readonly Rule[] = [
   ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
+  ...scalingRules,
   ...weightCacheRules,
 ];
 
