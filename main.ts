@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import * as path from "path";
 import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
-import { fitTable } from "./src/catalog/model-fit";
+import { fitTable } from "./src/catalog/fit-report";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
@@ -18,7 +18,7 @@ try {
   // The module stack's policy suppressions are the module's (listed in its reference), not this deployment's.
   new ModuleStack(app, undefined, false);
   new ServiceStack(app, "llm-service", config);
-  console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
+  console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(config.llm_ec2_configs)}`);
   const cache = config.model_cache_bucket !== "";
   console.log(
     `\nCold start of a new server, its weights ${cache ? `from the registry, and from the weight cache (model_cache_bucket)` : "from the registry (now), and from a weight cache (model_cache_bucket, off)"}:\n` +

@@ -8,6 +8,7 @@ const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
   "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number), " +
+  'context_length=optional(number), num_parallel=optional(number), kv_cache_type=optional(string), keep_alive=optional(string,"6h"), ' +
   "scaling=optional(object({requests_per_server_per_minute=optional(number), gpu_utilization_percent=optional(number), " +
   "concurrent_requests_per_server=optional(number), scale_to_zero_after_minutes=optional(number)}))}))";
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {

@@ -5,6 +5,7 @@ import { jsonErrorOffset } from "./json-error-offset";
 import { findProblems, formatProblem } from "./rules";
 import { checkSchema, SchemaMismatch, SchemaNode } from "./schema-check";
 import { LlmEc2Config, ServerMode, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
+import { OLLAMA_KEEP_ALIVE } from "./ollama-settings";
 import { VARIABLES } from "./variables";
 
 /** Region of a config that names none (the original module's example deploys there). */
@@ -90,7 +91,7 @@ export function validateServiceConfig(config: ServiceConfig, source: string): Se
 }
 
 /** The optional fields of an llm_ec2_configs entry, as the module's variable type fills them. */
-const MODEL_DEFAULTS = { min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false, scaling: null } as const;
+const MODEL_DEFAULTS = { min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false, keep_alive: OLLAMA_KEEP_ALIVE, scaling: null } as const;
 
 /** Fills the module's variable defaults (and each model's optional fields) into a config file's content. */
 function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {

@@ -1,4 +1,5 @@
 import schema from "../../config/llm-service.schema.json";
+import { OLLAMA_KEEP_ALIVE } from "./ollama-settings";
 import { InputName, ServiceInputs } from "./types";
 
 /** One module variable: the contract HCL callers see, and the source of the README's inputs table. */
@@ -15,6 +16,7 @@ export const LLM_EC2_CONFIG_TYPE =
   "list(object({llm_model = string, instance_type = string, ami_id = string, ebs_volume_gb = number, app_port = number, " +
   "server_mode = optional(string), min_size = optional(number, 1), max_size = optional(number, 1), desired_capacity = optional(number, 1), " +
   "spot = optional(bool, false), warm_pool = optional(bool, false), listener_priority = optional(number), " +
+  `context_length = optional(number), num_parallel = optional(number), kv_cache_type = optional(string), keep_alive = optional(string, "${OLLAMA_KEEP_ALIVE}"), ` +
   "scaling = optional(object({requests_per_server_per_minute = optional(number), gpu_utilization_percent = optional(number), " +
   "concurrent_requests_per_server = optional(number), scale_to_zero_after_minutes = optional(number)}))}))";
 

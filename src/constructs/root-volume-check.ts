@@ -1,6 +1,6 @@
 import { TerraformLocal, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { DEFAULT_BITS, EXPERTS_PATTERN, PARAMETERS_PATTERN, QUANT_BITS } from "../catalog/model-fit";
+import { DEFAULT_BITS, EXPERTS_PATTERN, PARAMETERS_PATTERN, QUANT_BITS } from "../catalog/weights-on-disk";
 import { ModelTable } from "./model-table";
 
 /** Name of the module's `check` block. */
@@ -15,7 +15,7 @@ export interface RootVolumeCheckProps {
 
 /**
  * A warning at plan, not an error, when a server's models probably do not fit its root volume:
- * the main server pulls every model. The estimate is `weightsGiB` of src/catalog/model-fit.ts, in
+ * the main server pulls every model. The estimate is `weightsGiB` of src/catalog/weights-on-disk.ts, in
  * HCL; the stack prints the same warning at synth from the TypeScript.
  */
 export class RootVolumeCheck extends Construct {

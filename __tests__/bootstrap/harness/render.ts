@@ -55,7 +55,18 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
   const associations = planForEach(json, {
     variables,
     resource: { type: "aws_ssm_association", name: "pull_models" },
-    attributes: ["parameters.Models", "parameters.AppPort", "parameters.OllamaVersion", "parameters.TimeoutSeconds", "parameters.UpgradeInPlace", "schedule_expression"],
+    attributes: [
+      "parameters.Models",
+      "parameters.AppPort",
+      "parameters.OllamaVersion",
+      "parameters.TimeoutSeconds",
+      "parameters.UpgradeInPlace",
+      "parameters.ContextLength",
+      "parameters.NumParallel",
+      "parameters.KvCacheType",
+      "parameters.KeepAlive",
+      "schedule_expression",
+    ],
     replace,
   });
   const rollout = block(json, "aws_ssm_association", "release_rollout");

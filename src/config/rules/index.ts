@@ -8,6 +8,7 @@ import { modelsRules } from "./models";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
+import { ollamaSettingsRules } from "./ollama-settings";
 import { fleetRules } from "./fleet";
 import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
@@ -48,6 +49,7 @@ export const RULES: readonly Rule[] = [
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,
+  ...ollamaSettingsRules,
   ...fleetRules,
   ...rolloutRules,
   ...monitoringRules,

@@ -5,7 +5,7 @@ import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
 import { ServerMode } from "../../config/types";
 import { ModelServers, PullTarget } from "./model-servers";
-import { ServerFoundation } from "./server-foundation";
+import { ollamaSettings, ServerFoundation } from "./server-foundation";
 import { UNCHANGED_PORT } from "../../userdata/templates";
 
 export interface ModelPullsProps {
@@ -36,9 +36,9 @@ export interface ModelPullsProps {
 export const UPGRADE_IN_PLACE: Record<ServerMode, "true" | "false"> = { instance: "false", asg: "false" };
 
 /**
- * The `AppPort` each kind's association passes: an instance moves to its model's new port when its
- * association runs (one server, restarted once); an Auto Scaling group's servers keep theirs
- * (`unchanged`) until its instance refresh replaces them with servers on the new port.
+ * The `AppPort` each kind's association passes: an instance moves to its model's new port and Ollama
+ * settings when its association runs (one server, restarted once); an Auto Scaling group's servers
+ * keep theirs (`unchanged`) until its instance refresh replaces them with servers on the new ones.
  */
 const APP_PORT: Record<ServerMode, string> = { instance: "tostring(each.value.app_port)", asg: JSON.stringify(UNCHANGED_PORT) };
 
@@ -52,6 +52,7 @@ export class ModelPulls extends Construct {
     const wait = hcl(props.waitSeconds ?? 0);
     const schedule = hcl(props.schedule ?? "");
     const foundation = props.foundation;
+    const settings = ollamaSettings("each.value");
     this.associations = new SsmAssociation(this, "pull_models", {
       forEach: models,
       name: foundation.pullModelsDocument.name,
@@ -61,6 +62,13 @@ export class ModelPulls extends Construct {
         OllamaVersion: foundation.ollamaVersion,
         TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
         UpgradeInPlace: Token.asString(`\${each.value.server_mode == "asg" ? "${UPGRADE_IN_PLACE.asg}" : "${UPGRADE_IN_PLACE.instance}"}`),
+        // A changed setting changes the parameters and State Manager runs the association again: an
+        // instance's script rewrites the unit and restarts Ollama once; a group's servers keep theirs
+        // (AppPort unchanged) until the instance refresh of the new launch template replaces them.
+        ContextLength: settings.context_length,
+        NumParallel: settings.num_parallel,
+        KvCacheType: settings.kv_cache_type,
+        KeepAlive: settings.keep_alive,
       },
       // One server of a model at a time, stopping at the first failure: a bad pull or port reaches
       // one server, not a whole group (an instance model has one server anyway).

@@ -12,6 +12,7 @@ import {
   VpcSecurityGroupIngressRule,
 } from "../../aws";
 import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
+import { OLLAMA_DEFAULT_SETTING } from "../../config/ollama-settings";
 import { serverLogGroupName, serverMetricsNamespace } from "./server-telemetry";
 import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
@@ -19,9 +20,6 @@ import { moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 import { ModelCache } from "../model-cache/model-cache";
 import { networkGbpsByType } from "../../catalog/instance-network";
-
-/** How long Ollama keeps a model loaded after its last request. */
-export const OLLAMA_KEEP_ALIVE = "6h";
 
 /** The bootstrap run's time limit unless the pull wait asks for longer. */
 export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
@@ -177,7 +175,7 @@ export class ServerFoundation extends Construct {
     });
 
     const document = new TerraformAsset(this, "pull_models_document", {
-      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument(OLLAMA_KEEP_ALIVE)),
+      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument()),
       type: AssetType.FILE,
     });
     this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
@@ -201,7 +199,7 @@ export class ServerFoundation extends Construct {
       gbps.overrideLogicalId("instance_network_gbps");
       const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
         app_port: Token.asNumber(ref("m.app_port")),
-        keep_alive: OLLAMA_KEEP_ALIVE,
+        ...ollamaSettings("m"),
         ollama_version: this.ollamaVersion,
         // The server's own model at first boot; the association pulls the main server's full list.
         models: Token.asString(ref("m.llm_model")),
@@ -266,4 +264,18 @@ export class ServerFoundation extends Construct {
       lifecycle: { createBeforeDestroy: true },
     }).overrideLogicalId("llm_ec2_ingress_app_port");
   }
+}
+
+/**
+ * A model row's Ollama settings as the bootstrap's text parameters, for the row expression `row`
+ * (`m`, or `each.value`): a setting left unset is OLLAMA_DEFAULT_SETTING (Ollama's own default).
+ */
+export function ollamaSettings(row: string): { context_length: string; num_parallel: string; kv_cache_type: string; keep_alive: string } {
+  const text = (field: string) => Token.asString(ref(`${row}.${field} == null ? ${JSON.stringify(OLLAMA_DEFAULT_SETTING)} : tostring(${row}.${field})`));
+  return {
+    context_length: text("context_length"),
+    num_parallel: text("num_parallel"),
+    kv_cache_type: text("kv_cache_type"),
+    keep_alive: Token.asString(ref(`${row}.keep_alive`)),
+  };
 }
