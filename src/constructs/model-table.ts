@@ -150,7 +150,7 @@ export class ModelTable extends Construct {
       `stable_name = ${stableName}`,
       `target_group_name = ${targetGroupName}`,
       // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
-      // segment, so its server is checked for running only (see README, health checks).
+      // segment, so its server is checked for running only (see docs/fleet.md, "Health checks").
       `health_check_path = strcontains(c.llm_model, "/") ? "${HEALTH_CHECK_FALLBACK_PATH}" : format("${HEALTH_CHECK_PATH_PREFIX}%s", c.llm_model)`,
       `server_mode = ${mode}`,
       // The Auto Scaling group and launch template name: the prefix and the stable name (valid, unique per model).
@@ -158,7 +158,7 @@ export class ModelTable extends Construct {
       `ami_key = ${amiKey}`,
       `desired_capacity = ${size("desired_capacity")}`,
       // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled
-      // actions widens them and never moves the capacity a schedule set (README, schedules).
+      // actions widens them and never moves the capacity a schedule set (docs/fleet.md, "Schedules").
       `min_size = min(concat([${size("min_size")}], ${scheduled("min_size")})...)`,
       `max_size = max(concat([${size("max_size")}], ${scheduled("max_size")})...)`,
       `scheduled = length(${scheduled("name")}) > 0`,
