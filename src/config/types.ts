@@ -3,6 +3,8 @@
  * meanings and defaults), so one config file reads like the module call it replaces. The config
  * file's JSON Schema is generated from `ServiceConfigFile` (npm run build:schema).
  */
+import type { EngineName } from "../engines/engine";
+
 /** One model server, every field set. */
 export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
 
@@ -92,7 +94,32 @@ export interface LlmEc2ConfigEntry {
   spot?: boolean;
   /** Auto Scaling groups only: keep stopped servers with the model on disk for fast scale-out. Not with spot. @default false */
   warm_pool?: boolean;
+  /**
+   * The engine that serves the model: "ollama" (llm_model is an Ollama model name) or "vllm" (llm_model
+   * is a Hugging Face repository, `org/name` or `org/name@revision`, served by vLLM's OpenAI-compatible
+   * server; docs/engines.md). @default "ollama"
+   */
+  engine?: EngineName;
+  /** vLLM only: the name clients send as `model`; "" serves the model as its repository, `org/name`. @default "" */
+  served_model_name?: string;
+  /** vLLM only: the longest context (prompt and answer) in tokens, vLLM's `--max-model-len`; 0 takes the model's own. @default 0 */
+  max_model_len?: number;
+  /** vLLM only: the GPUs the model is split over, `--tensor-parallel-size`; 0 takes every GPU of the instance type. @default 0 */
+  tensor_parallel_size?: number;
+  /** vLLM only: the fraction of each GPU's memory vLLM takes for weights, activations and KV cache, above 0 and at most 1. @default 0.9 */
+  gpu_memory_utilization?: number;
+  /**
+   * vLLM only: `--dtype` (auto, half, float16, bfloat16, float, float32); "" takes half on a GPU without
+   * bfloat16 (the T4 of g4dn), else auto. @default ""
+   */
+  dtype?: string;
+  /**
+   * vLLM only: `--quantization` (awq, awq_marlin, gptq, gptq_marlin, fp8); "" lets vLLM read the method
+   * from the model's configuration, as AWQ, GPTQ and FP8 checkpoints say it. @default ""
+   */
+  quantization?: string;
 }
+
 
 /** How a model is served. */
 export type ServerMode = "instance" | "asg";
@@ -133,9 +160,11 @@ export interface ServiceConfigFile {
   azs: string[];
   /**
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
-   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server. Optional:
-   * server_mode ("instance" or "asg", default default_server_mode) and, for "asg", min_size,
-   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false).
+   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server (the first with
+   * engine "ollama" when there is one). Optional: server_mode ("instance" or "asg", default
+   * default_server_mode) and, for "asg", min_size, max_size, desired_capacity (1, 1, 1), spot and
+   * warm_pool (false); engine ("ollama" or "vllm") and, for "vllm", served_model_name, max_model_len,
+   * tensor_parallel_size, gpu_memory_utilization, dtype and quantization.
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
@@ -194,6 +223,18 @@ export interface ServiceConfigFile {
   api_gw_jwt_audiences?: string[];
   /** Ollama release installed on new servers (the install script's OLLAMA_VERSION). @default "0.13.0" */
   ollama_version?: string;
+  /**
+   * The container image of the models with engine "vllm": vLLM's official `vllm/vllm-openai`, pinned by
+   * a release tag, a digest or both (docs/engines.md). @default "vllm/vllm-openai:v0.29.0"
+   */
+  vllm_image?: string;
+  /**
+   * Name of an SSM SecureString parameter holding a Hugging Face access token, for vLLM models from
+   * gated or private repositories; "" for none. The servers read it at bootstrap (their role may read
+   * this parameter only) into a root-only file the container mounts; it is never in user data, logs
+   * or a process's arguments. @default ""
+   */
+  hf_token_parameter?: string;
   /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
   pull_models_wait_seconds?: number;
   /**

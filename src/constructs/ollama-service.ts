@@ -71,6 +71,8 @@ export class OllamaService extends Construct {
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
       logRetentionDays: v.server_log_retention_days.numberValue,
+      vllmImage: v.vllm_image.stringValue,
+      hfTokenParameter: v.hf_token_parameter.stringValue,
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {

@@ -5,6 +5,7 @@
  * One file per area; the order of RULES is the order of the module's validations.
  */
 import { modelsRules } from "./models";
+import { engineRules } from "./engines";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
@@ -41,6 +42,7 @@ export type { Finding, Problem, RuleInputs, TerraformCheck } from "./kit";
 
 export const RULES: readonly Rule[] = [
   ...modelsRules,
+  ...engineRules,
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,

@@ -1,3 +1,4 @@
+import { DEFAULT_ENGINE, ENGINE_NAMES, hclPerEngine, ROUTER_ENGINE_SEPARATOR, routerModelItem } from "../../engines";
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../router-environment";
 import {
   CORS_ORIGIN_PATTERN,
@@ -15,6 +16,13 @@ import {
   valueRule,
   whole,
 } from "./kit";
+
+/** The length of the router's model list: each model's served name, and `=<engine>` for another engine than Ollama's. */
+const ROUTER_MODELS_LENGTH = `length(join(",", [for c in var.llm_ec2_configs : ${hclPerEngine("c.engine", (e) =>
+  e.name === DEFAULT_ENGINE ? e.hcl.servedName("c") : `format("%s${ROUTER_ENGINE_SEPARATOR}%s", ${e.hcl.servedName("c")}, "${e.name}")`,
+)}]))`;
+
+const knownEngine = (c: { engine: string }) => (ENGINE_NAMES as readonly string[]).includes(c.engine);
 
 /** The streaming router. */
 export const routerRules: readonly Rule[] = [
@@ -77,18 +85,17 @@ export const routerRules: readonly Rule[] = [
   {
     id: "router-models-fit",
     problem:
-      `is too long a model list for the router (router_enabled): its function gets the model names comma-separated in ROUTER_MODELS, ` +
+      `is too long a model list for the router (router_enabled): its function gets the served model names comma-separated in ROUTER_MODELS (a vLLM model's with "=vllm"), ` +
       `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} characters for it`,
     fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), or set router_enabled = false",
     find: (inputs) => {
-      const length = inputs.llm_ec2_configs.map((c) => c.llm_model).join(",").length;
-      return !inputs.router_enabled || length <= MAX_ROUTER_MODELS_LENGTH
-        ? []
-        : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS`]];
+      if (!inputs.router_enabled) return [];
+      const length = inputs.llm_ec2_configs.map((c) => (knownEngine(c) ? routerModelItem(c) : c.llm_model)).join(",").length;
+      return length <= MAX_ROUTER_MODELS_LENGTH ? [] : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS`]];
     },
     hcl: {
-      condition: `!var.router_enabled || length(join(",", var.llm_ec2_configs[*].llm_model)) <= ${MAX_ROUTER_MODELS_LENGTH}`,
-      offenders: `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS\\"", length(var.llm_ec2_configs), length(join(",", var.llm_ec2_configs[*].llm_model)))]`,
+      condition: `!var.router_enabled || ${ROUTER_MODELS_LENGTH} <= ${MAX_ROUTER_MODELS_LENGTH}`,
+      offenders: `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS\\"", length(var.llm_ec2_configs), ${ROUTER_MODELS_LENGTH})]`,
     },
   },
 ];

@@ -1,4 +1,4 @@
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
@@ -19,7 +19,10 @@ export interface ModelPullsProps {
   readonly schedule?: string;
 }
 
-/** One State Manager association per model: pulls its models onto its servers and records compliance. */
+/**
+ * One State Manager association per model: runs its engine's bootstrap on its servers (Ollama's
+ * pulls its models) and records compliance.
+ */
 export class ModelPulls extends Construct {
   public readonly associations: SsmAssociation;
 
@@ -29,15 +32,11 @@ export class ModelPulls extends Construct {
     const wait = hcl(props.waitSeconds ?? 0);
     const schedule = hcl(props.schedule ?? "");
     const foundation = props.foundation;
+    // Each model's servers run its engine's bootstrap document, with that engine's parameters.
     this.associations = new SsmAssociation(this, "pull_models", {
       forEach: models,
-      name: foundation.pullModelsDocument.name,
-      parameters: {
-        Models: Fn.join(",", Token.asList(models.getList("pull_models"))),
-        AppPort: Fn.tostring(models.getNumber("app_port")),
-        OllamaVersion: foundation.ollamaVersion,
-        TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
-      },
+      name: Token.asString(`\${${foundation.documentNameOperand()}}`),
+      parameters: Token.asStringMap(`\${${foundation.documentParametersOperand()}}`),
       // Runs again on this schedule, so a failed install or pull heals without Terraform.
       scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.

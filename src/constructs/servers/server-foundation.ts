@@ -4,17 +4,21 @@ import {
   CloudwatchLogGroup,
   DataAwsIamPolicyDocument,
   IamInstanceProfile,
+  IamRolePolicy,
   IamRole,
   IamRolePolicyAttachment,
   SecurityGroup,
   SsmDocument,
   VpcSecurityGroupIngressRule,
 } from "../../aws";
-import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
+import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, EngineName, hclPerEngine } from "../../engines";
+import { DEFAULT_VLLM_IMAGE } from "../../engines/vllm";
+import { BOOTSTRAPS, BootstrapInputs, hclObjectOf } from "../../userdata/bootstraps";
+import { generatedAsset } from "../../userdata/templates";
 import { serverLogGroupName, serverMetricsNamespace } from "./server-telemetry";
 import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
-import { moduleFile } from "../refs";
+import { address, moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 
 /** How long Ollama keeps a model loaded after its last request. */
@@ -49,6 +53,13 @@ export interface ServerFoundationProps {
   readonly rootVolumeIops: number;
   /** Days the servers' log group keeps the bootstrap's log. @default 30 */
   readonly logRetentionDays?: number;
+  /** The image the servers of vLLM models run. @default DEFAULT_VLLM_IMAGE */
+  readonly vllmImage?: string;
+  /**
+   * Name of an SSM SecureString holding a Hugging Face token for the vLLM models; `""` for none.
+   * The servers' role may read that parameter only. @default ""
+   */
+  readonly hfTokenParameter?: string;
 }
 
 /** The root volume every server gets: encrypted gp3 of the model's size. */
@@ -70,7 +81,10 @@ export class ServerFoundation extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
   public readonly securityGroup: SecurityGroup;
+  /** Ollama's bootstrap document, `<prefix>-pull-models`. */
   public readonly pullModelsDocument: SsmDocument;
+  /** Each engine's bootstrap document; one of another engine than Ollama exists only while a model uses it. */
+  public readonly documents: Readonly<Record<EngineName, SsmDocument>>;
   /** Where every server's CloudWatch agent sends the bootstrap's log (`<instance id>/ollama-bootstrap` streams). */
   public readonly logGroup: CloudwatchLogGroup;
   /** The namespace of the servers' GPU metrics. */
@@ -78,7 +92,7 @@ export class ServerFoundation extends Construct {
   public readonly ollamaVersion: string;
   /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
   public readonly runTimeoutSeconds: number;
-  private readonly userDataTemplate: TerraformAsset;
+  private readonly userDataTemplates: Record<EngineName, TerraformAsset>;
   private readonly props: ServerFoundationProps;
   private userDataLocal?: TerraformLocal;
 
@@ -131,22 +145,89 @@ export class ServerFoundation extends Construct {
     this.logGroup.overrideLogicalId("servers");
     this.metricsNamespace = serverMetricsNamespace(prefix);
 
-    this.userDataTemplate = new TerraformAsset(this, "user_data", {
-      path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
-      type: AssetType.FILE,
-    });
+    // Each engine's user data template and SSM document, generated from its bootstrap script (the
+    // Ollama ones keep the construct ids, so the module's asset paths, they always had).
+    const assetId = (engine: EngineName, ollamaId: string, suffix: string) => (engine === DEFAULT_ENGINE ? ollamaId : `${engine}_${suffix}`);
+    const inputs = this.bootstrapInputs();
+    const templates = {} as Record<EngineName, TerraformAsset>;
+    const documents = {} as Record<EngineName, SsmDocument>;
+    for (const engine of ENGINE_NAMES) {
+      const files = BOOTSTRAPS[engine];
+      templates[engine] = new TerraformAsset(this, assetId(engine, "user_data", "user_data"), {
+        path: generatedAsset(files.userDataFile, files.userDataTemplate()),
+        type: AssetType.FILE,
+      });
+      const asset = new TerraformAsset(this, assetId(engine, "pull_models_document", "document"), {
+        path: generatedAsset(files.documentFile, files.document(inputs)),
+        type: AssetType.FILE,
+      });
+      const { documentId, documentSuffix } = ENGINES[engine].bootstrap;
+      const document = new SsmDocument(this, assetId(engine, "pull_models_document_resource", "document_resource"), {
+        name: `${prefix}-${documentSuffix}`,
+        documentType: "Command",
+        documentFormat: "JSON",
+        content: Fn.templatefile(moduleFile(asset), this.telemetry()),
+      });
+      // Ollama's always exists (the original module's); another engine's only while a model uses it.
+      if (engine !== DEFAULT_ENGINE) document.count = Token.asNumber(`\${${this.usesEngine(engine)} ? 1 : 0}`);
+      document.overrideLogicalId(documentId);
+      documents[engine] = document;
+    }
+    this.userDataTemplates = templates;
+    this.documents = documents;
+    this.pullModelsDocument = documents[DEFAULT_ENGINE];
+    this.allowHfTokenParameter();
+  }
 
-    const document = new TerraformAsset(this, "pull_models_document", {
-      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument(OLLAMA_KEEP_ALIVE)),
-      type: AssetType.FILE,
-    });
-    this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
-      name: `${prefix}-pull-models`,
-      documentType: "Command",
-      documentFormat: "JSON",
-      content: Fn.templatefile(moduleFile(document), this.telemetry()),
-    });
-    this.pullModelsDocument.overrideLogicalId("pull_models");
+  /** Whether any model is served by `engine` (an HCL operand). */
+  public usesEngine(engine: EngineName): string {
+    return `length([for k, m in ${this.props.models.modelsOperand} : k if m.engine == "${engine}"]) > 0`;
+  }
+
+  /** Inside a `for_each` over the model table: the name of the model's engine's document (an operand). */
+  public documentNameOperand(): string {
+    return hclPerEngine("each.value.engine", (e) =>
+      e.name === DEFAULT_ENGINE ? `${address(this.documents[e.name])}.name` : `${address(this.documents[e.name])}[0].name`,
+    );
+  }
+
+  /** Inside a `for_each` over the model table: the model's association parameters (a map operand). */
+  public documentParametersOperand(): string {
+    const inputs = this.bootstrapInputs();
+    return hclPerEngine("each.value.engine", (e) => hclObjectOf(BOOTSTRAPS[e.name].documentParameters("each.value", inputs)));
+  }
+
+  /** The module's inputs the bootstraps read, as operands. */
+  private bootstrapInputs(): BootstrapInputs {
+    const telemetry = this.telemetry();
+    return {
+      ollamaVersion: hclText(this, this.props.ollamaVersion),
+      keepAlive: JSON.stringify(OLLAMA_KEEP_ALIVE),
+      vllmImage: hclText(this, this.props.vllmImage ?? DEFAULT_VLLM_IMAGE),
+      hfTokenParameter: hclText(this, this.props.hfTokenParameter ?? ""),
+      timeoutSeconds: hclText(this, this.runTimeoutSeconds),
+      logGroup: hclText(this, telemetry.log_group),
+      metricsNamespace: hclText(this, telemetry.metrics_namespace),
+    };
+  }
+
+  /**
+   * With a Hugging Face token parameter and a vLLM model, the servers may read that parameter (and
+   * nothing else of SSM's parameters). A SecureString under the AWS managed key aws/ssm needs no KMS
+   * grant (its key policy lets the account's principals decrypt through SSM); a customer managed
+   * key's policy must let the role decrypt.
+   */
+  private allowHfTokenParameter(): void {
+    const parameter = hclText(this, this.props.hfTokenParameter ?? "");
+    new IamRolePolicy(this, "hf_token_policy", {
+      count: Token.asNumber(`\${${parameter} != "" && ${this.usesEngine("vllm")} ? 1 : 0}`),
+      name: Token.asString(`\${format("%s-hf-token", ${hclText(this, this.props.prefix)})}`),
+      role: this.role.name,
+      policy: Token.asString(
+        `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "ReadHuggingFaceToken", Effect = "Allow", Action = "ssm:GetParameter", ` +
+          `Resource = format("arn:aws:ssm:*:*:parameter/%s", trimprefix(${parameter}, "/")) }] })}`,
+      ),
+    }).overrideLogicalId("llm_ec2_hf_token");
   }
 
   /**
@@ -156,17 +237,11 @@ export class ServerFoundation extends Construct {
    */
   public userData(_row: TerraformIterator): string {
     if (this.userDataLocal === undefined) {
-      const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
-        app_port: Token.asNumber(ref("m.app_port")),
-        keep_alive: OLLAMA_KEEP_ALIVE,
-        ollama_version: this.ollamaVersion,
-        // The server's own model at first boot; the association pulls the main server's full list.
-        models: Token.asString(ref("m.llm_model")),
-        timeout_seconds: this.runTimeoutSeconds,
-        ...this.telemetry(),
-      });
+      const inputs = this.bootstrapInputs();
+      const rendered = (engine: EngineName) =>
+        `templatefile("\${path.module}/${this.userDataTemplates[engine].path}", ${hclObjectOf(BOOTSTRAPS[engine].templateVariables("m", inputs))})`;
       const models = this.props.models.modelsOperand;
-      this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclText(this, rendered)} }}`);
+      this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclPerEngine("m.engine", (e) => rendered(e.name))} }}`);
       this.userDataLocal.overrideLogicalId("server_user_data");
     }
     return Token.asString(ref(`${hclText(this, this.userDataLocal.expression)}[each.key]`));

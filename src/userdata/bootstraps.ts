@@ -1,0 +1,101 @@
+import { EngineName } from "../engines";
+import { PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
+import { SERVE_VLLM_DOCUMENT, serveVllmDocument, VLLM_USER_DATA_TEMPLATE, vllmUserDataTemplate } from "./vllm-templates";
+
+// Each engine's bootstrap as the servers' constructs use it: its user data template and SSM document
+// (generated at synth from its script), and what a model's row passes each. The values are HCL
+// operands over a model table row `m` and the module's inputs.
+
+/** The module's inputs a bootstrap may read, as HCL operands. */
+export interface BootstrapInputs {
+  readonly ollamaVersion: string;
+  /** A literal: how long Ollama keeps a model loaded. */
+  readonly keepAlive: string;
+  readonly vllmImage: string;
+  readonly hfTokenParameter: string;
+  /** The run's time limit, seconds (a number). */
+  readonly timeoutSeconds: string;
+  readonly logGroup: string;
+  readonly metricsNamespace: string;
+}
+
+export interface EngineBootstrapFiles {
+  /** The user data template's asset file name, and its text. */
+  readonly userDataFile: string;
+  userDataTemplate(): string;
+  /** The SSM document's asset file name, and its text (a template of the log group and namespace). */
+  readonly documentFile: string;
+  document(inputs: BootstrapInputs): string;
+  /** templatefile()'s variables for the row `m`. */
+  templateVariables(m: string, inputs: BootstrapInputs): Record<string, string>;
+  /** The association's parameters for the row `m` (strings). */
+  documentParameters(m: string, inputs: BootstrapInputs): Record<string, string>;
+}
+
+export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
+  ollama: {
+    userDataFile: USER_DATA_TEMPLATE,
+    userDataTemplate,
+    documentFile: PULL_MODELS_DOCUMENT,
+    document: (inputs) => pullModelsDocument(JSON.parse(inputs.keepAlive) as string),
+    templateVariables: (m, inputs) => ({
+      app_port: `${m}.app_port`,
+      keep_alive: inputs.keepAlive,
+      ollama_version: inputs.ollamaVersion,
+      // The server's own model at first boot; the association pulls the main server's full list.
+      models: `${m}.llm_model`,
+      timeout_seconds: inputs.timeoutSeconds,
+      log_group: inputs.logGroup,
+      metrics_namespace: inputs.metricsNamespace,
+    }),
+    documentParameters: (m, inputs) => ({
+      Models: `join(",", ${m}.pull_models)`,
+      AppPort: `tostring(${m}.app_port)`,
+      OllamaVersion: inputs.ollamaVersion,
+      TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
+    }),
+  },
+  vllm: {
+    userDataFile: VLLM_USER_DATA_TEMPLATE,
+    userDataTemplate: vllmUserDataTemplate,
+    documentFile: SERVE_VLLM_DOCUMENT,
+    document: () => serveVllmDocument(),
+    templateVariables: (m, inputs) => ({
+      model: `${m}.llm_model`,
+      served_name: `${m}.served_name`,
+      app_port: `${m}.app_port`,
+      image: inputs.vllmImage,
+      max_model_len: `${m}.max_model_len`,
+      tensor_parallel_size: `${m}.tensor_parallel_size`,
+      gpu_memory_utilization: `${m}.gpu_memory_utilization`,
+      dtype: `${m}.dtype`,
+      quantization: `${m}.quantization`,
+      hf_token_parameter: inputs.hfTokenParameter,
+      cache_on_instance_store: `${m}.cache_on_instance_store`,
+      timeout_seconds: inputs.timeoutSeconds,
+      log_group: inputs.logGroup,
+      metrics_namespace: inputs.metricsNamespace,
+    }),
+    documentParameters: (m, inputs) => ({
+      Model: `${m}.llm_model`,
+      ServedModelName: `${m}.served_name`,
+      AppPort: `tostring(${m}.app_port)`,
+      Image: inputs.vllmImage,
+      MaxModelLen: `tostring(${m}.max_model_len)`,
+      TensorParallelSize: `tostring(${m}.tensor_parallel_size)`,
+      GpuMemoryUtilization: `tostring(${m}.gpu_memory_utilization)`,
+      Dtype: `${m}.dtype`,
+      Quantization: `${m}.quantization`,
+      HfTokenParameter: inputs.hfTokenParameter,
+      CacheOnInstanceStore: `tostring(${m}.cache_on_instance_store)`,
+      TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
+    }),
+  },
+};
+
+/** An HCL object literal of operands. */
+export function hclObjectOf(values: Readonly<Record<string, string>>): string {
+  return `{ ${Object.entries(values)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(", ")} }`;
+}
