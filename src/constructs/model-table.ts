@@ -86,8 +86,11 @@ export class ModelTable extends Construct {
       Object.fromEntries(Object.entries(INSTANCE_FAMILIES).map(([name, f]) => [name, f.computeCapability])),
     );
     familyCc.overrideLogicalId("instance_family_compute_capability");
-    // Each entry with the engine fields it left out filled, as the module's variable type fills them.
-    const entries = `[for c in ${configs} : merge(${hclObject(ENGINE_FIELD_DEFAULTS)}, c)]`;
+    // Each entry with the engine fields it left out filled, as the module's variable type fills them
+    // (the defaults in a local of their own: hcl() explains why).
+    const fieldDefaults = new TerraformLocal(this, "engine_field_defaults", { ...ENGINE_FIELD_DEFAULTS });
+    fieldDefaults.overrideLogicalId("engine_field_defaults");
+    const entries = `[for c in ${configs} : merge(${hclText(this, fieldDefaults.expression)}, c)]`;
     // The main server: the load balancer's default target, which answers the calls that name no model
     // (Ollama's /api/tags, /api/version through the API door). The first Ollama model's, so adding a
     // model of another engine anywhere in the list moves nothing; the first model's when none is Ollama's.
@@ -230,13 +233,6 @@ export class ModelTable extends Construct {
   public appPortIterator(): ListTerraformIterator {
     return TerraformIterator.fromList(this.appPorts.asList);
   }
-}
-
-/** An HCL object literal of strings and numbers. */
-function hclObject(values: Readonly<Record<string, string | number>>): string {
-  return `{ ${Object.entries(values)
-    .map(([name, value]) => `${name} = ${typeof value === "string" ? JSON.stringify(value) : value}`)
-    .join(", ")} }`;
 }
 
 function literalSchedules(scope: Construct, schedules: readonly ScalingSchedule[]): string {

@@ -25,7 +25,7 @@ import { eachModel, Finding, hclFamily, hclList, hclMatches, hclString, hclWhole
 
 /** Whether the entry's model is served by vLLM. */
 const isVllm = (c: Pick<LlmEc2Config, "engine">): boolean => c.engine === "vllm";
-const HCL_VLLM = (c: string) => `${c}.engine == "vllm"`;
+const HCL_VLLM = (c: string) => `(${c}.engine == "vllm")`;
 
 /**
  * The families vLLM's official image runs on: x86_64 (its published GPU images are built for it; vLLM
