@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import * as path from "path";
 import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/model-fit";
+import { vllmFitTable } from "./src/catalog/vllm-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
@@ -17,7 +18,10 @@ try {
   // The module stack's policy suppressions are the module's (listed in its reference), not this deployment's.
   new ModuleStack(app, undefined, false);
   new ServiceStack(app, "llm-service", config);
-  console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(config.llm_ec2_configs)}`);
+  const ollama = config.llm_ec2_configs.filter((c) => c.engine === "ollama");
+  const vllm = config.llm_ec2_configs.filter((c) => c.engine === "vllm");
+  if (ollama.length > 0) console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(ollama)}`);
+  if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);
   app.synth();
   const stackDir = path.join(app.outdir, "stacks", "llm-service");

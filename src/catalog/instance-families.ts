@@ -97,3 +97,8 @@ export function familySizes(): Record<string, string[]> {
 export function instanceSize(instanceType: string): string {
   return instanceType.split(".")[1] ?? "";
 }
+
+/** The compute capability of an instance type's family; undefined for a family the catalog does not know. */
+export function computeCapabilityOf(instanceType: string): number | undefined {
+  return INSTANCE_FAMILIES[instanceFamily(instanceType)]?.computeCapability;
+}

@@ -132,13 +132,16 @@ export interface RootVolumeFit {
 }
 
 /**
- * Will the pulled models fit each server's root volume? The first server (the main one) pulls
- * every model, the others their own. The volume also holds the AMI's system: this counts the
+ * Will the pulled models fit each server's root volume? The main server (the first Ollama model's)
+ * pulls every Ollama model, the other Ollama servers their own. The volume also holds the AMI's system: this counts the
  * models only, so a warning means the volume is short even before the system is counted.
  */
-export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb">>): RootVolumeFit[] {
-  return configs.map((config, i) => {
-    const pulls = i === 0 ? configs.map((c) => c.llm_model) : [config.llm_model];
+export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb" | "engine">>): RootVolumeFit[] {
+  // Ollama pulls its models onto the root volume, the main server (the first Ollama model's) all of
+  // them; vLLM's weights go to a cache of their own (docs/engines.md).
+  const ollama = configs.filter((c) => (c.engine ?? "ollama") === "ollama");
+  return configs.map((config) => {
+    const pulls = config === ollama[0] ? ollama.map((c) => c.llm_model) : ollama.includes(config) ? [config.llm_model] : [];
     const estimates = pulls.map((model) => [model, weightsGiB(model)] as const);
     const weights = estimates.reduce((sum, [, w]) => sum + (w ?? 0), 0);
     return {

@@ -1,5 +1,6 @@
 import { Annotations, Aspects, LocalBackend, S3Backend, TerraformResource, TerraformStack } from "cdktf";
 import { modelFit, rootVolumeFits } from "../catalog/model-fit";
+import { vllmFitWarning } from "../catalog/vllm-fit";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
 import { UniqueAddressesAspect } from "./unique-addresses";
@@ -64,11 +65,14 @@ export class ServiceStack extends TerraformStack {
     const openDoor = openDoorWarning(config);
     if (openDoor) Annotations.of(this).addWarning(openDoor);
     this.addOverride("moved", movedFromModuleCall(this));
-    for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {
+    for (const fit of config.llm_ec2_configs.filter((c) => c.engine === "ollama").map(modelFit).filter((f) => f.fits === false)) {
       Annotations.of(this).addWarning(
         `${fit.model} probably does not fit ${fit.instanceType}: needs about ${fit.needGiB} GiB of GPU memory, ` +
           `has ${fit.gpus} x ${fit.gpuMemoryGiB} GiB. Pick a larger size or family, or a smaller quantization.`,
       );
+    }
+    for (const warning of config.llm_ec2_configs.filter((c) => c.engine === "vllm").map(vllmFitWarning)) {
+      if (warning !== undefined) Annotations.of(this).addWarning(warning);
     }
     for (const fit of rootVolumeFits(config.llm_ec2_configs).filter((f) => !f.fits)) {
       Annotations.of(this).addWarning(

@@ -44,7 +44,7 @@ export function sharedHelpers(body: string): string {
     const start = lines.findIndex((l) => l.startsWith(`${name}() {`));
     if (start < 0) throw new Error(`bootstrap.sh has no function ${name}()`);
     // a one-line function closes on its own line
-    const end = lines[start].trimEnd().endsWith("}") ? start : lines.findIndex((l, i) => i > start && l === "}");
+    const end = lines[start].trimEnd().endsWith("}") ? start : functionEnd(lines, start);
     if (end < 0) throw new Error(`bootstrap.sh: function ${name}() does not end with a line "}"`);
     return { first: leadingBlock(lines, start), last: end };
   });
@@ -55,6 +55,20 @@ export function sharedHelpers(body: string): string {
   ].sort((a, b) => a.first - b.first);
   // Variables one after another, as in bootstrap.sh; a blank line between the other blocks.
   return blocks.map((b, i) => `${i === 0 ? "" : b.variable && blocks[i - 1].variable ? "\n" : "\n\n"}${lines.slice(b.first, b.last + 1).join("\n")}`).join("") + "\n";
+}
+
+/** The line "}" that closes the function opened at `start`, skipping here-documents (a JSON body has its own "}" lines). */
+function functionEnd(lines: readonly string[], start: number): number {
+  let terminator: string | undefined;
+  for (let i = start + 1; i < lines.length; i++) {
+    if (terminator !== undefined) {
+      if (lines[i] === terminator) terminator = undefined;
+      continue;
+    }
+    if (lines[i] === "}") return i;
+    terminator = /(?<!<)<<(?!<)-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?/.exec(lines[i])?.[1];
+  }
+  return -1;
 }
 
 function lineRange(lines: readonly string[], isFirst: (l: string) => boolean, isLast: (l: string) => boolean, what: string): { first: number; last: number } {

@@ -45,9 +45,10 @@ validate_inputs() {
   if ! [[ "$APP_PORT" =~ ^[0-9]{1,5}$ ]] || [ "$APP_PORT" -lt 1 ] || [ "$APP_PORT" -gt 65535 ]; then
     finish 10 "inputs: APP_PORT '$APP_PORT' is not a TCP port"
   fi
-  [[ "$IMAGE" =~ ^(docker\.io/)?vllm/vllm-openai(:v[0-9]+\.[0-9]+\.[0-9]+(\.post[0-9]+)?(-[a-z0-9]+(\.[a-z0-9]+)*)*)?(@sha256:[0-9a-f]{64})?$ ]] &&
-    [[ "$IMAGE" =~ (:v[0-9][^@]*|@sha256:[0-9a-f]{64})$ ]] ||
+  if ! [[ "$IMAGE" =~ ^(docker\.io/)?vllm/vllm-openai(:v[0-9]+\.[0-9]+\.[0-9]+(\.post[0-9]+)?(-[a-z0-9]+(\.[a-z0-9]+)*)*)?(@sha256:[0-9a-f]{64})?$ ]] ||
+    ! [[ "$IMAGE" =~ (:v[0-9][^@]*|@sha256:[0-9a-f]{64})$ ]]; then
     finish 10 "inputs: IMAGE '$IMAGE' is not vllm/vllm-openai pinned to a release tag or a digest"
+  fi
   [[ "$MAX_MODEL_LEN" =~ ^[0-9]{1,8}$ ]] || finish 10 "inputs: MAX_MODEL_LEN '$MAX_MODEL_LEN' is not a number of tokens"
   [[ "$TENSOR_PARALLEL_SIZE" =~ ^[1-9][0-9]?$ ]] || finish 10 "inputs: TENSOR_PARALLEL_SIZE '$TENSOR_PARALLEL_SIZE' is not a number of GPUs"
   [[ "$GPU_MEMORY_UTILIZATION" =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || finish 10 "inputs: GPU_MEMORY_UTILIZATION '$GPU_MEMORY_UTILIZATION' is not a fraction above 0 and at most 1"
@@ -81,7 +82,16 @@ check_platform() {
   gpus=$(timeout -k 5 30 nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
   [ "${gpus:-0}" -ge "$TENSOR_PARALLEL_SIZE" ] ||
     finish 12 "platform: this machine has ${gpus:-0} GPU(s), and the model is split over $TENSOR_PARALLEL_SIZE (tensor_parallel_size); pick an instance type with that many"
-  log "docker and the NVIDIA Container Toolkit are here; $gpus GPU(s)"
+  # vLLM's images are built on CUDA 13 (since v0.20.0; a -cu12x tag on CUDA 12), which needs an R580
+  # driver or newer (CUDA 12: R525); with an older one every start of the container would fail.
+  local driver major need=580
+  [[ "$IMAGE" =~ -cu12[0-9] ]] && need=525
+  driver=$(timeout -k 5 30 nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -n 1)
+  major=${driver%%.*}
+  if ! [[ "$major" =~ ^[0-9]+$ ]] || [ "$major" -lt "$need" ]; then
+    finish 12 "platform: NVIDIA driver '${driver:-none}' is older than the R$need that $IMAGE's CUDA needs; leave ami_id empty for a current Deep Learning AMI"
+  fi
+  log "docker and the NVIDIA Container Toolkit are here; $gpus GPU(s), driver $driver"
 }
 
 # The region, from the instance metadata (IMDSv2).
@@ -96,12 +106,16 @@ instance_region() {
 # variable, no argument and no log (a failure prints the CLI's error, which names no value).
 # shellcheck disable=SC2317 # called through retry
 fetch_token() {
-  local region=$1 status
+  local region=$1 status err="$WORK/token.err"
   (umask 077 && timeout -k 5 60 aws ssm get-parameter --region "$region" --name "$HF_TOKEN_PARAMETER" --with-decryption \
-    --query Parameter.Value --output text >"$TOKEN_FILE.new")
+    --query Parameter.Value --output text >"$TOKEN_FILE.new" 2>"$err")
   status=$?
   if [ "$status" -ne 0 ]; then
     rm -f "$TOKEN_FILE.new"
+    cat "$err"
+    # No such parameter: no retry helps. Access denied is retried: a role's new policy takes a
+    # moment to reach every endpoint (IAM is eventually consistent).
+    grep -q '(ParameterNotFound)' "$err" && return "$PERMANENT"
     return "$status"
   fi
   if [ ! -s "$TOKEN_FILE.new" ] || [ "$(wc -l <"$TOKEN_FILE.new")" -gt 1 ]; then
@@ -123,9 +137,9 @@ ensure_token() {
   fi
   local region
   region=$(retry_value 3 2 instance_region) || finish 25 "token: cannot tell this machine's region from the instance metadata"
-  mkdir -p "${TOKEN_FILE%/*}" && chmod 700 "${TOKEN_FILE%/*}" || finish 25 "token: cannot create ${TOKEN_FILE%/*}"
+  { mkdir -p "${TOKEN_FILE%/*}" && chmod 700 "${TOKEN_FILE%/*}"; } || finish 25 "token: cannot create ${TOKEN_FILE%/*}"
   if ! retry 4 10 "reading the Hugging Face token from SSM parameter $HF_TOKEN_PARAMETER" fetch_token "$region"; then
-    finish 25 "token: could not read SSM parameter $HF_TOKEN_PARAMETER ($LAST_ERROR); the servers' role may read it, and a customer managed KMS key must let the role decrypt"
+    finish 25 "token: could not read SSM parameter $HF_TOKEN_PARAMETER ($LAST_ERROR); the parameter must exist in this region, the servers' role may read it, and a customer managed KMS key must let the role decrypt"
   fi
   if cmp -s "$TOKEN_FILE.new" "$TOKEN_FILE"; then
     rm -f "$TOKEN_FILE.new"
@@ -155,7 +169,7 @@ pull_image() {
   status=$?
   cat "$out"
   if [ "$status" -ne 0 ] && grep -qiE 'manifest unknown|not found|pull access denied|invalid reference format' "$out"; then
-    echo "$IMAGE: no such image on its registry (not retried)"
+    printf '%s: no such image on its registry, not retried\n' "$(grep -iE 'manifest unknown|not found|pull access denied|invalid reference format' "$out" | tail -n 1)"
     return "$PERMANENT"
   fi
   return "$status"
@@ -248,7 +262,7 @@ ensure_service() {
 # UpgradeInPlace=false (servers whose group rolls a new image or settings through an instance
 # refresh): the running server stays as it is; the run only checks that it serves the model.
 use_running_server() {
-  [ -f "$VLLM_UNIT_FILE" ] && [ -x "$SERVE_SCRIPT" ] ||
+  { [ -f "$VLLM_UNIT_FILE" ] && [ -x "$SERVE_SCRIPT" ]; } ||
     finish 24 "API: no vLLM set up on this machine ($VLLM_UNIT_FILE), and UpgradeInPlace=false sets nothing up; the user data's log says why"
   CACHE_DIR=$(sed -n 's/^cache=//p' "$SERVE_SCRIPT" | head -n 1)
   MARKER="$CACHE_DIR/.ollama-fleet-weights-$(printf '%s' "$MODEL" | sha256sum | cut -c1-16)"

@@ -1,4 +1,4 @@
-import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../../catalog/instance-families";
+import { computeCapabilityOf, familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../../catalog/instance-families";
 import { ENGINE_NAMES } from "../../engines";
 import {
   BFLOAT16_MIN_COMPUTE_CAPABILITY,
@@ -65,11 +65,6 @@ const hclGpus = (c: string): string =>
 
 /** The most GPUs a tensor parallel size may ask for on an instance type the catalog does not know. */
 export const MAX_TENSOR_PARALLEL = 64;
-
-/** The compute capability of an instance type's family; undefined for a family the catalog does not know. */
-export function computeCapabilityOf(instanceType: string): number | undefined {
-  return INSTANCE_FAMILIES[instanceFamily(instanceType)]?.computeCapability;
-}
 
 /** The GPUs of a catalogued instance type; undefined for one the catalog does not know. */
 export function gpusOfInstanceType(instanceType: string): number | undefined {
