@@ -8,7 +8,7 @@ module.exports = {
   // Sized for a 2-core machine that another test run may share: two workers keep both cores busy
   // while one test file waits on terraform, and no more, since terraform itself is CPU-bound.
   maxWorkers: 2,
-  // Terraform commands have their own, shorter limits (helpers/terraform-workspace.ts: 90 s init,
-  // 240 s test) that kill the command and name it; this one only catches what is not terraform.
-  testTimeout: 400_000,
+  // Terraform commands have their own, shorter limits (helpers/terraform-workspace.ts: 180 s init,
+  // 480 s test) that kill the command and name it; this one only catches what is not terraform.
+  testTimeout: 900_000,
 };

@@ -2,7 +2,7 @@ import { addressForms, synthModule, synthServiceStack, Synthesized, unwrap } fro
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
-// Every address the original module can plan, as the spec names them. `[0]`: count;
+// Every address the original module can plan, as the original module names them. `[0]`: count;
 // `["<...>"]`: for_each; nothing: a single resource.
 const SPEC_ADDRESSES = [
   "data.aws_ami.dlami_arm",
@@ -59,12 +59,20 @@ const REMOVED = [
   "aws_apigatewayv2_route.root_get[0]",
   "aws_apigatewayv2_route.root_delete[0]",
 ];
+// Data sources of the original that ours read only when needed (count 0 or 1): a data source keys no
+// state, so its address may change; the Deep Learning AMI of an architecture no model uses is not read.
+const COUNTED = ["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"];
 // ...and resources of ours: the ALB's egress to the servers, the API's access logs, its JWT authorizer,
 // the routes of `/` (HEAD / is the ollama command line's heartbeat), the per-endpoint routes and their integrations; the
 // region's zones, read for the az-in-region rule; Auto Scaling servers and their schedules, custom AMI look-ups,
 // monitoring; the servers' log group (their CloudWatch agent sends it the bootstrap's log).
 const ADDED = [
   "data.aws_availability_zones.zones",
+  // the partition of every ARN we write; the account's Lambda concurrency quota, read with the router only
+  "data.aws_partition.current",
+  "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
+  // the model-ready hook of a group with a warm pool, a resource of its own
+  'aws_autoscaling_lifecycle_hook.model_ready["<model key>"]',
   "aws_cloudwatch_log_group.servers",
   'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["<port>"]',
   "aws_cloudwatch_log_group.llm_api_access[0]",
@@ -85,11 +93,18 @@ const ADDED = [
   'aws_cloudwatch_metric_alarm.error_rate["<model key>"]',
   'aws_cloudwatch_event_rule.pull_failed["<model key>"]',
   'aws_cloudwatch_event_target.pull_failed["<model key>"]',
+  // the release rollout over every instance server (one at a time), and the rule of its failed runs
+  "aws_ssm_association.release_rollout[0]",
+  "aws_cloudwatch_event_rule.release_failed[0]",
+  "aws_cloudwatch_event_target.release_failed[0]",
   "aws_sns_topic.alarms[0]",
   "aws_sns_topic_policy.alarms[0]",
   "data.aws_iam_policy_document.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
   "aws_iam_role_policy.llm_ec2_model_ready[0]",
+  // vLLM's bootstrap document (while a model has engine "vllm"), and the read of its Hugging Face token
+  "aws_ssm_document.serve_vllm[0]",
+  "aws_iam_role_policy.llm_ec2_hf_token[0]",
   // the streaming router (router_enabled)
   "aws_lambda_function.router[0]",
   "aws_lambda_function_url.router[0]",
@@ -118,9 +133,10 @@ beforeAll(() => {
 });
 
 describe("resource and data source addresses", () => {
-  test("the module stack has the spec's addresses, each with the spec's count / for_each, less the removed rules, plus ours", () => {
-    for (const address of REMOVED) expect(SPEC_ADDRESSES).toContain(address);
-    const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)), ...ADDED];
+  test("the module stack has the original module's addresses, each with its count / for_each, less the removed rules, plus ours", () => {
+    for (const address of [...REMOVED, ...COUNTED]) expect(SPEC_ADDRESSES).toContain(address);
+    const counted = (a: string) => (COUNTED.includes(a) ? `${a}[0]` : a);
+    const expected = [...SPEC_ADDRESSES.filter((a) => !REMOVED.includes(a)).map(counted), ...ADDED];
     expect(addressForms(stack.json)).toEqual(expected.map(specForm).sort());
   });
 
@@ -138,7 +154,8 @@ describeWithTerraform("the addresses terraform plans", () => {
       for (const [type, byName] of Object.entries(stack.json[kind] ?? {})) {
         for (const [name, body] of Object.entries(byName)) {
           const address = `${kind === "data" ? "data." : ""}${type}.${name}`;
-          if ("for_each" in body) expressions[address] = `keys({ for k, v in ${unwrap(body.for_each)} : k => v })`;
+          // Wrapped here: a for_each with a template inside (an ARN with its partition) is still one expression.
+          if ("for_each" in body) expressions[address] = `\${keys({ for k, v in ${unwrap(body.for_each)} : k => v })}`;
           else if ("count" in body) expressions[address] = body.count as string;
           else singles.push(address);
         }
@@ -162,9 +179,11 @@ describeWithTerraform("the addresses terraform plans", () => {
   };
   const PER_MODEL = (resource: string) => [`${resource}["llama38b"]`, `${resource}["mistralnemo12b"]`];
   const ALWAYS = [
-    "data.aws_ami.dlami_arm",
+    // a g5g (arm64) and a g5 (x86_64) model: both Deep Learning AMIs are looked up
+    "data.aws_ami.dlami_arm[0]",
     "data.aws_availability_zones.zones",
-    "data.aws_ami.dlami_x86",
+    "data.aws_ami.dlami_x86[0]",
+    "data.aws_partition.current",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",
     "aws_iam_instance_profile.llm_ec2_iam_profile",
@@ -177,6 +196,8 @@ describeWithTerraform("the addresses terraform plans", () => {
     ...PER_MODEL("aws_instance.llm"),
     "aws_ssm_document.pull_models",
     ...PER_MODEL("aws_ssm_association.pull_models"),
+    // both models run on instances: the release rollout over them
+    "aws_ssm_association.release_rollout[0]",
     "aws_cloudwatch_log_group.servers",
     "aws_lb.llm",
     ...PER_MODEL("aws_lb_target_group.llm_http"),
@@ -218,9 +239,10 @@ describeWithTerraform("the addresses terraform plans", () => {
       (key) => `aws_apigatewayv2_route.endpoint[${JSON.stringify(key)}]`,
     ),
   ];
-  // Monitoring is on by default: a dashboard, and per model two alarms and a failed-pull rule.
+  // Monitoring is on by default: a dashboard, per model two alarms and a failed-pull rule, and the rule of a failed upgrade.
   const MONITORING = [
     "aws_cloudwatch_dashboard.fleet[0]",
+    "aws_cloudwatch_event_rule.release_failed[0]",
     ...PER_MODEL("aws_cloudwatch_metric_alarm.no_healthy_host"),
     ...PER_MODEL("aws_cloudwatch_metric_alarm.error_rate"),
     ...PER_MODEL("aws_cloudwatch_event_rule.pull_failed"),
@@ -273,14 +295,14 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses({ ...INPUTS, monitoring_enabled: false })).toEqual([...ALWAYS, ...API].sort());
   });
 
-  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription and a failed-pull target per model", () => {
+  test("an alarm e-mail adds a topic, its policy (and the document it is written from), the subscription, a failed-pull target per model and the failed-upgrade target", () => {
     const topic = ["aws_sns_topic.alarms[0]", "aws_sns_topic_policy.alarms[0]", "data.aws_iam_policy_document.alarms[0]", "aws_sns_topic_subscription.alarm_email[0]"];
     expect(plannedAddresses({ ...INPUTS, alarm_email: "ops@example.com" })).toEqual(
-      [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed")].sort(),
+      [...ALWAYS, ...API, ...MONITORING, ...topic, ...PER_MODEL("aws_cloudwatch_event_target.pull_failed"), "aws_cloudwatch_event_target.release_failed[0]"].sort(),
     );
   });
 
-  test("asg mode: a launch template and a group per model instead of the instance and its attachment; schedules per (schedule, model)", () => {
+  test("asg mode: a launch template and a group per model instead of the instance and its attachment, and no release rollout; schedules per (schedule, model)", () => {
     // GIVEN every model in asg mode, one schedule for all and one for a single model
     const inputs = {
       ...INPUTS,
@@ -290,11 +312,16 @@ describeWithTerraform("the addresses terraform plans", () => {
         { name: "burst", recurrence: "0 9 * * 1", min_size: 1, max_size: 2, desired_capacity: 2, models: ["llama3:8b"] },
       ],
     };
-    const instanceOnly = [...PER_MODEL("aws_instance.llm"), ...PER_MODEL("aws_lb_target_group_attachment.llm_http")];
+    const instanceOnly = [
+      ...PER_MODEL("aws_instance.llm"),
+      ...PER_MODEL("aws_lb_target_group_attachment.llm_http"),
+      "aws_ssm_association.release_rollout[0]",
+      "aws_cloudwatch_event_rule.release_failed[0]",
+    ];
     const expected = [
       ...ALWAYS.filter((a) => !instanceOnly.includes(a)),
       ...API,
-      ...MONITORING,
+      ...MONITORING.filter((a) => !instanceOnly.includes(a)),
       ...PER_MODEL("aws_launch_template.llm"),
       ...PER_MODEL("aws_autoscaling_group.llm"),
       'aws_autoscaling_schedule.llm["night/llama38b"]',
@@ -305,12 +332,24 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(plannedAddresses(inputs)).toEqual(expected.sort());
   });
 
-  test("a warm pool adds the servers' permission to complete its lifecycle hook", () => {
-    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : c));
-    expect(plannedAddresses({ ...INPUTS, llm_ec2_configs: configs })).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+  test("a warm pool adds its group's model-ready hook and the servers' permission to complete it", () => {
+    const configs = INPUTS.llm_ec2_configs.map((c, i) => (i === 0 ? { ...c, server_mode: "asg", warm_pool: true } : { ...c, server_mode: "asg" }));
+    const planned = plannedAddresses({ ...INPUTS, llm_ec2_configs: configs });
+    expect(planned).toContain("aws_iam_role_policy.llm_ec2_model_ready[0]");
+    expect(planned.filter((a) => a.startsWith("aws_autoscaling_lifecycle_hook."))).toEqual(['aws_autoscaling_lifecycle_hook.model_ready["llama38b"]']);
+  });
+
+  test("only the Deep Learning AMI of an architecture a model without ami_id uses is looked up", () => {
+    const looked = (configs: Array<Record<string, unknown>>) =>
+      plannedAddresses({ ...INPUTS, llm_ec2_configs: configs }).filter((a) => a.startsWith("data.aws_ami."));
+    const [arm, x86] = INPUTS.llm_ec2_configs;
+    expect(looked([arm])).toEqual(["data.aws_ami.dlami_arm[0]"]);
+    expect(looked([x86])).toEqual(["data.aws_ami.dlami_x86[0]"]);
+    expect(looked([{ ...arm, ami_id: "ami-0123456789abcdef0" }])).toEqual([]);
   });
 
   const ROUTER = [
+    "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
     "aws_lambda_function.router[0]",
     "aws_lambda_function_url.router[0]",
     "aws_iam_role.router[0]",

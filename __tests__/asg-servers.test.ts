@@ -85,13 +85,28 @@ describe("AsgServers: groups", () => {
     });
   });
 
-  test("instance refresh launches the new server before the old one goes; applies never undo the schedules' capacity", () => {
+  test("instance refresh launches the new server before the old one goes; applies never undo the schedules' capacity nor replace a group for its hook", () => {
     const group = block(stack.json, "aws_autoscaling_group", "llm");
     expect(group.instance_refresh).toEqual({
       strategy: "Rolling",
       preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "${var.asg_health_check_grace_period_seconds}" },
     });
-    expect(group.lifecycle).toEqual({ ignore_changes: ["desired_capacity"] });
+    // initial_lifecycle_hook is ForceNew in the provider: a change of it (a warm pool turned on or off,
+    // a new grace period) would replace the group; the hook resource follows the config instead.
+    expect(group.lifecycle).toEqual({ ignore_changes: ["desired_capacity", "initial_lifecycle_hook"] });
+  });
+
+  test("the model-ready hook: given at creation to a warm-pool group, then a resource of its own per warm-pool group, heartbeat 30-7200 s", () => {
+    const dynamic = block(stack.json, "aws_autoscaling_group", "llm").dynamic as Record<string, { for_each: string; content: Record<string, unknown> }>;
+    const heartbeat = "${max(30, min(7200, var.asg_health_check_grace_period_seconds))}";
+    const settings = { name: "model-ready", lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING", default_result: "CONTINUE", heartbeat_timeout: heartbeat };
+    expect(dynamic.initial_lifecycle_hook).toEqual({ for_each: "${each.value.warm_pool ? [each.key] : []}", content: settings });
+    const hook = block(stack.json, "aws_autoscaling_lifecycle_hook", "model_ready");
+    expect(hook).toEqual({
+      for_each: '${{ for k, m in { for k, m in local.llm_models : k => m if m.server_mode == "asg" } : k => m if m.warm_pool }}',
+      autoscaling_group_name: "${aws_autoscaling_group.llm[each.key].name}",
+      ...settings,
+    });
   });
 
   test("launch template, mixed instances policy and warm pool are dynamic blocks chosen by the row", () => {

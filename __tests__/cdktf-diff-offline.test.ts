@@ -1,7 +1,7 @@
 // The `cdktf deploy` path, offline: `cdktf synth`, `terraform init` of the stack against the
 // provider mirror (which writes the lock file, so cdktf skips `terraform providers lock`), then
-// `cdktf diff llm-service`, with the provider's AWS calls answered by a local stand-in of the EC2
-// and STS query APIs. All of it in a temporary copy of the project, never in this checkout.
+// `cdktf diff llm-service`, with the provider's AWS calls answered by a local stand-in of the EC2,
+// STS and Service Quotas APIs. All of it in a temporary copy of the project, never in this checkout.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "fs";
 import * as path from "path";
 import { TerraformJson } from "./helpers/synth";
@@ -15,7 +15,7 @@ const CDKTF = path.join(REPO_ROOT, "node_modules", ".bin", "cdktf");
 const PROJECT_FILES = ["main.ts", "cdktf.json", "package.json", "tsconfig.json", "src", "scripts", "config"];
 const STACK_DIR = path.join("project", "cdktf.out", "stacks", "llm-service");
 const STATE_FILE = "terraform.llm-service.tfstate";
-const CDKTF_TIMEOUT_MS = 240_000;
+const CDKTF_TIMEOUT_MS = 480_000;
 
 /** How many resource instances a first plan of `json` creates: count, for_each or one each. */
 function instancesToCreate(json: TerraformJson): number {
@@ -23,8 +23,9 @@ function instancesToCreate(json: TerraformJson): number {
   let single = 0;
   for (const [type, byName] of Object.entries(json.resource ?? {})) {
     for (const [name, body] of Object.entries(byName)) {
-      if (typeof body.for_each === "string") expressions[`${type}.${name}`] = `length(${body.for_each.slice(2, -1)})`;
-      else if (typeof body.count === "string") expressions[`${type}.${name}`] = body.count.slice(2, -1);
+      // Wrapped whole: an expression with a template inside (an ARN with its partition) is still one expression.
+      if (typeof body.for_each === "string") expressions[`${type}.${name}`] = `\${length(${body.for_each.slice(2, -1)})}`;
+      else if (typeof body.count === "string") expressions[`${type}.${name}`] = body.count;
       else if (typeof body.count === "number") single += body.count;
       else single += 1;
     }
@@ -91,14 +92,19 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
       });
     });
 
-    test("the only AWS calls were the stand-in's: the credential check and the look-ups, one AMI per architecture", () => {
+    test("the only AWS calls were the stand-in's: the credential check and the look-ups, only the AMI of the architecture in use, the router's Lambda quota", () => {
       expect(diff.requests.filter((r) => r.proxy)).toEqual([]);
+      // The default config has the router on: its reserved concurrency is checked against the account's quota.
       expect([...new Set(diff.requests.map((r) => r.action))].sort()).toEqual(
-        expect.arrayContaining(["DescribeImages"]),
+        expect.arrayContaining(["DescribeImages", "GetAWSDefaultServiceQuota", "GetServiceQuota"]),
       );
-      for (const request of diff.requests) expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData"]).toContain(request.action);
+      for (const request of diff.requests) {
+        expect({ action: request.action, status: request.status }).toEqual({ action: expect.any(String), status: 200 });
+        expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData", "GetAWSDefaultServiceQuota", "GetServiceQuota"]).toContain(request.action);
+      }
+      // The default config's models all run on g5g (arm64): the x86_64 Deep Learning AMI is not looked up.
       const architectures = diff.requests.filter((r) => r.action === "DescribeImages").map((r) => r.filters?.architecture?.join(","));
-      expect([...new Set(architectures)].sort()).toEqual(["arm64", "x86_64"]);
+      expect([...new Set(architectures)].sort()).toEqual(["arm64"]);
     });
 
     test("it reached no network beyond loopback", () => {
@@ -116,7 +122,7 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
     // GIVEN a state written by an apply in the stack folder
     const stackDir = path.join(workspace.root, STACK_DIR);
     const apply = await runAgainstStandIn({
-      command: ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-target=data.aws_ami.dlami_arm", "-target=data.aws_ami.dlami_x86"],
+      command: ["terraform", "apply", "-auto-approve", "-input=false", "-no-color", "-target=data.aws_ami.dlami_arm"],
       cwd: stackDir,
       env,
       scratch: workspace.root,
@@ -125,7 +131,7 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
     expect({ status: apply.status, stderr: apply.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const statePath = path.join(project, "state", STATE_FILE);
     const state = JSON.parse(readFileSync(statePath, "utf8"));
-    expect(state.resources.map((r: { mode: string; name: string }) => `${r.mode}.${r.name}`).sort()).toEqual(["data.dlami_arm", "data.dlami_x86"]);
+    expect(state.resources.map((r: { mode: string; name: string }) => `${r.mode}.${r.name}`).sort()).toEqual(["data.dlami_arm"]);
     expect(existsSync(path.join(stackDir, STATE_FILE))).toBe(false);
     // WHEN the build output is deleted and the project synthesized again
     rmSync(path.join(project, "cdktf.out"), { recursive: true, force: true });
@@ -135,6 +141,6 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
     expect(existsSync(statePath)).toBe(true);
     await workspace.init(STACK_DIR, []);
     const list = await workspace.runOrThrow(STACK_DIR, ["state", "list"]);
-    expect(list.stdout.split("\n").filter(Boolean).sort()).toEqual(["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"]);
+    expect(list.stdout.split("\n").filter(Boolean).sort()).toEqual(["data.aws_ami.dlami_arm[0]"]);
   });
 });

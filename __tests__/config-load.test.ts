@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { ConfigError, loadServiceConfig, parseServiceConfig } from "../src/config/load";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 
 function problemsOf(text: string): readonly string[] {
   try {
@@ -14,14 +14,14 @@ function problemsOf(text: string): readonly string[] {
   throw new Error("expected a ConfigError");
 }
 
-const seed = seedInputs();
-/** The seed's network with one model, and nothing else: the module's defaults fill the rest. */
+const example = readmeExampleInputs();
+/** The README example's network with one model, and nothing else: the module's defaults fill the rest. */
 const minimal = {
-  azs: seed.azs,
-  vpc_id: seed.vpc_id,
-  vpc_cidr_block: seed.vpc_cidr_block,
-  subnet_ids: seed.subnet_ids,
-  llm_ec2_configs: [{ llm_model: seed.llm_ec2_configs[0].llm_model, instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }],
+  azs: example.azs,
+  vpc_id: example.vpc_id,
+  vpc_cidr_block: example.vpc_cidr_block,
+  subnet_ids: example.subnet_ids,
+  llm_ec2_configs: [{ llm_model: example.llm_ec2_configs[0].llm_model, instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434 }],
 };
 
 describe("loading the config file", () => {

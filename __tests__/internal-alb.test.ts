@@ -8,6 +8,7 @@ import {
   SecurityGroup,
   VpcSecurityGroupIngressRule,
 } from "../src/aws";
+import { derivedListenerPriority, ELB_NAME_PATTERN, modelKey, prefixedTargetGroupName } from "../src/config/derive";
 import { ROUTING_HEADER } from "../src/router/endpoints";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate, planForEach } from "./helpers/terraform";
@@ -198,6 +199,42 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     });
   });
 
+  test('target_group_names = "prefixed": the TypeScript twin\'s names, 32 characters at most, unique per prefix, new for a new port', () => {
+    // GIVEN a long prefix and a long, namespaced model among the three
+    const configs = [...INPUTS.llm_ec2_configs, { ...INPUTS.llm_ec2_configs[0], llm_model: "hf.co/bartowski/Meta-Llama-3.1-8B-Instruct-GGUF:Q4_K_M" }];
+    const names = (prefix: string, entries: typeof configs) =>
+      planForEach(stack.json, {
+        variables: { ...INPUTS, prefix, target_group_names: "prefixed", llm_ec2_configs: entries },
+        resource: { type: "aws_lb_target_group", name: "llm_http" },
+        attributes: ["name"],
+      }) as Record<string, { name: string }>;
+    // WHEN terraform plans them under two prefixes, and with one port changed
+    const acme = names("acme-production-inference-x", configs);
+    const other = names("llm", configs);
+    const moved = names("llm", configs.map((c, i) => (i === 2 ? { ...c, app_port: 11499 } : c)));
+    // THEN
+    expect(Object.fromEntries(Object.entries(acme).map(([k, v]) => [k, v.name]))).toEqual(
+      Object.fromEntries(configs.map((c) => [modelKey(c.llm_model), prefixedTargetGroupName("acme-production-inference-x", c.llm_model, c.app_port)])),
+    );
+    for (const { name } of [...Object.values(acme), ...Object.values(other)]) expect(name).toMatch(new RegExp(ELB_NAME_PATTERN));
+    expect(acme.llama38b.name).toMatch(/^acme-production-inferen-[0-9a-f]{8}$/);
+    expect(other.llama38b.name).toMatch(/^llm-llama38b-[0-9a-f]{8}$/);
+    expect(new Set([...Object.values(acme), ...Object.values(other)].map((v) => v.name)).size).toBe(8);
+    expect(moved.qwen27b.name).not.toBe(other.qwen27b.name);
+    expect(moved.llama38b.name).toBe(other.llama38b.name);
+  });
+
+  test("target groups drain a leaving server for deregistration_delay_seconds (900 s unless set), and are created before the old one goes", () => {
+    const group = block(stack.json, "aws_lb_target_group", "llm_http");
+    // and whose port never replaces them (instances are registered with their own; a group's servers
+    // register on a group whose name carries the port)
+    expect(group.lifecycle).toEqual({ create_before_destroy: true, ignore_changes: ["port"] });
+    const delay = (inputs: Record<string, unknown>) =>
+      evaluate(stack.json, { variables: { ...INPUTS, ...inputs }, expressions: { d: group.deregistration_delay as string } }).d;
+    expect(delay({})).toBe(900);
+    expect(delay({ deregistration_delay_seconds: 60 })).toBe(60);
+  });
+
   test("health checks ask for the model itself, or for Ollama's root when the name has a /", () => {
     const plan = planForEach(stack.json, {
       variables: {
@@ -271,23 +308,23 @@ describeWithTerraform("InternalAlb, planned by terraform", () => {
     expect(target).toBe("tg-llama38b");
   });
 
-  test("listener rules: priority by position, the model's group, its name in the routing header", () => {
+  test("listener rules: priority derived from the model's key, the model's group, its name in the routing header", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_lb_listener_rule", name: "llm_http" },
       attributes: ["priority", "action.0.target_group_arn", "condition.0.http_header.http_header_name", "condition.0.http_header.values"],
       ...FAKES,
     });
-    const rule = (priority: number, key: string, model: string) => ({
-      priority,
+    const rule = (key: string, model: string) => ({
+      priority: derivedListenerPriority(model),
       "action.0.target_group_arn": `tg-${key}`,
       "condition.0.http_header.http_header_name": "x-ollama-fleet-model",
       "condition.0.http_header.values": [model],
     });
     expect(plan).toEqual({
-      llama38b: rule(1, "llama38b", "llama3:8b"),
-      mistralnemo12b: rule(2, "mistralnemo12b", "mistral-nemo:12b"),
-      qwen27b: rule(3, "qwen27b", "qwen2:7b"),
+      llama38b: rule("llama38b", "llama3:8b"),
+      mistralnemo12b: rule("mistralnemo12b", "mistral-nemo:12b"),
+      qwen27b: rule("qwen27b", "qwen2:7b"),
     });
   });
 

@@ -127,8 +127,11 @@ describe("LlmServers: instances", () => {
         throughput: "${var.ebs_throughput_mibps}",
         iops: "${var.ebs_iops}",
       }),
-      tags: expect.objectContaining({ System: "${var.prefix}" }),
     });
+    // the release rollout's tag on Ollama's servers only: a vLLM server runs no Ollama release
+    expect(block(stack.json, "aws_instance", "llm").tags).toBe(
+      '${merge({ System = var.prefix, Name = each.value.name }, each.value.engine == "ollama" ? { OllamaReleaseRollout = var.prefix } : {})}',
+    );
   });
 
   test("a changed user data script does not replace a running server", () => {
@@ -140,13 +143,14 @@ describe("LlmServers: instances", () => {
   test("user data: the template asset rendered once per model (port, keep_alive 6h, release, the server's model, time limit, log group, namespace), gzip-compressed for EC2", () => {
     expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
-    const match = /^\$\{\{ for k, m in local\.llm_models : k => \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\) \}\}$/.exec(
+    // Ollama's models' template (a vLLM model's is its engine's: __tests__/mixed-engines-plan.test.ts)
+    const match = /: \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*?)\}\)\)\) \}\}$/.exec(
       stack.json.locals?.server_user_data as string,
     );
     expect(match?.[1]).toBe(
-      '"app_port" = m.app_port, "keep_alive" = "6h", "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
-        '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
-        '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix)',
+      ' app_port = m.app_port, keep_alive = "6h", ollama_version = var.ollama_version, models = m.llm_model, ' +
+        "timeout_seconds = (max(3600, var.pull_models_wait_seconds)), log_group = aws_cloudwatch_log_group.servers.name, " +
+        'metrics_namespace = (format("OllamaFleet/Servers/%s", var.prefix)) ',
     );
   });
 
@@ -199,7 +203,7 @@ describe("LlmServers: model pulls through SSM", () => {
 
   test("one association per model: that document, targeted at the model's own servers (instance or group), reporting compliance", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmAssociation, {
-      name: "${aws_ssm_document.pull_models.name}",
+      name: '${(each.value.engine == "vllm" ? (aws_ssm_document.serve_vllm[0].name) : (aws_ssm_document.pull_models.name))}',
       targets: [
         {
           key: '${each.value.server_mode == "instance" ? "InstanceIds" : "tag:aws:autoscaling:groupName"}',
@@ -247,8 +251,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
           "subnet_id",
           "instance_type",
           "root_block_device.volume_size",
-          "tags.Name",
-          "tags.System",
+          "tags",
           "user_data_base64",
         ],
         // templatefile() reads the asset from the module folder; the asset is this source file.
@@ -265,10 +268,9 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
         subnet_id: "subnet-aaaa",
         instance_type: "g5g.xlarge",
         "root_block_device.volume_size": 200,
-        "tags.Name": "acme-main-llama3:8b",
-        "tags.System": "acme",
+        tags: { Name: "acme-main-llama3:8b", System: "acme", OllamaReleaseRollout: "acme" },
       });
-      expect(plan.mistralnemo12b).toMatchObject({ ami: DLAMI_X86, subnet_id: "subnet-bbbb", "tags.Name": "acme-mistral-nemo:12b" });
+      expect(plan.mistralnemo12b).toMatchObject({ ami: DLAMI_X86, subnet_id: "subnet-bbbb", tags: expect.objectContaining({ Name: "acme-mistral-nemo:12b" }) });
       expect(plan.qwen27b).toMatchObject({ ami: "ami-0123456789abcdef0", subnet_id: "subnet-aaaa", "root_block_device.volume_size": 100 });
     });
 
@@ -291,15 +293,16 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_ssm_association", name: "pull_models" },
-      attributes: ["parameters.Models", "targets.0.key", "targets.0.values"],
+      attributes: ["parameters", "targets.0.key", "targets.0.values"],
       replace: FAKE_INSTANCES,
       locals: FAKE_INSTANCE_LOCALS,
     });
-    const onInstance = (id: string) => ({ "targets.0.key": "InstanceIds", "targets.0.values": [id] });
-    expect(plan).toEqual({
-      llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b") },
-      mistralnemo12b: { "parameters.Models": "mistral-nemo:12b", ...onInstance("i-mistralnemo12b") },
-      qwen27b: { "parameters.Models": "qwen2:7b", ...onInstance("i-qwen27b") },
+    const models = Object.fromEntries(Object.entries(plan).map(([key, row]) => [key, { Models: (row.parameters as Record<string, string>).Models, key: row["targets.0.key"], values: row["targets.0.values"] }]));
+    const onInstance = (id: string) => ({ key: "InstanceIds", values: [id] });
+    expect(models).toEqual({
+      llama38b: { Models: "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b") },
+      mistralnemo12b: { Models: "mistral-nemo:12b", ...onInstance("i-mistralnemo12b") },
+      qwen27b: { Models: "qwen2:7b", ...onInstance("i-qwen27b") },
     });
   });
 

@@ -64,7 +64,8 @@ describe("docs/MIGRATING.md matches the module", () => {
       const row = documented.get(address);
       if (row) expect({ address, kind: row.change }).toEqual({ address, kind: "updated in place" });
     }
-    // The servers ignore the two attributes that would stop or replace them.
-    expect(ours.aws_instance.llm.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["user_data", "ami"]));
+    // The servers ignore the attributes that would stop or replace them: user data, AMI, and the
+    // placement (the original's by position, ours by the model's key).
+    expect(ours.aws_instance.llm.lifecycle.ignore_changes).toEqual(expect.arrayContaining(["user_data", "ami", "subnet_id", "availability_zone"]));
   });
 });

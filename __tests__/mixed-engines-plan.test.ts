@@ -8,7 +8,7 @@ import { modelKey } from "../src/config/derive";
 import { MODULE_DIR } from "../src/module/module-files";
 import { ROUTING_HEADER } from "../src/router/endpoints";
 import { ModulePlan, planModules } from "./helpers/offline-plan";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { evaluate } from "./helpers/terraform";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
@@ -16,7 +16,7 @@ const OURS = path.resolve(__dirname, "..", MODULE_DIR);
 const mixed = JSON.parse(readFileSync(path.join(__dirname, "corpus", "good", "mixed-engines.json"), "utf8"));
 const [OLLAMA, QWEN_T4, LLAMA_ASG, MISTRAL_L4] = mixed.llm_ec2_configs.map((c: { llm_model: string }) => modelKey(c.llm_model));
 const INPUTS = {
-  ...seedInputs(),
+  ...readmeExampleInputs(),
   prefix: "acme",
   // the Auto Scaling group with a warm pool: its servers get the model-ready hook, and cache on the root volume
   llm_ec2_configs: mixed.llm_ec2_configs.map((c: { server_mode?: string }) => (c.server_mode === "asg" ? { ...c, warm_pool: true } : c)),

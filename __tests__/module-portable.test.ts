@@ -6,7 +6,7 @@ import { MODULE_DIR } from "../src/module/module-files";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
-const EXAMPLE = path.join(REPO_ROOT, "examples", "hcl-seed-usage", "main.tf");
+const EXAMPLE = path.join(REPO_ROOT, "examples", "original-readme-example", "main.tf");
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -22,7 +22,7 @@ describe("the module folder on its own", () => {
     for (const file of files) expect({ file: path.relative(REPO_ROOT, file), parent: readFileSync(file, "utf8").includes("../") }).toMatchObject({ parent: false });
   });
 
-  test("GIVEN only the module folder, copied under another name elsewhere, and the seed's usage calling it WHEN terraform init and validate run THEN it is valid", async () => {
+  test("GIVEN only the module folder, copied under another name elsewhere, and the original module's README example calling it WHEN terraform init and validate run THEN it is valid", async () => {
     const workspace = TerraformWorkspace.create();
     try {
       // GIVEN

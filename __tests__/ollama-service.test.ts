@@ -2,12 +2,12 @@ import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
-// The spec's interface table, written out: name -> [type, default] (undefined: required).
-// llm_ec2_configs: the spec's five attributes, then our optional ones (old entries stay valid).
+// The original module's interface table, written out: name -> [type, default] (undefined: required).
+// llm_ec2_configs: the original module's five attributes, then our optional ones (old entries stay valid).
 const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
-  "spot=optional(bool,false), warm_pool=optional(bool,false)}))";
+  "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number)}))";
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   prefix: ["string", "llm"],
   azs: ["list(string)", undefined],
@@ -44,6 +44,10 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   ebs_iops: ["number", 3000],
   default_server_mode: ["string", "instance"],
   asg_health_check_grace_period_seconds: ["number", 1800],
+  target_group_names: ["string", "model"],
+  deregistration_delay_seconds: ["number", 900],
+  pull_models_max_concurrency: ["string", "1"],
+  pull_models_max_errors: ["string", "0"],
   schedules: [
     'list(object({name=string, recurrence=string, time_zone=optional(string,"UTC"), min_size=number, max_size=number, desired_capacity=number, models=optional(list(string))}))',
     [],
@@ -81,7 +85,7 @@ describe("OllamaService as a child module", () => {
     expect(stack.json.terraform).not.toHaveProperty("backend");
   });
 
-  test("declares exactly the spec's variables and our optional additions", () => {
+  test("declares exactly the original module's variables and our optional additions", () => {
     expect(Object.keys(stack.json.variable ?? {}).sort()).toEqual(Object.keys(ALL_VARIABLES).sort());
   });
 
@@ -97,7 +101,7 @@ describe("OllamaService as a child module", () => {
     expect(variable?.description?.trim()).toBeTruthy();
   });
 
-  test("outputs: exactly the spec's and ours (groups, templates, monitoring), each with a description", () => {
+  test("outputs: exactly the original module's and ours (groups, templates, monitoring), each with a description", () => {
     const outputs = stack.json.output ?? {};
     const spec = ["alb", "api_gw", "dlami_arm", "dlami_x86", "ec2", "service_endpoint"];
     const ours = ["alarm_topic_arn", "alb_arn_suffix", "autoscaling_groups", "dashboard_url", "launch_templates", "target_group_arn_suffixes", "router_url", "router_keys_parameter"];
@@ -105,12 +109,12 @@ describe("OllamaService as a child module", () => {
     for (const output of Object.values(outputs)) expect(output.description?.trim()).toBeTruthy();
   });
 
-  test("ec2 is the instance map, alb the load balancer, dlami_* the look-ups' ids", () => {
+  test("ec2 is the instance map, alb the load balancer, dlami_* the look-ups' ids (null when not looked up)", () => {
     const value = (name: string) => stack.json.output?.[name]?.value;
     expect(value("ec2")).toBe("${aws_instance.llm}");
     expect(value("alb")).toBe("${aws_lb.llm}");
-    expect(value("dlami_arm")).toBe("${data.aws_ami.dlami_arm.id}");
-    expect(value("dlami_x86")).toBe("${data.aws_ami.dlami_x86.id}");
+    expect(value("dlami_arm")).toBe("${one(data.aws_ami.dlami_arm[*].id)}");
+    expect(value("dlami_x86")).toBe("${one(data.aws_ami.dlami_x86[*].id)}");
   });
 });
 

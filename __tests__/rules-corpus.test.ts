@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
 import { ConfigError, parseServiceConfig, readServiceConfig } from "../src/config/load";
-import { modelKey, targetGroupName } from "../src/config/derive";
+import { derivedListenerPriority, modelKey, targetGroupNameFor } from "../src/config/derive";
 import { findProblems, RULES } from "../src/config/rules";
 import { inputsOf } from "../src/stacks/service-stack";
 import { ServiceInputs } from "../src/config/types";
 import { MODULE_DIR } from "../src/module/module-files";
 import { CorpusPlan, PlanCase, planCorpus } from "./helpers/corpus-plan";
 import { SCHEMA_STOPPED } from "./helpers/rule-cases";
-import { SEED_FILE } from "./helpers/seed";
+import { README_EXAMPLE_FILE } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 // One corpus of config files runs through both enforcements of the rule table: TypeScript at
@@ -19,7 +19,7 @@ const cases = (kind: "good" | "bad") =>
   readdirSync(path.join(corpus, kind))
     .filter((f) => f.endsWith(".json"))
     .map((f) => ({ name: f.replace(/\.json$/, ""), file: path.join(corpus, kind, f) }));
-const good = [...cases("good"), { name: "seed-usage", file: SEED_FILE }];
+const good = [...cases("good"), { name: "readme-example", file: README_EXAMPLE_FILE }];
 const bad = cases("bad");
 const firedRules = (message: string) => [...message.matchAll(/\[([a-z][a-z0-9-]*)\]/g)].map((m) => m[1]);
 
@@ -35,15 +35,23 @@ describe("rule corpus at synth (TypeScript)", () => {
 
   // The module's side of these is in the module's .tftest.hcl files, and in rule-mutants.test.ts.
   test.each(SCHEMA_STOPPED)("$rule: a file is stopped by the schema, typed inputs by the rule", ({ rule, spoil, path: field, value }) => {
-    const seed = SEED_FILE;
-    const inputs = spoil(inputsOf(readServiceConfig(readFileSync(seed, "utf8"), seed))) as ServiceInputs;
+    const example = README_EXAMPLE_FILE;
+    const inputs = spoil(inputsOf(readServiceConfig(readFileSync(example, "utf8"), example))) as ServiceInputs;
     expect(findProblems(inputs).map((p) => [p.rule, p.path, p.value])).toEqual([[rule, field, value]]);
-    const file = spoil(JSON.parse(readFileSync(seed, "utf8")));
+    const file = spoil(JSON.parse(readFileSync(example, "utf8")));
     expect(() => parseServiceConfig(JSON.stringify(file), "spoiled.json")).toThrow(/schema: config\/llm-service.schema.json/);
   });
 
+  test("listener-priority-unique names both models and the priority they would share", () => {
+    const file = path.join(corpus, "bad", "listener-priority-derived-collision.json");
+    const problems = findProblems(inputsOf(readServiceConfig(readFileSync(file, "utf8"), file)));
+    expect(problems.map((p) => [p.rule, p.path, p.value])).toEqual([
+      ["listener-priority-unique", "llm_ec2_configs[1].llm_model", `mistral-vision:1b (listener priority ${derivedListenerPriority("llama3:q8_0")}, as llm_ec2_configs[0].llm_model = llama3:q8_0)`],
+    ]);
+  });
+
   test("api-authorization: the schema names the values it takes", () => {
-    const text = JSON.stringify({ ...JSON.parse(readFileSync(SEED_FILE, "utf8")), api_gw_authorization: "COGNITO" });
+    const text = JSON.stringify({ ...JSON.parse(readFileSync(README_EXAMPLE_FILE, "utf8")), api_gw_authorization: "COGNITO" });
     expect(() => parseServiceConfig(text, "cognito.json")).toThrow(/api_gw_authorization expected one of "NONE", "JWT", "AWS_IAM", found string "COGNITO"/);
   });
 
@@ -84,7 +92,8 @@ describe("rule corpus at plan (the module's validations)", () => {
         name,
         inputs: config as unknown as Record<string, unknown>,
         asserts: config.llm_ec2_configs.map((c) => ({
-          condition: (names: string) => `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupName(c.llm_model))}`,
+          condition: (names: string) =>
+            `${names}[${JSON.stringify(modelKey(c.llm_model))}] == ${JSON.stringify(targetGroupNameFor(config.target_group_names, config.prefix, c, config.default_server_mode))}`,
           message: `target group of ${c.llm_model.replace(/"/g, "")} is not named as TypeScript computes`,
         })),
       };
@@ -99,6 +108,14 @@ describe("rule corpus at plan (the module's validations)", () => {
   });
 
   afterAll(() => workspace?.dispose());
+
+  test("a derived listener priority collision names both models, the priority and the fix", () => {
+    const messages = plan.verdicts.get("listener-priority-derived-collision")!.messages.join("\n");
+    const priority = derivedListenerPriority("llama3:q8_0");
+    expect(derivedListenerPriority("mistral-vision:1b")).toBe(priority);
+    expect(messages).toContain(`llm_ec2_configs[1].llm_model = "mistral-vision:1b" (listener priority ${priority}, as llm_ec2_configs[0].llm_model = "llama3:q8_0")`);
+    expect(messages).toContain("Fix: set listener_priority on one of the two models");
+  });
 
   test("every diagnostic names its case", () => {
     expect(plan.unattributed).toEqual([]);

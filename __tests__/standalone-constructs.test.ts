@@ -6,8 +6,10 @@ import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { HttpApi } from "../src/constructs/http-api";
 import { InternalAlb } from "../src/constructs/internal-alb";
 import { ModelTable } from "../src/constructs/model-table";
+import { RouterConcurrencyQuota } from "../src/constructs/router/concurrency-quota";
 import { InstanceServers } from "../src/constructs/servers/instance-servers";
 import { ModelPulls } from "../src/constructs/servers/model-pulls";
+import { ReleaseRollout } from "../src/constructs/servers/release-rollout";
 import { ServerFoundation } from "../src/constructs/servers/server-foundation";
 import { block, Synthesized } from "./helpers/synth";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
@@ -40,6 +42,7 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
   });
   const instances = new InstanceServers(stack, "instances", { foundation, models, prefix: "demo" });
   new ModelPulls(stack, "pulls", { foundation, models, servers: instances });
+  new ReleaseRollout(stack, "release", { foundation, models, target: instances.releaseTarget, prefix: "demo", maxConcurrency: "2" });
   const alb = new InternalAlb(stack, "alb", {
     prefix: "demo",
     vpcId: "vpc-0d0d0d0d0d0d0d0d0",
@@ -61,6 +64,7 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
     throttlingBurstLimit: 10,
     logRetentionDays: 7,
   });
+  new RouterConcurrencyQuota(stack, "router_quota", { enabled: true, reservedConcurrency: 20 });
   const text = Testing.synth(stack);
   return { stack, synthesized: { text, json: JSON.parse(text) } };
 }
@@ -94,7 +98,12 @@ describe("the constructs on their own, from literal props", () => {
     expect(json.resource?.aws_apigatewayv2_authorizer).toBeUndefined();
     expect(json.resource?.aws_apigatewayv2_domain_name).toBeUndefined();
     expect(json.locals?.api_gw_custom_domain).toBe(false);
-    expect(block(json, "aws_instance", "llm").tags).toEqual({ System: "demo", Name: "${each.value.name}" });
+    expect(block(json, "aws_instance", "llm").tags).toBe(
+      '${merge({ System = "demo", Name = each.value.name }, each.value.engine == "ollama" ? { OllamaReleaseRollout = "demo" } : {})}',
+    );
+    const quota = block(json, "aws_servicequotas_service_quota", "lambda_concurrency", "data");
+    expect(quota).toMatchObject({ count: "${true ? 1 : 0}", service_code: "lambda", quota_code: "L-B99A9384" });
+    expect((quota.lifecycle as { postcondition: Array<{ condition: string }> }).postcondition[0].condition).toBe("${20 <= (self.value - min(100, self.value))}");
   });
 
   test("half a literal custom domain, or JWT without its settings, is refused when the construct is built", () => {
@@ -166,8 +175,20 @@ run "standalone" {
     error_message = "each association passes its server's port; no schedule unless one is given"
   }
   assert {
+    condition     = aws_ssm_association.pull_models["phi3mini"].parameters.UpgradeInPlace == "false" && aws_ssm_association.release_rollout[0].parameters.UpgradeInPlace == "true"
+    error_message = "a model's own association keeps the release its server runs; the release rollout upgrades"
+  }
+  assert {
+    condition     = aws_ssm_association.release_rollout[0].max_concurrency == "2" && one(aws_ssm_association.release_rollout[0].targets).values == tolist(["demo"]) && aws_instance.llm["phi3mini"].tags["OllamaReleaseRollout"] == "demo"
+    error_message = "the literal pacing reaches the rollout, which finds the instance servers by the tag they carry"
+  }
+  assert {
     condition     = aws_instance.llm["phi3mini"].root_block_device[0].throughput == 250
     error_message = "the literal root volume throughput reaches the servers"
+  }
+  assert {
+    condition     = length(data.aws_servicequotas_service_quota.lambda_concurrency) == 1
+    error_message = "a literal enabled reads the Lambda quota once (the mock's 1000 leaves room for 20)"
   }
   assert {
     condition     = contains(keys(aws_apigatewayv2_route.endpoint), "POST /api/chat") && !contains(keys(aws_apigatewayv2_route.endpoint), "DELETE /api/delete") && length(aws_apigatewayv2_integration.root_delete) == 0

@@ -21,7 +21,7 @@ import { ModuleStack } from "../src/stacks/module-stack";
 import { parseServiceConfig } from "../src/config/load";
 import { block, synthModule, TerraformJson, unwrap } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
-import { seedInputs } from "./helpers/seed";
+import { readmeExampleInputs } from "./helpers/readme-example";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const VPC = "vpc-0d0d0d0d0d0d0d0d0";
@@ -210,7 +210,7 @@ describeWithTerraform("the function's environment against Lambda's 4 KB", () => 
     const prefix = "p".repeat(MAX_PREFIX_LENGTH);
     const dnsName = "d".repeat(MAX_ALB_URL_LENGTH - "http://".length);
     const inputs = {
-      ...seedInputs(),
+      ...readmeExampleInputs(),
       prefix,
       router_enabled: true,
       llm_ec2_configs: models.map((llm_model) => ({ llm_model, instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 100, app_port: 11434 })),

@@ -8,7 +8,7 @@ import { runBounded } from "./helpers/processes";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const PROJECT_FILES = ["main.ts", "cdktf.json", "package.json", "tsconfig.json", "src", "scripts", "config"];
-const SYNTH_TIMEOUT_MS = 240_000;
+const SYNTH_TIMEOUT_MS = 480_000;
 /** Braille patterns: the frames of cdktf's spinner. */
 const SPINNER = /[\u2800-\u28FF]/;
 

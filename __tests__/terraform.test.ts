@@ -1,13 +1,13 @@
-// The synthesized module and the seed's usage example, checked by the real terraform CLI:
+// The synthesized module and the original module's README example, checked by the real terraform CLI:
 // init + validate, and the module's `terraform test` suite (mock provider, plan only, offline).
 import { readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { seedVariablesBlock } from "./helpers/seed";
+import { readmeExampleVariablesBlock } from "./helpers/readme-example";
 import { TerraformWorkspace } from "./helpers/terraform-workspace";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const MODULE_PATH = "modules/ollama-service-multi-servers";
-const EXAMPLE_PATH = "examples/hcl-seed-usage";
+const EXAMPLE_PATH = "examples/original-readme-example";
 const MODULE_TESTS = path.join(__dirname, "terraform", "module");
 
 /** How many `run` blocks the module's .tftest.hcl files hold. */
@@ -40,8 +40,8 @@ describe("terraform CLI", () => {
     workspace = TerraformWorkspace.create();
     workspace.copy(path.join(REPO_ROOT, MODULE_PATH), MODULE_PATH);
     const tests = workspace.copy(MODULE_TESTS, path.join(MODULE_PATH, "tests"));
-    const seedTest = path.join(tests, "seed.tftest.hcl");
-    writeFileSync(seedTest, `${seedVariablesBlock()}\n${readFileSync(seedTest, "utf8")}`);
+    const exampleTest = path.join(tests, "readme-example.tftest.hcl");
+    writeFileSync(exampleTest, `${readmeExampleVariablesBlock()}\n${readFileSync(exampleTest, "utf8")}`);
     workspace.copy(path.join(REPO_ROOT, EXAMPLE_PATH), EXAMPLE_PATH);
     await workspace.init(MODULE_PATH);
     await workspace.init(EXAMPLE_PATH);
@@ -55,7 +55,7 @@ describe("terraform CLI", () => {
     expect(result.stdout).toContain("The configuration is valid.");
   });
 
-  test("GIVEN the seed's usage example calling ../../modules WHEN terraform validate runs THEN it is valid", async () => {
+  test("GIVEN the original module's README example calling ../../modules WHEN terraform validate runs THEN it is valid", async () => {
     const result = await workspace.validate(EXAMPLE_PATH);
     expect(result.stdout).toContain("The configuration is valid.");
   });

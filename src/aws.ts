@@ -43,3 +43,6 @@ export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 export { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url";
 export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+export { AutoscalingLifecycleHook } from "@cdktf/provider-aws/lib/autoscaling-lifecycle-hook";
+export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+export { DataAwsServicequotasServiceQuota } from "@cdktf/provider-aws/lib/data-aws-servicequotas-service-quota";

@@ -28,6 +28,12 @@ function ssm(rendered: Rendered, key: string, overrides: Record<string, string> 
   return commandFromDocument(rendered.document, { ...rendered.associations[key].parameters, ...overrides }).script;
 }
 
+/** The script the SSM agent runs on each instance server for the release rollout. */
+function rollout(rendered: Rendered): string {
+  if (!rendered.rollout) throw new Error("the rendered fleet has no release rollout (no instance model)");
+  return commandFromDocument(rendered.document, rendered.rollout.parameters).script;
+}
+
 const lastLine = (step: StepResult) => step.stdout.trim().split("\n").pop() ?? "";
 const calls = (result: ScenarioResult, tool: string) => result.calls.split("\n").filter((l) => l.startsWith(`${tool} `));
 
@@ -359,20 +365,92 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
   );
 
   test(
-    "an association with another OllamaVersion upgrades the server in place, keeping its models",
+    "a new ollama_version: the model's own association keeps the running release; the release rollout upgrades the server in place, on its own port, keeping its models, restarting once",
     async () => {
       const result = await runScenario({
         releases: ["0.13.0", "0.14.0"],
         steps: [
           { kind: "cloud-init", script: fleet.userData.qwen27b },
           { kind: "ssm", script: ssm(fleet014, "qwen27b") },
+          { kind: "snapshot", name: "kept" },
+          { kind: "ssm", script: rollout(fleet014) },
+          { kind: "http", url: "http://127.0.0.1:11435/v1/models/qwen2:7b" },
         ],
       });
-      expect(result.steps.map((s) => s.exitCode)).toEqual([0, 0]);
+      const [boot, own, , upgrade, probe] = result.steps;
+      expect([boot.exitCode, own.exitCode, upgrade.exitCode, probe.status]).toEqual([0, 0, 0, 200]);
+      // the model's own association (UpgradeInPlace=false): 0.13.0 stays, nothing downloaded or restarted
+      expect(lastLine(own)).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; pulled: none; already there: qwen2:7b$/);
+      expect(result.log).toContain("ollama 0.13.0 is installed and 0.14.0 is asked for: UpgradeInPlace=false keeps 0.13.0");
+      const upToKept = result.calls.split("\n").slice(0, result.snapshots.kept.calls);
+      expect(upToKept.filter((c) => c.startsWith("curl "))).toHaveLength(1);
+      // the rollout (UpgradeInPlace=true, AppPort unchanged, no models): 0.14.0 on the port the server had, one restart, no pull
+      expect(fleet014.rollout?.parameters).toMatchObject({ AppPort: "unchanged", OllamaVersion: "0.14.0", UpgradeInPlace: "true" });
+      expect(fleet014.rollout?.parameters.Models).toBeUndefined();
+      expect(lastLine(upgrade)).toMatch(/OK: ollama 0\.14\.0 serves on port 11435; no models asked for$/);
       expect(result.installedVersion).toBe("0.14.0\n");
-      expect(result.journal).toContain("(version 0.14.0)");
-      expect(lastLine(result.steps[1])).toMatch(/OK: ollama 0\.14\.0 .*already there: qwen2:7b$/);
+      expect(result.journal).toContain("Listening on 0.0.0.0:11435 (version 0.14.0)");
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
+      const afterKept = result.calls.split("\n").slice(result.snapshots.kept.calls);
+      // stopped while the new binary goes in, started on it: one restart
+      expect(afterKept.filter((c) => /^systemctl (stop|start|restart) ollama$/.test(c))).toEqual(["systemctl stop ollama", "systemctl start ollama"]);
+      expect(afterKept.filter((c) => c.startsWith("ollama pull"))).toEqual([]);
       expect(result.models).toEqual(["qwen2:7b"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the release rollout on a server at its release while a model's association holds the lock (a long pull): done at once, without waiting for it",
+    async () => {
+      const lock = "/run/lock/ollama-bootstrap.lock";
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          // another run holds the lock until told to let go
+          {
+            kind: "exec",
+            argv: ["flock", lock, "sh", "-c", "touch /run/lock/held; until [ -e /run/lock/release ]; do /usr/bin/sleep 0.05; done"],
+            background: true,
+            timeoutMs: 120_000,
+          },
+          { kind: "exec", argv: ["sh", "-c", "until [ -e /run/lock/held ]; do /usr/bin/sleep 0.05; done"], timeoutMs: 60_000 },
+          { kind: "ssm", script: rollout(fleet) },
+          { kind: "exec", argv: ["touch", "/run/lock/release"] },
+          { kind: "wait" },
+        ],
+      });
+      const [boot, holder, , run] = result.steps;
+      expect([boot.exitCode, holder.exitCode, run.exitCode]).toEqual([0, 0, 0]);
+      expect(lastLine(run)).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; no models asked for$/);
+      expect(result.log).not.toMatch(/another bootstrap run is under way/);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "the release rollout on a server already at its release changes nothing (no download, no restart, no pull)",
+    async () => {
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.llama38b },
+          { kind: "snapshot", name: "before" },
+          { kind: "ssm", script: rollout(fleet) },
+          { kind: "snapshot", name: "after" },
+        ],
+      });
+      const run = result.steps[2];
+      expect(run.exitCode).toBe(0);
+      expect(lastLine(run)).toMatch(/OK: ollama 0\.13\.0 serves on port 11434; no models asked for$/);
+      const { before, after } = result.snapshots;
+      expect(after.mainPid).toBe(before.mainPid);
+      expect(after.files).toEqual(before.files);
+      const later = result.calls.split("\n").slice(before.calls).filter(Boolean);
+      expect(later.filter((c) => /^(curl|dnf|apt-get|amazon-cloudwatch-agent-ctl|ollama pull) |^systemctl (start|stop|restart|daemon-reload|enable)/.test(c))).toEqual([]);
       expectMachineUntouched(result);
     },
     SCENARIO_TIMEOUT_MS,
@@ -634,7 +712,7 @@ describe("Ollama's failures and names, old platforms, Auto Scaling servers and t
   );
 
   test(
-    "UpgradeInPlace=false with a new release and port pending: no install, no unit change, no restart; only the new model is pulled, against the running server",
+    "an Auto Scaling group's association (UpgradeInPlace=false, AppPort unchanged) with a new release and port pending: no install, no unit change, no restart; only the new model is pulled, against the running server",
     async () => {
       const moved = renderFromModule(
         inputs({
@@ -650,7 +728,7 @@ describe("Ollama's failures and names, old platforms, Auto Scaling servers and t
         steps: [
           { kind: "cloud-init", script: fleet.userData.qwen27b },
           { kind: "snapshot", name: "before" },
-          { kind: "ssm", script: ssm(moved, "qwen27b", { UpgradeInPlace: "false", Models: "qwen2:7b,llama3:8b" }) },
+          { kind: "ssm", script: ssm(moved, "qwen27b", { UpgradeInPlace: "false", AppPort: "unchanged", Models: "qwen2:7b,llama3:8b" }) },
           { kind: "snapshot", name: "after" },
         ],
       });
@@ -658,10 +736,8 @@ describe("Ollama's failures and names, old platforms, Auto Scaling servers and t
       expect([boot.exitCode, run.exitCode]).toEqual([0, 0]);
       expect(lastLine(run)).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; pulled: llama3:8b; already there: qwen2:7b$/);
       expect(result.log).toContain(
-        "ollama-bootstrap[ssm]: UpgradeInPlace=false: ollama 0.13.0 on port 11435 stays as it is (no install, no unit change, no restart); only pulling models",
+        "ollama-bootstrap[ssm]: ollama 0.13.0 is installed and 0.14.0 is asked for: UpgradeInPlace=false keeps 0.13.0 (the fleet's release rollout, or a group's instance refresh, brings 0.14.0)",
       );
-      expect(result.log).toContain("ollama 0.14.0 is asked for: this server keeps 0.13.0 until its group replaces it (instance refresh)");
-      expect(result.log).toContain("port 11500 is asked for: this server keeps port 11435 until its group replaces it (instance refresh)");
       // the same server process, unit, drop-in, binary and libraries: only the models' folder grew
       const { before, after } = result.snapshots;
       const outsideModels = (files: Record<string, string>) => Object.entries(files).filter(([f]) => !f.startsWith("/usr/share/ollama/.ollama/models"));
@@ -678,18 +754,38 @@ describe("Ollama's failures and names, old platforms, Auto Scaling servers and t
   );
 
   test(
-    "UpgradeInPlace=false on a machine whose user data never set Ollama up: it installs nothing and says so (exit 24)",
+    "a machine whose user data never set Ollama up: an instance model's association (UpgradeInPlace=false, its port) sets up what is missing and pulls",
+    async () => {
+      expect(fleet.associations.qwen27b.parameters).toMatchObject({ UpgradeInPlace: "false", AppPort: "11435" });
+      const result = await runScenario({ releases: ["0.13.0"], bootFinished: true, steps: [{ kind: "ssm", script: ssm(fleet, "qwen27b") }] });
+      expect(result.steps[0].exitCode).toBe(0);
+      expect(lastLine(result.steps[0])).toMatch(/OK: ollama 0\.13\.0 serves on port 11435; pulled: qwen2:7b; already there: none$/);
+      expect(result.installedVersion).toBe("0.13.0\n");
+      expect(result.dropIn).toContain('Environment="OLLAMA_HOST=0.0.0.0:11435"');
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "a machine whose user data never set Ollama up: a run with AppPort unchanged (a group's association, the release rollout) has no port to set it up on, says so (exit 22) and downloads nothing",
     async () => {
       const result = await runScenario({
         releases: ["0.13.0"],
         bootFinished: true,
-        steps: [{ kind: "ssm", script: ssm(fleet, "qwen27b", { UpgradeInPlace: "false" }) }],
+        steps: [
+          { kind: "ssm", script: ssm(fleet, "qwen27b", { AppPort: "unchanged" }) },
+          { kind: "ssm", script: rollout(fleet) },
+        ],
       });
-      expect(result.steps[0].exitCode).toBe(24);
-      expect(lastLine(result.steps[0])).toMatch(
-        /FAILED \(exit 24\): API: no Ollama set up on this machine \(\/usr\/local\/bin\/ollama, \/etc\/systemd\/system\/ollama\.service\.d\/override\.conf\), and UpgradeInPlace=false installs nothing; the user data's log says why$/,
-      );
+      expect(result.steps.map((s) => s.exitCode)).toEqual([22, 22]);
+      for (const step of result.steps) {
+        expect(lastLine(step)).toMatch(
+          /FAILED \(exit 22\): unit: no port to set Ollama up on: AppPort is unchanged \(keep the server's port\) and \/etc\/systemd\/system\/ollama\.service\.d\/override\.conf names none; this server's user data, or its model's own association, sets it up$/,
+        );
+      }
       expect(calls(result, "curl")).toEqual([]);
+      expect(result.installedVersion).toBeNull();
       expectMachineUntouched(result);
     },
     SCENARIO_TIMEOUT_MS,
@@ -759,7 +855,7 @@ describe("parameters with shell metacharacters", () => {
     "llama3:8b id",
     "llama3:8b&",
     "llama3:8b>/etc/passwd",
-    "",
+    " ",
   ])("Models %p is refused before anything runs", (models) => {
     expect(() => commandFromDocument(fleet.document, { ...fleet.associations.llama38b.parameters, Models: models })).toThrow(InvalidParameters);
   });
@@ -768,6 +864,9 @@ describe("parameters with shell metacharacters", () => {
     ["AppPort", "11434; id"],
     ["AppPort", "0"],
     ["AppPort", "65536"],
+    ["AppPort", ""],
+    ["AppPort", "unchanged; id"],
+    ["AppPort", "Unchanged"],
     ["OllamaVersion", "0.13.0; id"],
     ["OllamaVersion", "latest"],
     ["TimeoutSeconds", "3600 && id"],

@@ -6,7 +6,7 @@ import * as path from "path";
 import { findProblems, MAX_MODEL_NAME_LENGTH } from "../../src/config/rules";
 import { readServiceConfig } from "../../src/config/load";
 import { inputsOf } from "../../src/stacks/service-stack";
-import { SEED_FILE } from "../helpers/seed";
+import { README_EXAMPLE_FILE } from "../helpers/readme-example";
 import { SSM_PARAMETERS } from "../../src/userdata/templates";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
 import { VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
@@ -75,16 +75,19 @@ describe("rendered scripts", () => {
     expect(Buffer.byteLength(rendered.document)).toBeLessThan(64 * 1024);
   });
 
-  test("associations: the main server's full list, each server's port, the release, a time limit following pull_models_wait_seconds, every 30 minutes", () => {
+  test("associations: the main server's full list, each server's port, the release kept where one runs, a time limit following pull_models_wait_seconds, every 30 minutes; the release rollout: no models, the servers' own ports, upgrading", () => {
+    const own = { OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "false" };
     expect(rendered.associations).toEqual({
-      llama38b: {
-        parameters: { Models: "llama3:8b,qwen2:7b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600" },
-        schedule: "rate(30 minutes)",
-      },
-      qwen27b: { parameters: { Models: "qwen2:7b", AppPort: "11435", OllamaVersion: "0.13.0", TimeoutSeconds: "3600" }, schedule: "rate(30 minutes)" },
+      llama38b: { parameters: { Models: "llama3:8b,qwen2:7b", AppPort: "11434", ...own }, schedule: "rate(30 minutes)" },
+      qwen27b: { parameters: { Models: "qwen2:7b", AppPort: "11435", ...own }, schedule: "rate(30 minutes)" },
+    });
+    expect(rendered.rollout).toEqual({
+      parameters: { AppPort: "unchanged", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true" },
+      schedule: "rate(30 minutes)",
     });
     const longer = renderFromModule(inputs({ pull_models_wait_seconds: 7200, pull_models_schedule: "" }));
     expect(longer.associations.qwen27b).toEqual({ parameters: expect.objectContaining({ TimeoutSeconds: "7200" }), schedule: null });
+    expect(longer.rollout).toEqual({ parameters: expect.objectContaining({ TimeoutSeconds: "7200" }), schedule: null });
     expect(longer.userData.qwen27b).toContain("RUN_TIMEOUT_SECONDS='7200'\n");
     expect(commandFromDocument(longer.document, longer.associations.qwen27b.parameters).timeoutSeconds).toBe(7200);
   });
@@ -93,8 +96,8 @@ describe("rendered scripts", () => {
 /** Model names of every shape: random parts of random characters, joined as Ollama names are, and plain random strings. */
 function sampleNames(count: number): string[] {
   const alphabet = "abcXYZ019._:/+-@ ";
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let state = 7;
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pick = (chars: string) => chars[Math.floor(random() * chars.length)];
   const part = (max: number, chars = alphabet) => Array.from({ length: Math.floor(random() * max) }, () => pick(chars)).join("");
   const names: string[] = [];
@@ -111,9 +114,9 @@ function sampleNames(count: number): string[] {
 
 describe("model names: the rules, the SSM pattern and the script follow Ollama's own parser", () => {
   const models = new RegExp(SSM_PARAMETERS.Models.allowedPattern);
-  const seed = inputsOf(readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE));
+  const example = inputsOf(readServiceConfig(readFileSync(README_EXAMPLE_FILE, "utf8"), README_EXAMPLE_FILE));
   const ruleRefuses = (name: string) =>
-    findProblems({ ...seed, llm_ec2_configs: [{ ...seed.llm_ec2_configs[0], llm_model: name }] })
+    findProblems({ ...example, llm_ec2_configs: [{ ...example.llm_ec2_configs[0], llm_model: name }] })
       .filter((p) => p.path === "llm_ec2_configs[0].llm_model" && p.rule.startsWith("model-name"))
       .map((p) => p.rule);
   const names = [
@@ -148,8 +151,8 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     }
   });
 
-  test("the Models pattern admits exactly the names Ollama accepts, alone and as a list", () => {
-    for (const name of names.filter((n) => !n.includes(","))) {
+  test("the Models pattern admits exactly the names Ollama accepts, alone and as a list (an empty list is no name: none to pull)", () => {
+    for (const name of names.filter((n) => !n.includes(",") && n !== "")) {
       expect({ name, pattern: models.test(name) }).toEqual({ name, pattern: ollamaAcceptsName(name) && !name.includes("://") });
     }
     for (const { name, config } of configsOf("good")) {
@@ -182,12 +185,14 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     expect(verdictOf("llama3:8b+q4")).toMatch(/^its tag '8b\+q4'/);
   });
 
-  test("1 to 100 models, as the model-count rule", () => {
+  test("up to 100 models, as the model-count rule; none (the default) for the release rollout, which pulls nothing", () => {
     const names = (n: number) => Array.from({ length: n }, (_, i) => `model${i}:7b`).join(",");
     expect(models.test(names(1))).toBe(true);
     expect(models.test(names(100))).toBe(true);
     expect(models.test(names(101))).toBe(false);
-    expect(models.test("")).toBe(false);
+    expect(models.test("")).toBe(true);
+    expect(SSM_PARAMETERS.Models.default).toBe("");
+    expect(models.test(",")).toBe(false);
     expect(models.test("llama3:8b,")).toBe(false);
   });
 
@@ -195,6 +200,9 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     const port = new RegExp(SSM_PARAMETERS.AppPort.allowedPattern);
     for (let p = 0; p <= 65536; p += p < 100 || p > 65430 ? 1 : 97) expect({ p, ok: port.test(String(p)) }).toEqual({ p, ok: p >= 1 && p <= 65535 });
     expect(port.test("011434")).toBe(false);
+    // or the word that keeps the port a server already has (an empty value would not reach SSM: the provider drops it)
+    expect(port.test("unchanged")).toBe(true);
+    expect(["", "unchanged ", "keep", "Unchanged"].some((v) => port.test(v))).toBe(false);
     const version = new RegExp(SSM_PARAMETERS.OllamaVersion.allowedPattern);
     expect(["0.13.0", "0.14.0", "1.2.3"].every((v) => version.test(v))).toBe(true);
     expect(["latest", "0.13", "v0.13.0", "0.13.0;id", "0.14.0-rc2"].some((v) => version.test(v))).toBe(false);

@@ -1,8 +1,10 @@
-// A local stand-in for the two AWS query APIs a plan of llm-service reads: STS GetCallerIdentity
-// (the provider's credential check) and EC2 DescribeImages (the Deep Learning AMI look-ups). It
-// answers with the XML the real services send, logs every request as a JSON line, and refuses
-// (and logs) anything else, including proxy requests for other hosts. Plain JavaScript, so the
-// tests can start it in a network namespace of its own next to cdktf.
+// A local stand-in for the AWS APIs a plan of llm-service reads: STS GetCallerIdentity (the
+// provider's credential check), EC2 DescribeImages and DescribeAvailabilityZones (the AMI and zone
+// look-ups), and, with the router on, Service Quotas GetAWSDefaultServiceQuota and GetServiceQuota
+// (the account's Lambda concurrency quota). It answers as the real services do (XML for the query
+// APIs, JSON 1.1 for Service Quotas), logs every request as a JSON line, and refuses (and logs)
+// anything else, including proxy requests for other hosts. Plain JavaScript, so the tests can start
+// it in a network namespace of its own next to cdktf.
 //
 //   node aws-query-stand-in.js <port file> <log file>
 //
@@ -14,6 +16,23 @@ const http = require("http");
 
 const [portFile, logFile] = process.argv.slice(2);
 const ACCOUNT = "123456789012";
+/** The quotas the stand-in knows, by `<service code>/<quota code>`: AWS's defaults (an account that never asked for more). */
+const QUOTAS = {
+  "lambda/L-B99A9384": {
+    ServiceName: "AWS Lambda",
+    QuotaName: "Concurrent executions",
+    Value: 1000,
+    Unit: "None",
+    Adjustable: true,
+    GlobalQuota: false,
+    UsageMetric: {
+      MetricNamespace: "AWS/Lambda",
+      MetricName: "ConcurrentExecutions",
+      MetricDimensions: { Class: "None", Resource: "ConcurrentExecutions", Service: "Lambda", Type: "Resource" },
+      MetricStatisticRecommendation: "Maximum",
+    },
+  },
+};
 
 const log = (entry) => fs.appendFileSync(logFile, JSON.stringify(entry) + "\n");
 const escape = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -160,6 +179,22 @@ ${zones.join("")}  </availabilityZoneInfo>
   ];
 }
 
+/**
+ * A Service Quotas call (JSON 1.1: `X-Amz-Target: ServiceQuotasV20190624.<operation>`). The default
+ * quota's ARN has no account; the applied one's has. A quota the stand-in does not know is
+ * `NoSuchResourceException`, as AWS answers for a code it does not have.
+ */
+function quotaAnswer(operation, input, region) {
+  const known = QUOTAS[`${input.ServiceCode}/${input.QuotaCode}`];
+  if (!["GetAWSDefaultServiceQuota", "GetServiceQuota"].includes(operation)) {
+    return [400, { __type: "UnknownOperationException", message: `The stand-in does not answer ${operation}.` }];
+  }
+  if (!known) return [400, { __type: "NoSuchResourceException", message: "The request failed because the specified service quota does not exist." }];
+  const account = operation === "GetServiceQuota" ? ACCOUNT : "";
+  const QuotaArn = `arn:aws:servicequotas:${region}:${account}:${input.ServiceCode}/${input.QuotaCode}`;
+  return [200, { Quota: { ServiceCode: input.ServiceCode, QuotaCode: input.QuotaCode, QuotaArn, ...known } }];
+}
+
 const server = http.createServer((req, res) => {
   let body = "";
   req.on("data", (chunk) => (body += chunk));
@@ -170,10 +205,24 @@ const server = http.createServer((req, res) => {
       res.writeHead(403).end();
       return;
     }
-    const params = new URLSearchParams(body || (req.url ?? "").split("?")[1] || "");
-    const action = params.get("Action") ?? "(none)";
     // The region the client signed for: `Credential=<key>/<date>/<region>/<service>/aws4_request`.
     const region = /Credential=[^/]+\/\d+\/([a-z0-9-]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "ap-southeast-1";
+    const target = /^ServiceQuotasV20190624\.(\w+)$/.exec(String(req.headers["x-amz-target"] ?? ""));
+    if (target) {
+      let input = {};
+      try {
+        input = JSON.parse(body || "{}");
+      } catch {
+        input = {};
+      }
+      const [status, json] = quotaAnswer(target[1], input, region);
+      log({ action: target[1], status, params: input, host: req.headers.host });
+      res.writeHead(status, { "Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": requestId() });
+      res.end(JSON.stringify(json));
+      return;
+    }
+    const params = new URLSearchParams(body || (req.url ?? "").split("?")[1] || "");
+    const action = params.get("Action") ?? "(none)";
     const [status, xml] = answer(action, params, region);
     const other = Object.fromEntries([...params].filter(([k]) => !/^(Action|Version|Filter\.)/.test(k)));
     log({ action, status, filters: filters(params), params: other, host: req.headers.host });

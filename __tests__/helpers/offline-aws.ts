@@ -44,7 +44,7 @@ export function offlineAwsEnv(base: NodeJS.ProcessEnv, scratch: string): NodeJS.
 }
 
 /**
- * Starts the stand-in, points EC2 and STS at it (`AWS_ENDPOINT_URL_EC2`/`_STS`) and every proxy
+ * Starts the stand-in, points EC2, STS and Service Quotas at it (`AWS_ENDPOINT_URL_EC2`/`_STS`/`_SERVICE_QUOTAS`) and every proxy
  * variable at it too (so a client that tried another host would be logged), runs `command`, and
  * stops the stand-in. `scratch` holds its port and log files.
  */
@@ -67,7 +67,7 @@ while [ ! -s "${portFile}" ]; do
   sleep 0.1
 done
 url="http://127.0.0.1:$(cat "${portFile}")"
-export AWS_ENDPOINT_URL_EC2="$url" AWS_ENDPOINT_URL_STS="$url" HTTP_PROXY="$url" HTTPS_PROXY="$url" http_proxy="$url" https_proxy="$url"
+export AWS_ENDPOINT_URL_EC2="$url" AWS_ENDPOINT_URL_STS="$url" AWS_ENDPOINT_URL_SERVICE_QUOTAS="$url" HTTP_PROXY="$url" HTTPS_PROXY="$url" http_proxy="$url" https_proxy="$url"
 "$@"
 status=$?
 kill $standin

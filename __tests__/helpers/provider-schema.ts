@@ -4,7 +4,11 @@
 // name an attribute of the type.
 import { TerraformJson } from "./synth";
 
+/** A cty type as `terraform providers schema -json` prints it: "string", ["list", "string"], ["object", {...}]. */
+export type CtyType = string | readonly [string, unknown];
+
 export interface SchemaAttribute {
+  readonly type?: CtyType;
   readonly required?: boolean;
   readonly optional?: boolean;
   readonly computed?: boolean;
@@ -116,4 +120,23 @@ function referenceProblems(config: TerraformJson, schema: ProviderSchema): strin
     }
   }
   return problems;
+}
+
+/** A block's attributes and nested blocks as one cty object type. */
+export function blockType(block: SchemaBlock): CtyType {
+  const members: Record<string, unknown> = {};
+  for (const [name, attribute] of Object.entries(block.attributes ?? {})) members[name] = attribute.type ?? nestedType(attribute);
+  for (const [name, nested] of Object.entries(block.block_types ?? {})) {
+    const element = blockType(nested.block);
+    members[name] = nested.nesting_mode === "single" || nested.nesting_mode === "group" ? element : [nested.nesting_mode, element];
+  }
+  return ["object", members];
+}
+
+/** Attributes of the plugin framework's nested types carry `nested_type` instead of `type`. */
+function nestedType(attribute: unknown): CtyType {
+  const nested = (attribute as { nested_type?: { attributes: SchemaBlock["attributes"]; nesting_mode: string } }).nested_type;
+  if (!nested) throw new Error(`a schema attribute has neither type nor nested_type: ${JSON.stringify(attribute)}`);
+  const element = blockType({ attributes: nested.attributes });
+  return nested.nesting_mode === "single" ? element : [nested.nesting_mode, element];
 }

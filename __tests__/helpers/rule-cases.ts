@@ -8,7 +8,7 @@ import * as path from "path";
 import { readServiceConfig } from "../../src/config/load";
 import type { RuleInputs } from "../../src/config/rules";
 import { inputsOf } from "../../src/stacks/service-stack";
-import { SEED_FILE } from "./seed";
+import { README_EXAMPLE_FILE } from "./readme-example";
 
 export const CORPUS_DIR = path.join(__dirname, "..", "corpus");
 
@@ -49,6 +49,7 @@ export const SCHEMA_STOPPED: ReadonlyArray<{
     path: "llm_ec2_configs[0].engine",
     value: "VLLM",
   },
+  { name: "target-group-names-prefix", rule: "target-group-names", spoil: (c) => ({ ...c, target_group_names: "prefix" }), path: "target_group_names", value: "prefix" },
   { name: "api-authorization-cognito", rule: "api-authorization", spoil: (c) => ({ ...c, api_gw_authorization: "COGNITO" }), path: "api_gw_authorization", value: "COGNITO" },
 ];
 
@@ -65,7 +66,7 @@ export function badCases(): BadCase[] {
       const config = readServiceConfig(readFileSync(file, "utf8"), file);
       return { name, rules: expected[name] ?? [], inputs: config, moduleInputs: inputsOf(config) as unknown as Record<string, unknown>, file };
     });
-  const readme = readServiceConfig(readFileSync(SEED_FILE, "utf8"), SEED_FILE);
+  const readme = readServiceConfig(readFileSync(README_EXAMPLE_FILE, "utf8"), README_EXAMPLE_FILE);
   const typed = SCHEMA_STOPPED.map(
     ({ name, rule, spoil }): BadCase => ({
       name,

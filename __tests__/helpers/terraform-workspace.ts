@@ -68,7 +68,7 @@ export function requireTerraform(): void {
  * these bounds only stop a hang, and jest's own timeouts (jest.config.js) are longer, so a hang is
  * reported as the terraform command that hung, not as an anonymous jest timeout.
  */
-export const TERRAFORM_TIMEOUT_MS = { init: 90_000, validate: 120_000, test: 240_000, providerStart: 60_000 } as const;
+export const TERRAFORM_TIMEOUT_MS = { init: 180_000, validate: 240_000, test: 480_000, providerStart: 120_000 } as const;
 
 /**
  * Go's garbage collector at a quarter of its default frequency: terraform and the AWS provider
@@ -76,6 +76,12 @@ export const TERRAFORM_TIMEOUT_MS = { init: 90_000, validate: 120_000, test: 240
  * for 8 runs of `terraform test`) for about 10% more memory (580 -> 630 MB per provider).
  */
 const GO_GC_PERCENT = "400";
+
+/**
+ * Commands that must not see the shared provider: init installs providers, and a plan or apply
+ * configures the provider (a provider process takes one configuration), so each starts its own.
+ */
+const OWN_PROVIDER_COMMANDS = new Set(["init", "plan", "apply"]);
 
 /** A temporary directory holding copies of Terraform code, and the environment to run terraform in it. */
 export class TerraformWorkspace {
@@ -122,8 +128,7 @@ export class TerraformWorkspace {
    * naming the command.
    */
   async run(dir: string, args: readonly string[], timeoutMs: number = TERRAFORM_TIMEOUT_MS.test): Promise<TerraformResult> {
-    // init installs providers, so it must not see the shared one
-    const env = this.reattach && args[0] !== "init" ? { ...this.env, TF_REATTACH_PROVIDERS: this.reattach } : this.env;
+    const env = this.reattach && !OWN_PROVIDER_COMMANDS.has(args[0]) ? { ...this.env, TF_REATTACH_PROVIDERS: this.reattach } : this.env;
     const result = await runBounded({ command: "terraform", args, cwd: path.join(this.root, dir), env, timeoutMs });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   }
@@ -160,7 +165,7 @@ export class TerraformWorkspace {
    * (TF_REATTACH_PROVIDERS) instead of starting the 700 MB binary once per command and per
    * `terraform test` run, which is most of their CPU (8 runs: 13.5 s of CPU -> 6.3 s). Only for
    * commands that never configure the provider: `terraform test` with `mock_provider`, `validate`,
-   * `providers schema`. The process ends with `dispose()`, or with the test process.
+   * `providers schema`, `show`; `plan` and `apply` still start their own. The process ends with `dispose()`, or with the test process.
    */
   async shareProvider(initialisedDir: string): Promise<void> {
     if (this.reattach) return;

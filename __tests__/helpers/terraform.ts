@@ -45,8 +45,11 @@ export interface Evaluation {
 /** Computes `evaluation.expressions` as Terraform would for the given module inputs. */
 export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<string, unknown> {
   const replacements: Record<string, string> = {
-    "data.aws_ami.dlami_arm.id": JSON.stringify(DLAMI_ARM),
-    "data.aws_ami.dlami_x86.id": JSON.stringify(DLAMI_X86),
+    // The look-ups are counted (0 or 1): their ids are read as one(<look-up>[*].id).
+    "one(data.aws_ami.dlami_arm[*].id)": JSON.stringify(DLAMI_ARM),
+    "one(data.aws_ami.dlami_x86[*].id)": JSON.stringify(DLAMI_X86),
+    // Read from the provider's region: the commercial partition.
+    "data.aws_partition.current.partition": JSON.stringify("aws"),
     ...logGroupNames(json),
     ...evaluation.replace,
   };

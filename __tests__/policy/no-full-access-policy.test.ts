@@ -50,6 +50,18 @@ describe("no-full-access-policy", () => {
     expect(noFullAccessPolicy.check(tf).map((f) => f.message)).toEqual(["attaches the AWS managed policy AmazonEC2FullAccess"]);
   });
 
+  test("an ARN whose partition is an interpolation (the module's data.aws_partition) is read too", () => {
+    // GIVEN the set as the module writes it, the partition looked up
+    const arn = (name: string) => `arn:\${data.aws_partition.current.partition}:iam::aws:policy/${name}`;
+    const tf = stack({
+      aws_iam_role_policy_attachment: {
+        ec2: { for_each: `\${toset([${[arn("AmazonSSMManagedInstanceCore"), arn("AmazonSSMFullAccess")].map((a) => JSON.stringify(a)).join(", ")}])}`, policy_arn: "${each.value}" },
+      },
+    });
+    // WHEN / THEN
+    expect(noFullAccessPolicy.check(tf).map((f) => f.message)).toEqual(["attaches the AWS managed policy AmazonSSMFullAccess"]);
+  });
+
   test("a customer managed policy named *FullAccess is not an AWS managed one", () => {
     // GIVEN
     const tf = stack({ aws_iam_role_policy_attachment: { own: { policy_arn: "arn:aws:iam::123456789012:policy/TeamFullAccess" } } });

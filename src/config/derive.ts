@@ -77,3 +77,78 @@ export function targetGroupName(llmModel: string): string {
 function trimHyphens(text: string): string {
   return text.replace(/^-+|-+$/g, "");
 }
+
+/**
+ * Listener rule priorities the module derives or accepts: 1 to 999 are never used, so the original
+ * module's priorities (1 to 100, by position) cannot collide with ours while a state made by it is
+ * renumbered in place, and rules a caller adds to the listener may sit before the models'.
+ */
+export const LISTENER_PRIORITY = { min: 1000, max: 50000 } as const;
+
+/** The first 8 hex digits of the SHA-256 of `text`, as a number (0 to 2^32 - 1). */
+function hash32(text: string): number {
+  return parseInt(createHash("sha256").update(text).digest("hex").slice(0, 8), 16);
+}
+
+/** hash32 in HCL, over the string expression `text`. */
+function hclHash32(text: string): string {
+  return `parseint(substr(sha256(${text}), 0, 8), 16)`;
+}
+
+/**
+ * A model's listener rule priority when it sets no `listener_priority`: derived from its key alone
+ * (1000 to 50000), so adding, removing or reordering other models never moves it.
+ */
+export function derivedListenerPriority(llmModel: string): number {
+  return LISTENER_PRIORITY.min + (hash32(modelKey(llmModel)) % (LISTENER_PRIORITY.max - LISTENER_PRIORITY.min + 1));
+}
+
+/** derivedListenerPriority in HCL, over the model key expression `key`. */
+export function hclDerivedListenerPriority(key: string): string {
+  return `${LISTENER_PRIORITY.min} + ${hclHash32(key)} % ${LISTENER_PRIORITY.max - LISTENER_PRIORITY.min + 1}`;
+}
+
+/** The priority a model's rule gets: its `listener_priority`, else the derived one. */
+export function listenerPriority(c: { llm_model: string; listener_priority?: number | null }): number {
+  return c.listener_priority ?? derivedListenerPriority(c.llm_model);
+}
+
+/** How target groups are named: by model (the original's names) or with the prefix too. */
+export type TargetGroupNames = "model" | "prefixed";
+export const TARGET_GROUP_NAMES: readonly TargetGroupNames[] = ["model", "prefixed"];
+
+/** Characters of `<prefix>-<model>` kept in a prefixed target group name, before `-` and the hash. */
+export const PREFIXED_STEM_LENGTH = 23;
+
+/**
+ * A prefixed target group name: `<prefix>-<model stem>` (lower case, other characters as `-`, cut to
+ * 23 characters) plus `-` and 8 hex digits of the SHA-256 of prefix, model and port. Unique per
+ * deployment (the prefix), at most 32 characters, and new for a new port, so the group of the new
+ * port can exist before the old one goes.
+ */
+export function prefixedTargetGroupName(prefix: string, llmModel: string, appPort: number): string {
+  const stem = trimHyphens(trimHyphens(`${prefix}-${modelKey(llmModel)}`.toLowerCase().replace(/[^a-z0-9]+/g, "-")).slice(0, PREFIXED_STEM_LENGTH));
+  const hash = createHash("sha256").update(`${prefix}/${llmModel}/${appPort}`).digest("hex").slice(0, 8);
+  return `${stem}-${hash}`;
+}
+
+/** prefixedTargetGroupName in HCL, over the prefix, model name, key and port expressions. */
+export function hclPrefixedTargetGroupName(prefix: string, model: string, key: string, port: string): string {
+  const stem = `trim(substr(trim(replace(lower(format("%s-%s", ${prefix}, ${key})), "/[^a-z0-9]+/", "-"), "-"), 0, ${PREFIXED_STEM_LENGTH}), "-")`;
+  return `format("%s-%s", ${stem}, substr(sha256(format("%s/%s/%d", ${prefix}, ${model}, ${port})), 0, 8))`;
+}
+
+/**
+ * The target group name of a model under `target_group_names`. An Auto Scaling model's group is
+ * always prefixed: its servers register on the group's port, so a new port needs a new group, and
+ * so a new name (the original module had no such groups, so no state holds another name).
+ */
+export function targetGroupNameFor(
+  names: TargetGroupNames,
+  prefix: string,
+  c: { llm_model: string; app_port: number; server_mode?: string | null },
+  defaultServerMode: string = "instance",
+): string {
+  const asg = (c.server_mode ?? defaultServerMode) === "asg";
+  return names === "prefixed" || asg ? prefixedTargetGroupName(prefix, c.llm_model, c.app_port) : targetGroupName(c.llm_model);
+}

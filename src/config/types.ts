@@ -5,8 +5,8 @@
  */
 import type { EngineName } from "../engines/engine";
 
-/** One model server, every field set. */
-export type LlmEc2Config = Readonly<Required<LlmEc2ConfigEntry>>;
+/** One model server, every field set but `listener_priority`, which stays optional (its absence means "derived"). */
+export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, "listener_priority">>> & { readonly listener_priority?: number };
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
 export type ServiceInputs = Readonly<
@@ -118,8 +118,13 @@ export interface LlmEc2ConfigEntry {
    * from the model's configuration, as AWQ, GPTQ and FP8 checkpoints say it. @default ""
    */
   quantization?: string;
+  /**
+   * Priority of the model's listener rule (1000-50000, unique). Left out, it is derived from the model's
+   * key, so adding, removing or reordering other models never moves it; set it only when two models'
+   * derived priorities collide (the plan says so, naming both).
+   */
+  listener_priority?: number;
 }
-
 
 /** How a model is served. */
 export type ServerMode = "instance" | "asg";
@@ -156,22 +161,26 @@ export interface ServiceConfigFile {
   $schema?: string;
   /** Prefix of every resource name. @default "llm" */
   prefix?: string;
-  /** Availability zones, one per subnet in the order of subnet_ids; models take them by position, wrapping around. */
+  /** Availability zones, one per subnet in the order of subnet_ids: a server's zone is its subnet's. */
   azs: string[];
   /**
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
    * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server (the first with
    * engine "ollama" when there is one). Optional: server_mode ("instance" or "asg", default
    * default_server_mode) and, for "asg", min_size, max_size, desired_capacity (1, 1, 1), spot and
-   * warm_pool (false); engine ("ollama" or "vllm") and, for "vllm", served_model_name, max_model_len,
-   * tensor_parallel_size, gpu_memory_utilization, dtype and quantization.
+   * warm_pool (false); listener_priority (derived from the model when left out); engine ("ollama" or
+   * "vllm") and, for "vllm", served_model_name, max_model_len, tensor_parallel_size,
+   * gpu_memory_utilization, dtype and quantization.
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
   vpc_id: string;
   /** CIDR block of the VPC, allowed into the ALB (its listener, and the Open WebUI port when set). */
   vpc_cidr_block: string;
-  /** Private subnets, one per model by position (wrapping around); also the subnets of the ALB and the VPC link. */
+  /**
+   * Private subnets: a new server of the n-th model goes to the n-th, wrapping around (a running
+   * server never moves); also the subnets of the ALB, the VPC link and the Auto Scaling groups.
+   */
   subnet_ids: string[];
   /** Extra ALB ingress port for an Open WebUI front end; 0 means none. @default 0 */
   open_webui_port?: number;
@@ -221,7 +230,10 @@ export interface ServiceConfigFile {
   api_gw_jwt_issuer?: string;
   /** Audiences (client ids) the JWT authorizer accepts. @default [] */
   api_gw_jwt_audiences?: string[];
-  /** Ollama release installed on new servers (the install script's OLLAMA_VERSION). @default "0.13.0" */
+  /**
+   * Ollama release of the servers: new servers install it; running instance servers take it through
+   * the release rollout, one at a time; Auto Scaling groups through their instance refresh. @default "0.13.0"
+   */
   ollama_version?: string;
   /**
    * The container image of the models with engine "vllm": vLLM's official `vllm/vllm-openai`, pinned by
@@ -238,9 +250,9 @@ export interface ServiceConfigFile {
   /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
   pull_models_wait_seconds?: number;
   /**
-   * When State Manager runs the pull-models association again, so a failed install or pull heals
-   * without Terraform: a rate of 30 minutes or more, e.g. "rate(1 hour)", or a cron expression;
-   * "" runs it at creation only. @default "rate(30 minutes)"
+   * When State Manager runs the pull-models associations (and the release rollout) again, so a failed
+   * install, pull or upgrade heals without Terraform: a rate of 30 minutes or more, e.g. "rate(1 hour)",
+   * or a cron expression; "" runs them when created or changed only. @default "rate(30 minutes)"
    */
   pull_models_schedule?: string;
   /**
@@ -266,6 +278,33 @@ export interface ServiceConfigFile {
    * long enough for the Ollama install and the model pulls. @default 1800
    */
   asg_health_check_grace_period_seconds?: number;
+  /**
+   * How instance models' target groups are named: "model" (the model's key, the original's names) or
+   * "prefixed" (`<prefix>-<model>-<hash of prefix, model and port>`, at most 32 characters): unique per
+   * deployment, so two deployments can share an account. Auto Scaling models' groups are always
+   * prefixed (their servers register on the group's port, so a new app_port needs a new group, created
+   * before the old one goes). An instance model's app_port changes in place with either naming (the
+   * instance is registered with its own port). Switching replaces every instance model's target group,
+   * each created before the old one goes (docs/MIGRATING.md). @default "model"
+   */
+  target_group_names?: "model" | "prefixed";
+  /**
+   * Seconds the load balancer lets a server finish its requests after it leaves its target group
+   * (scale-in, instance refresh, replacement) before it cuts them: the longest generation the doors
+   * allow (the router's 900 s), 0-3600. @default 900
+   */
+  deregistration_delay_seconds?: number;
+  /**
+   * Servers that run an association at once: a number ("1") or a percentage ("50%"). It paces the
+   * servers of each model's pull association (an Auto Scaling model's; an instance model has one
+   * server) and the release rollout over every instance server (a new ollama_version). @default "1"
+   */
+  pull_models_max_concurrency?: string;
+  /**
+   * Failed servers after which an association (a model's pulls, the release rollout) starts no more: a
+   * number or a percentage; "0" stops after the first failure. @default "0"
+   */
+  pull_models_max_errors?: string;
   /**
    * Scheduled sizes of the Auto Scaling groups: [{ name, recurrence (cron), time_zone, min_size, max_size,
    * desired_capacity, models }]. A scheduled group's min and max cover every schedule, and Terraform sets its

@@ -14,7 +14,7 @@ export interface VariableSpec {
 export const LLM_EC2_CONFIG_TYPE =
   "list(object({llm_model = string, instance_type = string, ami_id = string, ebs_volume_gb = number, app_port = number, " +
   "server_mode = optional(string), min_size = optional(number, 1), max_size = optional(number, 1), desired_capacity = optional(number, 1), " +
-  "spot = optional(bool, false), warm_pool = optional(bool, false), " +
+  "spot = optional(bool, false), warm_pool = optional(bool, false), listener_priority = optional(number), " +
   'engine = optional(string, "ollama"), served_model_name = optional(string, ""), max_model_len = optional(number, 0), ' +
   'tensor_parallel_size = optional(number, 0), gpu_memory_utilization = optional(number, 0.9), dtype = optional(string, ""), quantization = optional(string, "")}))';
 
@@ -59,6 +59,10 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["ebs_iops", "number"],
   ["default_server_mode", "string"],
   ["asg_health_check_grace_period_seconds", "number"],
+  ["target_group_names", "string"],
+  ["deregistration_delay_seconds", "number"],
+  ["pull_models_max_concurrency", "string"],
+  ["pull_models_max_errors", "string"],
   ["schedules", SCHEDULES_TYPE],
   ["monitoring_enabled", "bool"],
   ["alarm_email", "string"],

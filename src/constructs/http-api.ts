@@ -169,6 +169,12 @@ export class HttpApi extends Construct {
       name: `${prefix}-apigw`,
       securityGroupIds: [only(sg, "id")],
       subnetIds: props.subnetIds,
+      // A link cannot change its subnets (a new subnet replaces it), and a new one takes minutes to
+      // become available. API Gateway identifies links by id, not name (CreateVpcLink refuses no
+      // name in use), so the new link comes up under the same name while the old one serves; the
+      // integrations move to it, then the old one goes. (It needs room for one more link in the
+      // account's quota of VPC links per region, 10 by default.)
+      lifecycle: { createBeforeDestroy: true },
     });
     this.vpcLink.overrideLogicalId("llm");
 

@@ -32,7 +32,15 @@ export interface InternalAlbProps {
   readonly accessLogsPrefix?: string;
   /** Extra port the VPC may reach, for an Open WebUI front end; 0 for none. @default 0 */
   readonly openWebUiPort?: number;
+  /**
+   * Seconds a server leaving its target group may finish its requests: the longest generation the
+   * doors allow. @default 900
+   */
+  readonly deregistrationDelaySeconds?: number;
 }
+
+/** The longest a request through the doors may take (the router's Lambda limit): how long a leaving server drains. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 900;
 
 /**
  * Internal ALB that routes each request to the server of the model it names: one target group
@@ -103,6 +111,9 @@ export class InternalAlb extends Construct {
       targetType: "instance",
       vpcId: props.vpcId,
       loadBalancingCrossZoneEnabled: "true",
+      // In place (ModifyTargetGroupAttributes): a server leaving the group (scale-in, refresh,
+      // replacement) finishes its generations before the load balancer cuts them.
+      deregistrationDelay: numberAsText(props.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
       stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
       // Healthy only once the model is served (the engine's path: Ollama's 404s until the model is
       // pulled, vLLM's /health answers once it is loaded); 10 s timeout for a server busy
@@ -118,6 +129,15 @@ export class InternalAlb extends Construct {
         protocol: "HTTP",
         timeout: 10,
       },
+      // A group that must be replaced (a new name) exists, with its servers registered, before the
+      // listener rule moves to it and the old one goes. `port` never replaces a group: it is only
+      // the default port of targets registered without one. An instance is registered with its own
+      // port (its attachment), and the health check follows it (`traffic-port`), so a new app_port
+      // moves the attachment and keeps the group and its name (the original's, for "model" names).
+      // A group's Auto Scaling servers are registered on the group's port: their group's name
+      // carries the port (always prefixed), so a new port is a new group, created from the
+      // configuration with that port (Terraform plans a replacement without ignore_changes).
+      lifecycle: { createBeforeDestroy: true, ignoreChanges: ["port"] },
     });
     this.targetGroups.overrideLogicalId("llm_http");
 
@@ -134,7 +154,7 @@ export class InternalAlb extends Construct {
     new LbListenerRule(this, "llm_http_rule", {
       forEach: models,
       listenerArn: this.listener.arn,
-      priority: models.getNumber("priority"),
+      priority: models.getNumber("listener_priority"),
       action: [{ type: "forward", targetGroupArn: sameKey(this.targetGroups, "arn") }],
       condition: [{ httpHeader: { httpHeaderName: ROUTING_HEADER, values: modelHeaderValues() } }],
     }).overrideLogicalId("llm_http");
@@ -167,4 +187,9 @@ function modelHeaderValues(): string[] {
   return Token.asList(
     "${each.value.alternate_llm_model == null ? [each.value.served_name] : [each.value.served_name, each.value.alternate_llm_model]}",
   );
+}
+
+/** A number for a string attribute of the provider: a literal as its digits, a token as itself. */
+function numberAsText(value: number): string {
+  return Token.isUnresolved(value) ? Token.asString(value) : String(value);
 }

@@ -2,7 +2,13 @@ import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, Terrafo
 import { Construct } from "constructs";
 import { familyArchitectures, INSTANCE_FAMILIES } from "../catalog/instance-families";
 import { gpusByInstanceType } from "../config/rules/engines";
-import { ELB_NAME_PATTERN, TARGET_GROUP_STEM_LENGTH } from "../config/derive";
+import {
+  ELB_NAME_PATTERN,
+  hclDerivedListenerPriority,
+  hclPrefixedTargetGroupName,
+  TARGET_GROUP_STEM_LENGTH,
+  TargetGroupNames,
+} from "../config/derive";
 import { DEFAULT_ENGINE, hclPerEngine } from "../engines";
 import { OLLAMA_HEALTH_CHECK_FALLBACK_PATH, OLLAMA_HEALTH_CHECK_PATH_PREFIX } from "../engines/ollama";
 import { BFLOAT16_MIN_COMPUTE_CAPABILITY } from "../engines/vllm";
@@ -37,7 +43,10 @@ export const ENGINE_FIELD_DEFAULTS = {
 export interface ModelTableProps {
   /** The model servers, in order: the first is the main server, which pulls every model. */
   readonly configs: readonly LlmEc2ConfigEntry[];
-  /** Private subnets; the n-th model runs in the n-th, wrapping around. */
+  /**
+   * Private subnets; a new server of the n-th model goes to the n-th, wrapping around, as the
+   * original placed them (running servers never move: the servers ignore their placement).
+   */
   readonly subnetIds: readonly string[];
   /** The availability zone of each subnet, in the order of `subnetIds`. */
   readonly availabilityZones: readonly string[];
@@ -49,6 +58,8 @@ export interface ModelTableProps {
   readonly defaultServerMode?: ServerMode;
   /** Scheduled sizes of the Auto Scaling groups: a scheduled group's min and max cover every schedule of it. @default [] */
   readonly schedules?: readonly ScalingSchedule[];
+  /** Target groups named after the model's key ("model"), or with the prefix and port too ("prefixed"). @default "model" */
+  readonly targetGroupNames?: TargetGroupNames;
 }
 
 /**
@@ -99,17 +110,22 @@ export class ModelTable extends Construct {
       "main_model_key",
       `\${replace(try([for c in ${entries} : c.llm_model if c.engine == "ollama"][0], ${configs}[0].llm_model), "${KEY_STRIP_REGEX}", "")}`,
     );
+    this.mainKey.overrideLogicalId("main_model_key");
     const mainKey = hclText(this, this.mainKey.expression);
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
     // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.
     const stem = `trim(substr(trim(replace(lower(${key}), "/[^a-z0-9]+/", "-"), "-"), 0, ${TARGET_GROUP_STEM_LENGTH}), "-")`;
-    const targetGroupName =
+    const stableName =
       `can(regex(${JSON.stringify(ELB_NAME_PATTERN)}, ${key})) ? ${key} : ` +
       `format("%s-%s", ${stem} == "" ? "model" : ${stem}, substr(sha1(c.llm_model), 0, 8))`;
     const defaultMode = hclText(this, props.defaultServerMode ?? "instance");
     // Optional fields through try(): the module's variable type fills them, a literal list may leave them out.
     const mode = `coalesce(try(c.server_mode, null), ${defaultMode})`;
+    // Mirrors targetGroupNameFor() in src/config/derive.ts: an Auto Scaling model's group is always
+    // prefixed (its servers register on the group's port, so a new port needs a new group).
+    const targetGroupName =
+      `${hclText(this, props.targetGroupNames ?? "model")} == "prefixed" || ${mode} == "asg" ? ${hclPrefixedTargetGroupName(prefix, "c.llm_model", key, "c.app_port")} : (${stableName})`;
     // Only groups' AMIs: a launch template maps its root volume by the AMI's root device name. An
     // instance's own AMI is not looked up: one deregistered since must not fail a running server's plan.
     const customAmiIds = new TerraformLocal(
@@ -118,18 +134,23 @@ export class ModelTable extends Construct {
       `\${toset([for c in ${configs} : c.ami_id if c.ami_id != "" && ${mode} == "asg"])}`,
     );
     customAmiIds.overrideLogicalId("custom_ami_ids");
-    this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList });
+    this.customAmis = new CustomAmis(this, "custom_amis", { amiIds: customAmiIds.asList, configs });
     const schedules = Token.isUnresolved(props.schedules) ? hclText(this, props.schedules) : literalSchedules(this, props.schedules ?? []);
     this.schedules = schedules;
 
     const family = `split(".", c.instance_type)[0]`;
     const arch = `lookup(${hclText(this, familyArch.expression)}, ${family}, "")`;
-    const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64.id} : ${props.amis.x86.id}`;
+    // Each Deep Learning AMI is looked up only when a model without an ami_id runs on its
+    // architecture: a region without a public arm64 (or x86_64) one still plans.
+    const usesDlami = (isArm: boolean) => `length([for c in ${configs} : c if c.ami_id == "" && ${isArm ? "" : "!"}(${arch} == "arm64")]) > 0`;
+    props.amis.lookUpOnlyWhen({ arm64: usesDlami(true), x86_64: usesDlami(false) });
+    const defaultAmi = `${arch} == "arm64" ? ${props.amis.arm64Id} : ${props.amis.x86Id}`;
     // Root device name and root snapshot size of each AMI a model may run: the launch template maps
     // the root volume by name, and a root volume smaller than the snapshot fails at launch. Not a
     // local: it reads whole look-ups, and llm_models stays evaluable from the AMI ids alone.
     this.amiRootsOperand =
-      `{ for k, ami in merge({ arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} }, ${address(this.customAmis.lookUps, true)}) : k => { ` +
+      `{ for k, ami in merge({ for k, looked in { arm64 = ${address(props.amis.arm64, true)}, x86_64 = ${address(props.amis.x86, true)} } : k => looked[0] if length(looked) > 0 }, ` +
+      `${address(this.customAmis.lookUps, true)}) : k => { ` +
       `device_name = ami.root_device_name, ` +
       `snapshot_gb = try(max([for m in ami.block_device_mappings : tonumber(m.ebs["volume_size"]) if m.device_name == ami.root_device_name]...), 0) } }`;
     // The key of the model's AMI among those roots: its ami_id, or its family's architecture.
@@ -140,6 +161,7 @@ export class ModelTable extends Construct {
     const engine = `c.engine`;
     const gpus = `lookup(${hclText(this, typeGpus.expression)}, c.instance_type, 1)`;
     const computeCapability = `lookup(${hclText(this, familyCc.expression)}, ${family}, 0)`;
+    const subnets = hclText(this, props.subnetIds);
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
@@ -150,16 +172,26 @@ export class ModelTable extends Construct {
       `alternate_llm_model = ${hclPerEngine(engine, (e) => e.hcl.alternateName("c"))}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
-      `subnet_id = element(${hclText(this, props.subnetIds)}, i)`,
+      // Where a new server goes: by position, round robin over the subnets, as the original. The
+      // servers ignore it once they run, so a reorder or a new subnet moves none.
+      `subnet_id = element(${subnets}, i)`,
       `availability_zone = element(${hclText(this, props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
       `is_main = ${key} == ${mainKey}`,
-      // What the bootstrap pulls with `ollama pull`: every Ollama model on the main server, the
-      // server's own on the others, nothing on a server of another engine.
-      `pull_models = ${engine} != "ollama" ? [] : (${key} == ${mainKey} ? [for m in ${entries} : m.llm_model if m.engine == "ollama"] : [c.llm_model])`,
-      `priority = i + 1`,
+      // What the bootstrap pulls with `ollama pull`: on the main server its own model first, then
+      // the other Ollama models sorted (a reorder of the list does not change its association, whose
+      // every update runs it again); the server's own on the others; nothing on another engine's.
+      `pull_models = ${engine} != "ollama" ? [] : (${key} == ${mainKey} ? concat([c.llm_model], sort([for m in ${entries} : m.llm_model if m.engine == "ollama" && m.llm_model != c.llm_model])) : [c.llm_model])`,
+      // Derived from the model's key unless the entry sets it: other models never move it, and it
+      // is 1000 or more, so it never takes a priority the original module gave by position (1-100).
+      `listener_priority = coalesce(try(c.listener_priority, null), ${hclDerivedListenerPriority(key)})`,
       `name = ${key} == ${mainKey} ? format("%s-main-%s", ${prefix}, c.llm_model) : format("%s-%s", ${prefix}, c.llm_model)`,
+      // The same without the main server's mark: what a launch template writes into its versions,
+      // so a new first entry does not roll a group's servers.
+      `server_name = format("%s-%s", ${prefix}, c.llm_model)`,
+      // The model in names that must not follow target_group_names or the port (groups, alarms).
+      `stable_name = ${stableName}`,
       `target_group_name = ${targetGroupName}`,
       // Ollama answers 404 on its path until the model is pulled (a name with "/" is no single path
       // segment, so its server is checked for running only; see README, health checks); vLLM's
@@ -178,8 +210,8 @@ export class ModelTable extends Construct {
       // A warm pool stops its servers, which empties an instance store: their weights stay on the root volume.
       `cache_on_instance_store = !try(c.warm_pool, false)`,
       `server_mode = ${mode}`,
-      // The Auto Scaling group and launch template name: the prefix and the target group name (valid, unique per model).
-      `group_name = format("%s-%s", ${prefix}, ${targetGroupName})`,
+      // The Auto Scaling group and launch template name: the prefix and the stable name (valid, unique per model).
+      `group_name = format("%s-%s", ${prefix}, ${stableName})`,
       `ami_key = ${amiKey}`,
       `desired_capacity = ${size("desired_capacity")}`,
       // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled
@@ -192,7 +224,6 @@ export class ModelTable extends Construct {
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${entries} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
-    this.mainKey.overrideLogicalId("main_model_key");
 
     this.appPorts = new TerraformLocal(this, "app_ports", `\${toset([for m in ${this.models.expression} : tostring(m.app_port)])}`);
     this.appPorts.overrideLogicalId("app_ports");

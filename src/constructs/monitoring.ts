@@ -31,6 +31,8 @@ export interface MonitoringProps {
   readonly instances: Instance;
   /** The model pulls: a failed pull on any server of a model notifies. */
   readonly pulls: SsmAssociation;
+  /** The release rollout over the instance servers (counted, 0 or 1, as `exists` says): a failed upgrade notifies. */
+  readonly releaseRollout?: { readonly association: SsmAssociation; readonly exists: string };
   /** E-mail address subscribed to the alarms; `""` for none. @default "" */
   readonly alarmEmail?: string;
   /** An existing SNS topic for the alarms; `""` to create one when `alarmEmail` is set. @default "" */
@@ -47,7 +49,7 @@ export interface MonitoringProps {
  * What shows how the fleet is doing, for a few dollars a month: a dashboard (FleetDashboard), per
  * model a no-healthy-host alarm and a 5xx-rate alarm, and an EventBridge rule per model that
  * forwards a failed model pull (State Manager reports per-server association status as events,
- * not as metrics) to the same SNS topic.
+ * not as metrics) to the same SNS topic, and one rule for a failed upgrade of the release rollout.
  */
 export class Monitoring extends Construct {
   public readonly dashboard: FleetDashboard;
@@ -55,6 +57,8 @@ export class Monitoring extends Construct {
   public readonly noHealthyHost: CloudwatchMetricAlarm;
   public readonly errorRate: CloudwatchMetricAlarm;
   public readonly pullFailed: CloudwatchEventRule;
+  /** A failed run of the release rollout on any instance server (counted: 0 or 1). */
+  public readonly releaseFailed?: CloudwatchEventRule;
   /** The topic the alarms notify (an HCL operand; unknown until apply when it is ours). */
   public readonly topicArn: string;
   /** Whether there is a topic to notify, known at plan from the inputs (an HCL operand). */
@@ -107,7 +111,7 @@ export class Monitoring extends Construct {
     // counts only while the group wants servers. An instance always should have one.
     this.noHealthyHost = new CloudwatchMetricAlarm(this, "no_healthy_host", {
       forEach: models,
-      alarmName: Token.asString(`\${format("%s-%s-no-healthy-host", ${prefix}, each.value.target_group_name)}`),
+      alarmName: Token.asString(`\${format("%s-%s-no-healthy-host", ${prefix}, each.value.stable_name)}`),
       alarmDescription: Token.asString(`\${format("%s has had no healthy server for %d minutes.", each.value.llm_model, ${minutes})}`),
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       threshold: 1,
@@ -148,7 +152,7 @@ export class Monitoring extends Construct {
     const tgMetric = (metricName: string) => ({ namespace: "AWS/ApplicationELB", metricName, dimensions: tgDimensions, stat: "Sum", period: 300 });
     this.errorRate = new CloudwatchMetricAlarm(this, "error_rate", {
       forEach: models,
-      alarmName: Token.asString(`\${format("%s-%s-5xx-rate", ${prefix}, each.value.target_group_name)}`),
+      alarmName: Token.asString(`\${format("%s-%s-5xx-rate", ${prefix}, each.value.stable_name)}`),
       alarmDescription: Token.asString(`\${format("More than %v%% of the requests to %s were answered 5xx by its servers over 5 minutes.", ${percent}, each.value.llm_model)}`),
       comparisonOperator: "GreaterThanThreshold",
       threshold: Token.asNumber(`\${${percent}}`),
@@ -170,8 +174,8 @@ export class Monitoring extends Construct {
       forEach: models,
       // A rule name takes 64 characters: a long <prefix>-<target group name> is cut and keeps a hash.
       name: Token.asString(
-        `\${format("%s-pull-failed", length(format("%s-%s", ${prefix}, each.value.target_group_name)) <= 52 ? format("%s-%s", ${prefix}, each.value.target_group_name) : ` +
-          `format("%s-%s", substr(format("%s-%s", ${prefix}, each.value.target_group_name), 0, 43), substr(sha1(each.value.target_group_name), 0, 8)))}`,
+        `\${format("%s-pull-failed", length(format("%s-%s", ${prefix}, each.value.stable_name)) <= 52 ? format("%s-%s", ${prefix}, each.value.stable_name) : ` +
+          `format("%s-%s", substr(format("%s-%s", ${prefix}, each.value.stable_name), 0, 43), substr(sha1(each.value.stable_name), 0, 8)))}`,
       ),
       description: Token.asString(`\${format("A server of %s failed to pull its models.", each.value.llm_model)}`),
       eventPattern: Token.asString(
@@ -193,6 +197,31 @@ export class Monitoring extends Construct {
       },
     });
     target.overrideLogicalId("pull_failed");
+
+    if (props.releaseRollout) {
+      const rollout = address(props.releaseRollout.association);
+      const exists = props.releaseRollout.exists;
+      // The rollout stops at its first failed server (max_errors): the others keep their release.
+      this.releaseFailed = new CloudwatchEventRule(this, "release_failed", {
+        count: Token.asNumber(`\${${enabled} && ${exists} ? 1 : 0}`),
+        name: Token.asString(`\${format("%s-release-failed", ${prefix})}`),
+        description: "A server failed to take the fleet's Ollama release; the rollout stopped there.",
+        eventPattern: Token.asString(
+          `\${jsonencode({ source = ["aws.ssm"], detail-type = ["EC2 State Manager Instance Association State Change"], ` +
+            `detail = { association-id = [${rollout}[0].association_id], status = ["Failed"] } })}`,
+        ),
+      });
+      this.releaseFailed.overrideLogicalId("release_failed");
+      new CloudwatchEventTarget(this, "release_failed_target", {
+        count: Token.asNumber(`\${${enabled} && ${this.hasTopic} && ${exists} ? 1 : 0}`),
+        rule: Token.asString(`\${${address(this.releaseFailed)}[0].name}`),
+        arn: Token.asString(`\${${topicArn}}`),
+        inputTransformer: {
+          inputPaths: { instance: "$.detail.instance-id", status: "$.detail.status", summary: "$.detail.execution-summary" },
+          inputTemplate: '"Ollama release rollout on <instance>: <status> (<summary>). The rollout stopped at this server; the others keep their release."',
+        },
+      }).overrideLogicalId("release_failed");
+    }
 
     this.addTopicPolicy(Token.asNumber(ownTopic));
   }
@@ -221,7 +250,11 @@ export class Monitoring extends Construct {
       count,
       statement: [
         grant("Alarms", "cloudwatch.amazonaws.com", `[for a in concat(values(${address(this.noHealthyHost)}), values(${address(this.errorRate)})) : a.arn]`),
-        grant("PullFailures", "events.amazonaws.com", `[for r in values(${address(this.pullFailed)}) : r.arn]`),
+        grant(
+          "PullFailures",
+          "events.amazonaws.com",
+          `concat([for r in values(${address(this.pullFailed)}) : r.arn]${this.releaseFailed ? `, ${address(this.releaseFailed)}[*].arn` : ""})`,
+        ),
       ],
     });
     document.overrideLogicalId("alarms");

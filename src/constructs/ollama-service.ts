@@ -1,6 +1,7 @@
 import { TerraformOutput, Token } from "cdktf";
 import { DataAwsAvailabilityZones } from "../aws";
 import { REGION_ZONES_DATA, terraformChecks } from "../config/rules";
+import { TargetGroupNames } from "../config/derive";
 import { DashboardWidget, ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
@@ -13,9 +14,11 @@ import { RootVolumeCheck } from "./root-volume-check";
 import { AsgServers } from "./servers/asg-servers";
 import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
+import { ReleaseRollout } from "./servers/release-rollout";
 import { ScalingSchedules } from "./servers/scaling-schedules";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
+import { RouterConcurrencyQuota } from "./router/concurrency-quota";
 import { RouterAuth, StreamingRouter } from "./router/streaming-router";
 import { hclText } from "./hcl";
 import { ServiceVariables } from "./service-variables";
@@ -38,6 +41,7 @@ export class OllamaService extends Construct {
   public readonly groups: AsgServers;
   public readonly schedules: ScalingSchedules;
   public readonly pulls: ModelPulls;
+  public readonly releaseRollout: ReleaseRollout;
   public readonly monitoring: Monitoring;
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
@@ -59,6 +63,7 @@ export class OllamaService extends Construct {
       amis: this.amis,
       defaultServerMode: v.default_server_mode.stringValue as ServerMode,
       schedules: v.schedules.value,
+      targetGroupNames: v.target_group_names.stringValue as TargetGroupNames,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The construct id "servers" names the bootstrap assets' folder in the module.
@@ -89,6 +94,17 @@ export class OllamaService extends Construct {
       servers: [this.instances, this.groups],
       waitSeconds: v.pull_models_wait_seconds.numberValue,
       schedule: v.pull_models_schedule.stringValue,
+      maxConcurrency: v.pull_models_max_concurrency.stringValue,
+      maxErrors: v.pull_models_max_errors.stringValue,
+    });
+    this.releaseRollout = new ReleaseRollout(this, "release", {
+      foundation: this.foundation,
+      models: this.models,
+      target: this.instances.releaseTarget,
+      prefix,
+      schedule: v.pull_models_schedule.stringValue,
+      maxConcurrency: v.pull_models_max_concurrency.stringValue,
+      maxErrors: v.pull_models_max_errors.stringValue,
     });
 
     this.alb = new InternalAlb(this, "alb", {
@@ -103,6 +119,7 @@ export class OllamaService extends Construct {
       accessLogsBucket: v.alb_access_logs_bucket.stringValue,
       accessLogsPrefix: v.alb_access_logs_prefix.stringValue,
       openWebUiPort: v.open_webui_port.numberValue,
+      deregistrationDelaySeconds: v.deregistration_delay_seconds.numberValue,
     });
     this.foundation.allowAppPortsFrom(this.alb.securityGroup);
     this.instances.registerWith(this.alb.targetGroups);
@@ -151,6 +168,10 @@ export class OllamaService extends Construct {
       corsAllowOrigins: v.router_cors_allow_origins.listValue,
       allowModelManagement: v.router_allow_model_management.booleanValue,
     });
+    new RouterConcurrencyQuota(this, "router_quota", {
+      enabled: v.router_enabled.booleanValue,
+      reservedConcurrency: v.router_reserved_concurrency.numberValue,
+    });
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
     const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
@@ -162,6 +183,7 @@ export class OllamaService extends Construct {
       targetGroups: this.alb.targetGroups,
       instances: this.instances.instances,
       pulls: this.pulls.associations,
+      releaseRollout: { association: this.releaseRollout.association, exists: this.releaseRollout.exists },
       alarmEmail: v.alarm_email.stringValue,
       alarmTopicArn: v.alarm_topic_arn.stringValue,
       noHealthyHostMinutes: v.alarm_no_healthy_host_minutes.numberValue,
@@ -202,8 +224,14 @@ export class OllamaService extends Construct {
         description:
           "URL of the Ollama service: https://<api_gw_domain> with the custom domain, else the API's endpoint, else the ALB's DNS name.",
       },
-      dlami_arm: { value: this.amis.arm64.id, description: "Id of the most recent arm64 Deep Learning AMI." },
-      dlami_x86: { value: this.amis.x86.id, description: "Id of the most recent x86_64 Deep Learning AMI." },
+      dlami_arm: {
+        value: `\${${this.amis.arm64Id}}`,
+        description: "Id of the most recent arm64 Deep Learning AMI, or null when no model uses it (it is looked up only then).",
+      },
+      dlami_x86: {
+        value: `\${${this.amis.x86Id}}`,
+        description: "Id of the most recent x86_64 Deep Learning AMI, or null when no model uses it (it is looked up only then).",
+      },
       autoscaling_groups: {
         value: this.groups.groups.fqn,
         description: 'The Auto Scaling groups of the models in server_mode "asg": aws_autoscaling_group objects keyed by model key.',

@@ -1,10 +1,16 @@
 # Body of the model server bootstrap, shared by the user data (cloud-init, first boot) and the
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
-# header that sets OLLAMA_VERSION, APP_PORT, MODELS (comma-separated), KEEP_ALIVE,
-# RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE (true, or false: only pull, leave the server as it is),
+# header that sets OLLAMA_VERSION, APP_PORT ("unchanged": the port Ollama already listens on), MODELS
+# (comma-separated; empty: pull nothing), KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
 # LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics)
 # and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or different,
 # and pulling a model that is already there is skipped.
+#
+# UPGRADE_IN_PLACE=true (first boot; the fleet's release rollout, one server at a time): install
+# OLLAMA_VERSION where another release runs, rewrite the unit where its settings differ, restart
+# Ollama after either. false (each model's own association, run on all its servers together): keep
+# the release and settings a server runs; set up only what is missing (Ollama where none is
+# installed, a unit where there is none), and move Ollama to APP_PORT when it listens on another.
 #
 # Both callers run it with a bare environment: no HOME, and PATH from systemd. Every wait is
 # bounded; the last line says what happened; the exit status names the step that failed:
@@ -144,8 +150,8 @@ validate_inputs() {
     finish 10 "inputs: OLLAMA_VERSION '$OLLAMA_VERSION' is a release candidate: ollama.com serves one only until its release is out; pin a release such as 0.13.0"
   fi
   [[ "$OLLAMA_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || finish 10 "inputs: OLLAMA_VERSION '$OLLAMA_VERSION' is not a release number such as 0.13.0"
-  if ! [[ "$APP_PORT" =~ ^[0-9]{1,5}$ ]] || [ "$APP_PORT" -lt 1 ] || [ "$APP_PORT" -gt 65535 ]; then
-    finish 10 "inputs: APP_PORT '$APP_PORT' is not a TCP port"
+  if [ "$APP_PORT" != unchanged ] && { ! [[ "$APP_PORT" =~ ^[0-9]{1,5}$ ]] || [ "$APP_PORT" -lt 1 ] || [ "$APP_PORT" -gt 65535 ]; }; then
+    finish 10 "inputs: APP_PORT '$APP_PORT' is neither a TCP port nor unchanged (the port Ollama already listens on)"
   fi
   if ! [[ "$RUN_TIMEOUT_SECONDS" =~ ^[0-9]{1,6}$ ]] || [ "$RUN_TIMEOUT_SECONDS" -lt 120 ]; then
     finish 10 "inputs: RUN_TIMEOUT_SECONDS '$RUN_TIMEOUT_SECONDS' is not a number of seconds of at least 120"
@@ -155,8 +161,8 @@ validate_inputs() {
   [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
   [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"
   local model problem
+  # Empty: pull nothing (the release rollout passes no models).
   IFS=',' read -r -a MODEL_LIST <<<"$MODELS"
-  [ "${#MODEL_LIST[@]}" -gt 0 ] || finish 10 "inputs: MODELS is empty"
   for model in "${MODEL_LIST[@]}"; do
     problem=$(name_problem "$model")
     [ -z "$problem" ] || finish 10 "inputs: '$model' is not an Ollama model name: $problem"
@@ -318,9 +324,16 @@ installed_version() {
 }
 
 ensure_ollama() {
-  if [ "$(installed_version)" = "$OLLAMA_VERSION" ]; then
+  local installed
+  installed=$(installed_version)
+  if [ "$installed" = "$OLLAMA_VERSION" ]; then
     [ -f "$VERSION_FILE" ] || printf '%s\n' "$OLLAMA_VERSION" >"$VERSION_FILE"
     log "ollama $OLLAMA_VERSION is installed"
+    return 0
+  fi
+  if [ -n "$installed" ] && [ "$UPGRADE_IN_PLACE" = false ]; then
+    [ -f "$VERSION_FILE" ] || printf '%s\n' "$installed" >"$VERSION_FILE"
+    log "ollama $installed is installed and $OLLAMA_VERSION is asked for: UpgradeInPlace=false keeps $installed (the fleet's release rollout, or a group's instance refresh, brings $OLLAMA_VERSION)"
     return 0
   fi
   local arch extension major minor url archive
@@ -391,10 +404,27 @@ write_file() {
   log "wrote $target"
 }
 
+# PORT: the port Ollama is to listen on: APP_PORT, or with "unchanged" the one its unit has. Known
+# before anything is installed, so a run that cannot set a server up changes nothing.
+PORT=""
+resolve_port() {
+  PORT=$APP_PORT
+  [ "$PORT" = unchanged ] && PORT=$(unit_port)
+  [ -n "$PORT" ] ||
+    finish 22 "unit: no port to set Ollama up on: AppPort is unchanged (keep the server's port) and $DROP_IN names none; this server's user data, or its model's own association, sets it up"
+}
+
 ensure_unit() {
+  local current port=$PORT
+  current=$(unit_port)
   # A unit that runs our binary as the ollama user is kept as it is (Ollama's install script
   # writes one too); any other is replaced.
-  if ! grep -qx "ExecStart=$BIN serve" "$UNIT_FILE" 2>/dev/null || ! grep -qx "User=ollama" "$UNIT_FILE"; then
+  local ours=1
+  if ! grep -qx "ExecStart=$BIN serve" "$UNIT_FILE" 2>/dev/null || ! grep -qx "User=ollama" "$UNIT_FILE"; then ours=0; fi
+  if [ "$UPGRADE_IN_PLACE" = false ] && [ "$ours" = 1 ] && [ "$current" = "$port" ]; then
+    return 0
+  fi
+  if [ "$ours" = 0 ]; then
     write_file "$UNIT_FILE" "[Unit]
 Description=Ollama Service
 After=network-online.target
@@ -409,11 +439,23 @@ RestartSec=3
 [Install]
 WantedBy=default.target"
   fi
-  write_file "$DROP_IN" "[Service]
-Environment=\"OLLAMA_HOST=0.0.0.0:$APP_PORT\"
-Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"
-Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"
-Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+  write_file "$DROP_IN" "$(drop_in "$port")"
+}
+
+# The drop-in's content for Ollama on port $1.
+drop_in() {
+  printf '%s\n' "[Service]" "Environment=\"OLLAMA_HOST=0.0.0.0:$1\"" "Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"" \
+    "Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"" "Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+}
+
+# The release rollout (true, no models) on a server that runs the release with our unit and
+# settings has nothing to do: it says so at once instead of waiting for the lock, which a model's
+# own association may hold for a long pull. Read without the lock: anything else takes it.
+nothing_to_roll_out() {
+  [ "$UPGRADE_IN_PLACE" = true ] && [ "${#MODEL_LIST[@]}" -eq 0 ] || return 1
+  [ "$(installed_version)" = "$OLLAMA_VERSION" ] && [ -n "$PORT" ] || return 1
+  grep -qx "ExecStart=$BIN serve" "$UNIT_FILE" 2>/dev/null && grep -qx "User=ollama" "$UNIT_FILE" || return 1
+  [ "$(cat "$DROP_IN" 2>/dev/null)" = "$(drop_in "$PORT")" ] && systemctl is-active --quiet ollama
 }
 
 # The port the unit makes Ollama listen on, from its drop-in.
@@ -439,23 +481,7 @@ ensure_service() {
   fi
   # The client talks to the server where the unit makes it listen.
   SERVING_PORT=$(unit_port)
-  SERVING_VERSION=$OLLAMA_VERSION
-  export OLLAMA_HOST="127.0.0.1:$SERVING_PORT"
-}
-
-# UpgradeInPlace=false (servers whose group rolls a new release or port through an instance
-# refresh): the running server stays as it is; the run only pulls models against it.
-use_running_server() {
   SERVING_VERSION=$(installed_version)
-  SERVING_PORT=$(unit_port)
-  if [ -z "$SERVING_VERSION" ] || [ -z "$SERVING_PORT" ]; then
-    finish 24 "API: no Ollama set up on this machine ($BIN, $DROP_IN), and UpgradeInPlace=false installs nothing; the user data's log says why"
-  fi
-  log "UpgradeInPlace=false: ollama $SERVING_VERSION on port $SERVING_PORT stays as it is (no install, no unit change, no restart); only pulling models"
-  [ "$SERVING_VERSION" = "$OLLAMA_VERSION" ] ||
-    log "ollama $OLLAMA_VERSION is asked for: this server keeps $SERVING_VERSION until its group replaces it (instance refresh)"
-  [ "$SERVING_PORT" = "$APP_PORT" ] ||
-    log "port $APP_PORT is asked for: this server keeps port $SERVING_PORT until its group replaces it (instance refresh)"
   export OLLAMA_HOST="127.0.0.1:$SERVING_PORT"
 }
 
@@ -556,6 +582,7 @@ pull_models() {
   if [ "${#failed[@]}" -gt 0 ]; then
     finish 30 "pulls: could not pull ${failed[*]}; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
   fi
+  [ "${#MODEL_LIST[@]}" -gt 0 ] || finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; no models asked for"
   finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
 }
 
@@ -566,20 +593,19 @@ SERVING_VERSION=""
 SERVING_PORT=""
 WORK=""
 mkdir -p "${LOG_FILE%/*}"
-log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models $MODELS, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
+log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models ${MODELS:-none}, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
 check_platform
 WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init
+resolve_port
+nothing_to_roll_out && finish 0 "ollama $OLLAMA_VERSION serves on port $PORT; no models asked for"
 take_lock
-if [ "$UPGRADE_IN_PLACE" = true ]; then
-  ensure_log_shipping
-  ensure_ollama
-  ensure_user
-  ensure_unit
-  ensure_service
-else
-  use_running_server
-fi
+resolve_port
+ensure_log_shipping
+ensure_ollama
+ensure_user
+ensure_unit
+ensure_service
 wait_for_api
 pull_models

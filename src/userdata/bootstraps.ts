@@ -1,5 +1,6 @@
+import { ServerMode } from "../config/types";
 import { EngineName } from "../engines";
-import { PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
+import { PULL_MODELS_DOCUMENT, pullModelsDocument, UNCHANGED_PORT, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
 import { SERVE_VLLM_DOCUMENT, serveVllmDocument, VLLM_USER_DATA_TEMPLATE, vllmUserDataTemplate } from "./vllm-templates";
 
 // Each engine's bootstrap as the servers' constructs use it: its user data template and SSM document
@@ -18,6 +19,34 @@ export interface BootstrapInputs {
   readonly logGroup: string;
   readonly metricsNamespace: string;
 }
+
+/**
+ * The `UpgradeInPlace` parameter of each kind's per-model association, per engine.
+ *
+ * Ollama: `false` for both. An association runs on all its servers as soon as it changes, and each
+ * instance model has its own, so a new release carried by them would restart every instance server
+ * at once: the release rollout (release-rollout.ts) brings it, one server at a time. An Auto Scaling
+ * group's servers take it through the instance refresh of a new launch template. Either way a
+ * model's own association keeps the release a server runs, and installs one only where none is.
+ *
+ * vLLM: an instance model's association applies a new image or settings (`true`: its one server
+ * restarts once; no release rollout serves vLLM servers); an Auto Scaling group's servers take them
+ * through the instance refresh (`false`: the association only checks that vLLM serves).
+ */
+export const UPGRADE_IN_PLACE: Readonly<Record<EngineName, Record<ServerMode, "true" | "false">>> = {
+  ollama: { instance: "false", asg: "false" },
+  vllm: { instance: "true", asg: "false" },
+};
+
+/**
+ * The `AppPort` Ollama's associations pass: an instance moves to its model's new port when its
+ * association runs (one server, restarted once); an Auto Scaling group's servers keep theirs
+ * (`unchanged`) until its instance refresh replaces them with servers on the new port.
+ */
+const OLLAMA_APP_PORT = (m: string) => `(${m}.server_mode == "asg" ? ${JSON.stringify(UNCHANGED_PORT)} : tostring(${m}.app_port))`;
+
+const upgradeInPlace = (engine: EngineName, m: string) =>
+  `(${m}.server_mode == "asg" ? "${UPGRADE_IN_PLACE[engine].asg}" : "${UPGRADE_IN_PLACE[engine].instance}")`;
 
 export interface EngineBootstrapFiles {
   /** The user data template's asset file name, and its text. */
@@ -50,9 +79,10 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
     }),
     documentParameters: (m, inputs) => ({
       Models: `join(",", ${m}.pull_models)`,
-      AppPort: `tostring(${m}.app_port)`,
+      AppPort: OLLAMA_APP_PORT(m),
       OllamaVersion: inputs.ollamaVersion,
       TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
+      UpgradeInPlace: upgradeInPlace("ollama", m),
     }),
   },
   vllm: {
@@ -89,6 +119,7 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       HfTokenParameter: inputs.hfTokenParameter,
       CacheOnInstanceStore: `tostring(${m}.cache_on_instance_store)`,
       TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
+      UpgradeInPlace: upgradeInPlace("vllm", m),
     }),
   },
 };

@@ -28,6 +28,13 @@ const { host, namespace, model, tag } = MODEL_NAME_PARTS;
 const MODEL_NAME = `((${host}/)?${namespace}/)?${model}(:${tag})?`;
 
 /**
+ * The `AppPort` that keeps the port a server's Ollama listens on. A word, not an empty string: the
+ * AWS provider (its SDK) reads an empty string in `parameters` as no value, and the parameter map
+ * keeps its previous value then.
+ */
+export const UNCHANGED_PORT = "unchanged";
+
+/**
  * The SSM document's parameters. Each value is pasted into the script by the SSM agent, so each
  * has an `allowedPattern` that admits no quote, space or shell metacharacter.
  */
@@ -35,13 +42,15 @@ export const SSM_PARAMETERS = {
   Models: {
     type: "String",
     description:
-      "Comma-separated Ollama models to pull (1 to 100 names [host/][namespace/]model[:tag] as Ollama reads them), e.g. llama3:8b,qwen2:7b",
-    allowedPattern: `^${MODEL_NAME}(,${MODEL_NAME}){0,${MAX_MODELS - 1}}$`,
+      "Comma-separated Ollama models to pull (up to 100 names [host/][namespace/]model[:tag] as Ollama reads them), e.g. llama3:8b,qwen2:7b; empty (the default): pull nothing (the release rollout)",
+    default: "",
+    allowedPattern: `^(${MODEL_NAME}(,${MODEL_NAME}){0,${MAX_MODELS - 1}})?$`,
   },
   AppPort: {
     type: "String",
-    description: "TCP port Ollama listens on (1-65535)",
-    allowedPattern: "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+    description:
+      "TCP port Ollama listens on (1-65535), or unchanged: the port the server's Ollama already listens on (the release rollout, and an Auto Scaling group's servers, which take a new port through an instance refresh)",
+    allowedPattern: `^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|${UNCHANGED_PORT})$`,
   },
   OllamaVersion: {
     type: "String",
@@ -59,7 +68,7 @@ export const SSM_PARAMETERS = {
     type: "String",
     default: "true",
     description:
-      "true: install another release, rewrite the unit and restart Ollama when they differ; false: leave the running server as it is and only pull the models (servers that take a new release through an instance refresh)",
+      "true: install OllamaVersion where another release runs, rewrite the unit where its settings differ, and restart Ollama after either (first boot, and the release rollout, one server at a time); false: keep the release and settings a server runs, set up only what is missing, and move Ollama to AppPort when it listens on another port (the per-model pulls)",
     allowedPattern: "^(true|false)$",
   },
 } as const;
@@ -129,7 +138,8 @@ export function pullModelsDocument(keepAlive: string): string {
     schemaVersion: "2.2",
     description:
       "Install Ollama when it is missing, start it on the model's port and pull the models, each retried; " +
-      "fails naming the models it could not pull. Safe to run again. With UpgradeInPlace=false it only pulls.",
+      "fails naming the models it could not pull. Safe to run again. UpgradeInPlace=true also moves a server to OllamaVersion; " +
+      "false keeps the release a server runs.",
     parameters: SSM_PARAMETERS,
     mainSteps: [
       {

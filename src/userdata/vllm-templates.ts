@@ -43,7 +43,11 @@ export const VLLM_SSM_PARAMETERS = {
     description: "The name clients send as model",
     allowedPattern: "^[A-Za-z0-9][A-Za-z0-9_./:-]{0,127}$",
   },
-  AppPort: { ...SSM_PARAMETERS.AppPort, description: "TCP port the server publishes vLLM on (1-65535)" },
+  AppPort: {
+    type: "String",
+    description: "TCP port the server publishes vLLM on (1-65535)",
+    allowedPattern: "^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$",
+  },
   Image: {
     type: "String",
     description: "vLLM's image, vllm/vllm-openai pinned to a release tag or a digest",

@@ -28,6 +28,8 @@ export interface Rendered {
   readonly vllmDocument: string;
   /** Model key -> its association's parameters and schedule. */
   readonly associations: Record<string, Association>;
+  /** The release rollout's parameters and schedule (the association over every instance server), or null when there is none. */
+  readonly rollout: Association | null;
 }
 
 /** Module inputs of a small fleet, overridable. */
@@ -58,11 +60,18 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
     attributes: ["parameters", "schedule_expression"],
     replace,
   });
-  const { document, vllmDocument } = evaluate(json, {
+  const rollout = block(json, "aws_ssm_association", "release_rollout");
+  // Literal parameters as they are; the others evaluated.
+  const rolloutParameters = rollout.parameters as Record<string, string>;
+  const literal = Object.fromEntries(Object.entries(rolloutParameters).filter(([, v]) => !v.includes("${")));
+  const { document, vllmDocument, rolloutCount, rolloutSchedule, ...rolloutValues } = evaluate(json, {
     variables,
     expressions: {
       document: block(json, "aws_ssm_document", "pull_models").content as string,
       vllmDocument: block(json, "aws_ssm_document", "serve_vllm").content as string,
+      rolloutCount: rollout.count as string,
+      rolloutSchedule: rollout.schedule_expression as string,
+      ...Object.fromEntries(Object.entries(rolloutParameters).filter(([name]) => !(name in literal))),
     },
     replace,
   });
@@ -77,5 +86,9 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
         { parameters: row.parameters as Record<string, string>, schedule: row.schedule_expression as string | null },
       ]),
     ),
+    rollout:
+      Number(rolloutCount) === 1
+        ? { parameters: { ...literal, ...Object.fromEntries(Object.entries(rolloutValues).map(([name, value]) => [name, String(value)])) }, schedule: rolloutSchedule as string | null }
+        : null,
   };
 }

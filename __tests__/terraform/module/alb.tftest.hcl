@@ -236,6 +236,95 @@ run "internal_alb_listener_target_groups_and_security_group" {
   }
 }
 
+run "target_groups_drain_for_the_longest_generation_and_keep_their_model_names" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for group in aws_lb_target_group.llm_http : group.deregistration_delay == "900"])
+    error_message = "Target groups must let a leaving server finish its requests for 900 s (the router's longest generation) by default."
+  }
+
+  assert {
+    condition     = aws_lb_target_group.llm_http["llama38b"].name == "llama38b" && aws_lb_target_group.llm_http["qwen27b"].name == "qwen27b"
+    error_message = "target_group_names = \"model\" (the default) must keep the original's names, the model keys."
+  }
+}
+
+run "prefixed_target_group_names_carry_the_prefix_and_a_hash_of_the_port" {
+  command = plan
+
+  variables {
+    target_group_names           = "prefixed"
+    deregistration_delay_seconds = 120
+  }
+
+  assert {
+    condition     = aws_lb_target_group.llm_http["llama38b"].name == "llm-llama38b-977f6773" && aws_lb_target_group.llm_http["qwen27b"].name == "llm-qwen27b-fd757147"
+    error_message = "Prefixed names must be <prefix>-<key>-<8 hex of sha256(prefix/model/port)>: llm-llama38b-977f6773 (11434), llm-qwen27b-fd757147 (11435)."
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_lb_target_group.llm_http : group.deregistration_delay == "120"])
+    error_message = "deregistration_delay_seconds must set every target group's deregistration delay."
+  }
+}
+
+run "a_prefixed_name_follows_the_port" {
+  command = plan
+
+  variables {
+    target_group_names = "prefixed"
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11435 },
+      { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11435 },
+    ]
+  }
+
+  assert {
+    condition     = aws_lb_target_group.llm_http["llama38b"].name == "llm-llama38b-f4825459" && aws_lb_target_group.llm_http["qwen27b"].name == "llm-qwen27b-fd757147"
+    error_message = "A new app_port must give the model's target group a new name (llama38b on 11435: llm-llama38b-f4825459), so the new group exists before the old one goes."
+  }
+}
+
+run "an_entrys_listener_priority_is_its_rules" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11435, listener_priority = 1000 },
+    ]
+  }
+
+  assert {
+    condition     = aws_lb_listener_rule.llm_http["qwen27b"].priority == 1000 && aws_lb_listener_rule.llm_http["llama38b"].priority == 22417
+    error_message = "listener_priority must set that model's rule priority and leave the others derived."
+  }
+}
+
+run "two_models_on_one_listener_priority_are_refused" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11435, listener_priority = 22417 },
+    ]
+  }
+
+  expect_failures = [var.llm_ec2_configs]
+}
+
+run "target_group_names_outside_its_choices_are_refused" {
+  command = plan
+
+  variables {
+    target_group_names = "prefix"
+  }
+
+  expect_failures = [var.target_group_names]
+}
+
 # The doors (API Gateway, the router) set x-ollama-fleet-model and drop the client's copy; a model
 # named without a tag, or with :latest, is routed under both spellings, as Ollama reads them.
 run "listener_rules_route_on_the_routing_header_in_both_spellings" {

@@ -53,6 +53,16 @@ run "every_model_in_asg_mode_gets_a_launch_template_and_a_group_and_no_instance"
   }
 
   assert {
+    condition     = length(aws_ssm_association.release_rollout) == 0 && length(aws_cloudwatch_event_rule.release_failed) == 0
+    error_message = "Without instance models there is no release rollout (groups take a release through their refresh)."
+  }
+
+  assert {
+    condition     = alltrue([for k, g in aws_lb_target_group.llm_http : startswith(g.name, "llm-${k}-")])
+    error_message = "A group's target group is always prefixed (its servers register on the group's port, so a new port needs a new name), also with target_group_names = \"model\"."
+  }
+
+  assert {
     condition     = jsonencode(keys(aws_launch_template.llm)) == jsonencode(["llama38b", "qwen257b"]) && jsonencode(keys(aws_autoscaling_group.llm)) == jsonencode(["llama38b", "qwen257b"])
     error_message = "Each model must get aws_launch_template.llm and aws_autoscaling_group.llm under its key."
   }
@@ -253,7 +263,19 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
       one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).heartbeat_timeout == 1800 &&
       length(aws_autoscaling_group.llm["qwen257b"].initial_lifecycle_hook) == 0
     )
-    error_message = "A warm-pool group must hold new servers in a launch hook (at most the grace period) until their model answers."
+    error_message = "A warm-pool group must be created with its launch hook (at most the grace period), so its first servers wait for their model too."
+  }
+
+  assert {
+    condition = (
+      jsonencode(keys(aws_autoscaling_lifecycle_hook.model_ready)) == jsonencode(["llama38b"]) &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].name == "model-ready" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].autoscaling_group_name == aws_autoscaling_group.llm["llama38b"].name &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].lifecycle_transition == "autoscaling:EC2_INSTANCE_LAUNCHING" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].default_result == "CONTINUE" &&
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].heartbeat_timeout == 1800
+    )
+    error_message = "A warm-pool group (and only it) must have the model-ready hook as a resource of its own, which follows the config after creation."
   }
 
   assert {
@@ -274,6 +296,108 @@ run "warm_pool_keeps_stopped_servers_that_go_back_on_scale_in" {
       jsondecode(aws_iam_role_policy.llm_ec2_model_ready[0].policy).Statement[0].Resource == "arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/llm-*"
     )
     error_message = "With a warm pool the servers' role may complete lifecycle actions of the module's groups, and nothing more."
+  }
+}
+
+run "a_grace_period_under_30_s_gives_the_hook_auto_scalings_minimum" {
+  command = plan
+
+  variables {
+    asg_health_check_grace_period_seconds = 10
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, warm_pool = true },
+    ]
+  }
+
+  assert {
+    condition = (
+      aws_autoscaling_lifecycle_hook.model_ready["llama38b"].heartbeat_timeout == 30 &&
+      one(aws_autoscaling_group.llm["llama38b"].initial_lifecycle_hook).heartbeat_timeout == 30 &&
+      aws_autoscaling_group.llm["llama38b"].health_check_grace_period == 10
+    )
+    error_message = "A hook's heartbeat must be clamped to Auto Scaling's 30-7200 s (a 10 s grace period gives 30 s), the grace period itself kept."
+  }
+}
+
+run "a_groups_amazon_linux_2_ami_is_refused" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  override_data {
+    target = data.aws_ami.custom["ami-0c0ffee0c0ffee000"]
+    values = {
+      id               = "ami-0c0ffee0c0ffee000"
+      name             = "amzn2-ami-kernel-5.10-hvm-2.0.20240306.2-x86_64-gp2"
+      description      = "Amazon Linux 2 Kernel 5.10 AMI 2.0.20240306.2 x86_64 HVM gp2"
+      root_device_name = "/dev/xvda"
+    }
+  }
+
+  expect_failures = [data.aws_ami.custom]
+}
+
+run "a_groups_amazon_linux_2023_ami_is_taken" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  override_data {
+    target = data.aws_ami.custom["ami-0c0ffee0c0ffee000"]
+    values = {
+      id               = "ami-0c0ffee0c0ffee000"
+      name             = "al2023-ami-2023.6.20250107.0-kernel-6.1-x86_64"
+      description      = "Amazon Linux 2023 AMI 2023.6.20250107.0 x86_64 HVM kernel-6.1"
+      root_device_name = "/dev/xvda"
+    }
+  }
+
+  assert {
+    condition     = aws_launch_template.llm["llama38b"].image_id == "ami-0c0ffee0c0ffee000"
+    error_message = "An Amazon Linux 2023 image (glibc 2.34) must be taken."
+  }
+}
+
+run "a_release_reaches_instances_through_the_rollout_and_groups_through_their_refresh_only" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, server_mode = "instance" },
+      { llm_model = "qwen2.5:7b", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 150, app_port = 11434 },
+    ]
+    pull_models_max_concurrency = "25%"
+    pull_models_max_errors      = "1"
+  }
+
+  assert {
+    condition = (
+      aws_ssm_association.pull_models["qwen257b"].parameters["UpgradeInPlace"] == "false" && aws_ssm_association.pull_models["qwen257b"].parameters["AppPort"] == "unchanged" &&
+      aws_ssm_association.pull_models["llama38b"].parameters["UpgradeInPlace"] == "false" && aws_ssm_association.pull_models["llama38b"].parameters["AppPort"] == "11434"
+    )
+    error_message = "No model's association upgrades in place; a group's keeps its servers' port (its refresh brings a new one), an instance's moves it."
+  }
+
+  assert {
+    condition = (
+      aws_ssm_association.release_rollout[0].parameters["UpgradeInPlace"] == "true" &&
+      one(aws_ssm_association.release_rollout[0].targets).key == "tag:OllamaReleaseRollout" &&
+      alltrue([for g in aws_autoscaling_group.llm : !contains([for t in g.tag : t.key], "OllamaReleaseRollout")])
+    )
+    error_message = "Only the release rollout upgrades in place, over the instance servers' tag, which no group puts on its servers."
+  }
+
+  assert {
+    condition     = alltrue([for a in concat(values(aws_ssm_association.pull_models), aws_ssm_association.release_rollout) : a.max_concurrency == "25%" && a.max_errors == "1"])
+    error_message = "pull_models_max_concurrency and pull_models_max_errors must pace every association, the release rollout too."
   }
 }
 

@@ -83,3 +83,31 @@ run "role_policies_and_every_name_follow_the_prefix" {
     error_message = "Target group names are the model keys, without the prefix, as in the original."
   }
 }
+
+run "every_arn_we_write_follows_the_partition" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434, server_mode = "asg", warm_pool = true },
+    ]
+  }
+
+  override_data {
+    target = data.aws_partition.current
+    values = { partition = "aws-cn", dns_suffix = "amazonaws.com.cn" }
+  }
+
+  assert {
+    condition = jsonencode(keys(aws_iam_role_policy_attachment.llm_ec2_iam_policy)) == jsonencode([
+      "arn:aws-cn:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      "arn:aws-cn:iam::aws:policy/CloudWatchAgentServerPolicy",
+    ])
+    error_message = "In aws-cn the managed policies must be arn:aws-cn:iam::aws:policy/..."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.llm_ec2_model_ready[0].policy).Statement[0].Resource == "arn:aws-cn:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/acme-*"
+    error_message = "In aws-cn the model-ready grant must name arn:aws-cn:autoscaling:..."
+  }
+}

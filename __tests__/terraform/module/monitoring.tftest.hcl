@@ -62,6 +62,12 @@ override_resource {
   values          = { association_id = "6e37940a-23ba-4ab0-9b96-5d0a1a05464f" }
 }
 
+override_resource {
+  target          = aws_ssm_association.release_rollout[0]
+  override_during = plan
+  values          = { association_id = "0b5d7c8e-3f2a-4e61-9d47-2c8a1f6b9e03" }
+}
+
 run "on_by_default_a_dashboard_row_per_model_and_alarms_per_model_without_a_topic" {
   command = plan
 
@@ -204,6 +210,12 @@ run "an_email_gets_a_topic_its_policy_a_subscription_and_the_pull_events" {
     values          = { arn = "arn:aws:events:ap-southeast-1:123456789012:rule/llm-qwen257b-pull-failed" }
   }
 
+  override_resource {
+    target          = aws_cloudwatch_event_rule.release_failed[0]
+    override_during = plan
+    values          = { arn = "arn:aws:events:ap-southeast-1:123456789012:rule/llm-release-failed" }
+  }
+
   assert {
     condition = (
       length(aws_sns_topic.alarms) == 1 && aws_sns_topic.alarms[0].name == "llm-alarms" && length(aws_sns_topic_policy.alarms) == 1 &&
@@ -246,15 +258,24 @@ run "an_email_gets_a_topic_its_policy_a_subscription_and_the_pull_events" {
       toset(one([for c in data.aws_iam_policy_document.alarms[0].statement[0].condition : c.values if c.variable == "aws:SourceArn" && c.test == "ArnEquals"])) ==
       toset(concat([for a in aws_cloudwatch_metric_alarm.no_healthy_host : a.arn], [for a in aws_cloudwatch_metric_alarm.error_rate : a.arn])) &&
       toset(one([for c in data.aws_iam_policy_document.alarms[0].statement[1].condition : c.values if c.variable == "aws:SourceArn" && c.test == "ArnEquals"])) ==
-      toset([for r in aws_cloudwatch_event_rule.pull_failed : r.arn]) &&
+      toset(concat([for r in aws_cloudwatch_event_rule.pull_failed : r.arn], ["arn:aws:events:ap-southeast-1:123456789012:rule/llm-release-failed"])) &&
       length(aws_cloudwatch_event_rule.pull_failed) == 2
     )
-    error_message = "CloudWatch may publish only for the fleet's own alarms, EventBridge only for its failed-pull rules (aws:SourceArn)."
+    error_message = "CloudWatch may publish only for the fleet's own alarms, EventBridge only for its failed-pull rules and its failed-upgrade rule (aws:SourceArn)."
   }
 
   assert {
     condition     = jsonencode(keys(aws_cloudwatch_event_target.pull_failed)) == jsonencode(["llama38b", "qwen257b"])
     error_message = "Each model's failed-pull rule must send to the topic."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_event_rule.release_failed[0].name == "llm-release-failed" &&
+      jsondecode(aws_cloudwatch_event_rule.release_failed[0].event_pattern).detail == { association-id = ["0b5d7c8e-3f2a-4e61-9d47-2c8a1f6b9e03"], status = ["Failed"] } &&
+      aws_cloudwatch_event_target.release_failed[0].arn == "arn:aws:sns:ap-southeast-1:123456789012:llm-alarms"
+    )
+    error_message = "A failed upgrade of the release rollout must reach the topic through its own rule."
   }
 }
 

@@ -394,3 +394,65 @@ run "the_idle_timeout_follows_its_input_within_the_functions_timeout" {
     error_message = "router_idle_timeout_seconds sets ROUTER_IDLE_TIMEOUT_SECONDS; the whole answer's wait stays the function's timeout less 5 s."
   }
 }
+
+# Lambda keeps 100 of the account's concurrency unreserved (all of it below 100): a quota of 120
+# leaves 20 to reserve.
+run "a_reserved_concurrency_the_account_can_give_plans" {
+  command = plan
+
+  variables {
+    router_enabled              = true
+    router_reserved_concurrency = 20
+  }
+
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency[0]
+    values = { value = 120 }
+  }
+
+  assert {
+    condition     = aws_lambda_function.router[0].reserved_concurrent_executions == 20
+    error_message = "A reservation within the account's quota less 100 must plan."
+  }
+}
+
+run "a_reserved_concurrency_beyond_the_accounts_quota_stops_the_plan" {
+  command = plan
+
+  variables {
+    router_enabled              = true
+    router_reserved_concurrency = 21
+  }
+
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency[0]
+    values = { value = 120 }
+  }
+
+  expect_failures = [data.aws_servicequotas_service_quota.lambda_concurrency]
+}
+
+run "a_new_accounts_quota_of_10_leaves_nothing_to_reserve" {
+  command = plan
+
+  variables {
+    router_enabled              = true
+    router_reserved_concurrency = 1
+  }
+
+  override_data {
+    target = data.aws_servicequotas_service_quota.lambda_concurrency[0]
+    values = { value = 10 }
+  }
+
+  expect_failures = [data.aws_servicequotas_service_quota.lambda_concurrency]
+}
+
+run "without_the_router_the_quota_is_not_read" {
+  command = plan
+
+  assert {
+    condition     = length(data.aws_servicequotas_service_quota.lambda_concurrency) == 0
+    error_message = "The Lambda quota must be read only when the router is on (it needs servicequotas permissions)."
+  }
+}

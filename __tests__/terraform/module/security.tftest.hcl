@@ -165,8 +165,8 @@ run "defaults_are_least_privilege_and_segmented" {
 
   # 9. Pull associations
   assert {
-    condition     = alltrue([for a in aws_ssm_association.pull_models : a.sync_compliance == "AUTO" && a.wait_for_success_timeout_seconds == null])
-    error_message = "Associations must report compliance (AUTO) and, by default, not make apply wait."
+    condition     = alltrue([for a in concat(values(aws_ssm_association.pull_models), aws_ssm_association.release_rollout) : a.sync_compliance == "AUTO" && a.wait_for_success_timeout_seconds == null])
+    error_message = "Associations (the release rollout too) must report compliance (AUTO) and, by default, not make apply wait."
   }
 }
 
@@ -231,13 +231,13 @@ run "every_security_knob_set" {
   }
 
   assert {
-    condition     = alltrue([for a in aws_ssm_association.pull_models : a.sync_compliance == "AUTO" && a.wait_for_success_timeout_seconds == 3600])
-    error_message = "pull_models_wait_seconds = 3600 must make every association wait up to 3600 s."
+    condition     = alltrue([for a in aws_ssm_association.pull_models : a.sync_compliance == "AUTO" && a.wait_for_success_timeout_seconds == 3600]) && aws_ssm_association.release_rollout[0].wait_for_success_timeout_seconds == null
+    error_message = "pull_models_wait_seconds = 3600 must make every model's association wait up to 3600 s; the release rollout, one server after another, never holds apply."
   }
 
   assert {
     condition = alltrue([for k, server in aws_instance.llm : strcontains(local.server_user_data[k], "OLLAMA_VERSION='0.12.3'")]) && alltrue([
-      for a in aws_ssm_association.pull_models : a.parameters["OllamaVersion"] == "0.12.3" && a.parameters["TimeoutSeconds"] == "3600"
+      for a in concat(values(aws_ssm_association.pull_models), aws_ssm_association.release_rollout) : a.parameters["OllamaVersion"] == "0.12.3" && a.parameters["TimeoutSeconds"] == "3600"
     ])
     error_message = "ollama_version = 0.12.3 must be the release every server installs, at first boot and through the association."
   }

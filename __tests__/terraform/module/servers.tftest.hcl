@@ -1,5 +1,5 @@
-# The model servers: placement by position (wrapping around), AMI choice, instance settings, the
-# EC2 security group and the SSM document that pulls the models.
+# The model servers: placement by position (wrapping around), listener priority by the model's key,
+# AMI choice, instance settings, the EC2 security group and the SSM document that pulls the models.
 
 mock_provider "aws" {
   override_during = plan
@@ -19,7 +19,7 @@ variables {
   ]
 }
 
-run "three_models_on_two_subnets_wrap_around" {
+run "three_models_on_two_subnets_wrap_around_priorities_by_key" {
   command = plan
 
   assert {
@@ -44,16 +44,16 @@ run "three_models_on_two_subnets_wrap_around" {
 
   assert {
     condition = (
-      aws_lb_listener_rule.llm_http["llama38b"].priority == 1 &&
-      aws_lb_listener_rule.llm_http["mistralnemo12b"].priority == 2 &&
-      aws_lb_listener_rule.llm_http["qwen257b"].priority == 3
+      aws_lb_listener_rule.llm_http["llama38b"].priority == 22417 &&
+      aws_lb_listener_rule.llm_http["mistralnemo12b"].priority == 5125 &&
+      aws_lb_listener_rule.llm_http["qwen257b"].priority == 23905
     )
-    error_message = "Listener rule priorities must be 1, 2, 3 in the order of llm_ec2_configs."
+    error_message = "Listener rule priorities must be derived from the keys (1000 + sha256 % 49001): 22417, 5125, 23905, not 1, 2, 3."
   }
 
   assert {
     condition     = aws_ssm_association.pull_models["llama38b"].parameters["Models"] == "llama3:8b,mistral-nemo:12b,qwen2.5:7b"
-    error_message = "The main server must pull all three models in list order."
+    error_message = "The main server must pull its own model, then the others sorted."
   }
 
   assert {
@@ -65,9 +65,22 @@ run "three_models_on_two_subnets_wrap_around" {
     condition = alltrue([
       for key, a in aws_ssm_association.pull_models :
       a.parameters["AppPort"] == "11434" && a.parameters["OllamaVersion"] == "0.13.0" && a.parameters["TimeoutSeconds"] == "3600" &&
-      a.schedule_expression == "rate(30 minutes)"
+      a.parameters["UpgradeInPlace"] == "false" && a.schedule_expression == "rate(30 minutes)" && a.max_concurrency == "1" && a.max_errors == "0"
     ])
-    error_message = "Every association must pass the app port, the release and the default hour, and run every 30 minutes."
+    error_message = "Every model's association must pass the app port, the release, the default hour and UpgradeInPlace false (it keeps the release a server runs), run every 30 minutes, one server at a time, stopping at the first failure."
+  }
+
+  assert {
+    condition = (
+      length(aws_ssm_association.release_rollout) == 1 &&
+      aws_ssm_association.release_rollout[0].parameters == tomap({ AppPort = "unchanged", OllamaVersion = "0.13.0", TimeoutSeconds = "3600", UpgradeInPlace = "true" }) &&
+      aws_ssm_association.release_rollout[0].association_name == "llm-ollama-release" &&
+      aws_ssm_association.release_rollout[0].max_concurrency == "1" && aws_ssm_association.release_rollout[0].max_errors == "0" &&
+      aws_ssm_association.release_rollout[0].schedule_expression == "rate(30 minutes)" &&
+      one(aws_ssm_association.release_rollout[0].targets).key == "tag:OllamaReleaseRollout" && one(aws_ssm_association.release_rollout[0].targets).values == tolist(["llm"]) &&
+      alltrue([for i in aws_instance.llm : i.tags["OllamaReleaseRollout"] == "llm"])
+    )
+    error_message = "One release rollout must bring every instance server (by the tag each carries) to the release, one at a time, stopping at the first failure, keeping each server's port and pulling nothing."
   }
 
   assert {
@@ -114,25 +127,25 @@ run "default_ami_follows_the_instance_family" {
 
   assert {
     condition = (
-      data.aws_ami.dlami_arm.most_recent == true && jsonencode(data.aws_ami.dlami_arm.owners) == jsonencode(["amazon"]) &&
-      data.aws_ami.dlami_arm.name_regex == "^Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch.*" &&
-      contains([for f in data.aws_ami.dlami_arm.filter : "${f.name}=${join(",", f.values)}"], "architecture=arm64")
+      data.aws_ami.dlami_arm[0].most_recent == true && jsonencode(data.aws_ami.dlami_arm[0].owners) == jsonencode(["amazon"]) &&
+      data.aws_ami.dlami_arm[0].name_regex == "^Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch .*\\((Amazon Linux 2023|Ubuntu [0-9.]+)\\).*" &&
+      contains([for f in data.aws_ami.dlami_arm[0].filter : "${f.name}=${join(",", f.values)}"], "architecture=arm64")
     )
-    error_message = "dlami_arm must look up the most recent Amazon arm64 Deep Learning OSS Nvidia Driver GPU PyTorch AMI."
+    error_message = "dlami_arm must look up the most recent Amazon arm64 Deep Learning OSS Nvidia Driver GPU PyTorch AMI on Amazon Linux 2023 or Ubuntu."
   }
 
   assert {
     condition = (
-      data.aws_ami.dlami_x86.most_recent == true && jsonencode(data.aws_ami.dlami_x86.owners) == jsonencode(["amazon"]) &&
-      data.aws_ami.dlami_x86.name_regex == "^Deep Learning OSS Nvidia Driver AMI GPU PyTorch .*Amazon Linux 2.*" &&
-      contains([for f in data.aws_ami.dlami_x86.filter : "${f.name}=${join(",", f.values)}"], "architecture=x86_64")
+      data.aws_ami.dlami_x86[0].most_recent == true && jsonencode(data.aws_ami.dlami_x86[0].owners) == jsonencode(["amazon"]) &&
+      data.aws_ami.dlami_x86[0].name_regex == "^Deep Learning OSS Nvidia Driver AMI GPU PyTorch .*\\((Amazon Linux 2023|Ubuntu [0-9.]+)\\).*" &&
+      contains([for f in data.aws_ami.dlami_x86[0].filter : "${f.name}=${join(",", f.values)}"], "architecture=x86_64")
     )
-    error_message = "dlami_x86 must look up the most recent Amazon x86_64 Deep Learning OSS Nvidia Driver PyTorch AMI for Amazon Linux 2."
+    error_message = "dlami_x86 must look up the most recent Amazon x86_64 Deep Learning OSS Nvidia Driver PyTorch AMI on Amazon Linux 2023 or Ubuntu (Amazon Linux 2 lacks the glibc Ollama needs)."
   }
 
   assert {
     condition = alltrue([
-      for lookup in [data.aws_ami.dlami_arm, data.aws_ami.dlami_x86] :
+      for lookup in [data.aws_ami.dlami_arm[0], data.aws_ami.dlami_x86[0]] :
       length(setintersection(
         toset([for f in lookup.filter : "${f.name}=${join(",", f.values)}"]),
         toset(["image-type=machine", "is-public=true", "virtualization-type=hvm", "root-device-type=ebs", "state=available"])
@@ -220,7 +233,7 @@ run "server_settings_security_group_and_pull_document" {
       for fragment in [
         "amazon-cloudwatch-agent-ctl", "LOG_GROUP='/ollama-fleet/llm/servers'", "METRICS_NAMESPACE='OllamaFleet/Servers/llm'",
         "https://ollama.com/download", "/etc/systemd/system/ollama.service.d/",
-        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$APP_PORT", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
+        "APP_PORT='11434'", "OLLAMA_HOST=0.0.0.0:$1", "OLLAMA_MODELS=/usr/share/ollama/.ollama/models", "KEEP_ALIVE='6h'",
         "OLLAMA_FLASH_ATTENTION=1", "systemctl daemon-reload", "systemctl enable ollama", "export HOME=", "UPGRADE_IN_PLACE=true",
       ] : strcontains(local.server_user_data["mistralnemo12b"], fragment)
     ])
@@ -341,5 +354,48 @@ run "pull_schedule_off_longer_wait_and_faster_volumes" {
   assert {
     condition     = alltrue([for server in aws_instance.llm : one(server.root_block_device).throughput == 1000 && one(server.root_block_device).iops == 4000])
     error_message = "ebs_throughput_mibps and ebs_iops must reach every root volume."
+  }
+}
+
+run "the_main_servers_pull_list_and_the_priorities_survive_a_reorder" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "qwen2.5:7b", instance_type = "g4dn.xlarge", ami_id = "", ebs_volume_gb = 100, app_port = 11434 },
+      { llm_model = "mistral-nemo:12b", instance_type = "g5.2xlarge", ami_id = "", ebs_volume_gb = 300, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition     = aws_ssm_association.pull_models["llama38b"].parameters["Models"] == "llama3:8b,mistral-nemo:12b,qwen2.5:7b"
+    error_message = "Reordering the other models must not change the main server's pull list (an updated association runs again)."
+  }
+
+  assert {
+    condition     = aws_lb_listener_rule.llm_http["qwen257b"].priority == 23905 && aws_lb_listener_rule.llm_http["mistralnemo12b"].priority == 5125
+    error_message = "Reordering must keep every model's listener priority."
+  }
+}
+
+run "only_the_deep_learning_ami_of_an_architecture_in_use_is_looked_up" {
+  command = plan
+
+  variables {
+    llm_ec2_configs = [
+      { llm_model = "mistral-nemo:12b", instance_type = "g5.2xlarge", ami_id = "", ebs_volume_gb = 300, app_port = 11434 },
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "ami-0c0ffee0c0ffee000", ebs_volume_gb = 200, app_port = 11434 },
+    ]
+  }
+
+  assert {
+    condition     = length(data.aws_ami.dlami_arm) == 0 && length(data.aws_ami.dlami_x86) == 1 && output.dlami_arm == null && output.dlami_x86 == "ami-0b8b8b8b8b8b8b8b8"
+    error_message = "A region without a public arm64 Deep Learning AMI must plan when no arm64 model needs one: not looked up, output null."
+  }
+
+  assert {
+    condition     = aws_instance.llm["mistralnemo12b"].ami == "ami-0b8b8b8b8b8b8b8b8" && aws_instance.llm["llama38b"].ami == "ami-0c0ffee0c0ffee000"
+    error_message = "Each server keeps its AMI: the x86_64 look-up's, or its own ami_id."
   }
 }

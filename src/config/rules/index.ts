@@ -10,6 +10,7 @@ import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
 import { fleetRules } from "./fleet";
+import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   ...frontDoorRules,
   ...bootstrapRules,
   ...fleetRules,
+  ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
 ];

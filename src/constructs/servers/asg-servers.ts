@@ -1,6 +1,6 @@
-import { AssetType, TerraformAsset, Token } from "cdktf";
+import { AssetType, TerraformAsset, TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AutoscalingGroup, IamRolePolicy, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
+import { AutoscalingGroup, AutoscalingLifecycleHook, IamRolePolicy, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
 import { sourcePath } from "../../userdata/templates";
 import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
@@ -14,6 +14,16 @@ export const GROUP_METRICS = ["GroupDesiredCapacity", "GroupInServiceInstances",
 
 /** The launch lifecycle hook of a group with a warm pool: a server waits in it until its model answers. */
 export const MODEL_READY_HOOK = "model-ready";
+
+/** The hook's settings but its heartbeat: launches wait in it; at the timeout they go on (CONTINUE). */
+const MODEL_READY_HOOK_SETTINGS = {
+  name: MODEL_READY_HOOK,
+  lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+  default_result: "CONTINUE",
+} as const;
+
+/** Auto Scaling's bounds of a lifecycle hook's heartbeat timeout, seconds. */
+export const HOOK_HEARTBEAT_SECONDS = { min: 30, max: 7200 } as const;
 
 /** The script that completes that hook, a template of src/userdata. */
 export const MODEL_READY_SCRIPT = sourcePath("model-ready.sh.tftpl");
@@ -55,6 +65,8 @@ export class AsgServers extends Construct implements ModelServers {
   public readonly serverMode = "asg" as const;
   public readonly launchTemplates: LaunchTemplate;
   public readonly groups: AutoscalingGroup;
+  /** The model-ready hook of each group with a warm pool. */
+  public readonly modelReadyHooks: AutoscalingLifecycleHook;
   public readonly securityGroup: SecurityGroup;
   public readonly pullTarget: PullTarget;
   private registered = false;
@@ -64,6 +76,9 @@ export class AsgServers extends Construct implements ModelServers {
     this.securityGroup = props.foundation.securityGroup;
     const models = props.models.iteratorFor(this.serverMode);
     const tags = { System: props.prefix, Name: models.getString("name") };
+    // What the launch template writes into its versions has no main-server mark: a new first
+    // entry must not make a new version, which would roll the group's servers.
+    const volumeTags = { System: props.prefix, Name: models.getString("server_name") };
     const userData = hclText(this, props.foundation.userData(models));
 
     this.launchTemplates = new LaunchTemplate(this, "llm_lt", {
@@ -94,7 +109,7 @@ export class AsgServers extends Construct implements ModelServers {
           ebs: launchTemplateVolume(props.foundation.rootVolume(models)),
         },
       ],
-      tagSpecifications: [{ resourceType: "volume", tags }],
+      tagSpecifications: [{ resourceType: "volume", tags: volumeTags }],
       tags,
       // A newer Deep Learning AMI must not roll every GPU server on the next apply (as for the
       // instances); a changed user data does, through the instance refresh below.
@@ -129,10 +144,14 @@ export class AsgServers extends Construct implements ModelServers {
       ],
       // Schedules (and the user's own scaling) own the capacity once the group exists; an apply
       // must not undo them. A scheduled group's min and max already cover its schedules (ModelTable).
-      lifecycle: { ignoreChanges: ["desired_capacity"] },
+      // The provider applies initial_lifecycle_hook only at creation and replaces the group when it
+      // changes: the hook resource below follows the config afterwards.
+      lifecycle: { ignoreChanges: ["desired_capacity", "initial_lifecycle_hook"] },
     });
     this.groups.overrideLogicalId("llm");
-    this.addPerModelBlocks(grace);
+    const heartbeat = Token.asNumber(`\${max(${HOOK_HEARTBEAT_SECONDS.min}, min(${HOOK_HEARTBEAT_SECONDS.max}, ${hclText(this, grace)}))}`);
+    this.addPerModelBlocks(heartbeat);
+    this.modelReadyHooks = this.addModelReadyHooks(props, heartbeat);
     this.allowModelReady(props);
 
     this.pullTarget = { key: `tag:${GROUP_NAME_TAG}`, values: ["${each.value.group_name}"] };
@@ -144,7 +163,7 @@ export class AsgServers extends Construct implements ModelServers {
    * groups through a mixed instances policy (all spot, price-capacity-optimized); warm pools,
    * which Auto Scaling refuses with a mixed instances policy, only on on-demand groups.
    */
-  private addPerModelBlocks(grace: number): void {
+  private addPerModelBlocks(heartbeat: number): void {
     const template = {
       id: sameKey(this.launchTemplates, "id"),
       version: sameKey(this.launchTemplates, "latest_version"),
@@ -174,16 +193,33 @@ export class AsgServers extends Construct implements ModelServers {
       content: { pool_state: "Stopped", min_size: 1, instance_reuse_policy: { reuse_on_scale_in: true } },
     });
     // A warm pool stops a new server as soon as it runs, pulls or not: the hook holds it until the
-    // model answers (model-ready.sh completes it), at most the grace period.
+    // model answers (model-ready.sh completes it), at most the grace period. Given at creation, it
+    // holds the servers the group launches first too; the hook resource keeps it in line later.
     this.groups.addOverride("dynamic.initial_lifecycle_hook", {
       for_each: "${each.value.warm_pool ? [each.key] : []}",
-      content: {
-        name: MODEL_READY_HOOK,
-        lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING",
-        default_result: "CONTINUE",
-        heartbeat_timeout: Token.asNumber(`\${${hclText(this, grace)}}`),
-      },
+      content: { ...MODEL_READY_HOOK_SETTINGS, heartbeat_timeout: heartbeat },
     });
+  }
+
+  /**
+   * The model-ready hook of each group with a warm pool, as a resource of its own: turning the pool
+   * on for a running group adds it, turning it off removes it, and a new grace period updates it in
+   * place. It needs the group, so it comes after the group's update: a server the pool launches in
+   * that update runs before the hook exists (README, "Warm pools on running groups").
+   */
+  private addModelReadyHooks(props: AsgServersProps, heartbeat: number): AutoscalingLifecycleHook {
+    const withPool = `\${{ for k, m in ${props.models.modelsOfOperand(this.serverMode)} : k => m if m.warm_pool }}`;
+    const each = TerraformIterator.fromMap(Token.asAnyMap(withPool));
+    const hooks = new AutoscalingLifecycleHook(this, "model_ready_hook", {
+      forEach: each,
+      autoscalingGroupName: sameKey(this.groups, "name"),
+      name: MODEL_READY_HOOK_SETTINGS.name,
+      lifecycleTransition: MODEL_READY_HOOK_SETTINGS.lifecycle_transition,
+      defaultResult: MODEL_READY_HOOK_SETTINGS.default_result,
+      heartbeatTimeout: heartbeat,
+    });
+    hooks.overrideLogicalId("model_ready");
+    return hooks;
   }
 
   /**
@@ -218,7 +254,7 @@ export class AsgServers extends Construct implements ModelServers {
       policy: Token.asString(
         `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "CompleteModelReadyHook", Effect = "Allow", ` +
           `Action = "autoscaling:CompleteLifecycleAction", ` +
-          `Resource = format("arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/%s-*", ${prefix}) }] })}`,
+          `Resource = format("arn:%s:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/%s-*", ${props.foundation.partition}, ${prefix}) }] })}`,
       ),
     }).overrideLogicalId("llm_ec2_model_ready");
   }

@@ -1,9 +1,11 @@
-import { Fn } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Instance, LbTargetGroup, LbTargetGroupAttachment, SecurityGroup } from "../../aws";
+import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 import { sameKey } from "../refs";
 import { ModelServers, PullTarget } from "./model-servers";
+import { RELEASE_ROLLOUT_TAG } from "./release-rollout";
 import { rootVolumeFitsSnapshot } from "./root-volume";
 import { ServerFoundation } from "./server-foundation";
 
@@ -22,6 +24,8 @@ export class InstanceServers extends Construct implements ModelServers {
   public readonly instances: Instance;
   public readonly securityGroup: SecurityGroup;
   public readonly pullTarget: PullTarget;
+  /** Every instance server of the fleet, by tag: where the release rollout reaches them. */
+  public readonly releaseTarget: PullTarget;
   private readonly models: ModelTable;
   private registered = false;
 
@@ -50,15 +54,25 @@ export class InstanceServers extends Construct implements ModelServers {
         instanceMetadataTags: "disabled",
       },
       rootBlockDevice: props.foundation.rootVolume(models),
-      tags: { System: props.prefix, Name: models.getString("name") },
+      // The release rollout finds every Ollama instance server by its tag (an Auto Scaling group's
+      // servers have none, nor has a server of another engine: Ollama's release is not theirs).
+      tags: Token.asStringMap(
+        `\${merge({ System = ${hclText(this, props.prefix)}, Name = each.value.name }, each.value.engine == "ollama" ? { ${RELEASE_ROLLOUT_TAG} = ${hclText(this, props.prefix)} } : {})}`,
+      ),
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
-      // running GPU server, and neither may a newer Deep Learning AMI. Roll on purpose with
+      // running GPU server, and neither may a newer Deep Learning AMI. A server stays in the subnet
+      // and zone it was created in: placement follows the position, and another model added,
+      // removed or reordered, or a subnet added, must not move it. Roll or move on purpose with
       // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
-      lifecycle: { ignoreChanges: ["user_data", "user_data_base64", "ami"], postcondition: [rootVolumeFitsSnapshot(props.models, "ami")] },
+      lifecycle: {
+        ignoreChanges: ["user_data", "user_data_base64", "ami", "subnet_id", "availability_zone"],
+        postcondition: [rootVolumeFitsSnapshot(props.models, "ami")],
+      },
     });
     this.instances.overrideLogicalId("llm");
 
     this.pullTarget = { key: "InstanceIds", values: [sameKey(this.instances, "id")] };
+    this.releaseTarget = { key: `tag:${RELEASE_ROLLOUT_TAG}`, values: [props.prefix] };
   }
 
   public registerWith(targetGroups: LbTargetGroup): void {

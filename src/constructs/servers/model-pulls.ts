@@ -17,6 +17,10 @@ export interface ModelPullsProps {
   readonly waitSeconds?: number;
   /** State Manager schedule of the runs after the first (`rate(...)` or `cron(...)`); `""` for none. @default "" */
   readonly schedule?: string;
+  /** Servers of one model that run a pull at once: a number or a percentage. @default "1" */
+  readonly maxConcurrency?: string;
+  /** Failed servers of one model after which a run starts no more: a number or a percentage. @default "0" */
+  readonly maxErrors?: string;
 }
 
 /**
@@ -37,6 +41,10 @@ export class ModelPulls extends Construct {
       forEach: models,
       name: Token.asString(`\${${foundation.documentNameOperand()}}`),
       parameters: Token.asStringMap(`\${${foundation.documentParametersOperand()}}`),
+      // One server of a model at a time, stopping at the first failure: a bad pull or port reaches
+      // one server, not a whole group (an instance model has one server anyway).
+      maxConcurrency: props.maxConcurrency ?? "1",
+      maxErrors: props.maxErrors ?? "0",
       // Runs again on this schedule, so a failed install or pull heals without Terraform.
       scheduleExpression: `\${${schedule} != "" ? ${schedule} : null}`,
       // State Manager records whether each server has its models; apply may wait for it.

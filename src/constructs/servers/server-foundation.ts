@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import {
   CloudwatchLogGroup,
   DataAwsIamPolicyDocument,
+  DataAwsPartition,
   IamInstanceProfile,
   IamRolePolicy,
   IamRole,
@@ -32,9 +33,12 @@ export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
  * and the CloudWatch agent (the bootstrap's log and the GPU metrics). The original also attached AmazonSSMFullAccess and
  * AmazonSSMManagedEC2InstanceDefaultPolicy; both go (the first lets a server administer SSM).
  */
-export const INSTANCE_ROLE_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"].map(
-  (name) => `arn:aws:iam::aws:policy/${name}`,
-);
+export const INSTANCE_ROLE_POLICIES = ["AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy"];
+
+/** An AWS managed policy's ARN in `partition` (a token, `aws` in the commercial regions). */
+export function managedPolicyArn(partition: string, name: string): string {
+  return `arn:${partition}:iam::aws:policy/${name}`;
+}
 
 export interface ServerFoundationProps {
   /** Prefix of the role, profile, security group and document names. */
@@ -85,6 +89,8 @@ export class ServerFoundation extends Construct {
   public readonly pullModelsDocument: SsmDocument;
   /** Each engine's bootstrap document; one of another engine than Ollama exists only while a model uses it. */
   public readonly documents: Readonly<Record<EngineName, SsmDocument>>;
+  /** The partition the module is planned in (`aws`, `aws-cn`, `aws-us-gov`), as an HCL operand: every ARN we write uses it. */
+  public readonly partition: string;
   /** Where every server's CloudWatch agent sends the bootstrap's log (`<instance id>/ollama-bootstrap` streams). */
   public readonly logGroup: CloudwatchLogGroup;
   /** The namespace of the servers' GPU metrics. */
@@ -103,6 +109,11 @@ export class ServerFoundation extends Construct {
     this.runTimeoutSeconds = Fn.max([PULL_MODELS_TIMEOUT_SECONDS, props.pullModelsWaitSeconds ?? 0]);
     const prefix = props.prefix;
 
+    // Read from the provider's region, no call to AWS.
+    const partition = new DataAwsPartition(this, "partition");
+    partition.overrideLogicalId("current");
+    this.partition = `data.${partition.terraformResourceType}.${partition.friendlyUniqueId}.partition`;
+
     const assume = new DataAwsIamPolicyDocument(this, "llm_ec2_iamr_assume", {
       statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }] }],
     });
@@ -117,7 +128,8 @@ export class ServerFoundation extends Construct {
     });
     this.instanceProfile.overrideLogicalId("llm_ec2_iam_profile");
 
-    const policies = TerraformIterator.fromList(INSTANCE_ROLE_POLICIES);
+    // Keyed by ARN, as the original: `arn:aws:iam::aws:policy/<name>` in the commercial regions.
+    const policies = TerraformIterator.fromList(INSTANCE_ROLE_POLICIES.map((name) => managedPolicyArn(partition.partition, name)));
     new IamRolePolicyAttachment(this, "llm_ec2_iam_policy", {
       forEach: policies,
       role: this.role.name,
@@ -225,7 +237,7 @@ export class ServerFoundation extends Construct {
       role: this.role.name,
       policy: Token.asString(
         `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "ReadHuggingFaceToken", Effect = "Allow", Action = "ssm:GetParameter", ` +
-          `Resource = format("arn:aws:ssm:*:*:parameter/%s", trimprefix(${parameter}, "/")) }] })}`,
+          `Resource = format("arn:%s:ssm:*:*:parameter/%s", ${this.partition}, trimprefix(${parameter}, "/")) }] })}`,
       ),
     }).overrideLogicalId("llm_ec2_hf_token");
   }

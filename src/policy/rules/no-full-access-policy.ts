@@ -1,8 +1,9 @@
 import { finding, resources } from "../terraform-json";
 import { PolicyRule } from "../types";
 
-// An AWS managed policy ARN, any partition and path: arn:aws:iam::aws:policy/service-role/Name
-const AWS_MANAGED_POLICY = /arn:aws[\w-]*:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
+// An AWS managed policy ARN, any partition (written out, or an interpolation such as
+// ${data.aws_partition.current.partition}) and path: arn:aws:iam::aws:policy/service-role/Name
+const AWS_MANAGED_POLICY = /arn:(?:aws[\w-]*|\$\{[^}]*\}):iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g;
 
 /** Names of the `*FullAccess` AWS managed policies that `value` mentions. */
 function fullAccessPolicies(value: unknown): string[] {

@@ -22,6 +22,16 @@ mock_data "aws_availability_zones" {
   defaults = { names = ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] }
 }
 
+# The partition the provider's region is in: the commercial one (iam.tftest.hcl overrides it for aws-cn).
+mock_data "aws_partition" {
+  defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
+}
+
+# The account's Lambda concurrency quota (read with the router only): AWS's default.
+mock_data "aws_servicequotas_service_quota" {
+  defaults = { value = 1000, default_value = 1000 }
+}
+
 mock_data "aws_iam_policy_document" {
   defaults = {
     json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"}}]}"

@@ -1,4 +1,4 @@
-# The seed document's usage example (two models on g5g.xlarge, Open WebUI on 8080, a full custom
+# The original module's README example (two models on g5g.xlarge, Open WebUI on 8080, a full custom
 # domain), with valid-looking ids in place of its "xxx" placeholders.
 
 mock_provider "aws" {
@@ -6,7 +6,7 @@ mock_provider "aws" {
   source          = "./tests/mocks"
 }
 
-# Its variables come from __tests__/fixtures/seed-usage.json, the one copy of the seed's inputs:
+# Its variables come from __tests__/fixtures/readme-example.json, the one copy of the README example's inputs:
 # terraform.test.ts writes them in front of this file when it copies the suite.
 
 override_resource {
@@ -33,7 +33,7 @@ override_resource {
   values          = { arn = "arn:aws:elasticloadbalancing:ap-southeast-1:123456789012:targetgroup/qwen27b/2222222222222222" }
 }
 
-run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
+run "readme_example_servers_keys_amis_tags_placement_and_pull_lists" {
   command = plan
 
   assert {
@@ -52,8 +52,8 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
   }
 
   assert {
-    condition     = output.dlami_arm == "ami-0a4a4a4a4a4a4a4a4" && output.dlami_x86 == "ami-0b8b8b8b8b8b8b8b8"
-    error_message = "outputs dlami_arm / dlami_x86 must be the ids of the two AMI look-ups."
+    condition     = output.dlami_arm == "ami-0a4a4a4a4a4a4a4a4" && output.dlami_x86 == null && length(data.aws_ami.dlami_x86) == 0
+    error_message = "output dlami_arm must be the arm64 look-up's id; no model runs x86_64, so that AMI is not looked up and dlami_x86 is null."
   }
 
   assert {
@@ -93,7 +93,7 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
 
   assert {
     condition     = aws_ssm_association.pull_models["llama38b"].parameters["Models"] == "llama3:8b,qwen2:7b"
-    error_message = "The main server must pull every model of the list, in order: llama3:8b,qwen2:7b."
+    error_message = "The main server must pull every model of the list, its own first: llama3:8b,qwen2:7b."
   }
 
   assert {
@@ -117,7 +117,7 @@ run "seed_servers_keys_amis_tags_placement_and_pull_lists" {
   }
 }
 
-run "seed_alb_routes_by_the_routing_header_behind_the_custom_domain" {
+run "readme_example_alb_routes_by_the_routing_header_behind_the_custom_domain" {
   command = plan
 
   assert {
@@ -131,8 +131,8 @@ run "seed_alb_routes_by_the_routing_header_behind_the_custom_domain" {
   }
 
   assert {
-    condition     = aws_lb_listener_rule.llm_http["llama38b"].priority == 1 && aws_lb_listener_rule.llm_http["qwen27b"].priority == 2
-    error_message = "Listener rule priorities must be the model's position + 1 (llama38b 1, qwen27b 2)."
+    condition     = aws_lb_listener_rule.llm_http["llama38b"].priority == 22417 && aws_lb_listener_rule.llm_http["qwen27b"].priority == 36934
+    error_message = "Listener rule priorities must be derived from the model's key, clear of the original's 1-100 (llama38b 22417, qwen27b 36934)."
   }
 
   assert {

@@ -1,5 +1,5 @@
-# The seed document's usage block, calling the synthesized module. Placeholder ids shaped like real
-# ones: the module validates its inputs, so the seed's "vpc-xxxxxx" and "xxxx" would be refused.
+# The original module's README example, calling the synthesized module. Placeholder ids shaped
+# like real ones: the module validates its inputs, so its "vpc-xxxxxx" and "xxxx" would be refused.
 terraform {
   required_providers {
     aws = {
