@@ -68,6 +68,8 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       HfTokenParameter: TOKEN_PARAMETER,
       CacheOnInstanceStore: "true",
       TimeoutSeconds: "3600",
+      // an instance model's association applies a new image or setting (no release rollout serves vLLM)
+      UpgradeInPlace: "true",
     });
     expect(fleet.userData[KEY]).toContain(`MODEL='${MODEL}'\nSERVED_NAME='${SERVED}'\nAPP_PORT='${PORT}'\nIMAGE='${DEFAULT_VLLM_IMAGE}'`);
     expect(fleet.userData[KEY]).toContain(`HF_TOKEN_PARAMETER='${TOKEN_PARAMETER}'`);
@@ -174,7 +176,8 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       const result = await runScenario({ ...DLAMI, vllmExitTimes: 1000, steps: [{ kind: "cloud-init", script: fleet.userData[KEY] }] });
       expect(result.steps[0].exitCode).toBe(24);
       expect(lastLine(result.steps[0])).toMatch(
-        /FAILED \(exit 24\): API: vLLM's container exited 5 times without serving mistral-7b \(container exited, exit code 1\); journalctl -u vllm says why$/,
+        // the container as docker last shows it: exited, or already removed for the next restart
+        /FAILED \(exit 24\): API: vLLM's container exited 5 times without serving mistral-7b \((container exited, exit code 1|no container at the moment: the unit removes it before each restart)\); journalctl -u vllm says why$/,
       );
       expect(result.vllm.starts.length).toBeGreaterThanOrEqual(5);
     },

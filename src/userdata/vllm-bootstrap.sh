@@ -289,9 +289,13 @@ restarts() {
 # What docker says of the container, for a message: its status and exit code.
 container_state() {
   local state
+  local status code
   state=$(timeout -k 5 30 "$DOCKER" inspect --type container "$CONTAINER" 2>/dev/null | tr -d ' \n')
-  [ -n "$state" ] || { echo "no container"; return; }
-  printf 'container %s, exit code %s' "$(sed -n 's/.*"Status":"\([a-z]*\)".*/\1/p' <<<"$state")" "$(sed -n 's/.*"ExitCode":\([0-9]*\).*/\1/p' <<<"$state")"
+  status=$(sed -n 's/.*"Status":"\([a-z]*\)".*/\1/p' <<<"$state")
+  code=$(sed -n 's/.*"ExitCode":\([0-9]*\).*/\1/p' <<<"$state")
+  # docker inspect prints [] for no container: the unit removes it before each start (ExecStartPre)
+  [ -n "$status" ] || { echo "no container at the moment: the unit removes it before each restart"; return; }
+  printf 'container %s, exit code %s' "$status" "$code"
 }
 
 # The first start downloads the weights and loads them (minutes for a large model): wait, bounded
