@@ -9,6 +9,6 @@ module.exports = {
   // while one test file waits on terraform, and no more, since terraform itself is CPU-bound.
   maxWorkers: 2,
   // Terraform commands have their own, shorter limits (helpers/terraform-workspace.ts: 180 s init,
-  // 480 s test) that kill the command and name it; this one only catches what is not terraform.
-  testTimeout: 900_000,
+  // 600 s test) that kill the command and name it; this one only catches what is not terraform.
+  testTimeout: 1_200_000,
 };

@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import * as path from "path";
+import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/model-fit";
 import { vllmFitTable } from "./src/catalog/vllm-fit";
@@ -22,6 +23,14 @@ try {
   const vllm = config.llm_ec2_configs.filter((c) => c.engine === "vllm");
   if (ollama.length > 0) console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(ollama)}`);
   if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
+  // The weight cache serves Ollama's models; a vLLM server gets its weights from Hugging Face.
+  if (ollama.length > 0) {
+    const cache = config.model_cache_bucket !== "";
+    console.log(
+      `\nCold start of a new Ollama server, its weights ${cache ? `from the registry, and from the weight cache (model_cache_bucket)` : "from the registry (now), and from a weight cache (model_cache_bucket, off)"}:\n` +
+        coldStartTable(ollama, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
+    );
+  }
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);
   app.synth();
   const stackDir = path.join(app.outdir, "stacks", "llm-service");

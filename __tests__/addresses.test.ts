@@ -88,6 +88,12 @@ const ADDED = [
   'aws_launch_template.llm["<model key>"]',
   'aws_autoscaling_group.llm["<model key>"]',
   'aws_autoscaling_schedule.llm["<schedule>/<model key>"]',
+  // scaling on load and to zero (a model's scaling)
+  'aws_autoscaling_policy.llm_requests["<model key>"]',
+  'aws_autoscaling_policy.llm_gpu["<model key>"]',
+  'aws_autoscaling_policy.llm_in_flight["<model key>"]',
+  'aws_autoscaling_policy.llm_scale_to_zero["<model key>"]',
+  'aws_cloudwatch_metric_alarm.llm_idle["<model key>"]',
   "aws_cloudwatch_dashboard.fleet[0]",
   'aws_cloudwatch_metric_alarm.no_healthy_host["<model key>"]',
   'aws_cloudwatch_metric_alarm.error_rate["<model key>"]',
@@ -118,6 +124,18 @@ const ADDED = [
   "aws_vpc_security_group_egress_rule.router_to_alb[0]",
   "aws_vpc_security_group_egress_rule.router_to_ssm[0]",
   "aws_vpc_security_group_ingress_rule.llm_alb_ingress_router[0]",
+  // the weight cache (model_cache_bucket): its bucket, the servers' access, the endpoint, the metrics
+  "data.aws_region.model_cache[0]",
+  "aws_s3_bucket.model_cache[0]",
+  "aws_s3_bucket_server_side_encryption_configuration.model_cache[0]",
+  "aws_s3_bucket_public_access_block.model_cache[0]",
+  "aws_s3_bucket_ownership_controls.model_cache[0]",
+  "aws_s3_bucket_policy.model_cache[0]",
+  "data.aws_iam_policy_document.model_cache_bucket[0]",
+  "aws_s3_bucket_lifecycle_configuration.model_cache[0]",
+  "aws_iam_role_policy.llm_ec2_model_cache[0]",
+  "aws_vpc_endpoint.model_cache[0]",
+  'aws_cloudwatch_log_metric_filter.model_cache["<event>"]',
 ];
 
 /** `type.name["<x>"]` -> `type.name for_each`, `type.name[0]` -> `type.name count`, else `single`. */
@@ -346,6 +364,33 @@ describeWithTerraform("the addresses terraform plans", () => {
     expect(looked([arm])).toEqual(["data.aws_ami.dlami_arm[0]"]);
     expect(looked([x86])).toEqual(["data.aws_ami.dlami_x86[0]"]);
     expect(looked([{ ...arm, ami_id: "ami-0123456789abcdef0" }])).toEqual([]);
+  });
+
+  const CACHE_ACCESS = [
+    "data.aws_region.model_cache[0]",
+    "aws_iam_role_policy.llm_ec2_model_cache[0]",
+    ...["corrupt", "hit", "miss", "seeded"].map((event) => `aws_cloudwatch_log_metric_filter.model_cache[${JSON.stringify(event)}]`),
+  ];
+  const CACHE_BUCKET = [
+    "aws_s3_bucket.model_cache[0]",
+    "aws_s3_bucket_server_side_encryption_configuration.model_cache[0]",
+    "aws_s3_bucket_public_access_block.model_cache[0]",
+    "aws_s3_bucket_ownership_controls.model_cache[0]",
+    "aws_s3_bucket_policy.model_cache[0]",
+    "data.aws_iam_policy_document.model_cache_bucket[0]",
+    "aws_s3_bucket_lifecycle_configuration.model_cache[0]",
+  ];
+
+  test("a created weight cache: the bucket and its companions, the servers' access, the metrics; the endpoint with route tables", () => {
+    const created = { ...INPUTS, model_cache_bucket: "create" };
+    expect(plannedAddresses(created)).toEqual([...ALWAYS, ...API, ...MONITORING, ...CACHE_ACCESS, ...CACHE_BUCKET].sort());
+    expect(plannedAddresses({ ...created, model_cache_gateway_endpoint_route_table_ids: ["rtb-0a1b2c3d4e5f11111"] })).toEqual(
+      [...ALWAYS, ...API, ...MONITORING, ...CACHE_ACCESS, ...CACHE_BUCKET, "aws_vpc_endpoint.model_cache[0]"].sort(),
+    );
+  });
+
+  test("an existing bucket: the servers' access and the metrics only, nothing of the bucket", () => {
+    expect(plannedAddresses({ ...INPUTS, model_cache_bucket: "acme-weights" })).toEqual([...ALWAYS, ...API, ...MONITORING, ...CACHE_ACCESS].sort());
   });
 
   const ROUTER = [

@@ -36,6 +36,13 @@ const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM];
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
 // AND the same fleet deployed with target groups named "prefixed"
 const PREFIXED = { ...BASE, target_group_names: "prefixed" };
+// AND the same fleet behind the router (IAM-authorized: no keys parameter, whose value the made-up
+// state cannot hold), the second Auto Scaling model scaling on requests and to zero
+const SCALING = { requests_per_server_per_minute: 30, scale_to_zero_after_minutes: 30 };
+const ROUTED = { ...BASE, router_enabled: true, router_auth: "AWS_IAM", llm_ec2_configs: MODELS.map((m, j) => (j === 4 ? { ...m, min_size: 0, max_size: 3, scaling: SCALING } : m)) };
+const editRouted = (i: number, change: object, top: object = {}) => ({ ...ROUTED, ...top, llm_ec2_configs: ROUTED.llm_ec2_configs.map((m, j) => (j === i ? { ...m, ...change } : m)) });
+// AND the same fleet deployed with the weight cache in an existing bucket
+const CACHED = { ...BASE, model_cache_bucket: "acme-model-weights" };
 const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
 // AND the fleet with a vLLM model on an instance
 const WITH_VLLM = withModels([...MODELS, VLLM_MODEL]);
@@ -53,11 +60,31 @@ const at = {
   errorAlarm: (k: string) => `aws_cloudwatch_metric_alarm.error_rate["${k}"]`,
   healthAlarm: (k: string) => `aws_cloudwatch_metric_alarm.no_healthy_host["${k}"]`,
   pullFailed: (k: string) => `aws_cloudwatch_event_rule.pull_failed["${k}"]`,
+  policy: (name: string, k: string) => `aws_autoscaling_policy.llm_${name}["${k}"]`,
+  idleAlarm: (k: string) => `aws_cloudwatch_metric_alarm.llm_idle["${k}"]`,
 };
+const ROUTER_FUNCTION = "aws_lambda_function.router[0]";
+const ROUTER_POLICY = "aws_iam_role_policy.router[0]";
 /** The one association over every instance server that brings them to ollama_version, one at a time. */
 const ROLLOUT = "aws_ssm_association.release_rollout[0]";
 const DASHBOARD = "aws_cloudwatch_dashboard.fleet[0]";
 const MODEL_READY_POLICY = "aws_iam_role_policy.llm_ec2_model_ready[0]";
+const DOCUMENT = "aws_ssm_document.pull_models";
+/** The document's new content in place: its new version, hash and parameters are known after the apply. */
+const documentUpdate = { [DOCUMENT]: "update: content, default_version, document_version, hash, latest_version, parameter" };
+const CACHE_POLICY = "aws_iam_role_policy.llm_ec2_model_cache[0]";
+const CACHE_METRICS = ["hit", "miss", "corrupt", "seeded"].map((event) => `aws_cloudwatch_log_metric_filter.model_cache["${event}"]`);
+/** The created bucket and its settings. */
+const CACHE_BUCKET = ["s3_bucket", "s3_bucket_server_side_encryption_configuration", "s3_bucket_public_access_block", "s3_bucket_ownership_controls", "s3_bucket_policy", "s3_bucket_lifecycle_configuration"].map(
+  (type) => `aws_${type}.model_cache[0]`,
+);
+/** The Auto Scaling models' launch templates get the new user data: their groups roll through the instance refresh, new servers first. */
+const groupsRoll = Object.fromEntries(
+  [MISTRAL, PHI].flatMap((k) => [
+    [at.template(k), "update: default_version, latest_version, user_data"],
+    [at.group(k), "update: launch_template[0].version"],
+  ]),
+);
 const dashboardUpdate = { [DASHBOARD]: "update: dashboard_body" };
 /**
  * A target group replaced for its port: its name carries the port, so the new one is created first
@@ -117,6 +144,25 @@ const ROWS: Record<string, Row> = {
     models: [VLLM],
   },
   "hf_token_parameter": { base: WITH_VLLM, inputs: { ...WITH_VLLM, hf_token_parameter: "/fleet/hf-token" }, models: [VLLM] },
+  "scaling on load turned on for a running Auto Scaling model": {
+    inputs: editModel(4, { max_size: 3, scaling: { requests_per_server_per_minute: 30, gpu_utilization_percent: 70 } }),
+    models: [PHI],
+  },
+  "a scaling target": { base: ROUTED, inputs: editRouted(4, { scaling: { ...SCALING, requests_per_server_per_minute: 60 } }), models: [PHI] },
+  "scale to zero turned on for a running Auto Scaling model": {
+    base: ROUTED,
+    inputs: editRouted(2, { min_size: 0, scaling: { scale_to_zero_after_minutes: 20 } }),
+    models: [MISTRAL],
+  },
+  "scaling removed": { base: ROUTED, inputs: editRouted(4, { scaling: undefined }), models: [PHI] },
+  "router_wake_wait_seconds": { base: ROUTED, inputs: { ...ROUTED, router_wake_wait_seconds: 300 }, models: [] },
+  "the weight cache turned on, a bucket of its own": { inputs: { ...BASE, model_cache_bucket: "create" }, models: [MISTRAL, PHI] },
+  "the weight cache turned on, an existing bucket and a gateway endpoint": {
+    inputs: { ...CACHED, model_cache_gateway_endpoint_route_table_ids: ["rtb-0a1b2c3d4e5f67890"] },
+    models: [MISTRAL, PHI],
+  },
+  "model_cache_prefix, the cache on": { base: CACHED, inputs: { ...CACHED, model_cache_prefix: "weights/" }, models: [MISTRAL, PHI] },
+  "the weight cache turned off": { base: CACHED, inputs: BASE, models: [MISTRAL, PHI] },
 };
 
 /** One line per change: "create", "update: a, b", "replace (new first) for port: name, port". */
@@ -489,7 +535,85 @@ describe("what each change plans", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  test("the weight cache turned on with a bucket of its own: the bucket, the servers' grant and the metrics created; the document and the launch templates learn the bucket; no instance changes", () => {
+    expect(changesOf("the weight cache turned on, a bucket of its own")).toEqual({
+      ...Object.fromEntries([...CACHE_BUCKET, CACHE_POLICY, ...CACHE_METRICS].map((a) => [a, "create"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
+  });
+
+  test("the weight cache turned on in an existing bucket, with a gateway endpoint: the grant, the endpoint and the metrics, the same updates, and no bucket of its own", () => {
+    expect(changesOf("the weight cache turned on, an existing bucket and a gateway endpoint")).toEqual({
+      ...Object.fromEntries([CACHE_POLICY, "aws_vpc_endpoint.model_cache[0]", ...CACHE_METRICS].map((a) => [a, "create"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
+  });
+
+  test("the cache's prefix: the servers' grant and their scripts follow it in place", () => {
+    expect(changesOf("model_cache_prefix, the cache on")).toEqual({
+      [CACHE_POLICY]: "update: policy",
+      ...documentUpdate,
+      ...groupsRoll,
+    });
+  });
+
+  test("the weight cache turned off: the grant and the metrics go, the scripts forget the bucket; no instance changes", () => {
+    expect(changesOf("the weight cache turned off")).toEqual({
+      ...Object.fromEntries([CACHE_POLICY, ...CACHE_METRICS].map((a) => [a, "delete"])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+    });
+  });
+
   test("a model's instance_type: its server is updated in place (stopped and started), nothing else", () => {
     expect(changesOf("a model's instance_type")).toEqual({ [at.instance(GEMMA)]: "update: instance_type, public_dns, public_ip" });
+  });
+});
+
+// A model's scaling is its policies and alarms: turning it on, changing a target or turning it off
+// never touches a server, a launch template or another model; the group changes in place (its
+// warm-up, and the sizes the row sets), and the router learns which groups it may start.
+describe("what scaling changes plan", () => {
+  test("scaling on load turned on (with the max_size a target needs): the group in place, one policy per target; no launch template, so no server rolls", () => {
+    expect(changesOf("scaling on load turned on for a running Auto Scaling model")).toEqual({
+      [at.group(PHI)]: "update: default_instance_warmup, max_size",
+      [at.policy("requests", PHI)]: "create",
+      [at.policy("gpu", PHI)]: "create",
+    });
+  });
+
+  test("a scaling target: that policy, in place, and nothing else", () => {
+    expect(changesOf("a scaling target")).toEqual({ [at.policy("requests", PHI)]: "update: target_tracking_configuration[0].target_value" });
+  });
+
+  test("scale to zero turned on: the group in place, its idle alarm and scale-to-zero policy, and the router's list of groups it may start and its permission on them", () => {
+    expect(changesOf("scale to zero turned on for a running Auto Scaling model")).toEqual({
+      [at.group(MISTRAL)]: "update: default_instance_warmup, min_size",
+      [at.policy("scale_to_zero", MISTRAL)]: "create",
+      [at.idleAlarm(MISTRAL)]: "create",
+      [ROUTER_FUNCTION]: "update: environment[0].variables.ROUTER_WAKE_GROUPS",
+      [ROUTER_POLICY]: "update: policy",
+    });
+  });
+
+  test("scaling removed: its policies and alarm go, the group's warm-up is switched off in place, and the router may start no group (nor call out)", () => {
+    expect(changesOf("scaling removed")).toEqual({
+      "aws_vpc_security_group_egress_rule.router_to_ssm[0]": "delete",
+      [at.group(PHI)]: "update: default_instance_warmup",
+      [at.policy("requests", PHI)]: "delete",
+      [at.policy("scale_to_zero", PHI)]: "delete",
+      [at.idleAlarm(PHI)]: "delete",
+      [ROUTER_FUNCTION]: expect.stringMatching(/^update: environment\[0\]\.variables\.ROUTER_WAKE_GROUPS, environment\[0\]\.variables\.ROUTER_WAKE_WAIT_SECONDS$/),
+      [ROUTER_POLICY]: "update: policy",
+    });
+  });
+
+  test("router_wake_wait_seconds: the router's environment alone", () => {
+    expect(changesOf("router_wake_wait_seconds")).toEqual({ [ROUTER_FUNCTION]: "update: environment[0].variables.ROUTER_WAKE_WAIT_SECONDS" });
   });
 });

@@ -131,6 +131,36 @@ describe("the monthly cost summary", () => {
     expect(table).toContain("total of the lines with a price (without g5g.16xlarge in eu-west-1)");
   });
 
+  test("scaling adds its alarm metrics per model: two alarms per target tracking policy on its metrics, four for the idle alarm", () => {
+    // GIVEN one model scaling on requests and requests in flight and to zero, and one on GPU
+    const config = parseServiceConfig(
+      JSON.stringify({
+        ...BASE,
+        router_enabled: true,
+        llm_ec2_configs: [
+          {
+            llm_model: "llama3:8b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434, server_mode: "asg", min_size: 0, max_size: 3, desired_capacity: 0,
+            scaling: { requests_per_server_per_minute: 30, concurrent_requests_per_server: 2, scale_to_zero_after_minutes: 30 },
+          },
+          { llm_model: "qwen2:7b", instance_type: "g5.xlarge", ebs_volume_gb: 100, app_port: 11434, server_mode: "asg", max_size: 2, scaling: { gpu_utilization_percent: 70 } },
+        ],
+      }),
+      "test.json",
+    );
+    // WHEN
+    const summary = costSummary(config);
+    // THEN
+    const scaling = summary.lines.filter((l) => l.item.startsWith("scaling"));
+    expect(scaling.map((l) => [l.model, l.usdPerMonth])).toEqual([
+      ["llama3:8b", (2 + 4 + 4) * PRICES["us-east-1"].cloudwatch.alarmMetricMonth.usd],
+      ["qwen2:7b", 2 * PRICES["us-east-1"].cloudwatch.alarmMetricMonth.usd],
+    ]);
+    expect(summary.notes.join("\n")).toMatch(/scales to zero: its servers line counts its desired_capacity all month/);
+    expect(summary.notes.join("\n")).toMatch(/custom metrics the scaling reads .* at \$0\.30 each a month/);
+    // AND a fleet without scaling says none of it
+    expect(costSummary({ ...config, llm_ec2_configs: config.llm_ec2_configs.map((c) => ({ ...c, scaling: null })) }).notes.join("\n")).not.toMatch(/scal/);
+  });
+
   test("one number format: dollars with thousands separators and cents", () => {
     expect(usd(1234.5)).toBe("$1,234.50");
     expect(usd(0.5628, 10)).toBe("$0.5628");

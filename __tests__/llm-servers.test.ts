@@ -140,7 +140,7 @@ describe("LlmServers: instances", () => {
     expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(expect.arrayContaining(["user_data", "user_data_base64"]));
   });
 
-  test("user data: the template asset rendered once per model (port, keep_alive 6h, release, the server's model, time limit, log group, namespace), gzip-compressed for EC2", () => {
+  test("user data: the template asset rendered once per model (port, keep_alive 6h, release, the server's model, time limit, log group, namespace, weight cache), gzip-compressed for EC2", () => {
     expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
     // Ollama's models' template (a vLLM model's is its engine's: __tests__/mixed-engines-plan.test.ts)
@@ -150,7 +150,11 @@ describe("LlmServers: instances", () => {
     expect(match?.[1]).toBe(
       ' app_port = m.app_port, keep_alive = "6h", ollama_version = var.ollama_version, models = m.llm_model, ' +
         "timeout_seconds = (max(3600, var.pull_models_wait_seconds)), log_group = aws_cloudwatch_log_group.servers.name, " +
-        'metrics_namespace = (format("OllamaFleet/Servers/%s", var.prefix)) ',
+        'metrics_namespace = (format("OllamaFleet/Servers/%s", var.prefix)), ' +
+        'model_cache_bucket = ((var.model_cache_bucket == "create" ? one(aws_s3_bucket.model_cache[*].bucket) : var.model_cache_bucket)), ' +
+        'model_cache_prefix = ((var.model_cache_bucket != "") ? var.model_cache_prefix : ""), ' +
+        'model_cache_region = (((var.model_cache_bucket != "") ? data.aws_region.model_cache[0].id : "")), ' +
+        'transfer_gbps = try(tostring(local.instance_network_gbps[m.instance_type]), "") ',
     );
   });
 
@@ -162,6 +166,10 @@ describe("LlmServers: instances", () => {
   });
 });
 
+/** The weight cache's template variables: its bucket (the created one's name, or the input), prefix and region, each "" without a cache. */
+const CACHE_VARIABLES =
+  '"model_cache_bucket" = (var.model_cache_bucket == "create" ? one(aws_s3_bucket.model_cache[*].bucket) : var.model_cache_bucket), "model_cache_prefix" = (var.model_cache_bucket != "") ? var.model_cache_prefix : "", "model_cache_region" = ((var.model_cache_bucket != "") ? data.aws_region.model_cache[0].id : "")';
+
 describe("LlmServers: model pulls through SSM", () => {
   test("the document is a Command read from the pull-models asset", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmDocument, {
@@ -169,9 +177,8 @@ describe("LlmServers: model pulls through SSM", () => {
       document_type: "Command",
       document_format: "JSON",
     });
-    expect(block(stack.json, "aws_ssm_document", "pull_models").content).toMatch(
-      /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json", \{"log_group" = aws_cloudwatch_log_group\.servers\.name, "metrics_namespace" = format\("OllamaFleet\/Servers\/%s", var\.prefix\)\}\)\}$/,
-    );
+    const match = /^\$\{templatefile\("\$\{path\.module\}\/assets\/[^"]+\/pull-models\.ssm\.json", \{(.*)\}\)\}$/.exec(block(stack.json, "aws_ssm_document", "pull_models").content as string);
+    expect(match?.[1]).toBe(`"log_group" = aws_cloudwatch_log_group.servers.name, "metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix), ${CACHE_VARIABLES}`);
   });
 
   test("the document: schema 2.2, one shell step whose time limit is TimeoutSeconds, every parameter with an allowedPattern", () => {
@@ -190,11 +197,15 @@ describe("LlmServers: model pulls through SSM", () => {
     expect(script.startsWith("#!/bin/bash\n")).toBe(true);
     expect(script).toContain("MODELS='{{ Models }}'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'\nUPGRADE_IN_PLACE='{{ UpgradeInPlace }}'\n");
     // a template for templatefile(): the log group and namespace follow the prefix
-    expect(script).toContain("LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\nCALLER=ssm\n");
+    expect(script).toContain(
+      "LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\n" +
+        "MODEL_CACHE_BUCKET='${model_cache_bucket}'\nMODEL_CACHE_PREFIX='${model_cache_prefix}'\nMODEL_CACHE_REGION='${model_cache_region}'\nTRANSFER_GBPS=''\nCALLER=ssm\n",
+    );
     // The script as SSM runs it (template and parameters filled in) is valid bash.
     const rendered = script
       .replace("${log_group}", "/ollama-fleet/acme/servers")
       .replace("${metrics_namespace}", "OllamaFleet/Servers/acme")
+      .replace(/\$\{model_cache_\w+\}/g, "")
       .replace(/\$\$\{/g, "${")
       .replace(/%%\{/g, "%{")
       .replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true" })[name] ?? "");
@@ -279,7 +290,8 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toContain(
         "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
-          "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\nCALLER=user-data\n",
+          "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\n" +
+          "MODEL_CACHE_BUCKET=''\nMODEL_CACHE_PREFIX=''\nMODEL_CACHE_REGION=''\nTRANSFER_GBPS='25'\nCALLER=user-data\n",
       );
       expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
       expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain("MODELS='mistral-nemo:12b'\n");

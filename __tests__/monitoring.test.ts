@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { CloudwatchEventRule, CloudwatchMetricAlarm, SnsTopicSubscription } from "../src/aws";
 import { GPU_MEMORY_USED_METRIC, GPU_UTILIZATION_METRIC } from "../src/constructs/fleet-dashboard";
+import { GPU_GROUP_DIMENSION } from "../src/constructs/servers/server-telemetry";
 import { block, synthModule, Synthesized } from "./helpers/synth";
 import { describeWithTerraform, evaluate } from "./helpers/terraform";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
@@ -95,15 +96,16 @@ describeWithTerraform("FleetDashboard, evaluated by terraform", () => {
     expect(all[4].properties.title).toBe("qwen2:7b: servers");
   });
 
-  test("GPU series: the servers' own namespace (quoted: it has a /), the instance's by instance id, the group's servers by group name", () => {
+  test("GPU series: the servers' own namespace (quoted: it has a /), the instance's by instance id, the group's roll-up by group name", () => {
     const all = widgets(INPUTS);
     const searches = (i: number) => (all[i].properties.metrics as Array<[{ expression: string }]>).map(([m]) => m.expression);
     const search = (metric: string, filter: string) => `SEARCH('{"OllamaFleet/Servers/acme"} MetricName="${metric}" ${filter}', 'Average', 60)`;
     expect([GPU_UTILIZATION_METRIC, GPU_MEMORY_USED_METRIC]).toEqual(["nvidia_smi_utilization_gpu", "nvidia_smi_memory_used"]);
     expect(searches(3)).toEqual([search(GPU_UTILIZATION_METRIC, 'InstanceId="i-llama38b"'), search(GPU_MEMORY_USED_METRIC, 'InstanceId="i-llama38b"')]);
-    expect(searches(7)).toEqual([
-      search(GPU_UTILIZATION_METRIC, 'AutoScalingGroupName="acme-qwen27b"'),
-      search(GPU_MEMORY_USED_METRIC, 'AutoScalingGroupName="acme-qwen27b"'),
+    // a group's: the one series per group the agent rolls up, which its GPU scaling policy reads too
+    expect(all[7].properties.metrics).toEqual([
+      ["OllamaFleet/Servers/acme", GPU_UTILIZATION_METRIC, GPU_GROUP_DIMENSION, "acme-qwen27b", { stat: "Average", label: "GPU utilization" }],
+      ["OllamaFleet/Servers/acme", GPU_MEMORY_USED_METRIC, GPU_GROUP_DIMENSION, "acme-qwen27b", { stat: "Average", label: "memory used" }],
     ]);
   });
 

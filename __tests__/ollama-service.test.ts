@@ -9,7 +9,9 @@ const LLM_EC2_CONFIG =
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
   "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number), " +
   'engine=optional(string,"ollama"), served_model_name=optional(string,""), max_model_len=optional(number,0), ' +
-  'tensor_parallel_size=optional(number,0), gpu_memory_utilization=optional(number,0.9), dtype=optional(string,""), quantization=optional(string,"")}))';
+  'tensor_parallel_size=optional(number,0), gpu_memory_utilization=optional(number,0.9), dtype=optional(string,""), quantization=optional(string,""), ' +
+  "scaling=optional(object({requests_per_server_per_minute=optional(number), gpu_utilization_percent=optional(number), " +
+  "concurrent_requests_per_server=optional(number), scale_to_zero_after_minutes=optional(number)}))}))";
 const SPEC_VARIABLES: Record<string, [string, unknown]> = {
   prefix: ["string", "llm"],
   azs: ["list(string)", undefined],
@@ -72,6 +74,10 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   router_log_retention_days: ["number", 30],
   router_cors_allow_origins: ["list(string)", []],
   router_allow_model_management: ["bool", false],
+  router_wake_wait_seconds: ["number", 0],
+  model_cache_bucket: ["string", ""],
+  model_cache_prefix: ["string", "model-cache/"],
+  model_cache_gateway_endpoint_route_table_ids: ["list(string)", []],
 };
 const ALL_VARIABLES = { ...SPEC_VARIABLES, ...ADDED_VARIABLES };
 const typeText = (type: string | undefined) => (type ?? "").replace(/\s+/g, "");

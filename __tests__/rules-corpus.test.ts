@@ -69,7 +69,7 @@ describe("rule corpus at synth (TypeScript)", () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect([...new Set(problems.flatMap(firedRules))].sort()).toEqual([...expectedRules[name]].sort());
-    for (const problem of problems) expect(problem).toMatch(/^[a-z0-9_]+(\[\d+\])?(\.[a-z0-9_]+)? = .+: .+\.( Did you mean ".+"\?)? Fix: .+/);
+    for (const problem of problems) expect(problem).toMatch(/^[a-z0-9_]+(\[\d+\])?(\.[a-z0-9_]+)* = .+: .+\.( Did you mean ".+"\?)? Fix: .+/);
   });
 });
 

@@ -8,13 +8,16 @@ import { ModelTable } from "../src/constructs/model-table";
 import { Monitoring } from "../src/constructs/monitoring";
 import { AsgServers } from "../src/constructs/servers/asg-servers";
 import { InstanceServers } from "../src/constructs/servers/instance-servers";
+import { LoadScaling } from "../src/constructs/servers/load-scaling";
+import { ScaleToZero } from "../src/constructs/servers/scale-to-zero";
 import { ModelPulls } from "../src/constructs/servers/model-pulls";
 import { ScalingSchedules } from "../src/constructs/servers/scaling-schedules";
 import { ServerFoundation } from "../src/constructs/servers/server-foundation";
 import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terraform-workspace";
 
-// The fleet's constructs from literal props: one instance model, one group on spot with a schedule,
-// monitoring with an e-mail and an extra widget. No module variable anywhere.
+// The fleet's constructs from literal props: one instance model, one group on spot with a schedule
+// that scales on requests and to zero, monitoring with an e-mail and an extra widget. No module
+// variable anywhere.
 const SUBNETS = ["subnet-0a0a0a0a0a0a0a0a1", "subnet-0b0b0b0b0b0b0b0b2"];
 
 function fleetStack(): TerraformStack {
@@ -24,7 +27,10 @@ function fleetStack(): TerraformStack {
   const models = new ModelTable(stack, "models", {
     configs: [
       { llm_model: "llama3.1:8b", instance_type: "g6.xlarge", ami_id: "", ebs_volume_gb: 150, app_port: 11434 },
-      { llm_model: "phi3:mini", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 80, app_port: 11434, server_mode: "asg", spot: true, max_size: 2 },
+      {
+        llm_model: "phi3:mini", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 80, app_port: 11434, server_mode: "asg", spot: true,
+        min_size: 0, max_size: 2, scaling: { requests_per_server_per_minute: 20, scale_to_zero_after_minutes: 15 },
+      },
     ],
     subnetIds: SUBNETS,
     availabilityZones: ["eu-west-1a", "eu-west-1b"],
@@ -56,6 +62,9 @@ function fleetStack(): TerraformStack {
   foundation.allowAppPortsFrom(alb.securityGroup);
   instances.registerWith(alb.targetGroups);
   groups.registerWith(alb.targetGroups);
+  const scaling = { models, servers: groups, loadBalancer: alb.loadBalancer, targetGroups: alb.targetGroups, prefix: "demo" };
+  new LoadScaling(stack, "load_scaling", scaling);
+  new ScaleToZero(stack, "scale_to_zero", scaling);
   new Monitoring(stack, "monitoring", {
     enabled: true,
     prefix: "demo",
@@ -109,6 +118,14 @@ run "fleet" {
   assert {
     condition     = aws_ssm_association.pull_models["phi3mini"].targets[0].key == "tag:aws:autoscaling:groupName"
     error_message = "the group's pulls follow its tag"
+  }
+  assert {
+    condition     = keys(aws_autoscaling_policy.llm_requests) == ["phi3mini"] && aws_autoscaling_policy.llm_requests["phi3mini"].target_tracking_configuration[0].target_value == 20 && aws_autoscaling_group.llm["phi3mini"].default_instance_warmup == 900
+    error_message = "the literal requests target on the group, which warms new servers for the literal grace period"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.llm_idle["phi3mini"].alarm_name == "demo-phi3mini-idle" && aws_cloudwatch_metric_alarm.llm_idle["phi3mini"].evaluation_periods == 15 && contains([for q in aws_cloudwatch_metric_alarm.llm_idle["phi3mini"].metric_query : try(q.metric[0].namespace, "")], "OllamaFleet/Router/demo")
+    error_message = "the idle alarm after the literal minutes, reading the router's metrics under the literal prefix"
   }
 }
 `,

@@ -4,7 +4,8 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { AwsProvider, SecurityGroup } from "../src/aws";
 import { findProblems, MAX_PREFIX_LENGTH, MAX_ROUTER_MODELS_LENGTH } from "../src/config/rules";
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, MAX_ALB_URL_LENGTH, routerKeysParameterName } from "../src/config/router-environment";
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, MAX_ALB_URL_LENGTH, maxWakeEntryBytes, routerKeysParameterName, wakeVariablesBytes } from "../src/config/router-environment";
+import { MAX_WAKE_WAIT_SECONDS } from "../src/config/rules/scaling";
 import { VARIABLES } from "../src/config/variables";
 import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { InternalAlb } from "../src/constructs/internal-alb";
@@ -229,6 +230,42 @@ describeWithTerraform("the function's environment against Lambda's 4 KB", () => 
     const config = parseServiceConfig(JSON.stringify(inputs), "at-limit.json");
     expect(findProblems(inputsOf(config)).map((p) => p.rule)).toEqual([]);
     const over = { ...inputs, llm_ec2_configs: modelsOfLength(MAX_ROUTER_MODELS_LENGTH + 1).map((llm_model) => ({ ...inputs.llm_ec2_configs[0], llm_model })) };
+    expect(() => parseServiceConfig(JSON.stringify(over), "over.json")).toThrow(/\[router-models-fit\]/);
+  });
+
+  test("GIVEN ten models that scale to zero, with the longest group names and indices, and the list at the rule's limit WHEN the environment is computed THEN it fits, and one character more is refused", () => {
+    // GIVEN the last ten models (two-digit indices) scale to zero; their names are no valid target group names, so their groups' names are the longest
+    const waking = 10;
+    const prefix = "p".repeat(MAX_PREFIX_LENGTH);
+    const length = MAX_ROUTER_MODELS_LENGTH - wakeVariablesBytes(MAX_WAKE_WAIT_SECONDS) - waking * maxWakeEntryBytes(MAX_PREFIX_LENGTH);
+    const configsOf = (names: string[]) =>
+      names.map((llm_model, i) => ({
+        llm_model,
+        instance_type: "g5.xlarge",
+        ami_id: "",
+        ebs_volume_gb: 100,
+        app_port: 11434,
+        ...(i >= names.length - waking ? { server_mode: "asg", min_size: 0, max_size: 1, desired_capacity: 0, scaling: { scale_to_zero_after_minutes: 30 } } : {}),
+      }));
+    const models = modelsOfLength(length);
+    expect(models.length - waking).toBeGreaterThanOrEqual(10);
+    const inputs = { ...readmeExampleInputs(), prefix, router_enabled: true, router_wake_wait_seconds: MAX_WAKE_WAIT_SECONDS, llm_ec2_configs: configsOf(models) };
+    // WHEN the module computes the function's environment, as Lambda measures it
+    const json = synthModule().json;
+    const variables = (block(json, "aws_lambda_function", "router").environment as { variables: string }).variables;
+    const { size, wake } = evaluate(json, {
+      variables: inputs,
+      expressions: { size: `length(jsonencode(${unwrap(variables)}))`, wake: `${unwrap(variables)}["ROUTER_WAKE_GROUPS"]` },
+      replace: { "aws_lb.llm.dns_name": JSON.stringify("d".repeat(MAX_ALB_URL_LENGTH - "http://".length)), "aws_ssm_parameter.router_keys": "local.fake_keys" },
+      locals: { fake_keys: `\${[{ name = ${JSON.stringify(routerKeysParameterName(prefix))} }]}` },
+    });
+    // THEN every group is named, in full, and the whole fits
+    expect((wake as string).split(",")).toHaveLength(waking);
+    expect((wake as string).split(",").every((entry) => entry.length === maxWakeEntryBytes(MAX_PREFIX_LENGTH) - 1)).toBe(true);
+    expect(size).toBeLessThanOrEqual(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+    expect(size).toBeGreaterThan(LAMBDA_ENVIRONMENT_LIMIT_BYTES - 64);
+    expect(findProblems(inputsOf(parseServiceConfig(JSON.stringify(inputs), "at-limit.json"))).map((p) => p.rule)).toEqual([]);
+    const over = { ...inputs, llm_ec2_configs: configsOf(modelsOfLength(length + 1)) };
     expect(() => parseServiceConfig(JSON.stringify(over), "over.json")).toThrow(/\[router-models-fit\]/);
   });
 });

@@ -6,7 +6,7 @@ import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
 import { inputs, Rendered, renderFromModule } from "./harness/render";
 import { cleanUpReleases, requireSandbox, runScenario, ScenarioResult, StepResult } from "./harness/sandbox";
 import { GPU_MEMORY_USED_METRIC, GPU_UTILIZATION_METRIC } from "../../src/constructs/fleet-dashboard";
-import { GPU_MEASUREMENTS } from "../../src/constructs/servers/server-telemetry";
+import { GPU_GROUP_DIMENSION, GPU_MEASUREMENTS } from "../../src/constructs/servers/server-telemetry";
 
 const SCENARIO_TIMEOUT_MS = 180_000;
 
@@ -828,6 +828,9 @@ describe("Ollama's failures and names, old platforms, Auto Scaling servers and t
       ]);
       expect(config.metrics.namespace).toBe("OllamaFleet/Servers/acme");
       expect(config.metrics.append_dimensions).toEqual({ InstanceId: "${aws:InstanceId}", AutoScalingGroupName: "${aws:AutoScalingGroupName}" });
+      // one series per group, on the dimension the GPU scaling policy and the dashboard read, which the agent appends
+      expect(config.metrics.aggregation_dimensions).toEqual([[GPU_GROUP_DIMENSION]]);
+      expect(Object.keys(config.metrics.append_dimensions)).toContain(GPU_GROUP_DIMENSION);
       expect(config.metrics.metrics_collected.nvidia_gpu.measurement).toEqual([...GPU_MEASUREMENTS]);
       // the dashboard reads what the agent publishes
       // the dashboard's metrics are among those the agent publishes (nvidia_smi_<measurement>)

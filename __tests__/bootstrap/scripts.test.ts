@@ -3,18 +3,20 @@
 import { spawnSync } from "child_process";
 import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
+import { gunzipSync } from "zlib";
 import { findProblems, MAX_MODEL_NAME_LENGTH } from "../../src/config/rules";
 import { readServiceConfig } from "../../src/config/load";
 import { inputsOf } from "../../src/stacks/service-stack";
 import { README_EXAMPLE_FILE } from "../helpers/readme-example";
-import { SSM_PARAMETERS } from "../../src/userdata/templates";
+import { sourcePath, SSM_PARAMETERS } from "../../src/userdata/templates";
+import { planForEach } from "../helpers/terraform";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
 import { VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
 import { SHARED_FUNCTIONS } from "../../src/userdata/shell-helpers";
 import { modelKey } from "../../src/config/derive";
 import { VLLM_IMAGE_PATTERN, VLLM_REPO_PATTERN, SERVED_NAME_PATTERN } from "../../src/engines/vllm";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
-import { inputs, renderFromModule } from "./harness/render";
+import { inputs, MODULE_PATH, renderFromModule } from "./harness/render";
 
 const CORPUS = path.join(__dirname, "..", "corpus");
 const configsOf = (kind: "good" | "bad") =>
@@ -54,7 +56,7 @@ describe("rendered scripts", () => {
     expect(bodyAfterHeader(userData).length).toBeGreaterThan(5000);
   });
 
-  test("the user data EC2 receives stays under its 16 KB even for a 128-character model name, the longest prefix and run", () => {
+  test("the user data EC2 receives stays under its 16 KB even for a 128-character model name, the longest prefixes, bucket name and run", () => {
     // host, namespace, model and tag each within Ollama's limits, 128 characters in all
     const longest = `${"r".repeat(40)}/${"n".repeat(40)}/${"m".repeat(38)}:${"q".repeat(7)}`;
     expect(longest).toHaveLength(MAX_MODEL_NAME_LENGTH);
@@ -63,16 +65,41 @@ describe("rendered scripts", () => {
         prefix: "a".repeat(28),
         pull_models_wait_seconds: 172800,
         llm_ec2_configs: [{ llm_model: longest, instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 65535 }],
+        model_cache_bucket: "b".repeat(63),
+        model_cache_prefix: `${"p".repeat(255)}/`,
       }),
     );
     const [key] = Object.keys(big.userData);
     expect(big.userData[key]).toContain(`MODELS='${longest}'`);
+    expect(big.userData[key]).toContain(`MODEL_CACHE_PREFIX='${"p".repeat(255)}/'`);
     expect(big.userData[key]).toContain(`LOG_GROUP='/ollama-fleet/${"a".repeat(28)}/servers'`);
     // EC2 counts the bytes it receives: the compressed script, which cloud-init unpacks.
     expect(big.userDataBytes[key]).toBeLessThan(16 * 1024);
     expect(Buffer.byteLength(big.userData[key])).toBeGreaterThan(16 * 1024);
     // and the document under SSM's 64 KB
     expect(Buffer.byteLength(rendered.document)).toBeLessThan(64 * 1024);
+  });
+
+  test("a warm pool's launch template, the model-ready part added, stays under 16 KB too; the servers get the body without its comments", () => {
+    const longest = `${"r".repeat(40)}/${"n".repeat(40)}/${"m".repeat(38)}:${"q".repeat(7)}`;
+    const variables = inputs({
+      prefix: "a".repeat(28),
+      pull_models_wait_seconds: 172800,
+      model_cache_bucket: "b".repeat(63),
+      model_cache_prefix: `${"p".repeat(255)}/`,
+      llm_ec2_configs: [{ llm_model: longest, instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 65535, server_mode: "asg", warm_pool: true }],
+    });
+    const json = JSON.parse(readFileSync(path.join(MODULE_PATH, "main.tf.json"), "utf8"));
+    const rows = planForEach(json, { variables, resource: { type: "aws_launch_template", name: "llm" }, attributes: ["user_data"], replace: { "${path.module}": MODULE_PATH } });
+    const [template] = Object.values(rows);
+    const bytes = Buffer.from(template.user_data as string, "base64");
+    expect(gunzipSync(bytes).toString("utf8")).toContain("model-ready.sh");
+    expect(bytes.length).toBeLessThan(16 * 1024);
+    // comment lines stay in the source only (shellcheck's directives go along)
+    const source = readFileSync(sourcePath("bootstrap.sh"), "utf8").split("\n");
+    const body = bodyAfterHeader(userData).split("\n");
+    expect(body.filter((l) => /^\s*#/.test(l) && !/^\s*# shellcheck /.test(l))).toEqual([]);
+    expect(body).toEqual(source.filter((l) => !/^\s*#/.test(l) || /^\s*# shellcheck /.test(l)));
   });
 
   test("associations: the main server's full list, each server's port, the release kept where one runs, a time limit following pull_models_wait_seconds, every 30 minutes; the release rollout: no models, the servers' own ports, upgrading", () => {
@@ -230,7 +257,7 @@ function definedFunctions(script: string): Record<string, string> {
   const run = spawnSync("bash", ["--norc", "--noprofile", "-c", `${definitions}\ndeclare -f`], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
   expect(run.stderr).toBe("");
   const functions: Record<string, string> = {};
-  for (const text of run.stdout.split(/\n(?=[a-z_]+ \(\) \n)/)) functions[text.slice(0, text.indexOf(" "))] = text.trim();
+  for (const text of run.stdout.split(/\n(?=[a-z_][a-z0-9_]* \(\) \n)/)) functions[text.slice(0, text.indexOf(" "))] = text.trim();
   return functions;
 }
 

@@ -68,7 +68,7 @@ export function requireTerraform(): void {
  * these bounds only stop a hang, and jest's own timeouts (jest.config.js) are longer, so a hang is
  * reported as the terraform command that hung, not as an anonymous jest timeout.
  */
-export const TERRAFORM_TIMEOUT_MS = { init: 180_000, validate: 240_000, test: 480_000, providerStart: 120_000 } as const;
+export const TERRAFORM_TIMEOUT_MS = { init: 180_000, validate: 240_000, test: 600_000, providerStart: 120_000 } as const;
 
 /**
  * Go's garbage collector at a quarter of its default frequency: terraform and the AWS provider

@@ -30,6 +30,9 @@ const CONSOLE_TIMEOUT_MS = 60_000;
 /** Stand-ins for what terraform cannot resolve offline: the AMI look-ups become these literals. */
 export const DLAMI_ARM = "<data.aws_ami.dlami_arm.id>";
 export const DLAMI_X86 = "<data.aws_ami.dlami_x86.id>";
+/** The weight cache's bucket when the module creates it (its name is known after apply), and the region it is planned in. */
+export const CREATED_CACHE_BUCKET = "acme-model-cache-20250101000000000000000001";
+export const PLANNED_REGION = "ap-southeast-1";
 
 export interface Evaluation {
   /** Module inputs (`terraform.tfvars.json`); the module's defaults fill the rest. */
@@ -50,6 +53,8 @@ export function evaluate(json: TerraformJson, evaluation: Evaluation): Record<st
     "one(data.aws_ami.dlami_x86[*].id)": JSON.stringify(DLAMI_X86),
     // Read from the provider's region: the commercial partition.
     "data.aws_partition.current.partition": JSON.stringify("aws"),
+    "aws_s3_bucket.model_cache[*].bucket": JSON.stringify([CREATED_CACHE_BUCKET]),
+    "data.aws_region.model_cache[0].id": JSON.stringify(PLANNED_REGION),
     ...logGroupNames(json),
     ...evaluation.replace,
   };

@@ -1,9 +1,27 @@
-import { ScalingSchedule, ServiceConfig } from "../config/types";
+import { ModelScaling, ScalingSchedule, ServiceConfig } from "../config/types";
 import { averageCapacity } from "./cron-week";
+import { weightsGiB } from "./model-fit";
 import { GP3_INCLUDED, HOURS_PER_MONTH, Price, regionPrices, RegionPrices, SPOT_NOTE } from "./prices";
+import { S3_PRICES } from "./s3-prices";
 
 /** Each model's two alarms read two metrics each. */
 export const ALARM_METRICS_PER_MODEL = 4;
+/**
+ * The alarm metrics a model's scaling adds: Auto Scaling makes two alarms for each target tracking
+ * policy (scale out, scale in), each reading the policy's metrics (one for requests and GPU, two for
+ * the requests in flight); the idle alarm of a model that scales to zero reads four.
+ */
+export function scalingAlarmMetrics(scaling: ModelScaling | null): number {
+  if (scaling === null) return 0;
+  const set = (v: number | undefined) => v !== undefined && v !== null;
+  return (
+    (set(scaling.requests_per_server_per_minute) ? 2 : 0) +
+    (set(scaling.gpu_utilization_percent) ? 2 : 0) +
+    (set(scaling.concurrent_requests_per_server) ? 2 * 2 : 0) +
+    (set(scaling.scale_to_zero_after_minutes) ? 4 : 0)
+  );
+}
+
 /** The request duration the router's per-million figure is given for; the real one is the length of a generation. */
 export const EXAMPLE_REQUEST_SECONDS = 10;
 
@@ -109,6 +127,16 @@ export function costSummary(config: ServiceConfig): CostSummary {
       usdPerMonth: rootVolumeUsdPerMonth(prices, model.ebs_volume_gb, config.ebs_iops, config.ebs_throughput_mibps) * servers,
       estimate: anyEstimate(gp3.gbMonth, config.ebs_iops > GP3_INCLUDED.iops ? gp3.iopsMonth : undefined, config.ebs_throughput_mibps > GP3_INCLUDED.mibps ? gp3.mibpsMonth : undefined),
     });
+    const scalingMetrics = model.server_mode === "asg" ? scalingAlarmMetrics(model.scaling) : 0;
+    if (scalingMetrics > 0) {
+      const cw = prices.cloudwatch;
+      lines.push({
+        model: model.llm_model,
+        item: `scaling: ${scalingMetrics} alarm metrics at ${rate(cw.alarmMetricMonth)} (target tracking's two alarms per policy, the idle alarm)`,
+        usdPerMonth: scalingMetrics * cw.alarmMetricMonth.usd,
+        estimate: anyEstimate(cw.alarmMetricMonth),
+      });
+    }
   }
   lines.push({
     item: `load balancer: ${rate(prices.alb.hour)}/hour`,
@@ -122,6 +150,20 @@ export function costSummary(config: ServiceConfig): CostSummary {
       item: `monitoring: 1 dashboard at ${rate(cw.dashboardMonth)}, ${metrics} alarm metrics at ${rate(cw.alarmMetricMonth)}`,
       usdPerMonth: cw.dashboardMonth.usd + metrics * cw.alarmMetricMonth.usd,
       estimate: anyEstimate(cw.dashboardMonth, cw.alarmMetricMonth),
+    });
+  }
+  if (config.model_cache_bucket) {
+    const s3 = S3_PRICES[region];
+    const models = [...new Set(config.llm_ec2_configs.map((c) => c.llm_model))];
+    const gib = models.reduce((sum, m) => sum + (weightsGiB(m) ?? 0), 0);
+    const gb = (gib * 1024 ** 3) / 1e9;
+    if (s3 === undefined) missing.push(`S3 in ${region}`);
+    lines.push({
+      item: s3
+        ? `weight cache: about ${gb.toFixed(1)} GB of weights in S3 Standard at ${rate(s3.gbMonth)}/GB-month (requests: see docs/weight-cache.md)`
+        : "weight cache: no S3 price in the catalog",
+      ...(s3 ? { usdPerMonth: gb * s3.gbMonth.usd } : {}),
+      estimate: s3 ? anyEstimate(s3.gbMonth) : false,
     });
   }
   const perMillionRequests: UsageLine[] = [];
@@ -150,6 +192,15 @@ export function costSummary(config: ServiceConfig): CostSummary {
       `e.g. the model downloads of every new server${anyEstimate(prices.nat.hour, prices.nat.gb) ? " *" : ""}`,
     ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.spot) ? [`spot servers are ${SPOT_NOTE}: their lines are upper bounds`] : []),
     ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.warm_pool) ? ["a warm pool's stopped servers cost no instance hours but keep their root volumes"] : []),
+    ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.scaling?.scale_to_zero_after_minutes !== undefined && c.scaling?.scale_to_zero_after_minutes !== null)
+      ? [
+          "a model that scales to zero: its servers line counts its desired_capacity all month, but it costs server hours only while it has " +
+            "servers (each start keeps one for at least the warm-up, and until scale_to_zero_after_minutes pass without requests)",
+        ]
+      : []),
+    ...(config.llm_ec2_configs.some((c) => c.server_mode === "asg" && c.scaling !== null)
+      ? [`custom metrics the scaling reads (the servers' GPU roll-up per group, the router's per model) at ${rate(prices.cloudwatch.customMetricMonth)} each a month${prices.cloudwatch.customMetricMonth.status === "estimate" ? " *" : ""}`]
+      : []),
     "not included: data transfer out of AWS, log storage, free tiers, savings plans, taxes",
   ];
   const totalUsdPerMonth = lines.reduce((sum, l) => sum + (l.usdPerMonth ?? 0), 0);

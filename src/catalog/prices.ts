@@ -29,8 +29,8 @@ export interface RegionPrices {
   readonly httpApiPerMillion: Price;
   /** Lambda on arm64 (the router's architecture): per million requests, per GB-second. */
   readonly lambda: { readonly perMillionRequests: Price; readonly gbSecond: Price };
-  /** CloudWatch: a dashboard a month, a standard-resolution alarm metric a month. */
-  readonly cloudwatch: { readonly dashboardMonth: Price; readonly alarmMetricMonth: Price };
+  /** CloudWatch: a dashboard a month, a standard-resolution alarm metric a month, a custom metric a month (the first 10,000). */
+  readonly cloudwatch: { readonly dashboardMonth: Price; readonly alarmMetricMonth: Price; readonly customMetricMonth: Price };
   /** NAT gateway: per hour, per GB processed (the network's, not this service's: a note). */
   readonly nat: { readonly hour: Price; readonly gb: Price };
 }
@@ -56,7 +56,7 @@ const SOURCES = {
   lambdaUsEast1: "https://cloudchipr.com/blog/aws-lambda-pricing (US East (N. Virginia): Arm $0.0000133334 per GB-second, $0.20 per million requests)",
   natUsEast1: "https://basavytix.com/blog/aws-nat-gateway-pricing (us-east-1: $0.045 an hour and per GB)",
   natSingapore: "https://basavytix.com/blog/aws-nat-gateway-pricing (ap-southeast-1: $0.059 an hour and per GB)",
-  cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/ ($3.00 a dashboard a month, $0.10 a standard alarm metric a month)",
+  cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/ ($3.00 a dashboard a month, $0.10 a standard alarm metric a month, $0.30 a custom metric a month for the first 10,000)",
 } as const;
 
 /** Lambda and CloudWatch: one published rate for every region listed here. */
@@ -64,7 +64,7 @@ function shared(checked: boolean) {
   const lambda = (usd: number): Price => (checked ? confirmed(usd, SOURCES.lambdaUsEast1) : estimate(usd, "https://aws.amazon.com/lambda/pricing/"));
   return {
     lambda: { perMillionRequests: lambda(0.2), gbSecond: lambda(0.0000133334) },
-    cloudwatch: { dashboardMonth: estimate(3, SOURCES.cloudwatch), alarmMetricMonth: estimate(0.1, SOURCES.cloudwatch) },
+    cloudwatch: { dashboardMonth: estimate(3, SOURCES.cloudwatch), alarmMetricMonth: estimate(0.1, SOURCES.cloudwatch), customMetricMonth: estimate(0.3, SOURCES.cloudwatch) },
   };
 }
 

@@ -103,6 +103,7 @@ const MODEL_DEFAULTS = {
   gpu_memory_utilization: 0.9,
   dtype: "",
   quantization: "",
+  scaling: null,
 } as const;
 
 /** Fills the module's variable defaults (and each model's optional fields) into a config file's content. */

@@ -24,10 +24,20 @@ export interface RouterEnvironmentValues<T> {
   readonly upstreamTimeoutSeconds: T;
   /** Whole seconds, as text. */
   readonly idleTimeoutSeconds: T;
+  /**
+   * The groups the router starts when their model has no server, `<index in models>:<group name>`
+   * comma-separated; null (no model scales to zero) leaves both wake variables out.
+   */
+  readonly wakeGroups: T | null;
+  /** Whole seconds, as text: how long a streamed request waits for a starting model. */
+  readonly wakeWaitSeconds: T;
 }
 
 /** The variable that names the keys parameter: set with API_KEY only. */
 export const KEYS_PARAMETER_VARIABLE = "ROUTER_KEYS_PARAMETER";
+/** The variables of the models that scale to zero: set only when one does. */
+export const WAKE_GROUPS_VARIABLE = "ROUTER_WAKE_GROUPS";
+export const WAKE_WAIT_VARIABLE = "ROUTER_WAKE_WAIT_SECONDS";
 
 /**
  * Seconds the function keeps for itself after its waits: a server that sends nothing gets the
@@ -57,7 +67,25 @@ export function routerEnvironment<T>(v: RouterEnvironmentValues<T>): Record<stri
     ROUTER_METRICS_NAMESPACE: v.metricsNamespace,
     ROUTER_UPSTREAM_TIMEOUT_SECONDS: v.upstreamTimeoutSeconds,
     ROUTER_IDLE_TIMEOUT_SECONDS: v.idleTimeoutSeconds,
+    ...(v.wakeGroups === null ? {} : { [WAKE_GROUPS_VARIABLE]: v.wakeGroups, [WAKE_WAIT_VARIABLE]: v.wakeWaitSeconds }),
   };
+}
+
+/** One entry of ROUTER_WAKE_GROUPS: the model's index in ROUTER_MODELS and its group's name. */
+export const wakeGroupEntry = (index: number, groupName: string): string => `${index}:${groupName}`;
+
+/** An Auto Scaling group's name: `<prefix>-<target group name>`, which has at most 32 characters. */
+const MAX_TARGET_GROUP_NAME_LENGTH = 32;
+
+/**
+ * The most bytes one entry of ROUTER_WAKE_GROUPS takes, with its comma, for a prefix of
+ * `prefixLength` characters: an index of up to two digits (100 models), `:`, the group name.
+ */
+export const maxWakeEntryBytes = (prefixLength: number): number => 2 + 1 + prefixLength + 1 + MAX_TARGET_GROUP_NAME_LENGTH + 1;
+
+/** What the two wake variables take besides their entries: names, quotes, separators, the longest wait. */
+export function wakeVariablesBytes(maxWaitSeconds: number): number {
+  return Buffer.byteLength(JSON.stringify({ [WAKE_GROUPS_VARIABLE]: "", [WAKE_WAIT_VARIABLE]: String(maxWaitSeconds) })) - 2 + 1;
 }
 
 /** The router's metrics namespace in a deployment: one per prefix, so two fleets in an account keep theirs apart. */
@@ -79,8 +107,9 @@ export const MAX_ALB_URL_LENGTH = "http://".length + 63 + ".".length + 20 + ".el
 /**
  * How long the comma-separated model list may be: Lambda's 4 KB less every other variable at its
  * longest (a prefix of `maxPrefixLength`, the longest ALB URL, API_KEY with its parameter, the
- * timeouts of a function running `maxTimeoutSeconds`). The rule table refuses a longer list at synth
- * and at plan.
+ * timeouts of a function running `maxTimeoutSeconds`), before the wake variables. The rule table
+ * refuses a longer list, with the wake variables' bytes (`wakeVariablesBytes`, `maxWakeEntryBytes`)
+ * counted in, at synth and at plan.
  */
 export function maxRouterModelsLength(maxPrefixLength: number, maxTimeoutSeconds: number): number {
   const prefix = "p".repeat(maxPrefixLength);
@@ -93,6 +122,8 @@ export function maxRouterModelsLength(maxPrefixLength: number, maxTimeoutSeconds
     metricsNamespace: routerMetricsNamespace(prefix),
     upstreamTimeoutSeconds: String(routerUpstreamTimeoutSeconds(maxTimeoutSeconds)),
     idleTimeoutSeconds: String(routerIdleTimeoutSeconds(maxTimeoutSeconds, maxTimeoutSeconds)),
+    wakeGroups: null,
+    wakeWaitSeconds: "0",
   });
   return LAMBDA_ENVIRONMENT_LIMIT_BYTES - Buffer.byteLength(JSON.stringify(longest));
 }

@@ -5,15 +5,18 @@
  */
 import type { EngineName } from "../engines/engine";
 
-/** One model server, every field set but `listener_priority`, which stays optional (its absence means "derived"). */
-export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, "listener_priority">>> & { readonly listener_priority?: number };
+/** One model server, every field set but `listener_priority`, which stays optional (its absence means "derived"), and `scaling` (null when the entry has none). */
+export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, "listener_priority" | "scaling">>> & {
+  readonly listener_priority?: number;
+  readonly scaling: ModelScaling | null;
+};
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
 export type ServiceInputs = Readonly<
   Required<
     Omit<
       ServiceConfigFile,
-      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets" | "router_cors_allow_origins"
+      "$schema" | keyof StackSettings | "llm_ec2_configs" | "azs" | "subnet_ids" | "api_gw_jwt_audiences" | "schedules" | "dashboard_extra_widgets" | "router_cors_allow_origins" | "model_cache_gateway_endpoint_route_table_ids"
     >
   >
 > & {
@@ -24,6 +27,7 @@ export type ServiceInputs = Readonly<
   readonly schedules: readonly ScalingSchedule[];
   readonly dashboard_extra_widgets: readonly DashboardWidget[];
   readonly router_cors_allow_origins: readonly string[];
+  readonly model_cache_gateway_endpoint_route_table_ids: readonly string[];
 };
 
 export type InputName = keyof ServiceInputs;
@@ -124,6 +128,39 @@ export interface LlmEc2ConfigEntry {
    * derived priorities collide (the plan says so, naming both).
    */
   listener_priority?: number;
+  /**
+   * Auto Scaling groups only: scale on load and from zero (docs/scaling.md). Each field given adds
+   * its policy; left out, the group follows its sizes and schedules only.
+   */
+  scaling?: ModelScaling;
+}
+
+/** How an Auto Scaling model follows its load (docs/scaling.md); every field optional, at least one given. */
+export interface ModelScaling {
+  /**
+   * Target tracking on the requests each server receives per minute (the ALB's RequestCountPerTarget),
+   * e.g. 30. Counts every request alike, a 2-second one as a 5-minute one.
+   */
+  requests_per_server_per_minute?: number;
+  /**
+   * Target tracking on the average GPU utilization of the group's servers, in percent (10-95), from
+   * the servers' CloudWatch agent. A GPU generating for one request is near 100 %: this tells busy
+   * from idle, not how many requests wait.
+   */
+  gpu_utilization_percent?: number;
+  /**
+   * With router_enabled: target tracking on the requests in flight per server, measured by the
+   * router (the seconds it spends on the model's requests per minute, divided by 60 and by the
+   * group's servers in service), e.g. 2. The closest to "requests waiting".
+   */
+  concurrent_requests_per_server?: number;
+  /**
+   * With router_enabled and min_size 0: after this many minutes (5-1440) in which no request named
+   * the model, the group goes to zero servers; the router starts one again when a request names the
+   * model (answering 503 with Retry-After meanwhile, or holding a streamed request up to
+   * router_wake_wait_seconds).
+   */
+  scale_to_zero_after_minutes?: number;
 }
 
 /** How a model is served. */
@@ -168,9 +205,11 @@ export interface ServiceConfigFile {
    * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server (the first with
    * engine "ollama" when there is one). Optional: server_mode ("instance" or "asg", default
    * default_server_mode) and, for "asg", min_size, max_size, desired_capacity (1, 1, 1), spot and
-   * warm_pool (false); listener_priority (derived from the model when left out); engine ("ollama" or
-   * "vllm") and, for "vllm", served_model_name, max_model_len, tensor_parallel_size,
-   * gpu_memory_utilization, dtype and quantization.
+   * warm_pool (false), and scaling (none: requests_per_server_per_minute, gpu_utilization_percent,
+   * concurrent_requests_per_server, scale_to_zero_after_minutes; docs/scaling.md);
+   * listener_priority (derived from the model when left out); engine ("ollama" or "vllm") and, for
+   * "vllm", served_model_name, max_model_len, tensor_parallel_size, gpu_memory_utilization, dtype
+   * and quantization.
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
@@ -376,6 +415,33 @@ export interface ServiceConfigFile {
   router_cors_allow_origins?: string[];
   /** Let router callers pull, delete, create, copy and push models (/api/pull, ...); refused with 403 otherwise. @default false */
   router_allow_model_management?: boolean;
+  /**
+   * Seconds the router holds a streamed request for a model that scaled to zero while its first
+   * server starts (0 answers at once with 503 and Retry-After; at most router_timeout_seconds less
+   * 60, which the generation keeps). Requests without streaming are always answered at once.
+   * @default 0
+   */
+  router_wake_wait_seconds?: number;
+  /**
+   * An S3 weight cache for the servers (docs/weight-cache.md): "" for none (every server pulls its
+   * models from the registry), "create" for a bucket of this module (encrypted, private, versioning
+   * off, HTTPS only, a lifecycle for removed blobs), or the name of an existing bucket in the fleet's
+   * region. The first server that pulls a model uploads it; later servers copy it from the bucket
+   * before Ollama starts, and pull from the registry only when the cache misses. @default ""
+   */
+  model_cache_bucket?: string;
+  /**
+   * Key prefix of the weight cache in its bucket, ending in "/": the servers may read and create
+   * objects below it and nothing else of the bucket. Ollama's objects live under
+   * "<prefix>ollama/". @default "model-cache/"
+   */
+  model_cache_prefix?: string;
+  /**
+   * Route tables (rtb-...) of the servers' subnets that get an S3 gateway endpoint (free), so servers
+   * in private subnets reach the weight cache without a NAT gateway; [] for none (leave it empty when
+   * those route tables already have one). Needs model_cache_bucket. @default []
+   */
+  model_cache_gateway_endpoint_route_table_ids?: string[];
   /** AWS region of the provider. @default "ap-southeast-1" */
   region?: string;
   /** Default tags on every resource. */

@@ -16,7 +16,9 @@ export const LLM_EC2_CONFIG_TYPE =
   "server_mode = optional(string), min_size = optional(number, 1), max_size = optional(number, 1), desired_capacity = optional(number, 1), " +
   "spot = optional(bool, false), warm_pool = optional(bool, false), listener_priority = optional(number), " +
   'engine = optional(string, "ollama"), served_model_name = optional(string, ""), max_model_len = optional(number, 0), ' +
-  'tensor_parallel_size = optional(number, 0), gpu_memory_utilization = optional(number, 0.9), dtype = optional(string, ""), quantization = optional(string, "")}))';
+  'tensor_parallel_size = optional(number, 0), gpu_memory_utilization = optional(number, 0.9), dtype = optional(string, ""), quantization = optional(string, ""), ' +
+  "scaling = optional(object({requests_per_server_per_minute = optional(number), gpu_utilization_percent = optional(number), " +
+  "concurrent_requests_per_server = optional(number), scale_to_zero_after_minutes = optional(number)}))}))";
 
 export const SCHEDULES_TYPE =
   'list(object({name = string, recurrence = string, time_zone = optional(string, "UTC"), min_size = number, max_size = number, ' +
@@ -81,6 +83,10 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["router_log_retention_days", "number"],
   ["router_cors_allow_origins", "list(string)"],
   ["router_allow_model_management", "bool"],
+  ["router_wake_wait_seconds", "number"],
+  ["model_cache_bucket", "string"],
+  ["model_cache_prefix", "string"],
+  ["model_cache_gateway_endpoint_route_table_ids", "list(string)"],
 ];
 
 type SchemaProperty = { readonly description: string; readonly default?: ServiceInputs[InputName] };

@@ -5,7 +5,7 @@ import { DashboardWidget } from "../config/types";
 import { hclText } from "./hcl";
 import { address } from "./refs";
 import { ModelTable } from "./model-table";
-import { gpuMetricName, serverMetricsNamespace } from "./servers/server-telemetry";
+import { GPU_GROUP_DIMENSION, gpuMetricName, serverMetricsNamespace } from "./servers/server-telemetry";
 
 /** The GPU metrics the dashboard shows, from the servers' own CloudWatch agent configuration. */
 export const GPU_UTILIZATION_METRIC = gpuMetricName("utilization_gpu");
@@ -52,12 +52,17 @@ export class FleetDashboard extends Construct {
     const elb = (metric: string, stat: string, label: string) =>
       `["AWS/ApplicationELB", "${metric}", "TargetGroup", ${tg}, "LoadBalancer", ${lb}, { stat = "${stat}", label = "${label}" }]`;
     const group = (metric: string, label: string) => `["AWS/AutoScaling", "${metric}", "AutoScalingGroupName", m.group_name, { stat = "Maximum", label = "${label}" }]`;
-    // GPU series: by instance id for an instance, by group name for a group's servers.
-    const gpuFilter = `m.server_mode == "asg" ? format("AutoScalingGroupName=\\"%s\\"", m.group_name) : format("InstanceId=\\"%s\\"", ${address(props.instances)}[k].id)`;
-    // The namespace has a "/": a search's schema names it in double quotes.
+    // GPU series: a group's roll-up (the series its GPU scaling policy reads); an instance's GPUs,
+    // found by its id.
     const namespace = `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})`;
+    // The namespace has a "/": a search's schema names it in double quotes.
     const search = (metric: string, id: string) =>
-      `{ id = "${id}", expression = format("SEARCH('{\\"%s\\"} MetricName=\\"${metric}\\" %s', 'Average', 60)", ${namespace}, ${gpuFilter}) }`;
+      `{ id = "${id}", expression = format("SEARCH('{\\"%s\\"} MetricName=\\"${metric}\\" InstanceId=\\"%s\\"', 'Average', 60)", ${namespace}, ${address(props.instances)}[k].id) }`;
+    const rollup = (metric: string, label: string) => `[${namespace}, "${metric}", "${GPU_GROUP_DIMENSION}", m.group_name, { stat = "Average", label = "${label}" }]`;
+    // (each branch against an empty list: two tuples of different shapes make no conditional)
+    const gpuMetrics =
+      `concat(m.server_mode == "asg" ? [${rollup(GPU_UTILIZATION_METRIC, "GPU utilization")}, ${rollup(GPU_MEMORY_USED_METRIC, "memory used")}] : [], ` +
+      `m.server_mode == "asg" ? [] : [[${search(GPU_UTILIZATION_METRIC, "gpu")}], [${search(GPU_MEMORY_USED_METRIC, "mem")}]])`;
     const widget = (x: number, title: string, metrics: string, extraProperties = "") =>
       `{ type = "metric", x = ${x}, y = m.index * ${HEIGHT}, width = ${WIDTH}, height = ${HEIGHT}, properties = { ` +
       `title = format("%s: ${title}", m.llm_model), region = ${this.region}, view = "timeSeries", period = 60, metrics = ${metrics}${extraProperties} } }`;
@@ -66,7 +71,7 @@ export class FleetDashboard extends Construct {
         `m.server_mode == "asg" ? [${group("GroupDesiredCapacity", "desired")}, ${group("GroupInServiceInstances", "in service")}] : [])`),
       widget(6, "requests", `[${elb("RequestCount", "Sum", "requests")}, ${elb("HTTPCode_Target_4XX_Count", "Sum", "4xx")}, ${elb("HTTPCode_Target_5XX_Count", "Sum", "5xx")}]`),
       widget(12, "response time (s)", `[${elb("TargetResponseTime", "p50", "p50")}, ${elb("TargetResponseTime", "p99", "p99")}]`),
-      widget(18, "GPU utilization (%%) and memory used (MiB)", `[[${search(GPU_UTILIZATION_METRIC, "gpu")}], [${search(GPU_MEMORY_USED_METRIC, "mem")}]]`),
+      widget(18, "GPU utilization (%%) and memory used (MiB)", gpuMetrics),
     ];
     const body = `jsonencode({ widgets = concat(flatten([for k, m in ${props.models.modelsOperand} : [${row.join(", ")}]]), ${extra}) })`;
 

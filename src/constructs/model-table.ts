@@ -18,6 +18,9 @@ import { DeepLearningAmis } from "./deep-learning-amis";
 import { hclText } from "./hcl";
 import { address } from "./refs";
 
+/** The fields of a model's `scaling`, each a column of the row (null when not set). */
+export const SCALING_FIELDS = ["requests_per_server_per_minute", "gpu_utilization_percent", "concurrent_requests_per_server", "scale_to_zero_after_minutes"] as const;
+
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
 
@@ -221,6 +224,8 @@ export class ModelTable extends Construct {
       `scheduled = length(${scheduled("name")}) > 0`,
       `spot = try(c.spot, false)`,
       `warm_pool = try(c.warm_pool, false)`,
+      // Load scaling (docs/scaling.md): each target null when the entry sets none.
+      ...SCALING_FIELDS.map((f) => `${f} = ${mode} == "asg" ? try(c.scaling.${f}, null) : null`),
     ];
     this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${entries} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");

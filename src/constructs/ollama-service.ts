@@ -16,6 +16,8 @@ import { InstanceServers } from "./servers/instance-servers";
 import { ModelPulls } from "./servers/model-pulls";
 import { ReleaseRollout } from "./servers/release-rollout";
 import { ScalingSchedules } from "./servers/scaling-schedules";
+import { LoadScaling } from "./servers/load-scaling";
+import { ScaleToZero } from "./servers/scale-to-zero";
 import { ServerFoundation } from "./servers/server-foundation";
 import { address } from "./refs";
 import { RouterConcurrencyQuota } from "./router/concurrency-quota";
@@ -46,6 +48,8 @@ export class OllamaService extends Construct {
   public readonly alb: InternalAlb;
   public readonly api: HttpApi;
   public readonly router: StreamingRouter;
+  public readonly loadScaling: LoadScaling;
+  public readonly scaleToZero: ScaleToZero;
 
   constructor(scope: Construct, id: string, props: OllamaServiceProps) {
     super(scope, id);
@@ -78,6 +82,11 @@ export class OllamaService extends Construct {
       logRetentionDays: v.server_log_retention_days.numberValue,
       vllmImage: v.vllm_image.stringValue,
       hfTokenParameter: v.hf_token_parameter.stringValue,
+      modelCache: {
+        bucket: v.model_cache_bucket.stringValue,
+        prefix: v.model_cache_prefix.stringValue,
+        gatewayEndpointRouteTableIds: v.model_cache_gateway_endpoint_route_table_ids.listValue,
+      },
     });
     this.instances = new InstanceServers(this, "instances", { foundation: this.foundation, models: this.models, prefix });
     this.groups = new AsgServers(this, "groups", {
@@ -167,14 +176,25 @@ export class OllamaService extends Construct {
       logRetentionDays: v.router_log_retention_days.numberValue,
       corsAllowOrigins: v.router_cors_allow_origins.listValue,
       allowModelManagement: v.router_allow_model_management.booleanValue,
+      groups: this.groups.groups,
+      wakeWaitSeconds: v.router_wake_wait_seconds.numberValue,
     });
     new RouterConcurrencyQuota(this, "router_quota", {
       enabled: v.router_enabled.booleanValue,
       reservedConcurrency: v.router_reserved_concurrency.numberValue,
     });
+    const scaling = {
+      models: this.models,
+      servers: this.groups,
+      loadBalancer: this.alb.loadBalancer,
+      targetGroups: this.alb.targetGroups,
+      prefix,
+    };
+    this.loadScaling = new LoadScaling(this, "load_scaling", scaling);
+    this.scaleToZero = new ScaleToZero(this, "scale_to_zero", scaling);
     // The router's widgets come first among the widgets after the models' rows, when it exists.
     const region = `split(":", ${address(this.alb.loadBalancer)}.arn)[3]`;
-    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
+    const extraWidgets = `concat(${this.router.dashboardWidgets(region)}, ${this.foundation.modelCache.dashboardWidgets(region)}, ${hclText(this, v.dashboard_extra_widgets.value)})`;
     this.monitoring = new Monitoring(this, "monitoring", {
       enabled: v.monitoring_enabled.booleanValue,
       prefix,

@@ -17,7 +17,7 @@ export function declareServiceVariables(scope: Construct, values?: ServiceInputs
     const validation = checks
       .filter((check) => check.variable === spec.name)
       .map(({ condition, errorMessage }) => ({ condition, errorMessage }));
-    const value = values ? values[spec.name] : spec.default;
+    const value = withoutNullFields(values ? values[spec.name] : spec.default);
     variables[spec.name] = new TerraformVariable(scope, spec.name, {
       type: spec.type,
       description: spec.description,
@@ -27,4 +27,14 @@ export function declareServiceVariables(scope: Construct, values?: ServiceInputs
     variables[spec.name].overrideLogicalId(spec.name);
   }
   return variables;
+}
+
+/**
+ * The value with every object field that is null left out (a model's `scaling: null`): the
+ * variable's type fills them back as null, and cdktf cannot write a null inside a default.
+ */
+function withoutNullFields<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNullFields) as unknown as T;
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNullFields(v)])) as T;
 }

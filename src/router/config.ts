@@ -35,6 +35,17 @@ export interface RouterConfig {
   readonly bodyBufferBytes: number;
   /** How long a merged list (`/api/tags`, `/api/ps`, `/v1/models`) waits for each server. */
   readonly listTimeoutMs: number;
+  /**
+   * The models that scale to zero: served model -> its Auto Scaling group. A request for one that
+   * the ALB answers "no registered target" starts the group (RouterOptions.waker). @default none
+   */
+  readonly wakeGroups?: ReadonlyMap<string, string>;
+  /** How long a streamed request for a starting model is held before 503; 0 answers at once. @default 0 */
+  readonly wakeWaitMs?: number;
+  /** While a request is held, the ALB is asked again this often. @default 5000 */
+  readonly wakePollMs?: number;
+  /** A request still running writes a BusySeconds line this often. @default 60000 */
+  readonly busyTickMs?: number;
 }
 
 export const DEFAULTS = {
@@ -47,10 +58,20 @@ export const DEFAULTS = {
   bodyBufferMb: 24,
   listTimeoutSeconds: 5,
   ssmTimeoutSeconds: 3,
+  autoScalingTimeoutSeconds: 3,
 } as const;
 
 /** How long a refused caller is asked to wait when the body budget is spent. */
 export const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** How long a caller of a starting model is asked to wait: a server takes minutes, a client retries a few times. */
+export const WAKE_RETRY_AFTER_SECONDS = 30;
+/** How long a caller of a model that cannot start now (its group's max_size is 0, or the call failed) is asked to wait. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 300;
+/** While a request waits for a starting model, the ALB is asked again this often. */
+export const WAKE_POLL_MS = 5000;
+/** A BusySeconds line per running request and minute: the metric's period. */
+export const BUSY_TICK_MS = 60_000;
 
 /** A Lambda request payload is at most 6 MB; local mode keeps the same limit so both behave alike. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;

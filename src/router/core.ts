@@ -7,11 +7,19 @@
 import type * as http from "http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "http";
 import { performance } from "perf_hooks";
-import { Readable, Writable } from "stream";
+import { PassThrough, Readable, Writable } from "stream";
 import { Allowlist } from "./allowlist";
 import { bearerToken, findKey, KeyStore, KeysUnavailableError } from "./auth";
 import { BodyBudget, ClientGoneError, discardBody, hasBody, HeldBody, readBody } from "./body";
-import { BUSY_RETRY_AFTER_SECONDS, MAX_REQUEST_BYTES, RouterConfig } from "./config";
+import {
+  BUSY_RETRY_AFTER_SECONDS,
+  BUSY_TICK_MS,
+  MAX_REQUEST_BYTES,
+  RouterConfig,
+  UNAVAILABLE_RETRY_AFTER_SECONDS,
+  WAKE_POLL_MS,
+  WAKE_RETRY_AFTER_SECONDS,
+} from "./config";
 import type { Engine } from "../engines";
 import { Endpoint, ROUTING_HEADER } from "./endpoints";
 import { Dialect, dialectOf, errorBody } from "./errors";
@@ -20,10 +28,11 @@ import { goFields } from "./go-json";
 import { scanObject } from "./json-scan";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
 import { ListShape, mergeLists } from "./lists";
-import { logLine, RequestRecord } from "./log";
+import { BUSY_SECONDS_METRIC, LIST_REQUESTS_METRIC, logLine, metricLine, RequestRecord } from "./log";
 import { readTarget } from "./target";
 import { TailSniffer } from "./tokens";
-import { Upstream } from "./upstream";
+import { fromLoadBalancer, modelNotFound, Upstream } from "./upstream";
+import { Waker, WakeOutcome } from "./wake";
 
 /** What the router needs of a request: Node's `IncomingMessage` is one. */
 export interface RouterRequest extends Readable {
@@ -47,7 +56,19 @@ export interface RouterOptions {
   readonly log?: (line: string) => void;
   /** Clients that name the address they came from (local mode); the Lambda URL sets X-Forwarded-For itself. */
   readonly forwardClientAddress?: boolean;
+  /** Starts the groups of `config.wakeGroups`; without it, their models are answered as any other. */
+  readonly waker?: Waker;
 }
+
+/**
+ * Why a request for a model that scales to zero reached no ready server: its target group has no
+ * registered target (the ALB's 503), its server does not listen yet (the ALB's 502), or its server
+ * has not pulled the model yet (Ollama's 404 for it).
+ */
+type NotReady = "no-target" | "not-listening" | "no-model";
+
+/** The most of a 404's body read to tell Ollama's "model not found" (a line of JSON) from another. */
+const NOT_FOUND_BODY_BYTES = 64 * 1024;
 
 /** GET paths answered by asking every model's server and merging, each in its API's shape. */
 const MERGED_LISTS: Record<string, ListShape> = { "/api/tags": "ollama", "/api/ps": "ollama", "/v1/models": "openai" };
@@ -65,6 +86,9 @@ class Exchange {
   ttfbMs?: number;
   clientGone = false;
   readonly record: RequestRecord;
+  /** Since when the request's busy time is not yet in a BusySeconds line. */
+  busySince = this.start;
+  busyTimer?: NodeJS.Timeout;
 
   constructor(readonly req: RouterRequest, readonly res: RouterResponse) {
     this.target = req.url ?? "/";
@@ -116,6 +140,7 @@ export class Router {
   private readonly forwardClientAddress: boolean;
   private readonly allowlist: Allowlist;
   private readonly budget: BodyBudget;
+  private readonly waker?: Waker;
 
   constructor(options: RouterOptions) {
     this.config = options.config;
@@ -126,6 +151,7 @@ export class Router {
     this.upstream = new Upstream(this.config.albUrl);
     this.allowlist = new Allowlist(this.config.allowModelManagement);
     this.budget = new BodyBudget(this.config.bodyBufferBytes);
+    this.waker = options.waker;
   }
 
   /** Bytes of request bodies held right now. */
@@ -248,8 +274,104 @@ export class Router {
         held?.release();
         return this.refuseForEngine(x, endpoint, served, engine);
       }
+      this.tickBusy(x, served);
     }
-    return this.proxy(x, endpoint, held, served, streams);
+    const group = served === undefined || this.waker === undefined ? undefined : this.config.wakeGroups?.get(served);
+    if (group !== undefined) return this.proxyWaking(x, endpoint, held, served!, streams, group);
+    await this.proxy(x, endpoint, held, served, streams);
+  }
+
+  /** A BusySeconds line for `model` every tick while the request runs (the rest goes with its own line). */
+  private tickBusy(x: Exchange, model: string): void {
+    const every = this.config.busyTickMs ?? BUSY_TICK_MS;
+    x.busyTimer = setInterval(() => {
+      const now = performance.now();
+      const seconds = (now - x.busySince) / 1000;
+      x.busySince = now;
+      this.log(metricLine("busy", model, { [BUSY_SECONDS_METRIC]: { value: seconds, unit: "Seconds" } }, this.config.metricsNamespace, Date.now()));
+    }, every);
+    x.busyTimer.unref();
+  }
+
+  /**
+   * A model that scales to zero: when the ALB answers that its target group has no registered
+   * target (its own 503), the request reached no server, so it is sent again once a server is up:
+   * the group is started (once per group and minute, however many requests ask), and the request is
+   * answered 503 with Retry-After, or, streamed and with a wait configured, held until a server
+   * answers or the wait is over. A server registered but not ready yet is the same to the client:
+   * while the target group has no healthy server the ALB sends requests to the starting one anyway
+   * (it fails open), which does not listen yet (the ALB's own 502) or has not pulled its model yet
+   * (Ollama's 404 for it, which did nothing, so the request may wait and be sent again).
+   */
+  private async proxyWaking(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string, streams: boolean, group: string): Promise<void> {
+    const waitMs = streams ? (this.config.wakeWaitMs ?? 0) : 0;
+    const deadline = performance.now() + waitMs;
+    try {
+      for (;;) {
+        const attempt = await this.proxy(x, endpoint, held, served, streams, true);
+        if (attempt === undefined) return;
+        if (attempt === "no-target") {
+          const outcome = await this.waker!.wake(group);
+          x.record.wake = outcome.state;
+          if (outcome.state === "refused" || outcome.state === "failed") return this.unavailable(x, served, outcome);
+        } else {
+          x.record.wake ??= "loading";
+          // the ALB's 502 does not say whether the request reached the server: it is not sent again
+          if (attempt === "not-listening") return this.starting(x, served, attempt);
+        }
+        const pollMs = this.config.wakePollMs ?? WAKE_POLL_MS;
+        if (performance.now() + pollMs > deadline) return this.starting(x, served, attempt);
+        if (!(await this.pause(x, pollMs))) {
+          x.clientGone = true;
+          x.record.status = 499;
+          x.record.error = `the client closed the connection while ${served} was starting`;
+          return;
+        }
+      }
+    } finally {
+      held?.release();
+    }
+  }
+
+  /** Waits `ms`; false when the client went away meanwhile. */
+  private pause(x: Exchange, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (x.res.destroyed || x.res.writableFinished) return resolve(false);
+      const gone = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        x.res.off("close", gone);
+        resolve(true);
+      }, ms);
+      x.res.once("close", gone);
+    });
+  }
+
+  /** 503: the model had no server, or none ready, and is starting; retry shortly. */
+  private starting(x: Exchange, model: string, why: NotReady): void {
+    const seconds = WAKE_RETRY_AFTER_SECONDS;
+    const state =
+      why === "no-target"
+        ? "it had no server running (scaled to zero) and one is being started"
+        : why === "not-listening"
+          ? "its server is starting and does not answer yet"
+          : "its server is up and still getting the model";
+    this.reply(x, 503, `model "${model}" is starting: ${state}, which takes minutes; retry in ${seconds} s`, "model_starting", { "retry-after": String(seconds) });
+  }
+
+  /** 503: the model has no server and none can be started now; the reason is the operator's, in the log. */
+  private unavailable(x: Exchange, model: string, outcome: Extract<WakeOutcome, { reason: string }>): void {
+    const seconds = UNAVAILABLE_RETRY_AFTER_SECONDS;
+    this.reply(
+      x,
+      503,
+      `model "${model}" has no server running and none can be started now${outcome.state === "refused" ? " (it is scheduled off)" : ""}; retry later`,
+      "model_unavailable",
+      { "retry-after": String(seconds) },
+    );
+    x.record.error = `${model} has no server and ${outcome.group} was not started: ${outcome.reason}`;
   }
 
   /**
@@ -348,7 +470,20 @@ export class Router {
     this.send(x, status, "application/json; charset=utf-8", errorBody(x.dialect, status, message, code), headers, cut);
   }
 
-  private proxy(x: Exchange, endpoint: Endpoint, held: HeldBody | undefined, served: string | undefined, streams: boolean): Promise<void> {
+  /**
+   * Sends the request to the ALB and streams the answer back. With `keepBody`, the body stays held for
+   * another attempt (the caller releases it), and an answer that says the model has no server ready
+   * is not passed on but returned (NotReady): the ALB's own 503, no registered target; its own 502,
+   * a registered server that does not listen yet; the server's 404 for the model, not pulled yet.
+   */
+  private proxy(
+    x: Exchange,
+    endpoint: Endpoint,
+    held: HeldBody | undefined,
+    served: string | undefined,
+    streams: boolean,
+    keepBody = false,
+  ): Promise<NotReady | void> {
     const { req, res } = x;
     const method = endpoint.method;
     // what the client asked for, never a rewrite of it into another call
@@ -370,7 +505,7 @@ export class Router {
     const resendable = method === "GET" || method === "HEAD";
     let pending = held;
 
-    return new Promise<void>((resolve) => {
+    return new Promise<NotReady | void>((resolve) => {
       let current: http.ClientRequest;
       let responded = false;
       let retried = false;
@@ -419,6 +554,56 @@ export class Router {
           return;
         }
         const status = upRes.statusCode ?? 502;
+        if (keepBody) {
+          const albOwn = fromLoadBalancer(upRes.headers);
+          if (albOwn && (status === 503 || status === 502)) {
+            upRes.resume();
+            resolve(status === 503 ? "no-target" : "not-listening");
+            return;
+          }
+          if (!albOwn && status === 404) {
+            readNotFound(upRes);
+            return;
+          }
+        }
+        passOn(upRes, upRes);
+      };
+
+      /** A 404 of the model's server: Ollama's "model not found" is returned, any other passed on. */
+      const readNotFound = (upRes: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const replay = new PassThrough();
+        const onData = (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size <= NOT_FOUND_BODY_BYTES) return;
+          // no answer of Ollama's for a missing model is this long: pass it on as it comes
+          upRes.off("data", onData).off("end", onEnd).off("error", onError);
+          for (const c of chunks) replay.write(c);
+          upRes.on("error", (err) => replay.destroy(err));
+          upRes.pipe(replay);
+          passOn(upRes, replay);
+        };
+        const onEnd = () => {
+          upRes.off("error", onError);
+          const body = Buffer.concat(chunks);
+          if (modelNotFound(body)) return resolve("no-model");
+          replay.end(body);
+          passOn(upRes, replay);
+        };
+        const onError = (err: Error) => {
+          upRes.off("data", onData).off("end", onEnd);
+          x.record.failed = true;
+          this.reply(x, 502, `the model server's answer broke off (${err.message})`, "upstream_unreachable");
+          resolve();
+        };
+        upRes.on("data", onData).once("end", onEnd).once("error", onError);
+      };
+
+      /** The server's answer, from `body` (the response itself, or its replay), to the client. */
+      const passOn = (upRes: IncomingMessage, body: Readable) => {
+        const status = upRes.statusCode ?? 502;
         x.record.status = status;
         if (status >= 500) x.record.failed = true;
         res.writeHead(status, downstreamResponseHeaders(upRes.headers));
@@ -430,13 +615,13 @@ export class Router {
         const type = String(upRes.headers["content-type"] ?? "");
         const sniffer =
           !upRes.headers["content-encoding"] && /json|event-stream/i.test(type) ? new TailSniffer(/event-stream/i.test(type)) : undefined;
-        const idle = this.watchIdle(x, upRes);
-        upRes.on("data", (chunk: Buffer) => {
+        const idle = this.watchIdle(x, body);
+        body.on("data", (chunk: Buffer) => {
           if (x.ttfbMs === undefined) x.firstByte();
           x.record.bytesOut += chunk.length;
           sniffer?.push(chunk);
         });
-        forward(upRes, res, (broken) => {
+        forward(body, res, (broken) => {
           const stalled = idle.stop();
           if (stalled) {
             x.record.error = stalled;
@@ -470,9 +655,12 @@ export class Router {
           req.pipe(upReq);
         } else if (pending) {
           // the budget counts the body until it is handed to the connection; nothing keeps it after
-          const release = pending.release;
-          upReq.once("finish", release);
-          upReq.once("close", release);
+          // (but a request that may be sent again once its model has started)
+          if (!keepBody) {
+            const release = pending.release;
+            upReq.once("finish", release);
+            upReq.once("close", release);
+          }
           upReq.end(pending.bytes);
           pending = undefined;
         } else {
@@ -488,7 +676,7 @@ export class Router {
    * could take it, or the client took nothing while the router held data for it. `stop()` ends the
    * watch and says why the response was cut, if it was.
    */
-  private watchIdle(x: Exchange, upRes: IncomingMessage): { stop(): string | undefined } {
+  private watchIdle(x: Exchange, upRes: Readable): { stop(): string | undefined } {
     const limit = this.config.idleTimeoutMs;
     let last = performance.now();
     let cut: string | undefined;
@@ -527,13 +715,29 @@ export class Router {
   /**
    * GET /api/tags, /api/ps, /v1/models: the server of every model whose engine answers the call, asked
    * in parallel through the ALB, merged (Ollama's lists hold its models only; /v1/models every model).
+   * A model that scales to zero and has no server now (the ALB's "no registered target") is no
+   * failure: it is listed by name for /api/tags and /v1/models, so a client can pick it and so start
+   * it, and left out of /api/ps (nothing runs). Each ask that reached a server of such a model is
+   * counted (ListRequests), so its idle alarm can tell the router's lists from real use.
    */
   private async mergeLists(x: Exchange, endpoint: Endpoint, shape: ListShape): Promise<void> {
     const served = this.config.models.servedFor(endpoint.path);
     if (served.length === 0) return this.send(x, 200, "application/json; charset=utf-8", JSON.stringify(mergeLists(this.config.models, [], shape, []).body));
     const timeoutMs = this.config.listTimeoutMs;
+    const sentAt = Date.now();
     const results = await Promise.all(served.map((m) => this.upstream.getJson(upstreamPath(x.written, m), { [ROUTING_HEADER]: m }, timeoutMs)));
-    const { body, failed, reasons } = mergeLists(this.config.models, results, shape, served);
+    const sleeping: string[] = [];
+    for (const [i, model] of served.entries()) {
+      if (this.config.wakeGroups?.has(model) !== true) continue;
+      const result = results[i];
+      if (!result.ok && result.noTarget) {
+        sleeping.push(model);
+      } else {
+        this.log(metricLine("list", model, { [LIST_REQUESTS_METRIC]: { value: 1, unit: "Count" } }, this.config.metricsNamespace, sentAt));
+      }
+    }
+    const { body, failed, reasons } = mergeLists(this.config.models, results, shape, served, x.path === "/api/ps" ? [] : sleeping, sleeping);
+    if (sleeping.length > 0) x.record.sleepingModels = sleeping;
     if (failed.length > 0) {
       x.record.failedModels = failed;
       x.record.failed = true;
@@ -547,7 +751,10 @@ export class Router {
 
   private finish(x: Exchange): void {
     const r = x.record;
-    r.durationMs = performance.now() - x.start;
+    const end = performance.now();
+    r.durationMs = end - x.start;
+    clearInterval(x.busyTimer);
+    if (r.servedModel !== null) r.busySeconds = (end - x.busySince) / 1000;
     r.ttfbMs = x.ttfbMs;
     if (r.status === 0) r.status = 499;
     this.log(logLine(r, this.config.metricsNamespace, Date.now()));

@@ -21,19 +21,49 @@
 //                                              chunk (model load included) and between chunks; default 300
 //   ROUTER_LIST_TIMEOUT_SECONDS      optional  merged lists wait this long for each server; default 5
 //   ROUTER_SSM_TIMEOUT_SECONDS       optional  wait for SSM GetParameter; default 3
+//   ROUTER_WAKE_GROUPS               optional  the models that scale to zero and their Auto Scaling groups,
+//                                              <index in ROUTER_MODELS>:<group name> comma-separated
+//                                              (0:llm-llama38b,2:llm-qwen27b); a request for one that the ALB
+//                                              answers "no registered target" starts its group
+//   ROUTER_WAKE_WAIT_SECONDS         optional  how long a streamed request for a starting model is held
+//                                              before 503 with Retry-After; default 0 (answer at once)
+//   ROUTER_AUTOSCALING_TIMEOUT_SECONDS optional wait for each Auto Scaling call; default 3
 //
 // The function URL hands the function whole request bodies, one request per environment at a time:
 // the body timeout and the body buffer of local mode keep their defaults here.
 //
 // Set by Lambda itself: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
-// AWS_ENDPOINT_URL_SSM (optional) overrides the SSM endpoint, as the AWS SDKs and CLI read it.
+// AWS_ENDPOINT_URL_SSM and AWS_ENDPOINT_URL_AUTO_SCALING (optional) override the SSM and Auto Scaling
+// endpoints, as the AWS SDKs and CLI read them.
+import { AutoScalingTarget } from "./autoscaling";
 import { AuthMode, DEFAULTS, parseAlbUrl, parseModelList, RouterConfig } from "./config";
+import { ModelTable } from "./models";
 import { SsmKeyStoreOptions } from "./ssm";
 
 export interface LambdaSettings {
   readonly config: RouterConfig;
   /** Set when `config.authMode` is API_KEY. */
   readonly ssm?: SsmKeyStoreOptions;
+  /** Set when some model scales to zero (ROUTER_WAKE_GROUPS). */
+  readonly autoScaling?: AutoScalingTarget;
+}
+
+/** An Auto Scaling group's name as the module makes them: letters, digits and hyphens. */
+const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,254}$/;
+
+/** Parses ROUTER_WAKE_GROUPS against the served models; a problem as text. */
+export function parseWakeGroups(text: string, models: ModelTable): Map<string, string> | string {
+  const groups = new Map<string, string>();
+  for (const entry of text.split(",")) {
+    const match = /^([0-9]{1,3}):(.+)$/.exec(entry.trim());
+    if (match === null) return `has an entry "${entry}" that is not <index>:<group name>`;
+    const model = models.served[Number(match[1])];
+    if (model === undefined) return `names index ${match[1]}, but ROUTER_MODELS has ${models.served.length} models`;
+    if (!GROUP_NAME.test(match[2])) return `has a group name "${match[2]}" that is not letters, digits and hyphens`;
+    if (groups.has(model)) return `names model ${model} twice`;
+    groups.set(model, match[2]);
+  }
+  return groups;
 }
 
 /** Every problem at once, each naming the variable, its value and the fix. */
@@ -72,32 +102,43 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
   const idleTimeout = seconds("ROUTER_IDLE_TIMEOUT_SECONDS", DEFAULTS.idleTimeoutSeconds);
   const listTimeout = seconds("ROUTER_LIST_TIMEOUT_SECONDS", DEFAULTS.listTimeoutSeconds);
   const ssmTimeout = seconds("ROUTER_SSM_TIMEOUT_SECONDS", DEFAULTS.ssmTimeoutSeconds);
+  const autoScalingTimeout = seconds("ROUTER_AUTOSCALING_TIMEOUT_SECONDS", DEFAULTS.autoScalingTimeoutSeconds);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
+  const credentials = {
+    accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+    sessionToken: env.AWS_SESSION_TOKEN || undefined,
+  };
+  const endpointOverride = (name: string, service: string): URL | undefined => {
+    if (!env[name]) return undefined;
+    try {
+      return new URL(env[name]!);
+    } catch {
+      problems.push(`${show(name)} is not a URL. Fix: leave it unset, or e.g. https://${service}.${region || "ap-southeast-1"}.amazonaws.com`);
+      return undefined;
+    }
+  };
+
+  let wakeGroups: Map<string, string> | undefined;
+  let autoScaling: AutoScalingTarget | undefined;
+  const wakeText = env.ROUTER_WAKE_GROUPS ?? "";
+  if (wakeText !== "" && typeof models !== "string") {
+    const parsed = parseWakeGroups(wakeText, models);
+    if (typeof parsed === "string") problems.push(`${show("ROUTER_WAKE_GROUPS")} ${parsed}. Fix: <index in ROUTER_MODELS>:<Auto Scaling group name>, comma-separated`);
+    else wakeGroups = parsed;
+    if (region === "") problems.push(`${show("AWS_REGION")} is empty. Fix: Lambda sets it; elsewhere set it to the groups' region`);
+    autoScaling = { region, credentials, endpoint: endpointOverride("AWS_ENDPOINT_URL_AUTO_SCALING", "autoscaling"), timeoutMs: Math.round(autoScalingTimeout * 1000) };
+  }
+  const wakeWaitText = env.ROUTER_WAKE_WAIT_SECONDS ?? "";
+  const wakeWait = wakeWaitText === "" ? 0 : Number(wakeWaitText);
+  if (!Number.isFinite(wakeWait) || wakeWait < 0) problems.push(`${show("ROUTER_WAKE_WAIT_SECONDS")} is not a number of seconds, 0 or more. Fix: e.g. 0 (answer at once) or 300`);
 
   let ssm: SsmKeyStoreOptions | undefined;
   if (authMode === "API_KEY") {
     const parameter = env.ROUTER_KEYS_PARAMETER ?? "";
     if (parameter === "") problems.push(`${show("ROUTER_KEYS_PARAMETER")} is empty. Fix: the name of the SSM parameter holding the key hashes, or ROUTER_AUTH_MODE=AWS_IAM`);
-    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "";
-    if (region === "") problems.push(`${show("AWS_REGION")} is empty. Fix: Lambda sets it; elsewhere set it to the parameter's region`);
-    let endpoint: URL | undefined;
-    if (env.AWS_ENDPOINT_URL_SSM) {
-      try {
-        endpoint = new URL(env.AWS_ENDPOINT_URL_SSM);
-      } catch {
-        problems.push(`${show("AWS_ENDPOINT_URL_SSM")} is not a URL. Fix: leave it unset, or e.g. https://ssm.${region || "ap-southeast-1"}.amazonaws.com`);
-      }
-    }
-    ssm = {
-      parameter,
-      region,
-      endpoint,
-      timeoutMs: Math.round(ssmTimeout * 1000),
-      credentials: {
-        accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
-        sessionToken: env.AWS_SESSION_TOKEN || undefined,
-      },
-    };
+    if (region === "" && autoScaling === undefined) problems.push(`${show("AWS_REGION")} is empty. Fix: Lambda sets it; elsewhere set it to the parameter's region`);
+    ssm = { parameter, region, endpoint: endpointOverride("AWS_ENDPOINT_URL_SSM", "ssm"), timeoutMs: Math.round(ssmTimeout * 1000), credentials };
   }
 
   if (problems.length > 0) {
@@ -115,7 +156,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
       bodyTimeoutMs: DEFAULTS.bodyTimeoutSeconds * 1000,
       bodyBufferBytes: DEFAULTS.bodyBufferMb * 1024 * 1024,
       listTimeoutMs: Math.round(listTimeout * 1000),
+      ...(wakeGroups === undefined ? {} : { wakeGroups, wakeWaitMs: Math.round(wakeWait * 1000) }),
     },
     ssm,
+    ...(autoScaling === undefined ? {} : { autoScaling }),
   };
 }

@@ -5,6 +5,7 @@ import { Readable, Writable } from "stream";
 import { Router, RouterRequest, RouterResponse } from "./core";
 import { LambdaSettings } from "./lambda-env";
 import { SsmKeyStore } from "./ssm";
+import { AutoScalingWaker } from "./wake";
 
 /** The writable the streaming runtime hands the handler. */
 export interface ResponseStream extends Writable {
@@ -111,7 +112,9 @@ export interface HandlerOutput {
 
 export function createStreamingHandler(settings: LambdaSettings, lambda: AwsLambdaGlobal, output: HandlerOutput = {}): StreamingHandler {
   const keys = settings.ssm ? new SsmKeyStore({ ...settings.ssm, warn: output.warn ?? settings.ssm.warn }) : undefined;
-  const router = new Router({ config: settings.config, keys, log: output.log });
+  // a wake-up's line goes with the request lines: it is the record of an Auto Scaling call
+  const waker = settings.autoScaling ? new AutoScalingWaker({ ...settings.autoScaling, log: output.log }) : undefined;
+  const router = new Router({ config: settings.config, keys, log: output.log, waker });
   return async (event, responseStream) => {
     const res = new StreamingResponse(responseStream, lambda);
     await router.handle(requestFromEvent(event), res);

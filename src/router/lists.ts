@@ -16,16 +16,46 @@ export interface MergedList {
 }
 
 /**
+/**
+ * What a list says of a model with no server now, which a request for it would start: its name, as
+ * Ollama writes it (OpenAI's `owned_by` is the name's namespace, "library" without one); the sizes
+ * and digests only its server knows are left out.
+ */
+export function asleepEntry(model: string, shape: ListShape): unknown {
+  if (shape === "ollama") return { name: model, model };
+  const parts = model.split("/");
+  return { id: model, object: "model", created: 0, owned_by: parts.length >= 2 ? parts[parts.length - 2] : "library" };
+}
+
+/**
  * @param results one per asked model, in `asked` order
  * @param asked the served models whose servers were asked (those whose engine answers the list)
+ * @param asleep models with no server now: listed by name (asleepEntry), whatever their result
+ * @param skipped models whose result is no failure however it reads (asleep, or absent from /api/ps)
  */
-export function mergeLists(table: ModelTable, results: readonly JsonResult[], shape: ListShape, asked: readonly string[] = table.served): MergedList {
+export function mergeLists(
+  table: ModelTable,
+  results: readonly JsonResult[],
+  shape: ListShape,
+  asked: readonly string[] = table.served,
+  asleep: readonly string[] = [],
+  skipped: readonly string[] = asleep,
+): MergedList {
   const seen = new Set<string>();
   const merged: unknown[] = [];
   const failed: string[] = [];
   const reasons: string[] = [];
   results.forEach((result, i) => {
     const model = asked[i];
+    if (asleep.includes(model)) {
+      const key = canonicalModelName(model);
+      if (!seen.has(key)) {
+        seen.add(key);
+        merged.push(asleepEntry(model, shape));
+      }
+      return;
+    }
+    if (skipped.includes(model)) return;
     const list = result.ok ? (shape === "openai" ? (result.json as { data?: unknown }).data : (result.json as { models?: unknown }).models) : undefined;
     if (!Array.isArray(list)) {
       failed.push(model);

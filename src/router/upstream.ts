@@ -5,7 +5,39 @@ import * as https from "https";
 import type { Socket } from "net";
 import type { OutgoingHttpHeaders } from "http";
 
-export type JsonResult = { ok: true; json: unknown } | { ok: false; reason: string };
+export type JsonResult = { ok: true; json: unknown } | { ok: false; reason: string; noTarget?: boolean };
+
+/**
+ * The ALB's own 503 for a target group without a registered target (AWS: "HTTP 503: Service
+ * unavailable. The target groups for the load balancer have no registered targets"), which the ALB
+ * sends as `Server: awselb/2.0`. A server's own 503 (Ollama's full queue) has no such header: the
+ * request reached it.
+ */
+export function noRegisteredTarget(status: number, headers: http.IncomingHttpHeaders): boolean {
+  return status === 503 && fromLoadBalancer(headers);
+}
+
+/** An answer the ALB made itself (`Server: awselb/2.0`), not one a server sent through it. */
+export function fromLoadBalancer(headers: http.IncomingHttpHeaders): boolean {
+  return /^awselb\//i.test(String(headers.server ?? ""));
+}
+
+/**
+ * Ollama's answer for a model it does not have (yet): 404 with `model 'x' not found` (its native
+ * calls) or `model "x" not found, try pulling it first` (its OpenAI-compatible ones), the message as
+ * `error` or `error.message`. Nothing was done: the server checks the model before any work.
+ */
+export function modelNotFound(body: Buffer): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return false;
+  }
+  const error = (parsed as { error?: unknown } | null)?.error;
+  const message = typeof error === "string" ? error : (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === "string" && /^model (['"]).+\1 not found(, try pulling it first)?$/.test(message);
+}
 
 const JSON_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -103,7 +135,7 @@ export class Upstream {
         res.on("error", (err) => settle({ ok: false, reason: err.message }));
         res.on("end", () => {
           const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return settle({ ok: false, reason: `HTTP ${status}` });
+          if (status < 200 || status >= 300) return settle({ ok: false, reason: `HTTP ${status}`, noTarget: noRegisteredTarget(status, res.headers) });
           try {
             settle({ ok: true, json: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
           } catch {

@@ -2,9 +2,17 @@
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
 # header that sets OLLAMA_VERSION, APP_PORT ("unchanged": the port Ollama already listens on), MODELS
 # (comma-separated; empty: pull nothing), KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
-# LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics)
-# and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or different,
-# and pulling a model that is already there is skipped.
+# LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics),
+# MODEL_CACHE_BUCKET, MODEL_CACHE_PREFIX and MODEL_CACHE_REGION (the weight cache in S3, "" for
+# none), TRANSFER_GBPS (the instance type's network bandwidth, or "": the last one given stays)
+# and CALLER (user-data or ssm). Safe to run again: it only changes what is missing or
+# different, and pulling a model that is already there is skipped.
+#
+# With a weight cache, models come from S3 before Ollama starts (a model's manifest, then the blobs
+# it names, each checked against its sha256 name), a model the cache lacks or holds damaged is
+# pulled from the registry and then uploaded, never over what is there; and a copy of this script
+# runs again at every boot with the argument "boot" (ollama-fleet-weights.service, before Ollama),
+# restoring what the boot lost (the instance store's models).
 #
 # UPGRADE_IN_PLACE=true (first boot; the fleet's release rollout, one server at a time): install
 # OLLAMA_VERSION where another release runs, rewrite the unit where its settings differ, restart
@@ -15,7 +23,8 @@
 # Both callers run it with a bare environment: no HOME, and PATH from systemd. Every wait is
 # bounded; the last line says what happened; the exit status names the step that failed:
 #   0 ok, 10 inputs, 11 lock, 12 platform (glibc older than 2.28, e.g. Amazon Linux 2),
-#   20 install, 21 user, 22 unit, 23 service, 24 API, 30 pulls.
+#   13 instance store (at boot: its models folder is not mounted), 20 install, 21 user, 22 unit,
+#   23 service, 24 API, 30 pulls.
 
 set -u -o pipefail
 umask 022
@@ -27,6 +36,8 @@ export PATH
 # The ollama client panics without HOME or OLLAMA_MODELS; cloud-init and the SSM agent set neither.
 export HOME="${HOME:-/root}"
 export OLLAMA_MODELS=/usr/share/ollama/.ollama/models
+MODE=${1:-run}
+[ "$MODE" = boot ] && CALLER=boot
 
 LOG_FILE=/var/log/ollama-bootstrap.log
 LOCK_FILE=/run/lock/ollama-bootstrap.lock
@@ -52,6 +63,12 @@ CWA_APPLIED="$CWA_DIR/etc/amazon-cloudwatch-agent.d/file_ollama-fleet.json"
 MARGIN=60
 # A command given to retry() that exits with this status has failed for good: no retry helps.
 PERMANENT=100
+# The models' folder: the root volume's, or the instance store's (the Deep Learning AMIs mount it
+# here when the instance type has one; it is empty after every stop and start).
+ROOT_MODELS=/usr/share/ollama/.ollama/models
+INSTANCE_STORE=/opt/dlami/nvme
+FLEET_LIB=/usr/local/lib/ollama-fleet
+BOOT_UNIT=/etc/systemd/system/ollama-fleet-weights.service
 START=$(date +%s)
 
 log() {
@@ -160,6 +177,15 @@ validate_inputs() {
   [[ "$UPGRADE_IN_PLACE" =~ ^(true|false)$ ]] || finish 10 "inputs: UPGRADE_IN_PLACE '$UPGRADE_IN_PLACE' is neither true nor false"
   [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
   [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"
+  if [ -n "$MODEL_CACHE_BUCKET" ]; then
+    [[ "$MODEL_CACHE_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || finish 10 "inputs: MODEL_CACHE_BUCKET '$MODEL_CACHE_BUCKET' is not an S3 bucket name"
+    if ! [[ "$MODEL_CACHE_PREFIX" =~ ^([A-Za-z0-9_-][A-Za-z0-9_.-]*/)+$ ]] || [ "${#MODEL_CACHE_PREFIX}" -gt 256 ]; then
+      finish 10 "inputs: MODEL_CACHE_PREFIX '$MODEL_CACHE_PREFIX' is not a key prefix such as model-cache/"
+    fi
+    [[ "$MODEL_CACHE_REGION" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || finish 10 "inputs: MODEL_CACHE_REGION '$MODEL_CACHE_REGION' is not an AWS region"
+    CACHE_URL="s3://$MODEL_CACHE_BUCKET/${MODEL_CACHE_PREFIX}ollama"
+  fi
+  [[ "$TRANSFER_GBPS" =~ ^([1-9][0-9]{0,3})?$ ]] || finish 10 "inputs: TRANSFER_GBPS '$TRANSFER_GBPS' is not a number of Gbps"
   local model problem
   # Empty: pull nothing (the release rollout passes no models).
   IFS=',' read -r -a MODEL_LIST <<<"$MODELS"
@@ -225,13 +251,16 @@ take_lock() {
 
 # The CloudWatch agent's configuration, ours: this log to CloudWatch Logs (the SSM console shows
 # 2,500 characters of a run), and the GPU metrics in our namespace, each series with the instance
-# and its Auto Scaling group as dimensions (the agent adds the group only on a group's servers).
+# and its Auto Scaling group as dimensions (the agent adds the group only on a group's servers), and
+# rolled up per group (one series per group, the average of its servers' GPUs: what the GPU scaling
+# policy and the dashboard read; no roll-up on a server outside a group).
 agent_config() {
   cat <<EOF
 {
   "metrics": {
     "namespace": "$METRICS_NAMESPACE",
     "append_dimensions": { "InstanceId": "\${aws:InstanceId}", "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
+    "aggregation_dimensions": [["AutoScalingGroupName"]],
     "metrics_collected": {
       "nvidia_gpu": { "measurement": ["utilization_gpu", "utilization_memory", "memory_used", "memory_total"], "metrics_collection_interval": 60 }
     }
@@ -350,9 +379,14 @@ ensure_ollama() {
   archive="$STAGING/ollama-linux-$arch.$extension"
   rm -rf "$STAGING"
   mkdir -p "$STAGING/tree" || finish 20 "install: cannot create $STAGING"
-  log "downloading $url"
-  retry 5 10 "download of ollama $OLLAMA_VERSION" download "$url" "$archive" ||
-    finish 20 "install: could not download $url ($LAST_ERROR)"
+  if [ -n "$CACHE_URL" ] && [ "$AWS_OK" = 1 ] && cache_get "releases/$OLLAMA_VERSION/${archive##*/}" "$archive"; then
+    log "copied ollama $OLLAMA_VERSION from $CACHE_URL/releases/$OLLAMA_VERSION/${archive##*/}"
+  else
+    [ -n "$CACHE_URL" ] && [ "$AWS_OK" = 1 ] && log "ollama $OLLAMA_VERSION is not in the weight cache ($CACHE_ERROR)"
+    log "downloading $url"
+    retry 5 10 "download of ollama $OLLAMA_VERSION" download "$url" "$archive" ||
+      finish 20 "install: could not download $url ($LAST_ERROR)"
+  fi
   if [ "$extension" = tar.zst ]; then
     zstd -dc "$archive" | tar -xf - -C "$STAGING/tree"
   else
@@ -389,8 +423,8 @@ ensure_user() {
       usermod -a -G "$group" ollama || log "warning: could not add ollama to the $group group"
     fi
   done
-  install -d -o ollama -g ollama -m 755 /usr/share/ollama/.ollama "$OLLAMA_MODELS" ||
-    finish 21 "user: cannot create $OLLAMA_MODELS"
+  install -d -o ollama -g ollama -m 755 /usr/share/ollama/.ollama "${MODELS_DIR%/*}" "$MODELS_DIR" ||
+    finish 21 "user: cannot create $MODELS_DIR"
 }
 
 # write_file PATH CONTENT: replaces PATH when its content differs; UNIT_CHANGED=1 then.
@@ -444,7 +478,7 @@ WantedBy=default.target"
 
 # The drop-in's content for Ollama on port $1.
 drop_in() {
-  printf '%s\n' "[Service]" "Environment=\"OLLAMA_HOST=0.0.0.0:$1\"" "Environment=\"OLLAMA_MODELS=$OLLAMA_MODELS\"" \
+  printf '%s\n' "[Service]" "Environment=\"OLLAMA_HOST=0.0.0.0:$1\"" "Environment=\"OLLAMA_MODELS=$MODELS_DIR\"" \
     "Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"" "Environment=\"OLLAMA_FLASH_ATTENTION=1\""
 }
 
@@ -565,25 +599,292 @@ pull() {
   have_model "$model" || { echo "ollama pull reported success, but ollama list does not show $model"; return 1; }
 }
 
+# ---- The weight cache (docs/weight-cache.md). Objects under $CACHE_URL mirror Ollama's models
+# folder: manifests/<host>/<namespace>/<model>/<tag>, blobs/sha256-<hex> (a blob's name is the
+# sha256 of its content). Nothing here fails the run: a model the cache cannot give is pulled.
+
+# The models' folder this server uses: the one of ours its unit already names (a set-up server
+# keeps its models where they are), else the instance store's when there is a cache and one is
+# mounted, else the root volume's.
+choose_models_dir() {
+  local configured
+  configured=$(sed -n 's/^Environment="OLLAMA_MODELS=\(.*\)"$/\1/p' "$DROP_IN" 2>/dev/null | tail -n 1)
+  if [ "$configured" = "$ROOT_MODELS" ] || [ "$configured" = "$INSTANCE_STORE/ollama/models" ]; then
+    MODELS_DIR=$configured
+  elif [ -n "$CACHE_URL" ] && mountpoint -q "$INSTANCE_STORE" 2>/dev/null; then
+    MODELS_DIR="$INSTANCE_STORE/ollama/models"
+  else
+    MODELS_DIR=$ROOT_MODELS
+  fi
+}
+
+# The AWS CLI's settings, one file per direction: downloads through the CRT transfer client
+# (parallel ranged GETs) aiming at the instance type's bandwidth (without one it aims at 10 Gb/s
+# unless it knows the type), uploads through the classic one (which sends --no-overwrite's
+# If-None-Match on every kind of upload).
+ensure_aws_configs() {
+  local target="" download="$FLEET_LIB/aws-download.conf"
+  if [ -n "$TRANSFER_GBPS" ]; then
+    target="  target_bandwidth = ${TRANSFER_GBPS}Gb/s"
+  else
+    target=$(grep -m 1 '^  target_bandwidth = [0-9]*Gb/s$' "$download" 2>/dev/null)
+  fi
+  mkdir -p "$FLEET_LIB" &&
+    printf '[default]\ns3 =\n  preferred_transfer_client = crt\n%s\n' "$target" >"$download" &&
+    printf '[default]\ns3 =\n  preferred_transfer_client = classic\n' >"$FLEET_LIB/aws-upload.conf"
+}
+
+# aws_s3 DIRECTION ARGS...: the AWS CLI bounded by the time left; its last error line in CACHE_ERROR.
+aws_s3() {
+  local direction=$1 out="$WORK/aws.out" left status
+  shift
+  left=$(remaining)
+  [ "$left" -gt 10 ] || { CACHE_ERROR="no time left"; return 1; }
+  AWS_CONFIG_FILE="$FLEET_LIB/aws-$direction.conf" timeout -k 10 "$left" aws --region "$MODEL_CACHE_REGION" "$@" >"$out" 2>&1
+  status=$?
+  [ "$status" -eq 0 ] || CACHE_ERROR="exit $status: $(readable "$out" | tail -n 1)"
+  return "$status"
+}
+
+# cache_get KEY FILE: the object, written whole or not at all (the CLI renames its temporary file).
+cache_get() { aws_s3 download s3 cp --only-show-errors --no-progress "$CACHE_URL/$1" "$2"; }
+
+# cache_has KEY: 0 when the object is there, 1 when it is not (S3 answers 403 for a missing key to
+# a role that may not list the bucket), 2 when S3 cannot tell.
+cache_has() {
+  local key="${MODEL_CACHE_PREFIX}ollama/$1"
+  aws_s3 download s3api head-object --bucket "$MODEL_CACHE_BUCKET" --key "$key" && return 0
+  [[ "$CACHE_ERROR" =~ \((403|404)\) ]] && return 1
+  return 2
+}
+
+# cache_put FILE KEY: creates the object unless one is there (If-None-Match: never over a complete
+# object another server wrote). 0 created, 1 failed, 2 this CLI cannot do it, 3 one was there (the
+# CLI then says nothing; it prints "upload:" for what it created).
+cache_put() {
+  if aws_s3 upload s3 cp --no-progress --no-overwrite "$1" "$CACHE_URL/$2"; then
+    grep -q '^upload: ' "$WORK/aws.out" && return 0
+    return 3
+  fi
+  [[ "$CACHE_ERROR" == *"Unknown options"* ]] && return 2
+  return 1
+}
+
+# NAME -> <host>/<namespace>/<model>/<tag>, Ollama's defaults filled in, its case kept.
+manifest_path() {
+  local name=$1 tag=latest rest host=registry.ollama.ai namespace=library
+  if [[ "${name##*/}" == *:* ]]; then tag=${name##*:} rest=${name%:*}; else rest=$name; fi
+  case "$rest" in
+    */*/*) host=${rest%%/*} rest=${rest#*/} namespace=${rest%%/*} rest=${rest#*/} ;;
+    */*) namespace=${rest%%/*} rest=${rest#*/} ;;
+  esac
+  printf '%s/%s/%s/%s\n' "$host" "$namespace" "$rest" "$tag"
+}
+
+# The manifest file Ollama keeps for PATH (it matches a name's parts regardless of case).
+local_manifest() {
+  [ -f "$MODELS_DIR/manifests/$1" ] && { echo "$MODELS_DIR/manifests/$1"; return 0; }
+  find "$MODELS_DIR/manifests" -mindepth 4 -maxdepth 4 -type f -ipath "$MODELS_DIR/manifests/$1" 2>/dev/null | head -n 1 | grep .
+}
+
+digests_of() { grep -oE 'sha256:[0-9a-f]{64}' "$1" | sort -u; }
+
+# The sha256 of FILE: OpenSSL uses the CPU's SHA instructions, several times faster than sha256sum.
+sha256_of() {
+  if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1" | cut -d ' ' -f 1; else sha256sum "$1" | cut -d ' ' -f 1; fi
+}
+
+# Whether every blob the manifest FILE names is in the models' folder.
+blobs_present() {
+  local digest
+  for digest in $(digests_of "$1"); do [ -f "$MODELS_DIR/blobs/sha256-${digest#sha256:}" ] || return 1; done
+}
+
+cache_event() { log "weight-cache: $*"; }
+
+# restore_model MODEL: 0 copied from the cache, 1 not (CACHE_ERROR says why), 2 already here.
+# Blobs go to a staging folder, each checked against its digest, then into blobs/; the manifest
+# comes last, so Ollama never sees a model whose blobs are missing, and never prunes a restored
+# blob (its start removes the blobs no manifest names).
+restore_model() {
+  local model=$1 path found digest name stage="$MODELS_DIR/.ollama-fleet-restore" started bytes=0 files=0 sum
+  path=$(manifest_path "$model")
+  found=$(local_manifest "$path") && blobs_present "$found" && return 2
+  started=$(date +%s)
+  cache_get "manifests/$path" "$WORK/manifest" || { CACHE_ERROR="no manifest in the cache ($CACHE_ERROR)"; return 1; }
+  if [ "$(digests_of "$WORK/manifest" | wc -l)" -eq 0 ] || [ "$(wc -c <"$WORK/manifest")" -gt 1048576 ]; then
+    CACHE_ERROR="the cache's manifest names no blob"
+    CACHE_CORRUPT=1
+    return 1
+  fi
+  if ! { rm -rf "$stage" && mkdir -p "$stage" "$MODELS_DIR/blobs" && chown ollama:ollama "$MODELS_DIR/blobs"; }; then
+    CACHE_ERROR="cannot create $stage"
+    return 1
+  fi
+  for digest in $(digests_of "$WORK/manifest"); do
+    name="sha256-${digest#sha256:}"
+    [ -f "$MODELS_DIR/blobs/$name" ] && continue
+    if ! cache_get "blobs/$name" "$stage/$name"; then
+      CACHE_ERROR="the cache's manifest names $name, which the cache does not give ($CACHE_ERROR)"
+      CACHE_CORRUPT=1
+      rm -rf "$stage"
+      return 1
+    fi
+    sum=$(sha256_of "$stage/$name")
+    if [ "$sum" != "${digest#sha256:}" ]; then
+      CACHE_ERROR="the cache's $name does not match its digest (sha256 $sum)"
+      CACHE_CORRUPT=1
+      rm -rf "$stage"
+      return 1
+    fi
+    bytes=$((bytes + $(stat -c %s "$stage/$name")))
+    files=$((files + 1))
+  done
+  chown -R ollama:ollama "$stage" && find "$stage" -type f -exec mv -f {} "$MODELS_DIR/blobs/" \; &&
+    mkdir -p "$MODELS_DIR/manifests/${path%/*}" && chown -R ollama:ollama "$MODELS_DIR/manifests" &&
+    install -o ollama -g ollama -m 644 "$WORK/manifest" "$stage/manifest" &&
+    mv -f "$stage/manifest" "$MODELS_DIR/manifests/$path"
+  local status=$?
+  rm -rf "$stage"
+  [ "$status" -eq 0 ] || { CACHE_ERROR="cannot write into $MODELS_DIR"; return 1; }
+  CACHE_STATS="$files new blobs, $bytes bytes, $(($(date +%s) - started)) s"
+}
+
+# Restores every model of this server the cache has and this server lacks.
+restore_models() {
+  [ -n "$CACHE_URL" ] || return 0
+  local model status
+  for model in "${MODEL_LIST[@]}"; do
+    if [ "$AWS_OK" != 1 ]; then
+      cache_event "miss $model (no AWS CLI on this server)"
+      continue
+    fi
+    CACHE_CORRUPT=0
+    restore_model "$model"
+    status=$?
+    if [ "$status" -eq 0 ]; then
+      RESTORED+=("$model")
+      cache_event "hit $model from $CACHE_URL ($CACHE_STATS)"
+    elif [ "$status" -eq 1 ]; then
+      [ "$CACHE_CORRUPT" = 1 ] && cache_event "corrupt $model: $CACHE_ERROR; remove its manifest from the cache (docs/weight-cache.md)"
+      cache_event "miss $model ($CACHE_ERROR)"
+    fi
+  done
+}
+
+# seed_model MODEL: uploads the manifest and the blobs it names, blobs first, each only when the
+# cache lacks it (a layer two models share goes up once), never over an object that is there.
+seed_model() {
+  local model=$1 path found digest name uploaded=0 status
+  path=$(manifest_path "$model")
+  found=$(local_manifest "$path") || { log "cannot seed $model: no manifest of it in $MODELS_DIR"; return 1; }
+  cache_has "manifests/$path"
+  status=$?
+  [ "$status" -eq 0 ] && return 0
+  [ "$status" -eq 2 ] && { log "cannot seed $model: S3 does not say whether the cache has it ($CACHE_ERROR)"; return 1; }
+  for digest in $(digests_of "$found"); do
+    name="sha256-${digest#sha256:}"
+    cache_has "blobs/$name" && continue
+    cache_put "$MODELS_DIR/blobs/$name" "blobs/$name"
+    status=$?
+    [ "$status" -eq 2 ] && { log "cannot seed $model: this AWS CLI ($(aws --version 2>&1 | head -n 1)) has no --no-overwrite (2.33 or later)"; return 1; }
+    [ "$status" -eq 1 ] && { log "cannot seed $model: upload of $name failed ($CACHE_ERROR)"; return 1; }
+    [ "$status" -eq 0 ] && uploaded=$((uploaded + 1))
+  done
+  cache_put "$found" "manifests/$path"
+  status=$?
+  [ "$status" -eq 3 ] && { log "$model: another server seeded it first; the cache keeps its copy"; return 0; }
+  [ "$status" -eq 0 ] || { log "cannot seed $model: upload of its manifest failed ($CACHE_ERROR)"; return 1; }
+  cache_event "seeded $model to $CACHE_URL ($uploaded blobs uploaded)"
+}
+
+# The copy of this script ollama-fleet-weights.service runs at every boot, before Ollama, with this
+# run's models and settings; removed with the cache.
+ensure_boot_unit() {
+  if [ -z "$CACHE_URL" ]; then
+    [ -f "$BOOT_UNIT" ] || return 0
+    systemctl disable ollama-fleet-weights >/dev/null 2>&1
+    rm -f "$BOOT_UNIT" "$FLEET_LIB/bootstrap.sh"
+    log "no weight cache: removed $BOOT_UNIT"
+    return 0
+  fi
+  # The release rollout names no models: the copy a model's own run left keeps them.
+  [ "${#MODEL_LIST[@]}" -gt 0 ] || return 0
+  if ! { [ -f "$0" ] && mkdir -p "$FLEET_LIB" && install -m 700 "$0" "$FLEET_LIB/bootstrap.sh.new" && mv -f "$FLEET_LIB/bootstrap.sh.new" "$FLEET_LIB/bootstrap.sh"; }; then
+    log "warning: cannot keep a copy of this script in $FLEET_LIB; models the instance store loses at a stop come back with the next pull run"
+    return 0
+  fi
+  local unit="[Unit]
+Description=Copy this server's Ollama models from the weight cache before Ollama starts
+Wants=network-online.target
+After=network-online.target local-fs.target
+Before=ollama.service
+
+[Service]
+Type=oneshot
+ExecStart=$FLEET_LIB/bootstrap.sh boot
+TimeoutStartSec=$RUN_TIMEOUT_SECONDS
+
+[Install]
+WantedBy=multi-user.target"
+  if ! [ -f "$BOOT_UNIT" ] || [ "$(cat "$BOOT_UNIT")" != "$unit" ]; then
+    printf '%s\n' "$unit" >"$BOOT_UNIT" && systemctl daemon-reload >/dev/null 2>&1 && log "wrote $BOOT_UNIT"
+  fi
+  systemctl is-enabled --quiet ollama-fleet-weights 2>/dev/null || systemctl enable ollama-fleet-weights >/dev/null 2>&1 ||
+    log "warning: could not enable ollama-fleet-weights"
+}
+
+# At boot (ollama-fleet-weights.service, before ollama.service): restore what the boot lost.
+boot_restore() {
+  [ -n "$CACHE_URL" ] || finish 0 "boot: no weight cache; nothing to restore"
+  [ -f "$DROP_IN" ] || finish 0 "boot: Ollama is not set up on this server yet; the bootstrap run restores the models"
+  choose_models_dir
+  if [[ "$MODELS_DIR" == "$INSTANCE_STORE/"* ]]; then
+    local waited=0
+    until mountpoint -q "$INSTANCE_STORE"; do
+      [ "$waited" -ge 120 ] && finish 13 "instance store: $INSTANCE_STORE is not mounted after ${waited}s; Ollama starts without its models, and the next pull run fetches them"
+      sleep 5
+      waited=$((waited + 5))
+    done
+    install -d -o ollama -g ollama -m 755 "$INSTANCE_STORE/ollama" "$MODELS_DIR" || finish 21 "user: cannot create $MODELS_DIR"
+  fi
+  restore_models
+  finish 0 "boot: from the cache: ${RESTORED[*]:-none}; the next pull run fetches what the cache did not give"
+}
+
+restored() { [[ " ${RESTORED[*]} " == *" $1 "* ]]; }
+
 pull_models() {
-  local model failed=() pulled=() present=()
+  local model failed=() pulled=() present=() cached=()
   list_models || log "ollama list failed ($LIST_ERROR); pulling every model"
   for model in "${MODEL_LIST[@]}"; do
     if have_model "$model"; then
-      present+=("$model")
-      log "$model is already there"
-    elif retry 3 15 "pulling $model" pull "$model"; then
+      if restored "$model"; then
+        cached+=("$model")
+        log "$model is there, from the cache"
+      else
+        present+=("$model")
+        log "$model is already there"
+      fi
+      continue
+    fi
+    restored "$model" && cache_event "miss $model (restored from the cache, but ollama list does not show it)"
+    if retry 3 15 "pulling $model" pull "$model"; then
       pulled+=("$model")
       log "pulled $model"
     else
       failed+=("$model")
     fi
   done
-  if [ "${#failed[@]}" -gt 0 ]; then
-    finish 30 "pulls: could not pull ${failed[*]}; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
+  # Uploads what the cache lacks: models pulled now, and models set up before the cache.
+  if [ -n "$CACHE_URL" ] && [ "$AWS_OK" = 1 ]; then
+    for model in "${pulled[@]}" "${present[@]}"; do seed_model "$model"; done
   fi
+  local summary="pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
+  [ -z "$CACHE_URL" ] || summary="from the cache: ${cached[*]:-none}; $summary"
+  [ "${#failed[@]}" -eq 0 ] || finish 30 "pulls: could not pull ${failed[*]}; $summary"
   [ "${#MODEL_LIST[@]}" -gt 0 ] || finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; no models asked for"
-  finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; pulled: ${pulled[*]:-none}; already there: ${present[*]:-none}"
+  finish 0 "ollama $SERVING_VERSION serves on port $SERVING_PORT; $summary"
 }
 
 INSTALLED=0
@@ -592,19 +893,37 @@ MODEL_LIST=()
 SERVING_VERSION=""
 SERVING_PORT=""
 WORK=""
+CACHE_URL=""
+CACHE_ERROR=""
+CACHE_STATS=""
+CACHE_CORRUPT=0
+RESTORED=()
+MODELS_DIR=$ROOT_MODELS
 mkdir -p "${LOG_FILE%/*}"
-log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models ${MODELS:-none}, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
+log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models ${MODELS:-none}, upgrade in place: $UPGRADE_IN_PLACE, weight cache: ${MODEL_CACHE_BUCKET:-none}, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
 check_platform
 WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init
-resolve_port
-nothing_to_roll_out && finish 0 "ollama $OLLAMA_VERSION serves on port $PORT; no models asked for"
+choose_models_dir
+if [ "$MODE" != boot ]; then
+  resolve_port
+  nothing_to_roll_out && finish 0 "ollama $OLLAMA_VERSION serves on port $PORT; no models asked for"
+fi
 take_lock
+AWS_OK=0
+if [ -n "$CACHE_URL" ]; then
+  if command -v aws >/dev/null 2>&1 && ensure_aws_configs; then AWS_OK=1; else log "warning: no AWS CLI on this server: the weight cache is out of reach"; fi
+fi
+[ "$MODE" = boot ] && boot_restore
 resolve_port
+choose_models_dir
 ensure_log_shipping
 ensure_ollama
 ensure_user
+# Before Ollama starts, when it is not running yet: its start prunes blobs no manifest names.
+restore_models
+ensure_boot_unit
 ensure_unit
 ensure_service
 wait_for_api

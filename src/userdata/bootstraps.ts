@@ -18,6 +18,12 @@ export interface BootstrapInputs {
   readonly timeoutSeconds: string;
   readonly logGroup: string;
   readonly metricsNamespace: string;
+  /** Where the weight cache is, each "" without one. */
+  readonly modelCacheBucket: string;
+  readonly modelCachePrefix: string;
+  readonly modelCacheRegion: string;
+  /** A map of instance type to its network bandwidth in Gbps. */
+  readonly networkGbps: string;
 }
 
 /**
@@ -55,6 +61,11 @@ export interface EngineBootstrapFiles {
   /** The SSM document's asset file name, and its text (a template of the log group and namespace). */
   readonly documentFile: string;
   document(inputs: BootstrapInputs): string;
+  /**
+   * Whether the bootstrap restores and seeds the weight cache (its templates get where the cache is).
+   * Ollama's does; a vLLM server gets its weights from Hugging Face and runs without the cache.
+   */
+  readonly weightCache: boolean;
   /** templatefile()'s variables for the row `m`. */
   templateVariables(m: string, inputs: BootstrapInputs): Record<string, string>;
   /** The association's parameters for the row `m` (strings). */
@@ -67,6 +78,7 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
     userDataTemplate,
     documentFile: PULL_MODELS_DOCUMENT,
     document: (inputs) => pullModelsDocument(JSON.parse(inputs.keepAlive) as string),
+    weightCache: true,
     templateVariables: (m, inputs) => ({
       app_port: `${m}.app_port`,
       keep_alive: inputs.keepAlive,
@@ -76,6 +88,11 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       timeout_seconds: inputs.timeoutSeconds,
       log_group: inputs.logGroup,
       metrics_namespace: inputs.metricsNamespace,
+      model_cache_bucket: inputs.modelCacheBucket,
+      model_cache_prefix: inputs.modelCachePrefix,
+      model_cache_region: inputs.modelCacheRegion,
+      // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
+      transfer_gbps: `try(tostring(${inputs.networkGbps}[${m}.instance_type]), "")`,
     }),
     documentParameters: (m, inputs) => ({
       Models: `join(",", ${m}.pull_models)`,
@@ -90,6 +107,7 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
     userDataTemplate: vllmUserDataTemplate,
     documentFile: SERVE_VLLM_DOCUMENT,
     document: () => serveVllmDocument(),
+    weightCache: false,
     templateVariables: (m, inputs) => ({
       model: `${m}.llm_model`,
       served_name: `${m}.served_name`,

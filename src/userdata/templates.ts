@@ -14,10 +14,29 @@ export const PULL_MODELS_DOCUMENT = "pull-models.ssm.json";
 const BODY = "bootstrap.sh";
 
 /** The variables `templatefile()` passes to the user data template. */
-export const USER_DATA_VARIABLES = ["ollama_version", "app_port", "models", "keep_alive", "timeout_seconds", "log_group", "metrics_namespace"] as const;
+export const USER_DATA_VARIABLES = [
+  "ollama_version",
+  "app_port",
+  "models",
+  "keep_alive",
+  "timeout_seconds",
+  "log_group",
+  "metrics_namespace",
+  "model_cache_bucket",
+  "model_cache_prefix",
+  "model_cache_region",
+  "transfer_gbps",
+] as const;
 
 /** The variables `templatefile()` passes to the pull-models document. */
-export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace"] as const;
+export const DOCUMENT_VARIABLES = ["log_group", "metrics_namespace", "model_cache_bucket", "model_cache_prefix", "model_cache_region"] as const;
+
+/** The header lines that tell the bootstrap where the weight cache is ("" for none), both callers alike. */
+const CACHE_HEADER = [
+  "MODEL_CACHE_BUCKET='${model_cache_bucket}'",
+  "MODEL_CACHE_PREFIX='${model_cache_prefix}'",
+  "MODEL_CACHE_REGION='${model_cache_region}'",
+];
 
 /**
  * A name as Ollama's parser accepts it, `[host/][namespace/]model[:tag]`, without anchors. The
@@ -86,11 +105,18 @@ export function sourcePath(file: string): string {
   return path.join(dir, "src", "userdata", file);
 }
 
+/**
+ * The body as the servers get it: without its comment lines (shellcheck's directives kept), as EC2
+ * takes at most 16 KB of user data, compressed, and the source's comments are a third of it.
+ */
 function body(): string {
   const text = readFileSync(sourcePath(BODY), "utf8");
   // The SSM agent would read `{{` as a parameter reference.
   if (text.includes("{{")) throw new Error(`${BODY} must not contain "{{" (SSM document parameter syntax)`);
-  return text;
+  return text
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line) || /^\s*# shellcheck /.test(line))
+    .join("\n");
 }
 
 /** `${` and `%{` escaped for templatefile(); a function replacement, as "$$" in a replacement string means one "$". */
@@ -101,7 +127,8 @@ export function userDataTemplate(): string {
   const header = [
     "#!/bin/bash",
     "# ollama-fleet model server bootstrap, run once by cloud-init at first boot. The SSM document",
-    "# <prefix>-pull-models runs the same script at creation and on a schedule.",
+    "# <prefix>-pull-models runs the same script at creation and on a schedule. Its comments are in",
+    "# src/userdata/bootstrap.sh of ollama-fleet (the servers get it without them).",
     "OLLAMA_VERSION='${ollama_version}'",
     "APP_PORT='${app_port}'",
     "MODELS='${models}'",
@@ -111,6 +138,8 @@ export function userDataTemplate(): string {
     "UPGRADE_IN_PLACE=true",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    ...CACHE_HEADER,
+    "TRANSFER_GBPS='${transfer_gbps}'",
     "CALLER=user-data",
   ];
   return `${header.join("\n")}\n${escapeTemplate(body())}`;
@@ -123,7 +152,8 @@ export function userDataTemplate(): string {
 export function pullModelsDocument(keepAlive: string): string {
   const header = [
     "#!/bin/bash",
-    "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models).",
+    "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models). Its",
+    "# comments are in src/userdata/bootstrap.sh of ollama-fleet (the servers get it without them).",
     "OLLAMA_VERSION='{{ OllamaVersion }}'",
     "APP_PORT='{{ AppPort }}'",
     "MODELS='{{ Models }}'",
@@ -132,6 +162,9 @@ export function pullModelsDocument(keepAlive: string): string {
     "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    ...CACHE_HEADER,
+    // The document serves every model: the user data's figure stays in the CLI's configuration.
+    "TRANSFER_GBPS=''",
     "CALLER=ssm",
   ];
   const document = {

@@ -76,12 +76,78 @@ function prepare() {
   if (!plan.zstd) for (const tool of ["zstd", "unzstd", "zstdcat", "zstdmt", "pzstd"]) fs.rmSync(`/usr/bin/${tool}`, { force: true });
   mkdir("/var/lib/cloud/instance/scripts");
   if (plan.bootFinished) fs.writeFileSync("/var/lib/cloud/instance/boot-finished", "");
+  prepareS3();
+  // The Deep Learning AMI's instance store folder: a mount when the type has an instance store, else a plain folder.
+  mkdir(INSTANCE_STORE);
+  if (plan.instanceStore) mountInstanceStore();
+  for (const [file, { content, ageSeconds }] of Object.entries(plan.files || {})) {
+    mkdir(path.dirname(file));
+    fs.writeFileSync(file, content);
+    const when = new Date(Date.now() - (ageSeconds || 0) * 1000);
+    fs.utimesSync(file, when, when);
+  }
+}
+
+const INSTANCE_STORE = "/opt/dlami/nvme";
+
+/** A fresh, empty instance store, as after every start of the instance. */
+function mountInstanceStore() {
+  run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", INSTANCE_STORE]);
+}
+
+/** The fake bucket: its objects (with their LastModified as mtimes), and the AWS CLI that reaches it. */
+function prepareS3() {
+  if (!plan.s3) return;
+  fs.writeFileSync(`${T}/faults/s3.json`, JSON.stringify(plan.s3));
+  fs.writeFileSync(`${T}/s3-requests.log`, "");
+  fs.chmodSync(`${T}/s3-requests.log`, 0o666);
+  mkdir(`${T}/s3`);
+  if (fs.existsSync(`${T}/host/s3-objects`)) fs.cpSync(`${T}/host/s3-objects`, `${T}/s3`, { recursive: true, preserveTimestamps: true });
+  if (plan.awsCli !== false) {
+    const cli = fs.readFileSync(`${STAND_INS}/aws.js`, "utf8");
+    fs.writeFileSync("/usr/local/sbin/aws", `#!${process.execPath}\n${cli}`, { mode: 0o755 });
+  }
+}
+
+/**
+ * A reboot: every service stops, /run's state of the boot goes (locks, working folders, units as
+ * loaded), the instance store comes back empty, then systemd starts the enabled units in order.
+ */
+async function reboot(index, step) {
+  const state = fs.existsSync("/run/fake-systemd") ? fs.readdirSync("/run/fake-systemd") : [];
+  // A restarting service's supervisor first (the stand-in's Restart=), so it starts nothing again.
+  for (const file of state.filter((f) => f.endsWith(".supervisor"))) {
+    try {
+      process.kill(Number(fs.readFileSync(`/run/fake-systemd/${file}`, "utf8")), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const file of state.filter((f) => /\.(supervisor|stopping|nrestarts)$/.test(f))) fs.rmSync(`/run/fake-systemd/${file}`, { force: true });
+  const pids = state.filter((f) => f.endsWith(".pid"));
+  for (const file of pids) {
+    const pid = Number(fs.readFileSync(`/run/fake-systemd/${file}`, "utf8"));
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    fs.rmSync(`/run/fake-systemd/${file}`, { force: true });
+  }
+  fs.rmSync("/run/fake-systemd/loaded", { recursive: true, force: true });
+  for (const entry of fs.readdirSync("/run")) if (entry.startsWith("ollama-bootstrap.")) fs.rmSync(`/run/${entry}`, { recursive: true, force: true });
+  fs.rmSync("/run/lock/ollama-bootstrap.lock", { force: true });
+  if (plan.instanceStore) {
+    run("umount", ["-l", INSTANCE_STORE]);
+    mountInstanceStore();
+  }
+  return spawnStep(index, "/usr/local/sbin/systemctl", ["boot"], { env: { PATH: SERVICE_PATH } }, step.timeoutMs);
 }
 
 /**
  * What a vLLM server's machine has: docker (its CLI and daemon, one stand-in) and the NVIDIA Container
- * Toolkit unless the plan leaves them out, nvidia-smi, the AWS CLI, SSM's parameters, and an
- * instance store mounted where the Deep Learning AMIs mount it. The machine's own docker and aws are hidden.
+ * Toolkit unless the plan leaves them out, nvidia-smi, the AWS CLI and SSM's parameters (the
+ * instance store is prepare()'s). The machine's own docker and aws are hidden.
  */
 function prepareVllmMachine() {
   for (const tool of ["docker", "aws", "nvidia-smi", "nvidia-container-cli", "nvidia-ctk"]) {
@@ -99,13 +165,11 @@ function prepareVllmMachine() {
     fs.symlinkSync("/etc/systemd/system/docker.service", "/etc/systemd/system/multi-user.target.wants/docker.service");
   }
   if (plan.nvidiaToolkit) fs.copyFileSync(`${STAND_INS}/nvidia-container-cli`, "/usr/local/sbin/nvidia-container-cli");
-  for (const tool of ["nvidia-smi", "aws"]) fs.copyFileSync(`${STAND_INS}/${tool}`, `/usr/local/sbin/${tool}`);
+  fs.copyFileSync(`${STAND_INS}/nvidia-smi`, "/usr/local/sbin/nvidia-smi");
+  // SSM's AWS CLI; a scenario with a weight cache bucket (an Ollama server's) gets the S3 one instead (prepareS3).
+  if (!plan.s3) fs.copyFileSync(`${STAND_INS}/aws`, "/usr/local/sbin/aws");
   mkdir(`${T}/faults/ssm`);
   for (const [name, value] of Object.entries(plan.ssmParameters)) fs.writeFileSync(`${T}/faults/ssm/${name.split("/").join("%2F")}`, value);
-  if (plan.instanceStore) {
-    mkdir("/opt/dlami/nvme");
-    run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", "/opt/dlami/nvme"]);
-  }
 }
 
 /**
@@ -187,6 +251,16 @@ function spawnStep(index, command, args, options, timeoutMs) {
       resolve({ exitCode: code, signal, timedOut, ms: Date.now() - started });
     });
   });
+}
+
+/** GET `url` until something answers or `waitMs` have passed: its status code (0 when nothing answered). */
+async function httpGetWhenUp(url, waitMs) {
+  const deadline = Date.now() + (waitMs || 0);
+  for (;;) {
+    const answer = await httpGet(url);
+    if (answer.status !== 0 || Date.now() >= deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** GET `url` from inside the namespace: its status code (0 when nothing answers). */
@@ -272,8 +346,34 @@ function snapshot() {
   };
 }
 
+/** The models' folder the unit gives Ollama, else the root volume's. */
+function modelsDir() {
+  const dropIn = read("/etc/systemd/system/ollama.service.d/override.conf") || "";
+  const match = /^Environment="OLLAMA_MODELS=(.*)"$/m.exec(dropIn);
+  return match ? match[1] : MODELS;
+}
+
+/** Every file below `dir`, relative: its sha256 and size, and its age in seconds when asked. */
+function files(dir, withAge) {
+  const found = {};
+  const walk = (p) => {
+    if (!fs.existsSync(p)) return;
+    for (const name of fs.readdirSync(p)) {
+      const full = path.join(p, name);
+      const stat = fs.statSync(full);
+      if (stat.isDirectory()) walk(full);
+      else {
+        const sha256 = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+        found[path.relative(dir, full)] = { sha256, size: stat.size, ...(withAge ? { ageSeconds: Math.round((Date.now() - stat.mtimeMs) / 1000) } : {}) };
+      }
+    }
+  };
+  walk(dir);
+  return found;
+}
+
 function modelsOnDisk() {
-  const root = `${MODELS}/manifests`;
+  const root = `${modelsDir()}/manifests`;
   const found = [];
   const walk = (dir, depth) => {
     if (!fs.existsSync(dir)) return;
@@ -340,7 +440,8 @@ async function main() {
     if (step.kind === "cloud-init") running = cloudInit(index, step);
     else if (step.kind === "ssm") running = ssmAgent(index, step);
     else if (step.kind === "exec") running = spawnStep(index, step.argv[0], step.argv.slice(1), { env: { PATH: SERVICE_PATH } }, step.timeoutMs);
-    else if (step.kind === "http") running = httpGet(step.url);
+    else if (step.kind === "http") running = httpGetWhenUp(step.url, step.waitMs);
+    else if (step.kind === "reboot") running = reboot(index, step);
     else if (step.kind === "delay") running = new Promise((resolve) => setTimeout(() => resolve({}), step.ms));
     else if (step.kind === "wait") running = Promise.all(background.splice(0)).then(() => ({}));
     else if (step.kind === "snapshot") {
@@ -376,7 +477,14 @@ async function main() {
         return null;
       }
     })(),
-    modelsOwner: fs.existsSync(MODELS) ? run("stat", ["-c", "%U:%G", MODELS]).trim() : null,
+    modelsOwner: fs.existsSync(modelsDir()) ? run("stat", ["-c", "%U:%G", modelsDir()]).trim() : null,
+    modelsDir: modelsDir(),
+    blobs: files(`${modelsDir()}/blobs`, true),
+    unownedModelFiles: fs.existsSync(modelsDir()) ? run("find", [modelsDir(), "!", "-user", "ollama"]).split("\n").filter(Boolean) : [],
+    s3: plan.s3 ? files(`${T}/s3`, true) : {},
+    s3Requests: (read(`${T}/s3-requests.log`) || "").split("\n").filter(Boolean),
+    weightsUnit: read("/etc/systemd/system/ollama-fleet-weights.service"),
+    weightsJournal: read("/run/fake-systemd/ollama-fleet-weights.service.journal"),
     vllm: vllmResult(),
   };
   fs.writeFileSync(`${OUT}/result.json`, JSON.stringify(result, null, 2));

@@ -4,7 +4,7 @@
 // release archives).
 import { spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { DEFAULT_VLLM_IMAGE } from "../../../src/engines/vllm";
@@ -20,10 +20,29 @@ const RUNNER = path.join(HERE, "sandbox-runner.js");
 export type Step =
   | { readonly kind: "cloud-init" | "ssm"; readonly script: string; readonly timeoutMs?: number; readonly background?: boolean }
   | { readonly kind: "exec"; readonly argv: readonly string[]; readonly timeoutMs?: number; readonly background?: boolean }
-  | { readonly kind: "http"; readonly url: string }
+  | { readonly kind: "http"; readonly url: string; /** Retry while nothing answers, up to this long (a server still starting). @default 0 */ readonly waitMs?: number }
   | { readonly kind: "delay"; readonly ms: number }
   | { readonly kind: "wait" }
-  | { readonly kind: "snapshot"; readonly name: string };
+  | { readonly kind: "snapshot"; readonly name: string }
+  | { readonly kind: "reboot"; readonly timeoutMs?: number };
+
+/** The fake weight cache: one bucket as the servers' role sees it (see stand-ins/aws.js). */
+export interface FakeBucket {
+  readonly bucket: string;
+  readonly region: string;
+  /** Key prefixes the role may read. */
+  readonly readable: readonly string[];
+  /** Key prefixes the role may create objects in (with If-None-Match only). */
+  readonly writeOnce: readonly string[];
+  /** Objects there before the scenario: key -> content, and how long ago it was last modified. */
+  readonly objects?: Readonly<Record<string, { readonly content: string | Buffer; readonly ageSeconds?: number }>>;
+  /** The AWS CLI's release. @default "2.33.1" */
+  readonly version?: string;
+  /** Transfers of these keys are cut after that many bytes. */
+  readonly failAfterBytes?: Readonly<Record<string, number>>;
+  /** Objects another server writes right after a HeadObject of this server found none there. */
+  readonly appearsAfterHead?: Readonly<Record<string, string>>;
+}
 
 export interface Scenario {
   readonly steps: readonly Step[];
@@ -89,8 +108,21 @@ export interface Scenario {
   readonly awsFailTimes?: number;
   /** aws ssm get-parameter is denied. @default false */
   readonly awsAccessDenied?: boolean;
-  /** An instance store mounted at /opt/dlami/nvme, as the Deep Learning AMIs mount it. @default false */
+  /** The weight cache's bucket, reached through the AWS CLI stand-in. @default none */
+  readonly s3?: FakeBucket;
+  /** Whether the AWS CLI is installed (with `s3`). @default true */
+  readonly awsCli?: boolean;
+  /** Whether /opt/dlami/nvme is an instance store (a mount, emptied at every reboot) rather than a plain folder. @default false */
   readonly instanceStore?: boolean;
+  /** Files written on the fake server before the first step, with their age. */
+  readonly files?: Readonly<Record<string, { readonly content: string; readonly ageSeconds?: number }>>;
+}
+
+/** A file's content hash, size and, where asked, age. */
+export interface FileState {
+  readonly sha256: string;
+  readonly size: number;
+  readonly ageSeconds?: number;
 }
 
 export interface StepResult {
@@ -144,6 +176,19 @@ export interface ScenarioResult {
     /** The processes still running at the end whose arguments or environment hold one. */
     readonly processesHoldingSecret: readonly string[];
   };
+  /** The models' folder Ollama's unit names. */
+  readonly modelsDir: string;
+  /** Blob file name -> its state, in the models' folder. */
+  readonly blobs: Readonly<Record<string, FileState>>;
+  /** Files and folders of the models' folder the ollama user does not own. */
+  readonly unownedModelFiles: readonly string[];
+  /** The fake bucket's objects at the end: key -> state. */
+  readonly s3: Readonly<Record<string, FileState>>;
+  /** Every S3 request the AWS CLI stand-in made: `GET <key>`, `HEAD <key>`, `PUT <key>`, `PUT-SKIPPED <key>`, `DENIED <operation> <key>`. */
+  readonly s3Requests: readonly string[];
+  /** ollama-fleet-weights.service as written, and its output at boots. */
+  readonly weightsUnit: string | null;
+  readonly weightsJournal: string | null;
   /** Paths of this machine that differ from before the scenario: must be empty. */
   readonly hostChanges: readonly string[];
   readonly ms: number;
@@ -187,7 +232,8 @@ function buildRelease(version: string): string {
   mkdirSync(path.join(tree, "bin"), { recursive: true });
   mkdirSync(path.join(tree, "lib", "ollama"), { recursive: true });
   const client = readFileSync(path.join(STAND_INS, "ollama.js"), "utf8").replace("__OLLAMA_VERSION__", version);
-  writeFileSync(path.join(tree, "bin", "ollama"), `#!${process.execPath}\n${client}`, { mode: 0o755 });
+  const models = readFileSync(path.join(STAND_INS, "fake-models.js"), "utf8").replace('"use strict";', "");
+  writeFileSync(path.join(tree, "bin", "ollama"), `#!${process.execPath}\n${client}\n${models}`, { mode: 0o755 });
   writeFileSync(path.join(tree, "lib", "ollama", "libggml-base.so"), `fake library of ollama ${version}\n`);
   mkdirSync(dir, { recursive: true });
   for (const arch of ["amd64", "arm64"]) {
@@ -228,6 +274,7 @@ function hostFingerprint(): Record<string, string> {
     "/var/log/ollama-bootstrap.log", "/var/lib/cloud", "/var/lib/amazon", "/run/lock/ollama-bootstrap.lock",
     "/run/fake-systemd", "/run/ollama-fleet-test", "/root/.ollama", "/opt/aws", "/usr/bin/getconf",
     "/etc/systemd/system/vllm.service", "/etc/ollama-fleet", "/usr/local/lib/ollama-fleet", "/var/lib/ollama-fleet", "/opt/dlami",
+    "/etc/systemd/system/ollama-fleet-weights.service", "/usr/local/sbin/aws",
   ];
   for (const p of paths) describe(p);
   return result;
@@ -246,6 +293,13 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     for (const version of scenario.releases) {
       const release = buildRelease(version);
       spawnSync("cp", ["-r", release, path.join(host, "releases", version)]);
+    }
+    for (const [key, { content, ageSeconds }] of Object.entries(scenario.s3?.objects ?? {})) {
+      const file = path.join(host, "s3-objects", key);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+      const when = new Date(Date.now() - (ageSeconds ?? 0) * 1000);
+      utimesSync(file, when, when);
     }
     const steps = scenario.steps.map((step, i) => {
       if (step.kind !== "cloud-init" && step.kind !== "ssm") return { timeoutMs: 60_000, ...step };
@@ -286,7 +340,10 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       docker: scenario.docker ?? true,
       nvidiaToolkit: scenario.nvidiaToolkit ?? true,
       ssmParameters: scenario.ssmParameters ?? {},
+      s3: scenario.s3 ? { ...scenario.s3, objects: undefined } : undefined,
+      awsCli: scenario.awsCli ?? true,
       instanceStore: scenario.instanceStore ?? false,
+      files: scenario.files ?? {},
     };
     writeFileSync(path.join(host, "plan.json"), JSON.stringify(plan, null, 2));
 
@@ -321,6 +378,32 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   } finally {
     rmSync(host, { recursive: true, force: true });
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { fakeModel } = require(path.join(STAND_INS, "fake-models.js")) as { fakeModel(name: string): { manifest: string; blobs: Record<string, string> } };
+
+/**
+ * The cache objects of models as a server seeds them under `ollamaPrefix` (e.g. `model-cache/ollama/`):
+ * `manifests/<host>/<namespace>/<model>/<tag>` and `blobs/sha256-<hex>`, the fake registry's files.
+ * Each model is given as its name and its manifest path, e.g. `["llama3:8b", "registry.ollama.ai/library/llama3/8b"]`.
+ */
+export function cachedModels(ollamaPrefix: string, models: ReadonlyArray<readonly [name: string, manifestPath: string]>, ageSeconds = 0): Record<string, { content: string; ageSeconds?: number }> {
+  const objects: Record<string, { content: string; ageSeconds?: number }> = {};
+  for (const [name, manifestPath] of models) {
+    const model = fakeModel(name);
+    objects[`${ollamaPrefix}manifests/${manifestPath}`] = { content: model.manifest, ageSeconds };
+    for (const [blob, content] of Object.entries(model.blobs)) objects[`${ollamaPrefix}blobs/${blob}`] = { content, ageSeconds };
+  }
+  return objects;
+}
+
+/** The bytes of a fake release archive, as the download site serves them (for seeding a cache with it). */
+export function releaseArchive(version: string, arch: "amd64" | "arm64"): { name: string; content: Buffer } {
+  const dir = buildRelease(version);
+  const name = readdirSync(dir).find((f) => f.startsWith(`ollama-linux-${arch}.`));
+  if (!name) throw new Error(`no fake ${arch} archive of ${version}`);
+  return { name, content: readFileSync(path.join(dir, name)) };
 }
 
 /** Removes the fake releases this process built. */

@@ -9,7 +9,8 @@
 // - `-a status` prints the agent's status as JSON.
 // The validation covers what the agent documents for the sections a configuration of ours uses:
 // known top-level sections; metrics.namespace 1-255 characters; append_dimensions only the four
-// ${aws:...} values the agent fills in; metrics_collected.nvidia_gpu's measurements among the
+// ${aws:...} values the agent fills in; aggregation_dimensions 1-1024 distinct lists of up to 30
+// distinct dimension names (1-1024 characters); metrics_collected.nvidia_gpu's measurements among the
 // nvidia_smi fields the agent collects; logs.logs_collected.files.collect_list entries with a
 // file_path, names of 1-512 characters, a known timezone and retention, no other keys.
 // Every call is recorded in /run/ollama-fleet-test/calls.log.
@@ -66,6 +67,18 @@ function problems(config) {
     if (metrics.namespace !== undefined && !text(metrics.namespace, 1, 255)) found.push("metrics.namespace: String length must be 1-255");
     for (const [key, value] of Object.entries(metrics.append_dimensions ?? {})) {
       if (APPEND_DIMENSIONS[key] !== value) found.push(`metrics.append_dimensions.${key}: only ${JSON.stringify(APPEND_DIMENSIONS)} are supported`);
+    }
+    const rollups = metrics.aggregation_dimensions;
+    if (rollups !== undefined) {
+      const distinct = (list) => new Set(list.map((v) => JSON.stringify(v))).size === list.length;
+      if (!Array.isArray(rollups) || rollups.length < 1 || rollups.length > 1024 || !distinct(rollups)) {
+        found.push("metrics.aggregation_dimensions: Must be an array of 1-1024 unique items");
+      }
+      for (const [i, set] of (Array.isArray(rollups) ? rollups : []).entries()) {
+        if (!Array.isArray(set) || set.length > 30 || !distinct(set) || !set.every((d) => text(d, 1, 1024))) {
+          found.push(`metrics.aggregation_dimensions.${i}: Must be an array of at most 30 unique strings of 1-1024 characters`);
+        }
+      }
     }
     const gpu = metrics.metrics_collected?.nvidia_gpu;
     if (gpu !== undefined) {

@@ -191,6 +191,39 @@ function readText(file) {
   }
 }
 
+/**
+ * What Serve does before it listens, unless OLLAMA_NOPRUNE is set (server/routes.go, images.go):
+ * when every manifest reads, it removes the blobs no manifest names (and files whose names are no
+ * digest, e.g. partial downloads). From 0.21 a blob changed in the last hour is spared (another
+ * process may not have written its manifest yet); before, every unnamed blob goes.
+ */
+function prune(dir) {
+  if (["1", "true"].includes((process.env.OLLAMA_NOPRUNE || "").toLowerCase())) return;
+  const blobs = path.join(dir, "blobs");
+  if (!fs.existsSync(blobs)) return;
+  let named;
+  try {
+    named = new Set(manifests().flatMap((m) => [m.manifest.config.digest, ...m.manifest.layers.map((l) => l.digest)]));
+  } catch (e) {
+    console.log(`level=WARN msg="corrupt manifests detected, skipping prune operation.  Re-pull or delete to clear" error="${e.message}"`);
+    return;
+  }
+  const [major, minor] = VERSION.split(".").map(Number);
+  const graceMs = major > 0 || minor >= 21 ? 3600 * 1000 : 0;
+  let removed = 0;
+  for (const name of fs.readdirSync(blobs)) {
+    const file = path.join(blobs, name);
+    if (!/^sha256[-:][0-9a-fA-F]{64}$/.test(name)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (named.has(name.replace("-", ":")) || Date.now() - fs.statSync(file).mtimeMs < graceMs) continue;
+    fs.rmSync(file, { force: true });
+    removed++;
+  }
+  console.log(`level=INFO msg="total unused blobs removed: ${removed}"`);
+}
+
 function serve() {
   if (fs.existsSync(path.join(TEST_STATE, "faults", "serve-fails"))) {
     console.error("Error: unable to initialize llm runners: no compatible GPUs were discovered");
@@ -204,6 +237,7 @@ function serve() {
     console.error(`Error: mkdir ${dir}: ${e.code === "EACCES" ? "permission denied" : e.message}`);
     process.exit(1);
   }
+  prune(dir);
   const server = http.createServer((req, res) => {
     const send = (status, body, type = "application/json") => {
       res.writeHead(status, { "Content-Type": type });
@@ -259,22 +293,26 @@ function serve() {
         return undefined;
       });
       const finishPull = (parsed, line, endsEarly) => {
-        const content = `fake weights of ${displayName(parsed)}\n`;
-        const digest = "sha256:" + crypto.createHash("sha256").update(content).digest("hex");
+        const model = fakeModel(displayName(parsed));
         try {
           const blobs = path.join(dir, "blobs");
           fs.mkdirSync(blobs, { recursive: true });
-          line({ status: `pulling ${digest.slice(7, 19)}`, digest, total: content.length * 2, completed: content.length });
+          const files = Object.entries(model.blobs);
+          const [firstName, first] = files[0];
+          const firstDigest = firstName.replace("-", ":");
+          line({ status: `pulling ${firstDigest.slice(7, 19)}`, digest: firstDigest, total: first.length * 2, completed: first.length });
           // The server went away mid-download (a restart, a crash): the stream just stops.
           if (endsEarly) return res.end();
-          fs.writeFileSync(path.join(blobs, digest.replace(":", "-")), content);
+          // A blob already there is not downloaded again (a layer another model shares).
+          for (const [name, content] of files) {
+            if (!fs.existsSync(path.join(blobs, name))) fs.writeFileSync(path.join(blobs, name), content);
+            line({ status: `pulling ${name.slice(7, 19)}`, digest: name.replace("-", ":"), total: content.length, completed: content.length });
+          }
           const manifestDir = path.join(dir, "manifests", parsed.registry, parsed.namespace, parsed.model);
           fs.mkdirSync(manifestDir, { recursive: true });
-          const manifest = { schemaVersion: 2, config: { digest, size: content.length }, layers: [{ digest, size: content.length }] };
-          line({ status: `pulling ${digest.slice(7, 19)}`, digest, total: content.length, completed: content.length });
           line({ status: "verifying sha256 digest" });
           line({ status: "writing manifest" });
-          fs.writeFileSync(path.join(manifestDir, parsed.tag), JSON.stringify(manifest));
+          fs.writeFileSync(path.join(manifestDir, parsed.tag), model.manifest);
           line({ status: "success" });
         } catch (e) {
           line({ error: `write ${dir}: ${e.code === "EACCES" ? "permission denied" : e.message}` });

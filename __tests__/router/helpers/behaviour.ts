@@ -433,7 +433,9 @@ export function describeRouterBehaviour(start: StartRouter): void {
       const directive = (log._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0];
       expect(directive.Namespace).toBe("OllamaFleet/Router");
       expect(directive.Dimensions).toEqual([["Model"]]);
-      expect(directive.Metrics.map((m) => m.Name).sort()).toEqual(["Errors", "OutputTokens", "Requests", "TimeToFirstByte", "TokensPerSecond"]);
+      expect(directive.Metrics.map((m) => m.Name).sort()).toEqual(["BusySeconds", "Errors", "OutputTokens", "Requests", "TimeToFirstByte", "TokensPerSecond"]);
+      // a request shorter than a minute is busy for its whole duration, in its own line
+      expect(log.BusySeconds as number).toBeCloseTo((log.durationMs as number) / 1000, 1);
     });
 
     test("tokens come from OpenAI's usage in a whole JSON body too; a 404 is logged with no served model", async () => {

@@ -56,6 +56,12 @@ export class FakeOllama {
   extraListed: string[] = [];
   /** Extra response headers (e.g. hop-by-hop ones the router must drop). */
   extraHeaders: Record<string, string> = {};
+  /** Answer generations as a server whose queue is full: 503 and Ollama's ErrMaxQueue (server/sched.go). */
+  busy = false;
+  /** Answer every request as a server without the route (Go's "404 page not found"), as an older Ollama does for a newer endpoint. */
+  routeMissing = false;
+  /** Still pulling its model: it answers for it as for a model it does not have (404), and lists none. */
+  pulling = false;
   private releases: (() => void)[] = [];
   private readonly sockets = new Set<import("net").Socket>();
 
@@ -121,11 +127,15 @@ export class FakeOllama {
     }
 
     const path = (req.url ?? "/").split("?")[0];
+    if (this.routeMissing) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      return void res.end("404 page not found");
+    }
     const json = (status: number, data: unknown) => {
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-fake-server": this.model, ...this.extraHeaders });
       res.end(JSON.stringify(data));
     };
-    const mine = (name: unknown) => typeof name === "string" && canonical(name) === canonical(this.model);
+    const mine = (name: unknown) => !this.pulling && typeof name === "string" && canonical(name) === canonical(this.model);
     let parsed: Record<string, unknown> = {};
     try {
       parsed = body ? JSON.parse(body) : {};
@@ -144,7 +154,7 @@ export class FakeOllama {
       if (this.listDelayMs > 0) await sleep(this.listDelayMs);
       if (this.listStatus !== undefined) return json(this.listStatus, { error: "list failed on purpose" });
       const details = { format: "gguf", family: "llama", parameter_size: "8B", quantization_level: "Q4_0" };
-      const names = [this.model, ...this.extraListed];
+      const names = this.pulling ? [...this.extraListed] : [this.model, ...this.extraListed];
       if (path === "/v1/models") {
         return json(200, { object: "list", data: names.map((id) => ({ id, object: "model", created: 1718000000, owned_by: "library" })) });
       }
@@ -172,6 +182,7 @@ export class FakeOllama {
           ? json(404, { error: { message, type: "not_found_error", param: null, code: null } })
           : json(404, { error: message });
       }
+      if (this.busy) return json(503, { error: "server busy, please try again.  maximum pending requests exceeded" });
       if (path === "/api/embed") return json(200, { model: this.model, embeddings: [[0.1, 0.2]], prompt_eval_count: PROMPT_TOKENS });
       return path === "/v1/chat/completions" ? this.openAiChat(req, res, parsed) : this.ollamaStream(req, res, path, parsed);
     }

@@ -104,7 +104,7 @@ run "on_by_default_a_dashboard_row_per_model_and_alarms_per_model_without_a_topi
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "HTTPCode_Target_5XX_Count") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "HTTPCode_Target_4XX_Count") &&
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "UnHealthyHostCount") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "nvidia_smi_utilization_gpu") &&
       strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "nvidia_smi_memory_used") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "InstanceId=\\\"i-0aaaaaaaaaaaaaaa1\\\"") &&
-      strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "AutoScalingGroupName=\\\"llm-qwen257b\\\"") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "GroupInServiceInstances")
+      strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "[\"OllamaFleet/Servers/llm\",\"nvidia_smi_utilization_gpu\",\"AutoScalingGroupName\",\"llm-qwen257b\",") && strcontains(aws_cloudwatch_dashboard.fleet[0].dashboard_body, "GroupInServiceInstances")
     )
     error_message = "The dashboard must show hosts, requests with 4xx/5xx, response time p50/p99, GPU utilization and memory (by instance id, or by group for a group)."
   }
@@ -363,5 +363,23 @@ run "rule_names_fit_64_characters_and_stay_unique" {
       aws_cloudwatch_event_rule.pull_failed["qwen27b"].name == "a-twenty-eight-character-px-qwen27b-pull-failed"
     )
     error_message = "Failed-pull rule names must fit EventBridge's 64 characters, stay distinct, and keep short names whole."
+  }
+}
+
+run "a_weight_cache_adds_its_widget_after_the_models_rows" {
+  command = plan
+
+  variables {
+    model_cache_bucket = "acme-weights"
+  }
+
+  assert {
+    condition = [for w in jsondecode(aws_cloudwatch_dashboard.fleet[0].dashboard_body).widgets : w.properties.metrics if try(w.properties.title, "") == "weight cache: models per hour"] == [[
+      ["OllamaFleet/Servers/llm", "WeightCacheHits", { stat = "Sum", label = "from the cache" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheMisses", { stat = "Sum", label = "from the registry (misses)" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheCorrupt", { stat = "Sum", label = "damaged in the cache" }],
+      ["OllamaFleet/Servers/llm", "WeightCacheSeeds", { stat = "Sum", label = "uploaded (seeds)" }],
+    ]] && length(jsondecode(aws_cloudwatch_dashboard.fleet[0].dashboard_body).widgets) == 9
+    error_message = "With a cache the dashboard must add one widget of the four metrics the cache's filters publish."
   }
 }

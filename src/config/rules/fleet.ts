@@ -60,7 +60,7 @@ export const fleetRules: readonly Rule[] = [
   {
     id: "asg-options",
     problem:
-      "is instance, but the entry sets Auto Scaling options (spot, warm_pool, or sizes other than 1, 1, 1), which only Auto Scaling groups have",
+      "is instance, but the entry sets Auto Scaling options (spot, warm_pool, scaling, or sizes other than 1, 1, 1), which only Auto Scaling groups have",
     fix: 'set server_mode = "asg" on the entry (or default_server_mode = "asg"), or remove the options',
     find: (inputs) =>
       inputs.llm_ec2_configs.flatMap(

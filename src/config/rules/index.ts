@@ -13,6 +13,8 @@ import { fleetRules } from "./fleet";
 import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
 import { routerRules } from "./router";
+import { scalingRules } from "./scaling";
+import { weightCacheRules } from "./weight-cache";
 import { Finding, Problem, Rule, RuleInputs, TerraformCheck } from "./kit";
 
 export {
@@ -40,6 +42,7 @@ export {
   VERSION_PATTERN,
 } from "./kit";
 export type { Finding, Problem, RuleInputs, TerraformCheck } from "./kit";
+export { MODEL_CACHE_CREATE, MODEL_CACHE_OFF } from "./weight-cache";
 
 export const RULES: readonly Rule[] = [
   ...modelsRules,
@@ -51,6 +54,8 @@ export const RULES: readonly Rule[] = [
   ...rolloutRules,
   ...monitoringRules,
   ...routerRules,
+  ...scalingRules,
+  ...weightCacheRules,
 ];
 
 /**

@@ -1,7 +1,7 @@
 import { familySizes, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "../../catalog/instance-families";
 import { hclTaggedModelName } from "../derive";
 import { maxRouterModelsLength } from "../router-environment";
-import { InputName, LlmEc2Config, ScalingSchedule, ServiceInputs } from "../types";
+import { InputName, LlmEc2Config, ModelScaling, ScalingSchedule, ServiceInputs } from "../types";
 
 /** What the rules read: the module's inputs, and the stack's region when there is one. */
 export type RuleInputs = ServiceInputs & { readonly region?: string };
@@ -113,6 +113,18 @@ export const SERVER_MODES = ["instance", "asg"] as const;
 export const MAX_GROUP_SIZE = 100;
 /** Longest health check grace period we accept: two hours covers an install and a pull of the largest models. */
 export const MAX_GRACE_PERIOD_SECONDS = 7200;
+/** A field of a model's `scaling`. */
+export type LlmScalingField = keyof ModelScaling;
+/** The bounds of the scaling targets and the idle time (docs/scaling.md). */
+export const SCALING_LIMITS = {
+  // the floor of the scaling metrics (SCALING_METRIC_FLOOR) stays below a
+  // hundredth of the least target, so an idle group of up to 100 servers scales in to one
+  requestsPerMinute: { min: 0.1, max: 10000 },
+  gpuPercent: { min: 10, max: 95 },
+  concurrency: { min: 0.1, max: 1000 },
+  // a 1-minute alarm period: evaluation periods x period may not pass a day
+  idleMinutes: { min: 5, max: 1440 },
+} as const;
 export const SCHEDULE_NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$";
 /** Unix cron, numbers only (AWS documents numeric fields): `*`, values, ranges, lists and steps. */
 export const cronField = (value: string): string => {
@@ -215,9 +227,9 @@ export function asgModelNames(inputs: Pick<ServiceInputs, "llm_ec2_configs">): s
 export const HCL_MODE = (c: string) => `coalesce(${c}.server_mode, var.default_server_mode)`;
 export const HCL_ASG_MODEL_NAMES = `[for c in var.llm_ec2_configs : c.llm_model if ${HCL_MODE("c")} == "asg"]`;
 export const usesAsgOptions = (c: LlmEc2Config): boolean =>
-  c.spot || c.warm_pool || c.min_size !== 1 || c.max_size !== 1 || c.desired_capacity !== 1;
+  c.spot || c.warm_pool || (c.scaling !== null && c.scaling !== undefined) || c.min_size !== 1 || c.max_size !== 1 || c.desired_capacity !== 1;
 export const hclUsesAsgOptions = (c: string): string =>
-  `(${c}.spot || ${c}.warm_pool || ${c}.min_size != 1 || ${c}.max_size != 1 || ${c}.desired_capacity != 1)`;
+  `(${c}.spot || ${c}.warm_pool || ${c}.scaling != null || ${c}.min_size != 1 || ${c}.max_size != 1 || ${c}.desired_capacity != 1)`;
 
 /** A rule on one variable's whole value; `hcl` is a condition over the variable's expression. */
 export function valueRule(
@@ -242,7 +254,7 @@ export function valueRule(
 /** A rule on each string of a list variable; `hcl` is a condition over `s`. */
 export function eachItem(
   id: string,
-  variable: "azs" | "subnet_ids" | "router_cors_allow_origins",
+  variable: "azs" | "subnet_ids" | "router_cors_allow_origins" | "model_cache_gateway_endpoint_route_table_ids",
   problem: string,
   fix: string,
   pattern: string,

@@ -1,5 +1,6 @@
 import { DEFAULT_ENGINE, ENGINE_NAMES, hclPerEngine, ROUTER_ENGINE_SEPARATOR, routerModelItem } from "../../engines";
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from "../router-environment";
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, maxWakeEntryBytes, wakeVariablesBytes } from "../router-environment";
+import { hclScaling, MAX_WAKE_WAIT_SECONDS } from "./scaling";
 import {
   CORS_ORIGIN_PATTERN,
   eachItem,
@@ -23,6 +24,9 @@ const ROUTER_MODELS_LENGTH = `length(join(",", [for c in var.llm_ec2_configs : $
 )}]))`;
 
 const knownEngine = (c: { engine: string }) => (ENGINE_NAMES as readonly string[]).includes(c.engine);
+
+/** How many entries name scale_to_zero_after_minutes (HCL). */
+const WAKING = `length([for c in var.llm_ec2_configs : c if ${hclScaling("c", "scale_to_zero_after_minutes")} != null])`;
 
 /** The streaming router. */
 export const routerRules: readonly Rule[] = [
@@ -86,16 +90,24 @@ export const routerRules: readonly Rule[] = [
     id: "router-models-fit",
     problem:
       `is too long a model list for the router (router_enabled): its function gets the served model names comma-separated in ROUTER_MODELS (a vLLM model's with "=vllm"), ` +
-      `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} characters for it`,
-    fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), or set router_enabled = false",
+      `and the groups of the models that scale to zero in ROUTER_WAKE_GROUPS (up to ${maxWakeEntryBytes(0)} bytes and the prefix each), ` +
+      `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} bytes for both`,
+    fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), let fewer models scale to zero, or set router_enabled = false",
     find: (inputs) => {
-      if (!inputs.router_enabled) return [];
       const length = inputs.llm_ec2_configs.map((c) => (knownEngine(c) ? routerModelItem(c) : c.llm_model)).join(",").length;
-      return length <= MAX_ROUTER_MODELS_LENGTH ? [] : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS`]];
+      const waking = inputs.llm_ec2_configs.filter((c) => c.scaling?.scale_to_zero_after_minutes != null).length;
+      const wake = waking === 0 ? 0 : wakeVariablesBytes(MAX_WAKE_WAIT_SECONDS) + waking * maxWakeEntryBytes(inputs.prefix.length);
+      return !inputs.router_enabled || length + wake <= MAX_ROUTER_MODELS_LENGTH
+        ? []
+        : [["llm_ec2_configs", `${inputs.llm_ec2_configs.length} models, ${length} characters in ROUTER_MODELS, ${waking} scale to zero`]];
     },
     hcl: {
-      condition: `!var.router_enabled || ${ROUTER_MODELS_LENGTH} <= ${MAX_ROUTER_MODELS_LENGTH}`,
-      offenders: `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS\\"", length(var.llm_ec2_configs), ${ROUTER_MODELS_LENGTH})]`,
+      condition:
+        `!var.router_enabled || ${ROUTER_MODELS_LENGTH} + (${WAKING} == 0 ? 0 : ` +
+        `${wakeVariablesBytes(MAX_WAKE_WAIT_SECONDS)} + ${WAKING} * (${maxWakeEntryBytes(0)} + length(var.prefix))) <= ${MAX_ROUTER_MODELS_LENGTH}`,
+      offenders:
+        `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS, %d scale to zero\\"", length(var.llm_ec2_configs), ` +
+        `${ROUTER_MODELS_LENGTH}, ${WAKING})]`,
     },
   },
 ];

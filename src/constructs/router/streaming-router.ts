@@ -2,6 +2,7 @@ import { AssetType, Fn, IResolvable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { hclRouterModelItem } from "../../engines";
 import {
+  AutoscalingGroup,
   CloudwatchLogGroup,
   IamRole,
   IamRolePolicy,
@@ -21,6 +22,8 @@ import {
   routerKeysParameterName,
   routerMetricsNamespace,
   UPSTREAM_TIMEOUT_MARGIN_SECONDS,
+  WAKE_GROUPS_VARIABLE,
+  WAKE_WAIT_VARIABLE,
 } from "../../config/router-environment";
 import {
   CORS_ORIGIN_PATTERN,
@@ -109,6 +112,14 @@ export interface StreamingRouterProps {
   readonly corsAllowOrigins?: string[];
   /** @default false */
   readonly allowModelManagement?: boolean | IResolvable;
+  /**
+   * The models' Auto Scaling groups (keyed like the model table): the router may start the groups of
+   * the models that scale to zero (`scale_to_zero_after_minutes` in their row), and only those.
+   * @default none: no model is started
+   */
+  readonly groups?: AutoscalingGroup;
+  /** Seconds a streamed request for a starting model is held (ROUTER_WAKE_WAIT_SECONDS). @default 0 */
+  readonly wakeWaitSeconds?: number;
 }
 
 /**
@@ -136,8 +147,12 @@ export class StreamingRouter extends Construct {
   public readonly url: string;
   /** The keys parameter's name, or null without one (an HCL operand). */
   public readonly keysParameterName: string;
+  /** Whether it starts models at zero, i.e. exists and some model scales to zero (an HCL operand). */
+  public readonly wakes: string;
   private readonly names: { readonly functionName: string; readonly namespace: string };
   private readonly reservedConcurrency: string;
+  /** `[for i, m in <models> : "<i>:<group>" if it scales to zero]` (an HCL operand), in ROUTER_MODELS order. */
+  private readonly wakeEntries: string;
 
   constructor(scope: Construct, id: string, props: StreamingRouterProps) {
     super(scope, id);
@@ -152,6 +167,12 @@ export class StreamingRouter extends Construct {
     // One spelling of each name: the TypeScript function with a format verb for the prefix.
     const named = (name: (prefix: string) => string) => `format(${JSON.stringify(name("%s"))}, ${prefix})`;
     this.names = { functionName: named(routerFunctionName), namespace: named(routerMetricsNamespace) };
+    // values() iterates the models in the order of ROUTER_MODELS (the keys' order), so i is the index there
+    this.wakeEntries =
+      props.groups === undefined
+        ? "[]"
+        : `[for i, m in values(${props.models.modelsOperand}) : format("%d:%s", i, m.group_name) if m.server_mode == "asg" && m.scale_to_zero_after_minutes != null]`;
+    this.wakes = `(${this.enabled} && length(${this.wakeEntries}) > 0)`;
     const functionName = Token.asString(`\${${this.names.functionName}}`);
     const timeout = props.timeoutSeconds ?? MAX_ROUTER_TIMEOUT_SECONDS;
     this.reservedConcurrency = hclText(this, props.reservedConcurrency ?? 20);
@@ -184,7 +205,7 @@ export class StreamingRouter extends Construct {
       ),
     });
     this.role.overrideLogicalId("router");
-    const rolePolicy = this.addRolePolicy(count, props.prefix);
+    const rolePolicy = this.addRolePolicy(count, props.prefix, props.groups, props.models);
 
     this.securityGroup = new SecurityGroup(this, "sg", {
       count,
@@ -193,7 +214,7 @@ export class StreamingRouter extends Construct {
       vpcId: props.vpcId,
     });
     this.securityGroup.overrideLogicalId("router");
-    this.addNetworkRules(count, keysCount, props.albSecurityGroup);
+    this.addNetworkRules(count, props.albSecurityGroup);
 
     const zip = new TerraformAsset(this, "package", { path: routerZipFile(), type: AssetType.FILE });
     const environment = this.environment(props, timeout);
@@ -282,14 +303,18 @@ export class StreamingRouter extends Construct {
     };
     const object = (entries: Record<string, string>) => `{ ${Object.entries(entries).map(([name, value]) => `${name} = ${value}`).join(", ")} }`;
     const keys = `${address(this.keysParameter)}[0].name`;
+    const wake = `{ ${WAKE_GROUPS_VARIABLE} = join(",", ${this.wakeEntries}), ${WAKE_WAIT_VARIABLE} = tostring(${hclText(this, props.wakeWaitSeconds ?? 0)}) }`;
     return (
-      `merge(${object(routerEnvironment({ ...values, keysParameter: null }))}, ` +
-      `${this.checksKeys} ? { ${KEYS_PARAMETER_VARIABLE} = ${keys} } : {})`
+      `merge(${object(routerEnvironment({ ...values, keysParameter: null, wakeGroups: null, wakeWaitSeconds: "" }))}, ` +
+      `${this.checksKeys} ? { ${KEYS_PARAMETER_VARIABLE} = ${keys} } : {}, ${this.wakes} ? ${wake} : {})`
     );
   }
 
-  /** Logs to its own group, network interfaces in the VPC, and with API_KEY the keys parameter: nothing else. */
-  private addRolePolicy(count: number, prefix: string): IamRolePolicy {
+  /**
+   * Logs to its own group, network interfaces in the VPC, with API_KEY the keys parameter, and with
+   * models that scale to zero the desired capacity of their groups: nothing else.
+   */
+  private addRolePolicy(count: number, prefix: string, groups: AutoscalingGroup | undefined, models: ModelTable): IamRolePolicy {
     const statements = [
       `{ Sid = "OwnLogGroup", Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], ` +
         `Resource = format("%s:*", ${address(this.logGroup)}[0].arn) }`,
@@ -301,12 +326,23 @@ export class StreamingRouter extends Construct {
     // No kms:Decrypt: the parameter uses the AWS managed key aws/ssm, whose policy lets every
     // principal of the account decrypt through SSM.
     const readKeys = `{ Sid = "ReadApiKeys", Effect = "Allow", Action = "ssm:GetParameter", Resource = ${address(this.keysParameter)}[0].arn }`;
+    // Raising a group from zero: only the groups of the models that scale to zero. Reading a group's
+    // size first (so a group above zero is never lowered) takes DescribeAutoScalingGroups, which IAM
+    // grants on "*" only (it has no resource-level permissions); it reads, it changes nothing.
+    const wake =
+      groups === undefined
+        ? []
+        : [
+            `{ Sid = "StartModelsAtZero", Effect = "Allow", Action = "autoscaling:SetDesiredCapacity", ` +
+              `Resource = [for k, m in ${models.modelsOperand} : ${address(groups)}[k].arn if m.server_mode == "asg" && m.scale_to_zero_after_minutes != null] }`,
+            `{ Sid = "ReadGroupSizes", Effect = "Allow", Action = "autoscaling:DescribeAutoScalingGroups", Resource = "*" }`,
+          ];
     const policy = new IamRolePolicy(this, "policy", {
       count,
       name: `${prefix}-router`,
       role: only(this.role, "id"),
       policy: Token.asString(
-        `\${jsonencode({ Version = "2012-10-17", Statement = concat([${statements.join(", ")}], ${this.checksKeys} ? [${readKeys}] : []) })}`,
+        `\${jsonencode({ Version = "2012-10-17", Statement = concat([${statements.join(", ")}], ${this.checksKeys} ? [${readKeys}] : []${wake.map((statement) => `, ${this.wakes} ? [${statement}] : []`).join("")}) })}`,
       ),
     });
     policy.overrideLogicalId("router");
@@ -314,11 +350,16 @@ export class StreamingRouter extends Construct {
   }
 
   /**
-   * The function sends to the ALB's listener, and with API_KEY HTTPS to SSM, which has no fixed
-   * addresses behind a NAT gateway (with an SSM interface endpoint, the traffic stays in the VPC).
+   * The function sends to the ALB's listener, and with API_KEY (or models that scale to zero) HTTPS
+   * to SSM (Auto Scaling), which have no fixed addresses behind a NAT gateway (with interface
+   * endpoints, the traffic stays in the VPC).
    * The ALB accepts the function's group by name, not only as part of the VPC's range.
    */
-  private addNetworkRules(count: number, keysCount: number, albSecurityGroup: SecurityGroup): void {
+  private addNetworkRules(count: number, albSecurityGroup: SecurityGroup): void {
+    // One rule for HTTPS out, whichever calls need it: a second rule for the same port and range would be a duplicate AWS refuses.
+    const ssmOnly = "HTTPS to SSM for the API keys (through the NAT gateway or an SSM interface endpoint)";
+    const autoScalingOnly = "HTTPS to Auto Scaling to start models at zero (through the NAT gateway or an Auto Scaling interface endpoint)";
+    const both = "HTTPS to SSM for the API keys and to Auto Scaling to start models at zero (through the NAT gateway or interface endpoints)";
     const group = only(this.securityGroup, "id");
     new VpcSecurityGroupEgressRule(this, "to_alb", {
       count,
@@ -330,13 +371,13 @@ export class StreamingRouter extends Construct {
       description: "The router to the internal ALB's listener",
     }).overrideLogicalId("router_to_alb");
     new VpcSecurityGroupEgressRule(this, "to_ssm", {
-      count: keysCount,
+      count: Token.asNumber(`\${${this.checksKeys} || ${this.wakes} ? 1 : 0}`),
       securityGroupId: group,
       ipProtocol: "tcp",
       fromPort: 443,
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
-      description: "HTTPS to SSM for the API keys (through the NAT gateway or an SSM interface endpoint)",
+      description: Token.asString(`\${${this.checksKeys} ? (${this.wakes} ? ${JSON.stringify(both)} : ${JSON.stringify(ssmOnly)}) : ${JSON.stringify(autoScalingOnly)}}`),
     }).overrideLogicalId("router_to_ssm");
     new VpcSecurityGroupIngressRule(this, "alb_from_router", {
       count,

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { AutoscalingGroup, AutoscalingLifecycleHook, IamRolePolicy, LaunchTemplate, LbTargetGroup, SecurityGroup } from "../../aws";
 import { sourcePath } from "../../userdata/templates";
 import { hclText } from "../hcl";
-import { ModelTable } from "../model-table";
+import { ModelTable, SCALING_FIELDS } from "../model-table";
 import { sameKey } from "../refs";
 import { ModelServers, PullTarget } from "./model-servers";
 import { rootVolumeFitsSnapshot } from "./root-volume";
@@ -11,6 +11,9 @@ import { RootVolume, ServerFoundation } from "./server-foundation";
 
 /** Group metrics (free at one-minute granularity): the dashboard and the no-healthy-host alarm read them. */
 export const GROUP_METRICS = ["GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTotalInstances"];
+
+/** The longest default instance warm-up Auto Scaling takes. */
+export const MAX_DEFAULT_INSTANCE_WARMUP_SECONDS = 3600;
 
 /** The launch lifecycle hook of a group with a warm pool: a server waits in it until its model answers. */
 export const MODEL_READY_HOOK = "model-ready";
@@ -127,6 +130,12 @@ export class AsgServers extends Construct implements ModelServers {
       vpcZoneIdentifier: props.subnetIds,
       healthCheckType: "ELB",
       healthCheckGracePeriod: grace,
+      // A group that scales on load or to zero: a new server counts in the scaling metrics, and the
+      // policies may remove servers, only once it is warm (its model loaded: the grace period, at most
+      // the hour Auto Scaling takes). Target tracking has no cooldowns; this is its pacing.
+      defaultInstanceWarmup: Token.asNumber(
+        `\${${SCALING_FIELDS.map((f) => `each.value.${f} != null`).join(" || ")} ? min(${hclText(this, grace)}, ${MAX_DEFAULT_INSTANCE_WARMUP_SECONDS}) : null}`,
+      ),
       // Terraform waits for the first servers to be in service; a warm-pool group's wait in the
       // model-ready hook up to the grace period, so it waits that long plus ten minutes.
       waitForCapacityTimeout: Token.asString(`\${each.value.warm_pool ? format("%ds", ${hclText(this, grace)} + 600) : "10m"}`),

@@ -21,6 +21,8 @@ import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
 import { address, moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
+import { ModelCache } from "../model-cache/model-cache";
+import { networkGbpsByType } from "../../catalog/instance-network";
 
 /** How long Ollama keeps a model loaded after its last request. */
 export const OLLAMA_KEEP_ALIVE = "6h";
@@ -64,6 +66,18 @@ export interface ServerFoundationProps {
    * The servers' role may read that parameter only. @default ""
    */
   readonly hfTokenParameter?: string;
+  /** The weight cache in S3 the servers restore models from and seed. @default - no cache */
+  readonly modelCache?: ServerModelCacheProps;
+}
+
+/** Where the servers' weight cache is (see ModelCache). */
+export interface ServerModelCacheProps {
+  /** `""` (no cache), `"create"`, or an existing bucket's name. */
+  readonly bucket: string;
+  /** The cache's key prefix in the bucket, ending in `/`. @default "model-cache/" */
+  readonly prefix?: string;
+  /** Route tables that get an S3 gateway endpoint. @default [] */
+  readonly gatewayEndpointRouteTableIds?: readonly string[];
 }
 
 /** The root volume every server gets: encrypted gp3 of the model's size. */
@@ -98,7 +112,11 @@ export class ServerFoundation extends Construct {
   public readonly ollamaVersion: string;
   /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
   public readonly runTimeoutSeconds: number;
+  /** The weight cache Ollama's servers use (its bucket and access exist only when one is configured). */
+  public readonly modelCache: ModelCache;
   private readonly userDataTemplates: Record<EngineName, TerraformAsset>;
+  /** The local mapping an instance type to its network bandwidth (the AWS CLI's transfer target). */
+  private readonly networkGbps: TerraformLocal;
   private readonly props: ServerFoundationProps;
   private userDataLocal?: TerraformLocal;
 
@@ -157,6 +175,22 @@ export class ServerFoundation extends Construct {
     this.logGroup.overrideLogicalId("servers");
     this.metricsNamespace = serverMetricsNamespace(prefix);
 
+    this.modelCache = new ModelCache(this, "model_cache", {
+      bucket: props.modelCache?.bucket ?? "",
+      cachePrefix: props.modelCache?.prefix,
+      namePrefix: prefix,
+      role: this.role,
+      partition: this.partition,
+      vpcId: props.vpcId,
+      routeTableIds: props.modelCache?.gatewayEndpointRouteTableIds,
+      logGroupName: this.logGroup.name,
+      metricsNamespace: Token.asString(ref(this.metricsNamespaceExpression())),
+    });
+
+    // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
+    this.networkGbps = new TerraformLocal(this, "instance_network_gbps", networkGbpsByType());
+    this.networkGbps.overrideLogicalId("instance_network_gbps");
+
     // Each engine's user data template and SSM document, generated from its bootstrap script (the
     // Ollama ones keep the construct ids, so the module's asset paths, they always had).
     const assetId = (engine: EngineName, ollamaId: string, suffix: string) => (engine === DEFAULT_ENGINE ? ollamaId : `${engine}_${suffix}`);
@@ -178,7 +212,7 @@ export class ServerFoundation extends Construct {
         name: `${prefix}-${documentSuffix}`,
         documentType: "Command",
         documentFormat: "JSON",
-        content: Fn.templatefile(moduleFile(asset), this.telemetry()),
+        content: Fn.templatefile(moduleFile(asset), files.weightCache ? { ...this.telemetry(), ...this.cacheVariables() } : this.telemetry()),
       });
       // Ollama's always exists (the original module's); another engine's only while a model uses it.
       if (engine !== DEFAULT_ENGINE) document.count = Token.asNumber(`\${${this.usesEngine(engine)} ? 1 : 0}`);
@@ -212,6 +246,7 @@ export class ServerFoundation extends Construct {
   /** The module's inputs the bootstraps read, as operands. */
   private bootstrapInputs(): BootstrapInputs {
     const telemetry = this.telemetry();
+    const cache = this.cacheVariables();
     return {
       ollamaVersion: hclText(this, this.props.ollamaVersion),
       keepAlive: JSON.stringify(OLLAMA_KEEP_ALIVE),
@@ -220,6 +255,10 @@ export class ServerFoundation extends Construct {
       timeoutSeconds: hclText(this, this.runTimeoutSeconds),
       logGroup: hclText(this, telemetry.log_group),
       metricsNamespace: hclText(this, telemetry.metrics_namespace),
+      modelCacheBucket: hclText(this, cache.model_cache_bucket),
+      modelCachePrefix: hclText(this, cache.model_cache_prefix),
+      modelCacheRegion: hclText(this, cache.model_cache_region),
+      networkGbps: hclText(this, this.networkGbps.expression),
     };
   }
 
@@ -261,8 +300,21 @@ export class ServerFoundation extends Construct {
 
   /** The template variables naming where the bootstrap's CloudWatch agent sends the log and the metrics. */
   private telemetry(): { log_group: string; metrics_namespace: string } {
-    const namespace = `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, this.props.prefix)})`;
-    return { log_group: this.logGroup.name, metrics_namespace: Token.asString(ref(namespace)) };
+    return { log_group: this.logGroup.name, metrics_namespace: Token.asString(ref(this.metricsNamespaceExpression())) };
+  }
+
+  private metricsNamespaceExpression(): string {
+    return `format(${JSON.stringify(serverMetricsNamespace("%s"))}, ${hclText(this, this.props.prefix)})`;
+  }
+
+  /** The template variables naming the weight cache: its bucket, prefix and region, each "" without one. */
+  private cacheVariables(): { model_cache_bucket: string; model_cache_prefix: string; model_cache_region: string } {
+    const cache = this.modelCache;
+    return {
+      model_cache_bucket: Token.asString(ref(cache.bucketName)),
+      model_cache_prefix: Token.asString(ref(`${cache.enabled} ? ${cache.cachePrefix} : ""`)),
+      model_cache_region: Token.asString(ref(cache.region)),
+    };
   }
 
   /** The root volume of a model's servers, inside a `for_each` over the model table. */

@@ -13,3 +13,11 @@ export type GpuMeasurement = (typeof GPU_MEASUREMENTS)[number];
 
 /** The CloudWatch metric of a measurement: the agent publishes nvidia_gpu's under nvidia_smi_<name>. */
 export const gpuMetricName = (measurement: GpuMeasurement): string => `nvidia_smi_${measurement}`;
+
+/**
+ * The dimension the agent rolls every GPU metric up on (its `aggregation_dimensions`), besides the
+ * per-GPU series: one series per Auto Scaling group, the average over its servers' GPUs, which the
+ * GPU scaling policy and the dashboard read. Servers outside a group have no such dimension, and the
+ * agent publishes no roll-up for them.
+ */
+export const GPU_GROUP_DIMENSION = "AutoScalingGroupName";

@@ -19,6 +19,9 @@ import { rootVolumeEncrypted } from "./root-volume-encrypted";
 import { serversOnlyFromAlb } from "./servers-only-from-alb";
 import { servicePrincipalScoped } from "./service-principal-scoped";
 import { sgDescriptions } from "./sg-descriptions";
+import { s3BucketEncrypted } from "./s3-bucket-encrypted";
+import { s3PublicAccessBlocked } from "./s3-public-access-blocked";
+import { s3TlsOnly } from "./s3-tls-only";
 import { ssmAssociationCompliance } from "./ssm-association-compliance";
 
 export const POLICY_RULES: readonly PolicyRule[] = [
@@ -43,4 +46,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   lambdaConcurrencyCap,
   lambdaPermissionPublic,
   servicePrincipalScoped,
+  s3BucketEncrypted,
+  s3PublicAccessBlocked,
+  s3TlsOnly,
 ];

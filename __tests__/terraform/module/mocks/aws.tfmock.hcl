@@ -157,3 +157,8 @@ override_resource {
   target = aws_security_group.router[0]
   values = { id = "sg-0c0ffee0c0ffee000" }
 }
+
+# Load scaling: the idle alarm's action is its scale-to-zero policy, which the provider validates as an ARN.
+mock_resource "aws_autoscaling_policy" {
+  defaults = { arn = "arn:aws:autoscaling:ap-southeast-1:123456789012:scalingPolicy:11111111-2222-3333-4444-555555555555:autoScalingGroupName/mocked:policyName/mocked" }
+}
