@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import * as path from "path";
 import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
-import { fitTable } from "./src/catalog/model-fit";
+import { fitTable } from "./src/catalog/fit-report";
 import { vllmFitTable } from "./src/catalog/vllm-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
@@ -21,7 +21,7 @@ try {
   new ServiceStack(app, "llm-service", config);
   const ollama = config.llm_ec2_configs.filter((c) => c.engine === "ollama");
   const vllm = config.llm_ec2_configs.filter((c) => c.engine === "vllm");
-  if (ollama.length > 0) console.log(`\nModels (GPU memory estimate, see src/catalog/model-fit.ts):\n${fitTable(ollama)}`);
+  if (ollama.length > 0) console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(ollama)}`);
   if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
   // The weight cache serves Ollama's models; a vLLM server gets its weights from Hugging Face.
   if (ollama.length > 0) {

@@ -68,6 +68,7 @@ const COUNTED = ["data.aws_ami.dlami_arm", "data.aws_ami.dlami_x86"];
 // monitoring; the servers' log group (their CloudWatch agent sends it the bootstrap's log).
 const ADDED = [
   "data.aws_availability_zones.zones",
+  'data.aws_ec2_instance_type_offerings.offered["<instance type>"]',
   // the partition of every ARN we write; the account's Lambda concurrency quota, read with the router only
   "data.aws_partition.current",
   "data.aws_servicequotas_service_quota.lambda_concurrency[0]",
@@ -200,7 +201,9 @@ describeWithTerraform("the addresses terraform plans", () => {
     // a g5g (arm64) and a g5 (x86_64) model: both Deep Learning AMIs are looked up
     "data.aws_ami.dlami_arm[0]",
     "data.aws_availability_zones.zones",
-    "data.aws_ami.dlami_x86[0]",
+    'data.aws_ec2_instance_type_offerings.offered["g5g.xlarge"]',
+    'data.aws_ec2_instance_type_offerings.offered["g5.xlarge"]',
+        "data.aws_ami.dlami_x86[0]",
     "data.aws_partition.current",
     "data.aws_iam_policy_document.llm_ec2_iamr_assume",
     "aws_iam_role.llm_ec2_iamr",

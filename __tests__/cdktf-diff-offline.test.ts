@@ -100,11 +100,22 @@ describe("cdktf synth + terraform init + cdktf diff, offline", () => {
       );
       for (const request of diff.requests) {
         expect({ action: request.action, status: request.status }).toEqual({ action: expect.any(String), status: 200 });
-        expect(["DescribeImages", "DescribeAvailabilityZones", "GetCallerIdentity", "GetInstanceUefiData", "GetAWSDefaultServiceQuota", "GetServiceQuota"]).toContain(request.action);
+        expect([
+          "DescribeImages",
+          "DescribeAvailabilityZones",
+          "DescribeInstanceTypeOfferings",
+          "GetCallerIdentity",
+          "GetInstanceUefiData",
+          "GetAWSDefaultServiceQuota",
+          "GetServiceQuota",
+        ]).toContain(request.action);
       }
       // The default config's models all run on g5g (arm64): the x86_64 Deep Learning AMI is not looked up.
       const architectures = diff.requests.filter((r) => r.action === "DescribeImages").map((r) => r.filters?.architecture?.join(","));
       expect([...new Set(architectures)].sort()).toEqual(["arm64"]);
+      // the offering check: the default config's one instance type, by availability zone
+      const offerings = diff.requests.filter((r) => r.action === "DescribeInstanceTypeOfferings");
+      expect([...new Set(offerings.map((r) => `${r.filters?.["instance-type"]?.join(",")} ${r.params?.LocationType}`))]).toEqual(["g5g.xlarge availability-zone"]);
     });
 
     test("it reached no network beyond loopback", () => {

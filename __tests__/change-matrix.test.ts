@@ -48,6 +48,9 @@ const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
 const WITH_VLLM = withModels([...MODELS, VLLM_MODEL]);
 const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
+/** Ollama's settings of one model, each changed from Ollama's default (keep_alive from the original's 6h). */
+const OLLAMA_SETTINGS = { context_length: 32768, num_parallel: 2, kv_cache_type: "q8_0", keep_alive: "-1" };
+
 const at = {
   instance: (k: string) => `aws_instance.llm["${k}"]`,
   group: (k: string) => `aws_autoscaling_group.llm["${k}"]`,
@@ -135,6 +138,9 @@ const ROWS: Record<string, Row> = {
   },
   'target_group_names "model" to "prefixed"': { inputs: { ...BASE, target_group_names: "prefixed" }, models: [MAIN, QWEN, MISTRAL, GEMMA, PHI] },
   "a model's instance_type": { inputs: editModel(3, { instance_type: "g6.2xlarge" }), models: [GEMMA] },
+  "an instance model's Ollama settings": { inputs: editModel(1, OLLAMA_SETTINGS), models: [QWEN] },
+  "an Auto Scaling model's Ollama settings": { inputs: editModel(4, OLLAMA_SETTINGS), models: [PHI] },
+  "an instance model's context_length back to Ollama's default": { base: editModel(1, { context_length: 32768 }), inputs: BASE, models: [QWEN] },
   "the prefix": { inputs: { ...BASE, prefix: "fleet2" }, models: [MAIN, QWEN, MISTRAL, GEMMA, PHI] },
   "a model's engine, Ollama to vLLM": { inputs: editModel(3, GEMMA_ON_VLLM), models: [GEMMA, GEMMA_VLLM], pullListChanges: true },
   "vllm_image": { base: WITH_VLLM, inputs: { ...WITH_VLLM, vllm_image: "vllm/vllm-openai:v0.29.0-cu129" }, models: [VLLM] },
@@ -533,6 +539,47 @@ describe("what each change plans", () => {
     for (const n of names) expect(n).toMatch(/^fleet-[a-z0-9-]+$/);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(32);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  test("an instance model's Ollama settings: only its association's parameters, in place; its run rewrites the unit and restarts Ollama once (the server is not replaced, its user data is ignored)", () => {
+    const name = "an instance model's Ollama settings";
+    expect(changesOf(name)).toEqual({
+      [at.association(QWEN)]: "update: parameters.ContextLength, parameters.KeepAlive, parameters.KvCacheType, parameters.NumParallel",
+    });
+    expect((row(name).changes.get(at.association(QWEN))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject({
+      ContextLength: "32768",
+      NumParallel: "2",
+      KvCacheType: "q8_0",
+      KeepAlive: "-1",
+      AppPort: "11434",
+      UpgradeInPlace: "false",
+    });
+  });
+
+  test("an Auto Scaling model's Ollama settings: a new launch template version that its group's instance refresh rolls out (new servers first); its association passes them but keeps the running servers' (AppPort unchanged)", () => {
+    const name = "an Auto Scaling model's Ollama settings";
+    expect(changesOf(name)).toEqual({
+      [at.template(PHI)]: "update: default_version, latest_version, user_data",
+      [at.group(PHI)]: "update: launch_template[0].version",
+      [at.association(PHI)]: "update: parameters.ContextLength, parameters.KeepAlive, parameters.KvCacheType, parameters.NumParallel",
+    });
+    expect((row(name).changes.get(at.association(PHI))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject({
+      AppPort: UNCHANGED_PORT,
+      UpgradeInPlace: "false",
+    });
+    const group = row(name).changes.get(at.group(PHI))!.change.after as { instance_refresh: Array<{ strategy: string; preferences: Array<{ min_healthy_percentage: number }> }> };
+    expect(group.instance_refresh[0]).toMatchObject({ strategy: "Rolling", preferences: [expect.objectContaining({ min_healthy_percentage: 100 })] });
+  });
+
+  // The word, not an empty string: the provider plans no change from "32768" to "", and the server would keep 32768.
+  test("an instance model's context_length left out again: its association goes back to Ollama's default", () => {
+    const name = "an instance model's context_length back to Ollama's default";
+    expect(changesOf(name)).toEqual({ [at.association(QWEN)]: "update: parameters.ContextLength" });
+    const change = row(name).changes.get(at.association(QWEN))!.change;
+    expect({
+      before: (change.before as { parameters: Record<string, string> }).parameters.ContextLength,
+      after: (change.after as { parameters: Record<string, string> }).parameters.ContextLength,
+    }).toEqual({ before: "32768", after: "default" });
   });
 
   test("the weight cache turned on with a bucket of its own: the bucket, the servers' grant and the metrics created; the document and the launch templates learn the bucket; no instance changes", () => {

@@ -2,7 +2,7 @@ import { coldStart, coldStartTable, INSTANCE_STORE_RATE, REGISTRY_RATE, VERIFY_R
 import { costSummary } from "../src/catalog/fleet-cost";
 import { familySizes } from "../src/catalog/instance-families";
 import { instanceNetwork, networkFamilies } from "../src/catalog/instance-network";
-import { weightsGiB } from "../src/catalog/model-fit";
+import { weightsGiB } from "../src/catalog/weights-on-disk";
 import { regionPrices } from "../src/catalog/prices";
 import { S3_PRICES } from "../src/catalog/s3-prices";
 import { loadServiceConfig } from "../src/config/load";

@@ -28,11 +28,19 @@ const INPUTS = {
   ...NETWORK_INPUTS,
   llm_ec2_configs: [
     { llm_model: "llama3:8b", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
-    { llm_model: "mistral-nemo:12b", instance_type: "g5.2xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 11434 },
+    {
+      llm_model: "mistral-nemo:12b",
+      instance_type: "g5.2xlarge",
+      ami_id: "",
+      ebs_volume_gb: 300,
+      app_port: 11434,
+      ...{ context_length: 16384, num_parallel: 4, kv_cache_type: "q8_0", keep_alive: "-1" },
+    },
     { llm_model: "qwen2:7b", instance_type: "g4dn.xlarge", ami_id: "ami-0123456789abcdef0", ebs_volume_gb: 100, app_port: 11435 },
   ],
 };
 // Stand-in instance ids: `i-<key>`, to see which instance a per-model resource points at.
+/** The association parameters that carry Ollama's settings. */
 const FAKE_INSTANCES = { "aws_instance.llm[": "local.fake_instances[" };
 const FAKE_INSTANCE_LOCALS = { fake_instances: '${{ for k, v in local.llm_models : k => { id = "i-${k}" } }}' };
 
@@ -140,7 +148,7 @@ describe("LlmServers: instances", () => {
     expect((instance.lifecycle as { ignore_changes: string[] }).ignore_changes).toEqual(expect.arrayContaining(["user_data", "user_data_base64"]));
   });
 
-  test("user data: the template asset rendered once per model (port, keep_alive 6h, release, the server's model, time limit, log group, namespace, weight cache), gzip-compressed for EC2", () => {
+  test("user data: the template asset rendered once per model (port, Ollama's settings, release, the server's model, time limit, log group, namespace, weight cache), gzip-compressed for EC2", () => {
     expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
     // Ollama's models' template (a vLLM model's is its engine's: __tests__/mixed-engines-plan.test.ts)
@@ -148,7 +156,9 @@ describe("LlmServers: instances", () => {
       stack.json.locals?.server_user_data as string,
     );
     expect(match?.[1]).toBe(
-      ' app_port = m.app_port, keep_alive = "6h", ollama_version = var.ollama_version, models = m.llm_model, ' +
+      ' app_port = m.app_port, context_length = (m.context_length == null ? "default" : tostring(m.context_length)), ' +
+        'num_parallel = (m.num_parallel == null ? "default" : tostring(m.num_parallel)), kv_cache_type = (m.kv_cache_type == null ? "default" : tostring(m.kv_cache_type)), ' +
+        'keep_alive = m.keep_alive, ollama_version = var.ollama_version, models = m.llm_model, ' +
         "timeout_seconds = (max(3600, var.pull_models_wait_seconds)), log_group = aws_cloudwatch_log_group.servers.name, " +
         'metrics_namespace = (format("OllamaFleet/Servers/%s", var.prefix)), ' +
         'model_cache_bucket = ((var.model_cache_bucket == "create" ? one(aws_s3_bucket.model_cache[*].bucket) : var.model_cache_bucket)), ' +
@@ -182,9 +192,11 @@ describe("LlmServers: model pulls through SSM", () => {
   });
 
   test("the document: schema 2.2, one shell step whose time limit is TimeoutSeconds, every parameter with an allowedPattern", () => {
-    const doc = JSON.parse(pullModelsDocument("6h"));
+    const doc = JSON.parse(pullModelsDocument());
     expect(doc.schemaVersion).toBe("2.2");
-    expect(Object.keys(doc.parameters).sort()).toEqual(["AppPort", "Models", "OllamaVersion", "TimeoutSeconds", "UpgradeInPlace"]);
+    expect(Object.keys(doc.parameters).sort()).toEqual([
+      "AppPort", "ContextLength", "KeepAlive", "KvCacheType", "Models", "NumParallel", "OllamaVersion", "TimeoutSeconds", "UpgradeInPlace",
+    ]);
     for (const parameter of Object.values(doc.parameters) as Array<{ type: string; allowedPattern: string }>) {
       expect(parameter.type).toBe("String");
       expect(parameter.allowedPattern).toMatch(/^\^.*\$$/);
@@ -195,7 +207,17 @@ describe("LlmServers: model pulls through SSM", () => {
     expect(doc.mainSteps[0].inputs.timeoutSeconds).toBe("{{ TimeoutSeconds }}");
     const script: string = doc.mainSteps[0].inputs.runCommand.join("\n");
     expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    expect(script).toContain("MODELS='{{ Models }}'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'\nUPGRADE_IN_PLACE='{{ UpgradeInPlace }}'\n");
+    expect(script).toContain(
+      "MODELS='{{ Models }}'\nCONTEXT_LENGTH='{{ ContextLength }}'\nNUM_PARALLEL='{{ NumParallel }}'\nKV_CACHE_TYPE='{{ KvCacheType }}'\n" +
+        "KEEP_ALIVE='{{ KeepAlive }}'\nRUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'\nUPGRADE_IN_PLACE='{{ UpgradeInPlace }}'\n",
+    );
+    // Ollama's settings are optional: unset is the word default (Ollama's own); keep-alive defaults to the original's 6h
+    expect([doc.parameters.ContextLength.default, doc.parameters.NumParallel.default, doc.parameters.KvCacheType.default, doc.parameters.KeepAlive.default]).toEqual([
+      "default",
+      "default",
+      "default",
+      "6h",
+    ]);
     // a template for templatefile(): the log group and namespace follow the prefix
     expect(script).toContain(
       "LOG_GROUP='${log_group}'\nMETRICS_NAMESPACE='${metrics_namespace}'\n" +
@@ -208,7 +230,7 @@ describe("LlmServers: model pulls through SSM", () => {
       .replace(/\$\{model_cache_\w+\}/g, "")
       .replace(/\$\$\{/g, "${")
       .replace(/%%\{/g, "%{")
-      .replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true" })[name] ?? "");
+      .replace(/\{\{ (\w+) \}\}/g, (_, name: string) => ({ Models: "llama3:8b", AppPort: "11434", OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "true", KeepAlive: "6h" })[name] ?? "");
     expect(() => execFileSync("bash", ["-n"], { input: rendered, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
   });
 
@@ -289,12 +311,16 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       const script = unzipped(plan.qwen27b.user_data_base64);
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toContain(
-        "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nKEEP_ALIVE='6h'\nRUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
+        "OLLAMA_VERSION='0.13.0'\nAPP_PORT='11435'\nMODELS='qwen2:7b'\nCONTEXT_LENGTH='default'\nNUM_PARALLEL='default'\nKV_CACHE_TYPE='default'\nKEEP_ALIVE='6h'\n" +
+          "RUN_TIMEOUT_SECONDS='3600'\nUPGRADE_IN_PLACE=true\n" +
           "LOG_GROUP='/ollama-fleet/acme/servers'\nMETRICS_NAMESPACE='OllamaFleet/Servers/acme'\n" +
           "MODEL_CACHE_BUCKET=''\nMODEL_CACHE_PREFIX=''\nMODEL_CACHE_REGION=''\nTRANSFER_GBPS='25'\nCALLER=user-data\n",
       );
       expect(unzipped(plan.llama38b.user_data_base64)).toContain("APP_PORT='11434'\nMODELS='llama3:8b'\n");
-      expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain("MODELS='mistral-nemo:12b'\n");
+      // a model's own Ollama settings, Ollama's defaults (default) for the others
+      expect(unzipped(plan.mistralnemo12b.user_data_base64)).toContain(
+        "MODELS='mistral-nemo:12b'\nCONTEXT_LENGTH='16384'\nNUM_PARALLEL='4'\nKV_CACHE_TYPE='q8_0'\nKEEP_ALIVE='-1'\n",
+      );
       // templatefile() left the shell's own ${...} alone
       expect(script).toContain('export HOME="${HOME:-/root}"');
       expect(() => execFileSync("bash", ["-n"], { input: script, stdio: ["pipe", "ignore", "pipe"] })).not.toThrow();
@@ -309,12 +335,25 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
       replace: FAKE_INSTANCES,
       locals: FAKE_INSTANCE_LOCALS,
     });
-    const models = Object.fromEntries(Object.entries(plan).map(([key, row]) => [key, { Models: (row.parameters as Record<string, string>).Models, key: row["targets.0.key"], values: row["targets.0.values"] }]));
+    const picked = (row: Record<string, unknown>) => {
+      const p = row.parameters as Record<string, string>;
+      return {
+        Models: p.Models,
+        ContextLength: p.ContextLength,
+        NumParallel: p.NumParallel,
+        KvCacheType: p.KvCacheType,
+        KeepAlive: p.KeepAlive,
+        key: row["targets.0.key"],
+        values: row["targets.0.values"],
+      };
+    };
+    const models = Object.fromEntries(Object.entries(plan).map(([key, row]) => [key, picked(row)]));
     const onInstance = (id: string) => ({ key: "InstanceIds", values: [id] });
+    const defaults = { ContextLength: "default", NumParallel: "default", KvCacheType: "default", KeepAlive: "6h" };
     expect(models).toEqual({
-      llama38b: { Models: "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b") },
-      mistralnemo12b: { Models: "mistral-nemo:12b", ...onInstance("i-mistralnemo12b") },
-      qwen27b: { Models: "qwen2:7b", ...onInstance("i-qwen27b") },
+      llama38b: { Models: "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b"), ...defaults },
+      mistralnemo12b: { Models: "mistral-nemo:12b", ...onInstance("i-mistralnemo12b"), ContextLength: "16384", NumParallel: "4", KvCacheType: "q8_0", KeepAlive: "-1" },
+      qwen27b: { Models: "qwen2:7b", ...onInstance("i-qwen27b"), ...defaults },
     });
   });
 

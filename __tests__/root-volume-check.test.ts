@@ -1,5 +1,5 @@
 import { AnnotationMetadataEntryType, Testing } from "cdktf";
-import { rootVolumeFits, weightsGiB } from "../src/catalog/model-fit";
+import { rootVolumeFits, weightsGiB } from "../src/catalog/weights-on-disk";
 import { parseServiceConfig } from "../src/config/load";
 import { ServiceStack } from "../src/stacks/service-stack";
 import { MODEL_WEIGHTS_LOCAL, ROOT_VOLUME_CHECK } from "../src/constructs/root-volume-check";

@@ -4,6 +4,7 @@ import * as path from "path";
 import { AwsProvider } from "../src/aws";
 import { DeepLearningAmis } from "../src/constructs/deep-learning-amis";
 import { HttpApi } from "../src/constructs/http-api";
+import { InstanceTypeOfferings } from "../src/constructs/instance-type-offerings";
 import { InternalAlb } from "../src/constructs/internal-alb";
 import { ModelTable } from "../src/constructs/model-table";
 import { RouterConcurrencyQuota } from "../src/constructs/router/concurrency-quota";
@@ -18,7 +19,7 @@ import { MOCK_PROVIDER, SHARED_MOCKS, TerraformWorkspace } from "./helpers/terra
 // variable at all builds the whole service from literals, and terraform plans it.
 const CONFIGS = [
   { llm_model: "llama3.1:8b", instance_type: "g6.xlarge", ami_id: "", ebs_volume_gb: 150, app_port: 11434 },
-  { llm_model: "phi3:mini", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 80, app_port: 11500 },
+  { llm_model: "phi3:mini", instance_type: "g5g.xlarge", ami_id: "", ebs_volume_gb: 80, app_port: 11500, context_length: 8192, kv_cache_type: "q8_0" as const },
 ];
 
 function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } {
@@ -32,6 +33,7 @@ function standaloneStack(): { stack: TerraformStack; synthesized: Synthesized } 
     prefix: "demo",
     amis,
   });
+  new InstanceTypeOfferings(stack, "offerings", { models, availabilityZones: ["eu-west-1a", "eu-west-1b"], regionZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] });
   const foundation = new ServerFoundation(stack, "servers", {
     prefix: "demo",
     vpcId: "vpc-0d0d0d0d0d0d0d0d0",
@@ -144,6 +146,12 @@ describe("the constructs on their own, from literal props", () => {
       writeFileSync(
         path.join(dir, "tests", "standalone.tftest.hcl"),
         `${MOCK_PROVIDER}
+# The shared mocks' zones are ap-southeast-1's; this stack is in eu-west-1.
+override_data {
+  target = data.aws_ec2_instance_type_offerings.offered
+  values = { locations = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
+}
+
 run "standalone" {
   command = plan
   assert {
@@ -173,6 +181,15 @@ run "standalone" {
   assert {
     condition     = aws_ssm_association.pull_models["phi3mini"].parameters.AppPort == "11500" && aws_ssm_association.pull_models["phi3mini"].schedule_expression == null
     error_message = "each association passes its server's port; no schedule unless one is given"
+  }
+  assert {
+    condition = (aws_ssm_association.pull_models["phi3mini"].parameters.ContextLength == "8192" && aws_ssm_association.pull_models["phi3mini"].parameters.KvCacheType == "q8_0" &&
+    aws_ssm_association.pull_models["llama318b"].parameters.ContextLength == "default" && aws_ssm_association.pull_models["llama318b"].parameters.KeepAlive == "6h")
+    error_message = "a literal model's Ollama settings reach its association; one without them gets Ollama's defaults"
+  }
+  assert {
+    condition     = sort(keys(data.aws_ec2_instance_type_offerings.offered)) == tolist(["g5g.xlarge", "g6.xlarge"])
+    error_message = "one offering look-up per literal instance type"
   }
   assert {
     condition     = aws_ssm_association.pull_models["phi3mini"].parameters.UpgradeInPlace == "false" && aws_ssm_association.release_rollout[0].parameters.UpgradeInPlace == "true"

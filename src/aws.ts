@@ -3,6 +3,7 @@
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 export { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 export { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+export { DataAwsEc2InstanceTypeOfferings } from "@cdktf/provider-aws/lib/data-aws-ec2-instance-type-offerings";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";

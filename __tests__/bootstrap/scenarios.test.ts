@@ -28,6 +28,14 @@ function ssm(rendered: Rendered, key: string, overrides: Record<string, string> 
   return commandFromDocument(rendered.document, { ...rendered.associations[key].parameters, ...overrides }).script;
 }
 
+/** The second model (qwen2:7b on 11435) with Ollama's settings given. */
+const SETTINGS = { context_length: 16384, num_parallel: 4, kv_cache_type: "q8_0", keep_alive: "-1" };
+const withSettings = (settings: Record<string, unknown>) => {
+  const configs = inputs().llm_ec2_configs as Array<Record<string, unknown>>;
+  return [configs[0], { ...configs[1], ...settings }];
+};
+const DROP_IN = "/etc/systemd/system/ollama.service.d/override.conf";
+
 /** The script the SSM agent runs on each instance server for the release rollout. */
 function rollout(rendered: Rendered): string {
   if (!rendered.rollout) throw new Error("the rendered fleet has no release rollout (no instance model)");
@@ -578,6 +586,115 @@ describe("bootstrap scenarios (user data and SSM document from the committed mod
   );
 
   test(
+    "Ollama's settings changed on a running server (an instance's association run): the drop-in gets them and Ollama restarts once; the same settings again restart nothing; the release rollout keeps them; back to the defaults, the drop-in is byte for byte the first",
+    async () => {
+      // GIVEN the second model with every setting, rendered from the module
+      const tuned = renderFromModule(inputs({ llm_ec2_configs: withSettings(SETTINGS) }));
+      expect(tuned.associations.qwen27b.parameters).toMatchObject({ ContextLength: "16384", NumParallel: "4", KvCacheType: "q8_0", KeepAlive: "-1" });
+      // AND the same fleet moved to a new release: its rollout passes no settings
+      const tuned014 = renderFromModule(inputs({ ollama_version: "0.14.0", llm_ec2_configs: withSettings(SETTINGS) }));
+      expect(tuned014.rollout?.parameters).not.toHaveProperty("ContextLength");
+      // WHEN a server set up with Ollama's defaults runs the association with them, twice, then the
+      // release rollout, then the association without them
+      const result = await runScenario({
+        releases: ["0.13.0", "0.14.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "snapshot", name: "defaults" },
+          { kind: "exec", argv: ["cat", DROP_IN] },
+          { kind: "ssm", script: ssm(tuned, "qwen27b") },
+          { kind: "snapshot", name: "tuned" },
+          { kind: "exec", argv: ["cat", DROP_IN] },
+          { kind: "ssm", script: ssm(tuned, "qwen27b") },
+          { kind: "snapshot", name: "again" },
+          { kind: "ssm", script: rollout(tuned014) },
+          { kind: "snapshot", name: "rolled" },
+          { kind: "ssm", script: ssm(fleet, "qwen27b") },
+          { kind: "snapshot", name: "back" },
+        ],
+      });
+      expect(result.steps.filter((s) => s.kind !== "snapshot").map((s) => s.exitCode)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+      const { defaults, tuned: changed, again, rolled, back } = result.snapshots;
+      const [first, tunedDropIn] = result.steps.filter((s) => s.kind === "exec").map((s) => s.stdout);
+      // THEN the drop-in gains one line per setting, and Ollama read them when it restarted
+      expect(tunedDropIn).toBe(
+        [
+          "[Service]",
+          'Environment="OLLAMA_HOST=0.0.0.0:11435"',
+          'Environment="OLLAMA_MODELS=/usr/share/ollama/.ollama/models"',
+          'Environment="OLLAMA_KEEP_ALIVE=-1"',
+          'Environment="OLLAMA_FLASH_ATTENTION=1"',
+          'Environment="OLLAMA_CONTEXT_LENGTH=16384"',
+          'Environment="OLLAMA_NUM_PARALLEL=4"',
+          'Environment="OLLAMA_KV_CACHE_TYPE=q8_0"',
+          "",
+        ].join("\n"),
+      );
+      expect(result.journal).toContain(
+        'env="map[OLLAMA_CONTEXT_LENGTH:16384 OLLAMA_FLASH_ATTENTION:true OLLAMA_KEEP_ALIVE:2562047h47m16.854775807s OLLAMA_KV_CACHE_TYPE:q8_0 OLLAMA_NUM_PARALLEL:4]"',
+      );
+      // one restart per change: the tuned run and the run back, none for the same settings again
+      const between = (from: typeof defaults, to: typeof defaults) =>
+        result.calls.split("\n").slice(from.calls, to.calls).filter((c) => /^systemctl (start|stop|restart|daemon-reload)( ollama)?$/.test(c));
+      expect(between(defaults, changed)).toEqual(["systemctl daemon-reload", "systemctl restart ollama"]);
+      expect(between(changed, again)).toEqual([]);
+      // the rollout brings the release and keeps the settings: the drop-in as it was, one stop and start
+      expect(rolled.files[DROP_IN]).toBe(changed.files[DROP_IN]);
+      expect(between(again, rolled)).toEqual(["systemctl stop ollama", "systemctl start ollama"]);
+      expect(result.journal).toContain("(version 0.14.0)");
+      expect(between(rolled, back)).toEqual(["systemctl daemon-reload", "systemctl restart ollama"]);
+      expect(changed.mainPid).not.toBe(defaults.mainPid);
+      expect(again.mainPid).toBe(changed.mainPid);
+      expect(again.files).toEqual(changed.files);
+      // Ollama's defaults again: the first drop-in exactly, which names none of the settings
+      expect(back.files[DROP_IN]).toBe(defaults.files[DROP_IN]);
+      expect(result.dropIn).toBe(first);
+      expect(first).not.toMatch(/OLLAMA_(CONTEXT_LENGTH|NUM_PARALLEL|KV_CACHE_TYPE)/);
+      expect(first).toContain('Environment="OLLAMA_KEEP_ALIVE=6h"');
+      expect(result.log).toContain("context 16384, parallel 4, KV cache q8_0, keep-alive -1");
+      expect(result.models).toEqual(["qwen2:7b"]);
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "Ollama's settings changed for an Auto Scaling group's server (UpgradeInPlace=false, AppPort unchanged): nothing is rewritten or restarted, the log says the instance refresh brings them; a new server's user data starts with them",
+    async () => {
+      const tuned = renderFromModule(inputs({ llm_ec2_configs: withSettings(SETTINGS) }));
+      const result = await runScenario({
+        releases: ["0.13.0"],
+        steps: [
+          { kind: "cloud-init", script: fleet.userData.qwen27b },
+          { kind: "snapshot", name: "before" },
+          // as an Auto Scaling model's association passes them
+          { kind: "ssm", script: ssm(tuned, "qwen27b", { UpgradeInPlace: "false", AppPort: "unchanged" }) },
+          { kind: "snapshot", name: "after" },
+        ],
+      });
+      const fresh = await runScenario({ releases: ["0.13.0"], steps: [{ kind: "cloud-init", script: tuned.userData.qwen27b }] });
+      expect([...result.steps, ...fresh.steps].filter((s) => s.kind !== "snapshot").map((s) => s.exitCode)).toEqual([0, 0, 0]);
+      const { before, after } = result.snapshots;
+      expect(after.mainPid).toBe(before.mainPid);
+      expect(after.files[DROP_IN]).toBe(before.files[DROP_IN]);
+      expect(result.dropIn).not.toContain("OLLAMA_CONTEXT_LENGTH");
+      const later = result.calls.split("\n").slice(before.calls).filter(Boolean);
+      expect(later.filter((c) => /^systemctl (start|stop|restart|daemon-reload|enable)/.test(c))).toEqual([]);
+      expect(result.log).toContain(
+        "Ollama settings differ: asked for OLLAMA_CONTEXT_LENGTH=16384 OLLAMA_KEEP_ALIVE=-1 OLLAMA_KV_CACHE_TYPE=q8_0 OLLAMA_NUM_PARALLEL=4, " +
+          "this server runs with OLLAMA_KEEP_ALIVE=6h; it keeps them until its group replaces it (instance refresh)",
+      );
+      // the replacement's first boot writes them and starts Ollama with them
+      expect(fresh.dropIn).toContain('Environment="OLLAMA_CONTEXT_LENGTH=16384"');
+      expect(fresh.journal).toContain("OLLAMA_CONTEXT_LENGTH:16384");
+      expect(calls(fresh, "systemctl").filter((c) => /^systemctl (re)?start ollama$/.test(c))).toEqual(["systemctl start ollama"]);
+      expectMachineUntouched(result);
+      expectMachineUntouched(fresh);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
     "a stopped server is started again by the next scheduled run",
     async () => {
       const result = await runScenario({
@@ -873,9 +990,40 @@ describe("parameters with shell metacharacters", () => {
     ["OllamaVersion", "0.13.0; id"],
     ["OllamaVersion", "latest"],
     ["TimeoutSeconds", "3600 && id"],
+    ["ContextLength", "8192; id"],
+    ["ContextLength", "8192 "],
+    ["ContextLength", "0"],
+    ["ContextLength", "99999999"],
+    ["NumParallel", "4|id"],
+    ["NumParallel", "0"],
+    ["NumParallel", "100"],
+    ["KvCacheType", "q8_0 && id"],
+    ["KvCacheType", "Q8_0"],
+    ["KvCacheType", "q5_0"],
+    ["KeepAlive", "6h;id"],
+    ["KeepAlive", "$(id)"],
+    ["KeepAlive", ""],
+    ["KeepAlive", "1h30m"],
   ])("%s %p is refused", (name, value) => {
     expect(() => commandFromDocument(fleet.document, { ...fleet.associations.llama38b.parameters, [name]: value })).toThrow(InvalidParameters);
   });
+
+  test.each([
+    ["CONTEXT_LENGTH", "100", "inputs: CONTEXT_LENGTH '100' is not a number of tokens from 512 to 1048576 (or default)"],
+    ["NUM_PARALLEL", "65", "inputs: NUM_PARALLEL '65' is not a number of requests from 1 to 64 (or default)"],
+  ])(
+    "were %s=%s to get past the document, the script itself refuses it (exit 10) and changes nothing",
+    async (name, value, message) => {
+      const script = ssm(fleet, "qwen27b").replace(`${name}='default'`, `${name}='${value}'`);
+      expect(script).toContain(`${name}='${value}'`);
+      const result = await runScenario({ releases: ["0.13.0"], bootFinished: true, steps: [{ kind: "ssm", script }] });
+      expect(result.steps[0].exitCode).toBe(10);
+      expect(lastLine(result.steps[0])).toMatch(new RegExp(`FAILED \\(exit 10\\): ${message.replace(/[()]/g, "\\$&")}$`));
+      expect(result.unit).toBeNull();
+      expectMachineUntouched(result);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
 
   test(
     "were a bad name to get past the document, the script itself refuses it (exit 10) and changes nothing",

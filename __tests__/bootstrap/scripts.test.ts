@@ -10,6 +10,7 @@ import { inputsOf } from "../../src/stacks/service-stack";
 import { README_EXAMPLE_FILE } from "../helpers/readme-example";
 import { sourcePath, SSM_PARAMETERS } from "../../src/userdata/templates";
 import { planForEach } from "../helpers/terraform";
+import { CONTEXT_LENGTH, KV_CACHE_TYPES, NUM_PARALLEL } from "../../src/config/ollama-settings";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
 import { VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
 import { SHARED_FUNCTIONS } from "../../src/userdata/shell-helpers";
@@ -102,8 +103,9 @@ describe("rendered scripts", () => {
     expect(body).toEqual(source.filter((l) => !/^\s*#/.test(l) || /^\s*# shellcheck /.test(l)));
   });
 
-  test("associations: the main server's full list, each server's port, the release kept where one runs, a time limit following pull_models_wait_seconds, every 30 minutes; the release rollout: no models, the servers' own ports, upgrading", () => {
-    const own = { OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "false" };
+  test("associations: the main server's full list, each server's port and Ollama settings, the release kept where one runs, a time limit following pull_models_wait_seconds, every 30 minutes; the release rollout: no models, the servers' own ports and settings, upgrading", () => {
+    // Ollama's settings left out: the word default (Ollama's own), and the original's 6h keep-alive
+    const own = { OllamaVersion: "0.13.0", TimeoutSeconds: "3600", UpgradeInPlace: "false", ContextLength: "default", NumParallel: "default", KvCacheType: "default", KeepAlive: "6h" };
     expect(rendered.associations).toEqual({
       llama38b: { parameters: { Models: "llama3:8b,qwen2:7b", AppPort: "11434", ...own }, schedule: "rate(30 minutes)" },
       qwen27b: { parameters: { Models: "qwen2:7b", AppPort: "11435", ...own }, schedule: "rate(30 minutes)" },
@@ -240,6 +242,29 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     const timeout = new RegExp(SSM_PARAMETERS.TimeoutSeconds.allowedPattern);
     expect(["120", "199", "200", "999", "3600", "172800"].every((t) => timeout.test(t))).toBe(true);
     expect(["0", "60", "100", "119", "3600s", "-1", "1e5"].some((t) => timeout.test(t))).toBe(false);
+  });
+
+  test("Ollama's settings: each parameter takes every value its rule admits, and the word default for Ollama's own (not empty, which the AWS provider drops); nothing but digits, a cache type or a duration", () => {
+    const pattern = (name: "ContextLength" | "NumParallel" | "KvCacheType" | "KeepAlive") => new RegExp(SSM_PARAMETERS[name].allowedPattern);
+    const example = inputsOf(readServiceConfig(readFileSync(README_EXAMPLE_FILE, "utf8"), README_EXAMPLE_FILE));
+    const admitted = (rule: string, field: string, value: unknown) =>
+      !findProblems({ ...example, llm_ec2_configs: example.llm_ec2_configs.map((c) => ({ ...c, [field]: value })) }).some((p) => p.rule === rule);
+    for (const n of [CONTEXT_LENGTH.min, 1024, 4096, 8192, 131072, 500000, CONTEXT_LENGTH.max]) {
+      expect({ n, rule: admitted("context-length", "context_length", n), parameter: pattern("ContextLength").test(String(n)) }).toEqual({ n, rule: true, parameter: true });
+    }
+    for (let n = NUM_PARALLEL.min; n <= NUM_PARALLEL.max; n++) expect({ n, ok: pattern("NumParallel").test(String(n)) }).toEqual({ n, ok: true });
+    for (const type of KV_CACHE_TYPES) expect(pattern("KvCacheType").test(type)).toBe(true);
+    for (const keep of ["-1", "0", "3600", "6h", "30m", "90s"]) {
+      expect({ keep, rule: admitted("keep-alive", "keep_alive", keep), parameter: pattern("KeepAlive").test(keep) }).toEqual({ keep, rule: true, parameter: true });
+    }
+    for (const name of ["ContextLength", "NumParallel", "KvCacheType"] as const) {
+      expect({ name, word: pattern(name).test("default"), empty: pattern(name).test(""), other: pattern(name).test("Default") }).toEqual({ name, word: true, empty: false, other: false });
+    }
+    // and the shapes no rule admits: the script refuses what the pattern lets through (its range checks)
+    expect(["8192 ", "08192", "8k", "-1", "1e4", "8192\n"].some((v) => pattern("ContextLength").test(v))).toBe(false);
+    expect(["0", "01", "4 ", "100"].some((v) => pattern("NumParallel").test(v))).toBe(false);
+    expect(["F16", "q8", "q5_0", "q8_0 "].some((v) => pattern("KvCacheType").test(v))).toBe(false);
+    expect(["", "1h30m", "-5m", "6 h", "1.5h", "6h;id"].some((v) => pattern("KeepAlive").test(v))).toBe(false);
   });
 
   test("the SSM emulation refuses an unknown parameter and a missing required one", () => {

@@ -1,10 +1,11 @@
 // A local stand-in for the AWS APIs a plan of llm-service reads: STS GetCallerIdentity (the
-// provider's credential check), EC2 DescribeImages and DescribeAvailabilityZones (the AMI and zone
-// look-ups), and, with the router on, Service Quotas GetAWSDefaultServiceQuota and GetServiceQuota
-// (the account's Lambda concurrency quota). It answers as the real services do (XML for the query
-// APIs, JSON 1.1 for Service Quotas), logs every request as a JSON line, and refuses (and logs)
-// anything else, including proxy requests for other hosts. Plain JavaScript, so the tests can start
-// it in a network namespace of its own next to cdktf.
+// provider's credential check), EC2 DescribeImages, DescribeAvailabilityZones and
+// DescribeInstanceTypeOfferings (the AMI, zone and offering look-ups), and, with the router on,
+// Service Quotas GetAWSDefaultServiceQuota and GetServiceQuota (the account's Lambda concurrency
+// quota). It answers as the real services do (XML for the query APIs, JSON 1.1 for Service Quotas),
+// logs every request as a JSON line, and refuses (and logs) anything else, including proxy requests
+// for other hosts. Plain JavaScript, so the tests can start it in a network namespace of its own
+// next to cdktf.
 //
 //   node aws-query-stand-in.js <port file> <log file>
 //
@@ -155,6 +156,38 @@ ${wanted.map(image).join("")}  </imagesSet>
   <availabilityZoneInfo>
 ${zones.join("")}  </availabilityZoneInfo>
 </DescribeAvailabilityZonesResponse>
+`,
+    ];
+  }
+  if (action === "DescribeInstanceTypeOfferings") {
+    // Every instance type asked for is offered in the three zones DescribeAvailabilityZones lists
+    // (narrowed by a location filter, as the service narrows it); only availability-zone offerings.
+    const wanted = filters(params);
+    const locationType = params.get("LocationType") ?? "region";
+    if (locationType !== "availability-zone") {
+      return [400, `<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>The stand-in answers LocationType availability-zone only, not ${escape(locationType)}.</Message></Error></Errors><RequestID>${requestId()}</RequestID></Response>
+`];
+    }
+    const zones = ["a", "b", "c"].map((letter) => `${region}${letter}`).filter((zone) => !wanted.location || wanted.location.includes(zone));
+    const items = (wanted["instance-type"] ?? []).flatMap((type) =>
+      zones.map(
+        (zone) => `    <item>
+      <instanceType>${escape(type)}</instanceType>
+      <locationType>availability-zone</locationType>
+      <location>${zone}</location>
+    </item>
+`,
+      ),
+    );
+    return [
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeInstanceTypeOfferingsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>${requestId()}</requestId>
+  <instanceTypeOfferingSet>
+${items.join("")}  </instanceTypeOfferingSet>
+</DescribeInstanceTypeOfferingsResponse>
 `,
     ];
   }

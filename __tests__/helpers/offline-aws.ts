@@ -12,6 +12,8 @@ export interface StandInRequest {
   readonly action?: string;
   readonly status?: number;
   readonly filters?: Record<string, string[]>;
+  /** The request's other parameters (not Action, Version or a filter), e.g. LocationType. */
+  readonly params?: Record<string, string>;
   /** Set when something asked the stand-in to proxy it elsewhere. */
   readonly proxy?: string;
 }

@@ -1,9 +1,9 @@
 // The committed module as a root configuration the real AWS provider (5.100.0) plans offline:
 // placeholder credentials, the provider's account and metadata look-ups skipped, and the data
-// sources that would call AWS (the AMI and availability zone look-ups, a quota) turned into locals
-// of the same shape (a list under `count`, a map under `for_each`). Data sources the provider
-// answers without AWS stay as they are; any other one fails here, naming itself, instead of
-// hanging a plan on the network.
+// sources that would call AWS (the AMI, availability zone and instance type offering look-ups, a
+// quota) turned into locals of the same shape (a list under `count`, a map under `for_each`). Data
+// sources the provider answers without AWS stay as they are; any other one fails here, naming
+// itself, instead of hanging a plan on the network.
 import { readFileSync } from "fs";
 import * as path from "path";
 
@@ -33,6 +33,11 @@ const ANSWERS: Record<string, Record<string, (key: string) => string>> = {
   },
   aws_availability_zones: {
     "*": () => `{ names = ${JSON.stringify(["a", "b", "c"].map((zone) => `${OFFLINE_REGION}${zone}`))} }`,
+  },
+  // Every instance type is offered in every zone of the region (its postcondition goes with the data source).
+  aws_ec2_instance_type_offerings: {
+    "*": (key) =>
+      `{ instance_types = [${key}], locations = ${JSON.stringify(["a", "b", "c"].map((zone) => `${OFFLINE_REGION}${zone}`))}, location_types = ["availability-zone", "availability-zone", "availability-zone"] }`,
   },
   aws_servicequotas_service_quota: {
     "*": () => `{ value = 1000, default_value = 1000, adjustable = true }`,

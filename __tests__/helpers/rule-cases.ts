@@ -39,6 +39,13 @@ export const SCHEMA_STOPPED: ReadonlyArray<{
     path: "llm_ec2_configs[0].server_mode",
     value: "ASG",
   },
+  {
+    name: "kv-cache-type-upper-case",
+    rule: "kv-cache-type",
+    spoil: (c) => ({ ...c, llm_ec2_configs: [c.llm_ec2_configs[0], { ...c.llm_ec2_configs[1], kv_cache_type: "Q8_0" }, ...c.llm_ec2_configs.slice(2)] }),
+    path: "llm_ec2_configs[1].kv_cache_type",
+    value: "Q8_0",
+  },
   { name: "default-server-mode-spot", rule: "default-server-mode", spoil: (c) => ({ ...c, default_server_mode: "spot" }), path: "default_server_mode", value: "spot" },
   { name: "dashboard-widgets-string", rule: "dashboard-widgets", spoil: (c) => ({ ...c, dashboard_extra_widgets: "router" }), path: "dashboard_extra_widgets", value: "router" },
   { name: "router-auth-none", rule: "router-auth", spoil: (c) => ({ ...c, router_enabled: true, router_auth: "NONE" }), path: "router_auth", value: "NONE" },

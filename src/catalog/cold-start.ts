@@ -1,6 +1,6 @@
 import { LlmEc2ConfigEntry } from "../config/types";
 import { instanceNetwork, NETWORK_SOURCE } from "./instance-network";
-import { weightsGiB } from "./model-fit";
+import { weightsGiB } from "./weights-on-disk";
 import { regionPrices } from "./prices";
 
 /**

@@ -1,6 +1,6 @@
 import { ModelScaling, ScalingSchedule, ServiceConfig } from "../config/types";
 import { averageCapacity } from "./cron-week";
-import { weightsGiB } from "./model-fit";
+import { weightsGiB } from "./weights-on-disk";
 import { GP3_INCLUDED, HOURS_PER_MONTH, Price, regionPrices, RegionPrices, SPOT_NOTE } from "./prices";
 import { S3_PRICES } from "./s3-prices";
 

@@ -1,156 +1,218 @@
-import { LlmEc2ConfigEntry } from "../config/types";
+import { KvCacheType, LlmEc2ConfigEntry } from "../config/types";
+import { OLLAMA_DEFAULTS } from "../config/ollama-settings";
 import { Architecture, INSTANCE_FAMILIES, instanceFamily, instanceSize } from "./instance-families";
+import { GraphEstimate, KnownModel, knownModel, ModelShape } from "./model-architectures";
+import { QUANTIZATION_BITS, quantizationOf } from "./quantizations";
+import { parameterCount } from "./weights-on-disk";
+
+/**
+ * Will a model fit its instance's GPU memory, with the context length, parallel requests and KV
+ * cache type its server is given? The estimate adds what Ollama 0.13 (the module's default release)
+ * counts when it places a model on GPUs (llm/server.go, fs/ggml/ggml.go GraphSize, ml/device.go):
+ *
+ * - weights: parameters x bits per weight / 8, the quantization's bits from llama.cpp's table;
+ * - KV cache: 2 (K and V) x layers x KV heads x head size x bytes per element x context x parallel
+ *   requests; the context capped at the model's own, as Ollama caps it;
+ * - per GPU in use: the compute graph (Ollama's formula for the architecture), Ollama's reserve of
+ *   457 MiB, and one layer's weights and cache held back as a buffer.
+ *
+ * Ollama packs a model onto as few GPUs as hold it, splitting its layers across them (tensor
+ * split): the estimate tries 1, 2, ... of the instance's GPUs and takes the first that holds it. A
+ * model the catalog does not know (src/catalog/model-architectures.ts) gets a rough estimate: its
+ * weights from the tag x 1.2, the KV cache not counted separately.
+ */
+export const GIB = 2 ** 30;
+/** What Ollama sets aside on each CUDA GPU besides the model (ml.DeviceInfo.MinimumMemory, 457 MiB). */
+export const GPU_RESERVE_GIB = 457 / 1024;
+/** Ollama's default batch (api.Options NumBatch), capped at the context. */
+export const BATCH = 512;
+/** The rough estimate of a model the catalog does not know: weights x 1.2 for cache and graph at a default context. */
+export const ROUGH_FACTOR = 1.2;
+/** A tag that names neither a quantization the table knows nor a catalogued family: Ollama's usual default, q4_K_M. */
+export const DEFAULT_QUANTIZATION = "q4_k_m";
+
+/** Bytes per element of the KV cache types, as ggml stores them (q8_0: 34 bytes per 32 values, q4_0: 18). */
+export const KV_BYTES: Readonly<Record<KvCacheType, number>> = { f16: 2, q8_0: 34 / 32, q4_0: 18 / 32 };
 
 /** What the estimate reads of a model's entry. */
-export type ModelEntry = Pick<LlmEc2ConfigEntry, "llm_model" | "instance_type">;
+export type ModelEntry = Pick<LlmEc2ConfigEntry, "llm_model" | "instance_type" | "context_length" | "num_parallel" | "kv_cache_type">;
 
-/**
- * Will the model fit the instance's GPU memory? An estimate from the model tag only:
- *
- *   need (GiB) = parameters (billions) x bits per weight / 8 x 1.2 + 0.5
- *
- * bits per weight from the tag's quantization (q4_K_M -> 4.5, q8_0 -> 8.5, fp16 -> 16, ...),
- * 4.5 (Ollama's default 4-bit) when it names none; x 1.2 for KV cache and activations at
- * default context; + 0.5 GiB for the CUDA runtime. A tag with no parameter count (`:latest`)
- * gives no estimate.
- */
-export const OVERHEAD_FACTOR = 1.2;
-export const RUNTIME_GIB = 0.5;
-export const DEFAULT_BITS = 4.5;
-
-/**
- * Quantization in the tag -> bits per weight, first match wins. The patterns are RE2 (no
- * lookaround), so the module's HCL twin of the estimate uses them as they are.
- */
-export const QUANT_BITS: ReadonlyArray<readonly [string, number]> = [
-  ["(^|[^a-z0-9])(fp32|f32)($|[^a-z0-9])", 32],
-  ["(^|[^a-z0-9])(fp16|f16|bf16)($|[^a-z0-9])", 16],
-  ["(^|[^a-z0-9])q8", 8.5],
-  ["(^|[^a-z0-9])q6", 6.6],
-  ["(^|[^a-z0-9])q5", 5.5],
-  ["(^|[^a-z0-9])q4", 4.5],
-  ["(^|[^a-z0-9])q3", 3.5],
-  ["(^|[^a-z0-9])q2", 2.6],
-];
-/** `8x7b`: experts x billions (the first such count in the lower-cased name). */
-export const EXPERTS_PATTERN = "(\\d+)x(\\d+(?:\\.\\d+)?)b(?:[^a-z]|$)";
-/** `8b`, `0.5b` not inside a word or a version number (the last such count in the lower-cased name). */
-export const PARAMETERS_PATTERN = "(?:^|[^a-z0-9.])(\\d+(?:\\.\\d+)?)b(?:[^a-z]|$)";
-
-export interface ModelFit {
+/** The parts of an estimate that do not depend on the instance. */
+export interface ModelNeed {
   readonly model: string;
+  /** The catalogued model the name stands for (`llama3.1:70b`), when there is one. */
+  readonly known?: string;
+  readonly quantization: string;
+  readonly bitsPerWeight: number;
+  readonly parametersB?: number;
+  /** The context asked for (the entry's, else Ollama's default), and what Ollama gives: capped at the model's own. */
+  readonly contextAsked: number;
+  readonly context: number;
+  readonly parallel: number;
+  readonly kvCacheType: KvCacheType;
+  /** Undefined: no parameter count in the tag of a model the catalog does not know. */
+  readonly weightsGiB?: number;
+  /** Undefined for a model the catalog does not know (its rough estimate counts it in ROUGH_FACTOR). */
+  readonly kvCacheGiB?: number;
+  /** Per GPU in use: the compute graph. */
+  readonly graphGiB: number;
+  /** Per GPU in use: Ollama's reserve and one layer held back. */
+  readonly reserveGiB: number;
+  /** Whether the estimate is the rough one (architecture unknown). */
+  readonly rough: boolean;
+}
+
+export interface ModelFit extends ModelNeed {
   readonly instanceType: string;
   readonly architecture?: Architecture;
+  readonly gpu?: string;
   readonly gpus?: number;
   readonly gpuMemoryGiB?: number;
-  /** Parameters in billions, from the tag. */
-  readonly parametersB?: number;
-  readonly bits: number;
+  /** GPUs the model spreads over: the fewest that hold it (all of them when none do). */
+  readonly gpusUsed?: number;
+  /** Total need on those GPUs. */
   readonly needGiB?: number;
   /** undefined: not known (family not in the catalog, or no parameter count in the tag). */
   readonly fits?: boolean;
 }
 
-/** Parameters in billions from a tag such as `llama3:8b`, `qwen2:0.5b`, `mixtral:8x7b`. */
-export function parameterCount(model: string): number | undefined {
-  const name = model.toLowerCase();
-  const experts = new RegExp(EXPERTS_PATTERN).exec(name);
-  if (experts) return Number(experts[1]) * Number(experts[2]);
-  const plain = [...name.matchAll(new RegExp(PARAMETERS_PATTERN, "g"))];
-  return plain.length === 0 ? undefined : Number(plain[plain.length - 1][1]);
-}
-
-/** The part after the first `:`, lower-cased; the whole name when there is none. */
-function tagOf(model: string): string {
-  return model.toLowerCase().split(":").slice(1).join(":") || model.toLowerCase();
-}
-
-export function bitsPerWeight(model: string): number {
-  const tag = tagOf(model);
-  return QUANT_BITS.find(([pattern]) => new RegExp(pattern).test(tag))?.[1] ?? DEFAULT_BITS;
-}
-
-/**
- * Size of the model's weights on disk (GiB), estimated from the tag: parameters (billions) x bits
- * per weight / 8. Undefined when the tag gives no parameter count.
- */
-export function weightsGiB(model: string): number | undefined {
-  const parametersB = parameterCount(model);
-  return parametersB === undefined ? undefined : (parametersB * bitsPerWeight(model)) / 8;
-}
-
 /** GPUs of a catalogued instance type; undefined for a family or size the catalog does not know. */
-export function gpusOf(instanceType: string): { gpus: number; gpuMemoryGiB: number; architecture: Architecture } | undefined {
+export function gpusOf(instanceType: string): { gpus: number; gpuMemoryGiB: number; gpu: string; architecture: Architecture } | undefined {
   const family = INSTANCE_FAMILIES[instanceFamily(instanceType)];
   const gpus = family?.gpusPerSize[instanceSize(instanceType)];
   if (!family || gpus === undefined) return undefined;
-  return { gpus, gpuMemoryGiB: family.gpuMemoryGiB, architecture: family.architecture };
+  return { gpus, gpuMemoryGiB: family.gpuMemoryGiB, gpu: family.gpu, architecture: family.architecture };
 }
 
-export function modelFit(config: ModelEntry): ModelFit {
-  const parametersB = parameterCount(config.llm_model);
-  const bits = bitsPerWeight(config.llm_model);
-  const gpu = gpusOf(config.instance_type);
-  const weights = weightsGiB(config.llm_model);
-  const needGiB = weights === undefined ? undefined : round1(weights * OVERHEAD_FACTOR + RUNTIME_GIB);
-  const fits = needGiB === undefined || !gpu ? undefined : needGiB <= gpu.gpus * gpu.gpuMemoryGiB;
-  return { model: config.llm_model, instanceType: config.instance_type, ...gpu, parametersB, bits, needGiB, fits };
-}
-
-/** The synth report: one row per model. */
-export function fitTable(configs: readonly ModelEntry[]): string {
-  const rows = configs.map(modelFit).map((f) => [
-    f.model,
-    f.instanceType,
-    f.architecture ?? "?",
-    f.gpus === undefined ? "?" : `${f.gpus} x ${f.gpuMemoryGiB} GiB`,
-    f.needGiB === undefined ? "?" : `${f.needGiB} GiB`,
-    f.fits === undefined ? "unknown" : f.fits ? "yes" : "NO",
-  ]);
-  const header = ["model", "instance type", "arch", "GPUs x memory", "estimated need", "fits"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(header), ...rows.map(line)].join("\n");
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-/** What one server's root volume must hold: the weights of the models it pulls. */
-export interface RootVolumeFit {
-  /** The server's own model (its position names it). */
-  readonly model: string;
-  readonly volumeGiB: number;
-  /** Every model the server pulls: all of them on the main server, its own elsewhere. */
-  readonly pulls: readonly string[];
-  /** Sum of the known weights estimates; models without one count 0. */
-  readonly weightsGiB: number;
-  /** Pulled models the tag gives no estimate for. */
-  readonly unknown: readonly string[];
-  readonly fits: boolean;
+/** KV cache, GiB: 2 x layers x KV heads x head size x bytes per element x tokens (context x parallel). */
+export function kvCacheGiB(shape: ModelShape, tokens: number, type: KvCacheType): number {
+  return (2 * shape.layers * shape.kvHeads * shape.headDim * KV_BYTES[type] * tokens) / GIB;
 }
 
 /**
- * Will the pulled models fit each server's root volume? The main server (the first Ollama model's)
- * pulls every Ollama model, the other Ollama servers their own. The volume also holds the AMI's system: this counts the
- * models only, so a warning means the volume is short even before the system is counted.
+ * The compute graph Ollama 0.13 plans on each GPU it uses, GiB: the larger of its full and partial
+ * offload figures (fs/ggml GraphSize) for the llama runner's architectures, over `tokens` (context
+ * x parallel). Ollama's own engine measures the graph instead; for its models the figure is the
+ * output buffer (batch x (embedding + vocabulary) floats), most of a graph with flash attention.
+ * Mixtral's experts have formulas of their own, by how the file stores them; the merged layout's
+ * counts the gate tensor of all experts, at `bitsPerWeight`.
  */
-export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb" | "engine">>): RootVolumeFit[] {
-  // Ollama pulls its models onto the root volume, the main server (the first Ollama model's) all of
-  // them; vLLM's weights go to a cache of their own (docs/engines.md).
-  const ollama = configs.filter((c) => (c.engine ?? "ollama") === "ollama");
-  return configs.map((config) => {
-    const pulls = config === ollama[0] ? ollama.map((c) => c.llm_model) : ollama.includes(config) ? [config.llm_model] : [];
-    const estimates = pulls.map((model) => [model, weightsGiB(model)] as const);
-    const weights = estimates.reduce((sum, [, w]) => sum + (w ?? 0), 0);
-    return {
-      model: config.llm_model,
-      volumeGiB: config.ebs_volume_gb,
-      pulls,
-      weightsGiB: round1(weights),
-      unknown: estimates.filter(([, w]) => w === undefined).map(([model]) => model),
-      fits: weights <= config.ebs_volume_gb,
-    };
-  });
+export function graphGiB(shape: ModelShape, graph: GraphEstimate, tokens: number, context: number, bitsPerWeight = 4.5): number {
+  const batch = Math.min(BATCH, context);
+  const { embedding: e, attentionHeads: heads, kvHeads, headDim, vocab } = shape;
+  const output = 4 * batch * (e + vocab);
+  let full: number;
+  let partial: number;
+  if (graph === "llama") {
+    full = Math.max(4 * batch * (1 + 4 * e + tokens * (1 + heads)), output);
+    partial =
+      4 * batch * e +
+      Math.max(
+        4 * batch * (1 + e + Math.max(tokens, e)) + (e * e * 9) / 16 + 4 * tokens * (batch * heads + headDim * kvHeads),
+        output + (e * vocab * 105) / 128,
+      );
+    const experts = shape.experts;
+    if (experts?.layout === "merged") {
+      const gateBytes = (experts.count * e * experts.feedForward * bitsPerWeight) / 8;
+      partial = Math.max(
+        3 * gateBytes + 4 * batch * (2 * experts.feedForward + kvHeads + e + tokens + headDim * kvHeads),
+        4 * (tokens * batch * heads + tokens * headDim * kvHeads + batch * 1024 + headDim * kvHeads * batch),
+      );
+    } else if (experts?.layout === "split") {
+      const ff = experts.feedForward;
+      full = 4 * batch * (2 + 3 * e + tokens * (1 + heads) + 2 * kvHeads + ff);
+      partial = Math.max(
+        4 * batch * (3 + headDim * kvHeads + e + tokens * (1 + heads) + ff) + ((e * e + 3 * e * kvHeads * ff) * 9) / 16,
+        4 * batch * (1 + 2 * e + tokens * (1 + heads)) + e * ((6 * tokens * kvHeads) / heads + (e * 9) / 16),
+      );
+    }
+  } else if (graph === "qwen2") {
+    full = Math.max(output, 4 * batch * (1 + 2 * e + tokens + tokens * heads));
+    partial = Math.max(output + (e * vocab * 105) / 128, 4 * (batch * (1 + 2 * e + tokens * (1 + heads)) + e * (1 + tokens)));
+  } else {
+    full = partial = output;
+  }
+  return Math.max(full, partial) / GIB;
 }
+
+/** The parts of the estimate for a model and its settings, whatever the instance. */
+export function modelNeed(entry: Omit<ModelEntry, "instance_type">): ModelNeed {
+  const known = knownModel(entry.llm_model);
+  const tag = known ? known.tag : entry.llm_model.toLowerCase().split(":").slice(1).join(":");
+  const quantization = quantizationOf(tag) ?? known?.family.defaultQuantization ?? DEFAULT_QUANTIZATION;
+  const bitsPerWeight = QUANTIZATION_BITS[quantization];
+  const contextAsked = entry.context_length ?? OLLAMA_DEFAULTS.context_length;
+  const parallel = entry.num_parallel ?? OLLAMA_DEFAULTS.num_parallel;
+  const kvCacheType = entry.kv_cache_type ?? OLLAMA_DEFAULTS.kv_cache_type;
+  const common = { model: entry.llm_model, quantization, bitsPerWeight, contextAsked, parallel, kvCacheType };
+  if (known) return { ...common, ...knownNeed(known, bitsPerWeight, contextAsked, parallel, kvCacheType) };
+  const parametersB = parameterCount(entry.llm_model);
+  const weights = parametersB === undefined ? undefined : (parametersB * 1e9 * bitsPerWeight) / 8 / GIB;
+  return { ...common, parametersB, context: contextAsked, weightsGiB: weights, graphGiB: 0, reserveGiB: GPU_RESERVE_GIB, rough: true };
+}
+
+function knownNeed(known: KnownModel, bits: number, contextAsked: number, parallel: number, type: KvCacheType) {
+  const { shape } = known;
+  const context = Math.min(contextAsked, shape.contextLength);
+  const weights = (shape.parametersB * 1e9 * bits) / 8 / GIB;
+  const kv = kvCacheGiB(shape, context * parallel, type);
+  return {
+    known: known.name,
+    parametersB: shape.parametersB,
+    context,
+    weightsGiB: weights,
+    kvCacheGiB: kv,
+    graphGiB: graphGiB(shape, known.family.graph, context * parallel, context, bits),
+    reserveGiB: GPU_RESERVE_GIB + (weights + kv) / shape.layers,
+    rough: false,
+  };
+}
+
+/** What the model needs spread over `gpus` GPUs, GiB; undefined without a weights estimate. */
+export function needOn(need: ModelNeed, gpus: number): number | undefined {
+  if (need.weightsGiB === undefined) return undefined;
+  const body = need.rough ? need.weightsGiB * ROUGH_FACTOR : need.weightsGiB + (need.kvCacheGiB ?? 0);
+  return body + gpus * (need.graphGiB + need.reserveGiB);
+}
+
+/** The estimate for a model entry on its instance type. */
+export function modelFit(entry: ModelEntry): ModelFit {
+  return fitOn(modelNeed(entry), entry.instance_type);
+}
+
+/** A model's need placed on an instance type: the fewest of its GPUs that hold it. */
+export function fitOn(need: ModelNeed, instanceType: string): ModelFit {
+  const gpu = gpusOf(instanceType);
+  if (!gpu || need.weightsGiB === undefined) return { ...need, instanceType, ...gpu };
+  for (let used = 1; used <= gpu.gpus; used++) {
+    const total = needOn(need, used) as number;
+    if (total <= used * gpu.gpuMemoryGiB) return { ...need, instanceType, ...gpu, gpusUsed: used, needGiB: total, fits: true };
+  }
+  return { ...need, instanceType, ...gpu, gpusUsed: gpu.gpus, needGiB: needOn(need, gpu.gpus), fits: false };
+}
+
+/** Every catalogued instance type, `family.size`. */
+export function catalogedInstanceTypes(): string[] {
+  return Object.entries(INSTANCE_FAMILIES).flatMap(([family, f]) => Object.keys(f.gpusPerSize).map((size) => `${family}.${size}`));
+}
+
+/**
+ * The catalogued instance types that hold the model, smallest first: least GPU memory in all, then
+ * fewest GPUs, then by `rank` (e.g. price), then by name.
+ */
+export function typesThatFit(need: ModelNeed, rank: (instanceType: string) => readonly number[] = () => []): ModelFit[] {
+  const key = (f: ModelFit) => [(f.gpus ?? 0) * (f.gpuMemoryGiB ?? 0), f.gpus ?? 0, ...rank(f.instanceType)];
+  const compare = (a: ModelFit, b: ModelFit) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return a.instanceType.localeCompare(b.instanceType);
+  };
+  return catalogedInstanceTypes()
+    .map((type) => fitOn(need, type))
+    .filter((f) => f.fits === true)
+    .sort(compare);
+}
+
+export const round1 = (n: number): number => Math.round(n * 10) / 10;
+/** GiB with one decimal, as the reports print it. */
+export const gib1 = (n: number | undefined): string => (n === undefined ? "?" : n.toFixed(1));

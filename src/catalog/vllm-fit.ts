@@ -2,7 +2,8 @@ import { LlmEc2Config } from "../config/types";
 import { BFLOAT16_MIN_COMPUTE_CAPABILITY, repoOf } from "../engines/vllm";
 import { servedName } from "../engines";
 import { computeCapabilityOf } from "./instance-families";
-import { gpusOf, parameterCount } from "./model-fit";
+import { gpusOf } from "./model-fit";
+import { parameterCount } from "./weights-on-disk";
 
 /** What the vLLM estimate reads of a model's entry. */
 export type VllmEntry = Pick<

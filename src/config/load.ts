@@ -5,6 +5,7 @@ import { jsonErrorOffset } from "./json-error-offset";
 import { findProblems, formatProblem } from "./rules";
 import { checkSchema, SchemaMismatch, SchemaNode } from "./schema-check";
 import { LlmEc2Config, ServerMode, ServiceConfig, ServiceConfigFile, ServiceInputs } from "./types";
+import { OLLAMA_KEEP_ALIVE } from "./ollama-settings";
 import { VARIABLES } from "./variables";
 
 /** Region of a config that names none (the original module's example deploys there). */
@@ -103,6 +104,7 @@ const MODEL_DEFAULTS = {
   gpu_memory_utilization: 0.9,
   dtype: "",
   quantization: "",
+  keep_alive: OLLAMA_KEEP_ALIVE,
   scaling: null,
 } as const;
 

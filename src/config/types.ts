@@ -5,11 +5,19 @@
  */
 import type { EngineName } from "../engines/engine";
 
-/** One model server, every field set but `listener_priority`, which stays optional (its absence means "derived"), and `scaling` (null when the entry has none). */
-export type LlmEc2Config = Readonly<Required<Omit<LlmEc2ConfigEntry, "listener_priority" | "scaling">>> & {
-  readonly listener_priority?: number;
+/**
+ * One model server, every field set but those that may stay unset: Ollama's settings and
+ * `listener_priority` (its absence means "derived"); `scaling` is null when the entry has none.
+ */
+export type LlmEc2Config = Readonly<
+  Required<Omit<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority" | "scaling">> &
+    Pick<LlmEc2ConfigEntry, UnsetOllamaSetting | "listener_priority">
+> & {
   readonly scaling: ModelScaling | null;
 };
+
+/** Ollama settings of a model that may stay unset: Ollama's own default then applies, and the server's unit names none. */
+export type UnsetOllamaSetting = "context_length" | "num_parallel" | "kv_cache_type";
 
 /** Exactly the variables of the `ollama-service-multi-servers` module, every one set. */
 export type ServiceInputs = Readonly<
@@ -123,6 +131,27 @@ export interface LlmEc2ConfigEntry {
    */
   quantization?: string;
   /**
+   * Ollama only: tokens of context Ollama gives each request unless the request asks for another (OLLAMA_CONTEXT_LENGTH),
+   * 512 to 1048576; Ollama caps it at the model's own. Left out: Ollama's default (4096 up to release
+   * 0.15.5; later releases choose by GPU memory). Costs GPU memory: the KV cache grows with it (docs/sizing.md).
+   */
+  context_length?: number;
+  /**
+   * Ollama only: requests the server answers at once (OLLAMA_NUM_PARALLEL), 1 to 64; more wait in Ollama's queue. Each
+   * holds a context_length of KV cache. Left out: Ollama's default, 1.
+   */
+  num_parallel?: number;
+  /**
+   * Ollama only: precision of the KV cache (OLLAMA_KV_CACHE_TYPE): "f16" (Ollama's default), "q8_0" (half its memory) or
+   * "q4_0" (a quarter, at some cost in quality). Quantized caches need flash attention, which the servers turn on.
+   */
+  kv_cache_type?: KvCacheType;
+  /**
+   * Ollama only: how long Ollama keeps the model in GPU memory after its last request (OLLAMA_KEEP_ALIVE): "-1" for ever,
+   * "0" to unload at once, whole seconds ("3600") or a number and one unit ("30m", "6h"). @default "6h"
+   */
+  keep_alive?: string;
+  /**
    * Priority of the model's listener rule (1000-50000, unique). Left out, it is derived from the model's
    * key, so adding, removing or reordering other models never moves it; set it only when two models'
    * derived priorities collide (the plan says so, naming both).
@@ -162,6 +191,9 @@ export interface ModelScaling {
    */
   scale_to_zero_after_minutes?: number;
 }
+
+/** Precision of Ollama's KV cache: what OLLAMA_KV_CACHE_TYPE takes. */
+export type KvCacheType = "f16" | "q8_0" | "q4_0";
 
 /** How a model is served. */
 export type ServerMode = "instance" | "asg";
@@ -209,7 +241,8 @@ export interface ServiceConfigFile {
    * concurrent_requests_per_server, scale_to_zero_after_minutes; docs/scaling.md);
    * listener_priority (derived from the model when left out); engine ("ollama" or "vllm") and, for
    * "vllm", served_model_name, max_model_len, tensor_parallel_size, gpu_memory_utilization, dtype
-   * and quantization.
+   * and quantization; for "ollama", Ollama's settings context_length, num_parallel, kv_cache_type
+   * (Ollama's defaults when left out) and keep_alive ("6h").
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */

@@ -12,6 +12,7 @@ import {
 import { DEFAULT_ENGINE, hclPerEngine } from "../engines";
 import { OLLAMA_HEALTH_CHECK_FALLBACK_PATH, OLLAMA_HEALTH_CHECK_PATH_PREFIX } from "../engines/ollama";
 import { BFLOAT16_MIN_COMPUTE_CAPABILITY } from "../engines/vllm";
+import { OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 import { LlmEc2ConfigEntry, ScalingSchedule, ServerMode } from "../config/types";
 import { CustomAmis } from "./custom-amis";
 import { DeepLearningAmis } from "./deep-learning-amis";
@@ -224,6 +225,11 @@ export class ModelTable extends Construct {
       `scheduled = length(${scheduled("name")}) > 0`,
       `spot = try(c.spot, false)`,
       `warm_pool = try(c.warm_pool, false)`,
+      // Ollama's settings: null leaves Ollama's own default (the server's unit names none).
+      `context_length = try(c.context_length, null)`,
+      `num_parallel = try(c.num_parallel, null)`,
+      `kv_cache_type = try(c.kv_cache_type, null)`,
+      `keep_alive = coalesce(try(c.keep_alive, null), ${JSON.stringify(OLLAMA_KEEP_ALIVE)})`,
       // Load scaling (docs/scaling.md): each target null when the entry sets none.
       ...SCALING_FIELDS.map((f) => `${f} = ${mode} == "asg" ? try(c.scaling.${f}, null) : null`),
     ];

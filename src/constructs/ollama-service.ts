@@ -6,6 +6,7 @@ import { DashboardWidget, ServerMode } from "../config/types";
 import { Construct } from "constructs";
 import { DeepLearningAmis } from "./deep-learning-amis";
 import { ApiAuthorization, HttpApi } from "./http-api";
+import { InstanceTypeOfferings } from "./instance-type-offerings";
 import { InternalAlb } from "./internal-alb";
 import { ModelTable } from "./model-table";
 import { Monitoring } from "./monitoring";
@@ -70,6 +71,11 @@ export class OllamaService extends Construct {
       targetGroupNames: v.target_group_names.stringValue as TargetGroupNames,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
+    // The zones of the region this is planned in (opted-in Local Zones included), for the
+    // az-in-region rule: a zone elsewhere would fail only at apply, on the first subnet or server.
+    const regionZones = new DataAwsAvailabilityZones(this, "zones");
+    regionZones.overrideLogicalId(REGION_ZONES_DATA);
+    new InstanceTypeOfferings(this, "offerings", { models: this.models, availabilityZones: v.azs.listValue, regionZones: regionZones.names });
     // The construct id "servers" names the bootstrap assets' folder in the module.
     this.foundation = new ServerFoundation(this, "servers", {
       prefix,
@@ -211,9 +217,6 @@ export class OllamaService extends Construct {
       // A token standing for the HCL list (its elements are known only at plan).
       extraWidgets: Token.asAny(`\${${extraWidgets}}`) as unknown as DashboardWidget[],
     });
-    // The zones of the region this is planned in (opted-in Local Zones included), for the
-    // az-in-region rule: a zone elsewhere would fail only at apply, on the first subnet or server.
-    new DataAwsAvailabilityZones(this, "zones").overrideLogicalId(REGION_ZONES_DATA);
     // Rules that read several variables (or data) cannot be one variable's validation: check them
     // before the load balancer, which every plan has.
     this.alb.loadBalancer.lifecycle = {

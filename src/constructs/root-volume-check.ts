@@ -1,6 +1,6 @@
 import { TerraformLocal, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { DEFAULT_BITS, EXPERTS_PATTERN, PARAMETERS_PATTERN, QUANT_BITS } from "../catalog/model-fit";
+import { DEFAULT_BITS, EXPERTS_PATTERN, PARAMETERS_PATTERN, QUANT_BITS } from "../catalog/weights-on-disk";
 import { ModelTable } from "./model-table";
 
 /** Name of the module's `check` block. */
@@ -17,7 +17,7 @@ export interface RootVolumeCheckProps {
  * A warning at plan, not an error, when a server's models probably do not fit its root volume:
  * the main server pulls every Ollama model (a vLLM server's `pull_models` is empty: vLLM downloads
  * its own weights into a cache of its own). The estimate is `weightsGiB` of
- * src/catalog/model-fit.ts, in HCL; the stack prints the same warning at synth from the TypeScript.
+ * src/catalog/weights-on-disk.ts, in HCL; the stack prints the same warning at synth from the TypeScript.
  */
 export class RootVolumeCheck extends Construct {
   public readonly weights: TerraformLocal;

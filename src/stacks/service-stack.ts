@@ -1,6 +1,8 @@
 import { Annotations, Aspects, LocalBackend, S3Backend, TerraformResource, TerraformStack } from "cdktf";
-import { modelFit, rootVolumeFits } from "../catalog/model-fit";
+import { modelFit } from "../catalog/model-fit";
+import { fitWarning } from "../catalog/fit-report";
 import { vllmFitWarning } from "../catalog/vllm-fit";
+import { rootVolumeFits } from "../catalog/weights-on-disk";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
 import { UniqueAddressesAspect } from "./unique-addresses";
@@ -66,10 +68,7 @@ export class ServiceStack extends TerraformStack {
     if (openDoor) Annotations.of(this).addWarning(openDoor);
     this.addOverride("moved", movedFromModuleCall(this));
     for (const fit of config.llm_ec2_configs.filter((c) => c.engine === "ollama").map(modelFit).filter((f) => f.fits === false)) {
-      Annotations.of(this).addWarning(
-        `${fit.model} probably does not fit ${fit.instanceType}: needs about ${fit.needGiB} GiB of GPU memory, ` +
-          `has ${fit.gpus} x ${fit.gpuMemoryGiB} GiB. Pick a larger size or family, or a smaller quantization.`,
-      );
+      Annotations.of(this).addWarning(fitWarning(fit, config.region));
     }
     for (const warning of config.llm_ec2_configs.filter((c) => c.engine === "vllm").map(vllmFitWarning)) {
       if (warning !== undefined) Annotations.of(this).addWarning(warning);

@@ -1,7 +1,8 @@
 # Body of the model server bootstrap, shared by the user data (cloud-init, first boot) and the
 # pull-models SSM document (State Manager, at creation and on a schedule). Each caller prepends a
 # header that sets OLLAMA_VERSION, APP_PORT ("unchanged": the port Ollama already listens on), MODELS
-# (comma-separated; empty: pull nothing), KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
+# (comma-separated; empty: pull nothing), Ollama's settings CONTEXT_LENGTH, NUM_PARALLEL,
+# KV_CACHE_TYPE (each "default" for Ollama's own) and KEEP_ALIVE, RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE,
 # LOG_GROUP and METRICS_NAMESPACE (where the CloudWatch agent sends this log and the GPU metrics),
 # MODEL_CACHE_BUCKET, MODEL_CACHE_PREFIX and MODEL_CACHE_REGION (the weight cache in S3, "" for
 # none), TRANSFER_GBPS (the instance type's network bandwidth, or "": the last one given stays)
@@ -17,8 +18,9 @@
 # UPGRADE_IN_PLACE=true (first boot; the fleet's release rollout, one server at a time): install
 # OLLAMA_VERSION where another release runs, rewrite the unit where its settings differ, restart
 # Ollama after either. false (each model's own association, run on all its servers together): keep
-# the release and settings a server runs; set up only what is missing (Ollama where none is
-# installed, a unit where there is none), and move Ollama to APP_PORT when it listens on another.
+# the release a server runs; set up only what is missing (Ollama where none is installed, a unit
+# where there is none), and move Ollama to APP_PORT and the Ollama settings asked for when it runs
+# with others (APP_PORT "unchanged": keep the port and settings it has).
 #
 # Both callers run it with a bare environment: no HOME, and PATH from systemd. Every wait is
 # bounded; the last line says what happened; the exit status names the step that failed:
@@ -173,7 +175,19 @@ validate_inputs() {
   if ! [[ "$RUN_TIMEOUT_SECONDS" =~ ^[0-9]{1,6}$ ]] || [ "$RUN_TIMEOUT_SECONDS" -lt 120 ]; then
     finish 10 "inputs: RUN_TIMEOUT_SECONDS '$RUN_TIMEOUT_SECONDS' is not a number of seconds of at least 120"
   fi
-  [[ "$KEEP_ALIVE" =~ ^-?[0-9][0-9.smh]*$ ]] || finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not a duration such as 6h"
+  [[ "$KEEP_ALIVE" =~ ^(-1|[0-9]{1,7}|[0-9]{1,5}[smh])$ ]] ||
+    finish 10 "inputs: KEEP_ALIVE '$KEEP_ALIVE' is not -1, whole seconds or a number and one unit (s, m, h) such as 6h"
+  # "default": Ollama's own, no line in the unit (a word: the AWS provider drops an empty parameter value)
+  [ "$CONTEXT_LENGTH" != default ] || CONTEXT_LENGTH=""
+  [ "$NUM_PARALLEL" != default ] || NUM_PARALLEL=""
+  [ "$KV_CACHE_TYPE" != default ] || KV_CACHE_TYPE=""
+  if [ -n "$CONTEXT_LENGTH" ] && { ! [[ "$CONTEXT_LENGTH" =~ ^[1-9][0-9]{2,6}$ ]] || [ "$CONTEXT_LENGTH" -lt 512 ] || [ "$CONTEXT_LENGTH" -gt 1048576 ]; }; then
+    finish 10 "inputs: CONTEXT_LENGTH '$CONTEXT_LENGTH' is not a number of tokens from 512 to 1048576 (or default)"
+  fi
+  if [ -n "$NUM_PARALLEL" ] && { ! [[ "$NUM_PARALLEL" =~ ^[1-9][0-9]?$ ]] || [ "$NUM_PARALLEL" -gt 64 ]; }; then
+    finish 10 "inputs: NUM_PARALLEL '$NUM_PARALLEL' is not a number of requests from 1 to 64 (or default)"
+  fi
+  [[ "$KV_CACHE_TYPE" =~ ^(f16|q8_0|q4_0)?$ ]] || finish 10 "inputs: KV_CACHE_TYPE '$KV_CACHE_TYPE' is not f16, q8_0 or q4_0 (or default)"
   [[ "$UPGRADE_IN_PLACE" =~ ^(true|false)$ ]] || finish 10 "inputs: UPGRADE_IN_PLACE '$UPGRADE_IN_PLACE' is neither true nor false"
   [[ "$LOG_GROUP" =~ ^[A-Za-z0-9/_.-]{1,512}$ ]] || finish 10 "inputs: LOG_GROUP '$LOG_GROUP' is not a CloudWatch log group name"
   [[ "$METRICS_NAMESPACE" =~ ^[A-Za-z0-9/_.-]{1,255}$ ]] || finish 10 "inputs: METRICS_NAMESPACE '$METRICS_NAMESPACE' is not a CloudWatch namespace"
@@ -438,24 +452,27 @@ write_file() {
   log "wrote $target"
 }
 
-# PORT: the port Ollama is to listen on: APP_PORT, or with "unchanged" the one its unit has. Known
-# before anything is installed, so a run that cannot set a server up changes nothing.
+# PORT: the port Ollama is to listen on: APP_PORT, or with "unchanged" the one its unit has (and its
+# settings, resolve_settings). Known before anything is installed, so a run that cannot set a server
+# up changes nothing.
 PORT=""
 resolve_port() {
   PORT=$APP_PORT
   [ "$PORT" = unchanged ] && PORT=$(unit_port)
   [ -n "$PORT" ] ||
     finish 22 "unit: no port to set Ollama up on: AppPort is unchanged (keep the server's port) and $DROP_IN names none; this server's user data, or its model's own association, sets it up"
+  resolve_settings
 }
 
 ensure_unit() {
-  local current port=$PORT
-  current=$(unit_port)
+  local port=$PORT
   # A unit that runs our binary as the ollama user is kept as it is (Ollama's install script
   # writes one too); any other is replaced.
   local ours=1
   if ! grep -qx "ExecStart=$BIN serve" "$UNIT_FILE" 2>/dev/null || ! grep -qx "User=ollama" "$UNIT_FILE"; then ours=0; fi
-  if [ "$UPGRADE_IN_PLACE" = false ] && [ "$ours" = 1 ] && [ "$current" = "$port" ]; then
+  # UpgradeInPlace=false keeps a unit of ours whose drop-in has the port and settings asked for (a
+  # group's run asks for those it has); an instance's run moves it to its model's new ones.
+  if [ "$UPGRADE_IN_PLACE" = false ] && [ "$ours" = 1 ] && [ "$(cat "$DROP_IN" 2>/dev/null)" = "$(drop_in "$port")" ]; then
     return 0
   fi
   if [ "$ours" = 0 ]; then
@@ -476,10 +493,51 @@ WantedBy=default.target"
   write_file "$DROP_IN" "$(drop_in "$port")"
 }
 
-# The drop-in's content for Ollama on port $1.
+# The unit's drop-in for Ollama on port $1: where it listens and keeps its models, and its settings.
+# A setting left empty gets no line (Ollama's default), so a server set up before a setting existed
+# keeps its drop-in byte for byte, and no restart. Flash attention is always on: quantized KV caches
+# need it.
 drop_in() {
   printf '%s\n' "[Service]" "Environment=\"OLLAMA_HOST=0.0.0.0:$1\"" "Environment=\"OLLAMA_MODELS=$MODELS_DIR\"" \
     "Environment=\"OLLAMA_KEEP_ALIVE=$KEEP_ALIVE\"" "Environment=\"OLLAMA_FLASH_ATTENTION=1\""
+  [ -z "$CONTEXT_LENGTH" ] || printf '%s\n' "Environment=\"OLLAMA_CONTEXT_LENGTH=$CONTEXT_LENGTH\""
+  [ -z "$NUM_PARALLEL" ] || printf '%s\n' "Environment=\"OLLAMA_NUM_PARALLEL=$NUM_PARALLEL\""
+  [ -z "$KV_CACHE_TYPE" ] || printf '%s\n' "Environment=\"OLLAMA_KV_CACHE_TYPE=$KV_CACHE_TYPE\""
+}
+
+# The Ollama settings a drop-in gives (NAME=value, one a line, sorted), to say what differs.
+drop_in_settings() {
+  sed -n 's/^Environment="\(OLLAMA_[A-Z_]*=.*\)"$/\1/p' | grep -v '^OLLAMA_HOST=' | LC_ALL=C sort
+}
+
+# The value the server's drop-in gives OLLAMA_$1, or $2 when it names none.
+drop_in_value() {
+  local value
+  value=$(sed -n "s/^Environment=\"OLLAMA_$1=\(.*\)\"$/\1/p" "$DROP_IN" 2>/dev/null | tail -n 1)
+  printf '%s\n' "${value:-${2:-}}"
+}
+
+# Ollama's settings for the drop-in: the parameters', or with AppPort "unchanged" (the release
+# rollout; a group's servers, which take new settings through an instance refresh) those the server
+# runs with, so such a run never changes them. A group's run says what its replacement brings.
+SETTINGS_NOTED=""
+resolve_settings() {
+  KEEP_ALIVE=$ASKED_KEEP_ALIVE CONTEXT_LENGTH=$ASKED_CONTEXT_LENGTH NUM_PARALLEL=$ASKED_NUM_PARALLEL KV_CACHE_TYPE=$ASKED_KV_CACHE_TYPE
+  [ "$APP_PORT" = unchanged ] || return 0
+  local asked kept defaults="Ollama's defaults"
+  asked=$(drop_in "$PORT" | drop_in_settings)
+  KEEP_ALIVE=$(drop_in_value KEEP_ALIVE "$ASKED_KEEP_ALIVE")
+  CONTEXT_LENGTH=$(drop_in_value CONTEXT_LENGTH)
+  NUM_PARALLEL=$(drop_in_value NUM_PARALLEL)
+  KV_CACHE_TYPE=$(drop_in_value KV_CACHE_TYPE)
+  kept=$(drop_in "$PORT" | drop_in_settings)
+  if [ "$UPGRADE_IN_PLACE" = false ] && [ "$asked" != "$kept" ] && [ -z "$SETTINGS_NOTED" ]; then
+    SETTINGS_NOTED=1
+    local only_asked only_kept
+    only_asked=$(comm -23 <(printf '%s\n' "$asked") <(printf '%s\n' "$kept") | paste -sd ' ' -)
+    only_kept=$(comm -13 <(printf '%s\n' "$asked") <(printf '%s\n' "$kept") | paste -sd ' ' -)
+    log "Ollama settings differ: asked for ${only_asked:-$defaults}, this server runs with ${only_kept:-$defaults}; it keeps them until its group replaces it (instance refresh)"
+  fi
 }
 
 # The release rollout (true, no models) on a server that runs the release with our unit and
@@ -900,8 +958,9 @@ CACHE_CORRUPT=0
 RESTORED=()
 MODELS_DIR=$ROOT_MODELS
 mkdir -p "${LOG_FILE%/*}"
-log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models ${MODELS:-none}, upgrade in place: $UPGRADE_IN_PLACE, weight cache: ${MODEL_CACHE_BUCKET:-none}, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
+log "start: ollama $OLLAMA_VERSION, port $APP_PORT, models ${MODELS:-none}, context ${CONTEXT_LENGTH:-default}, parallel ${NUM_PARALLEL:-default}, KV cache ${KV_CACHE_TYPE:-default}, keep-alive $KEEP_ALIVE, upgrade in place: $UPGRADE_IN_PLACE, weight cache: ${MODEL_CACHE_BUCKET:-none}, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
+ASKED_KEEP_ALIVE=$KEEP_ALIVE ASKED_CONTEXT_LENGTH=$CONTEXT_LENGTH ASKED_NUM_PARALLEL=$NUM_PARALLEL ASKED_KV_CACHE_TYPE=$KV_CACHE_TYPE
 check_platform
 WORK=$(mktemp -d /run/ollama-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init

@@ -1,5 +1,6 @@
 import { ServerMode } from "../config/types";
 import { EngineName } from "../engines";
+import { OLLAMA_DEFAULT_SETTING } from "../config/ollama-settings";
 import { PULL_MODELS_DOCUMENT, pullModelsDocument, UNCHANGED_PORT, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
 import { SERVE_VLLM_DOCUMENT, serveVllmDocument, VLLM_USER_DATA_TEMPLATE, vllmUserDataTemplate } from "./vllm-templates";
 
@@ -10,8 +11,6 @@ import { SERVE_VLLM_DOCUMENT, serveVllmDocument, VLLM_USER_DATA_TEMPLATE, vllmUs
 /** The module's inputs a bootstrap may read, as HCL operands. */
 export interface BootstrapInputs {
   readonly ollamaVersion: string;
-  /** A literal: how long Ollama keeps a model loaded. */
-  readonly keepAlive: string;
   readonly vllmImage: string;
   readonly hfTokenParameter: string;
   /** The run's time limit, seconds (a number). */
@@ -45,11 +44,20 @@ export const UPGRADE_IN_PLACE: Readonly<Record<EngineName, Record<ServerMode, "t
 };
 
 /**
- * The `AppPort` Ollama's associations pass: an instance moves to its model's new port when its
- * association runs (one server, restarted once); an Auto Scaling group's servers keep theirs
- * (`unchanged`) until its instance refresh replaces them with servers on the new port.
+ * The `AppPort` Ollama's associations pass: an instance moves to its model's new port and Ollama
+ * settings when its association runs (one server, restarted once); an Auto Scaling group's servers
+ * keep theirs (`unchanged`) until its instance refresh replaces them with servers on the new ones.
  */
 const OLLAMA_APP_PORT = (m: string) => `(${m}.server_mode == "asg" ? ${JSON.stringify(UNCHANGED_PORT)} : tostring(${m}.app_port))`;
+
+/**
+ * A model row's Ollama settings as the bootstrap's text parameters, for the row `m`: a setting left
+ * unset is OLLAMA_DEFAULT_SETTING (Ollama's own default).
+ */
+export function ollamaSettings(m: string): { context_length: string; num_parallel: string; kv_cache_type: string; keep_alive: string } {
+  const text = (field: string) => `(${m}.${field} == null ? ${JSON.stringify(OLLAMA_DEFAULT_SETTING)} : tostring(${m}.${field}))`;
+  return { context_length: text("context_length"), num_parallel: text("num_parallel"), kv_cache_type: text("kv_cache_type"), keep_alive: `${m}.keep_alive` };
+}
 
 const upgradeInPlace = (engine: EngineName, m: string) =>
   `(${m}.server_mode == "asg" ? "${UPGRADE_IN_PLACE[engine].asg}" : "${UPGRADE_IN_PLACE[engine].instance}")`;
@@ -77,11 +85,11 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
     userDataFile: USER_DATA_TEMPLATE,
     userDataTemplate,
     documentFile: PULL_MODELS_DOCUMENT,
-    document: (inputs) => pullModelsDocument(JSON.parse(inputs.keepAlive) as string),
+    document: () => pullModelsDocument(),
     weightCache: true,
     templateVariables: (m, inputs) => ({
       app_port: `${m}.app_port`,
-      keep_alive: inputs.keepAlive,
+      ...ollamaSettings(m),
       ollama_version: inputs.ollamaVersion,
       // The server's own model at first boot; the association pulls the main server's full list.
       models: `${m}.llm_model`,
@@ -100,6 +108,13 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       OllamaVersion: inputs.ollamaVersion,
       TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
       UpgradeInPlace: upgradeInPlace("ollama", m),
+      // A changed setting changes the parameters and State Manager runs the association again: an
+      // instance's script rewrites the unit and restarts Ollama once; a group's servers keep theirs
+      // (AppPort unchanged) until the instance refresh of the new launch template replaces them.
+      ContextLength: ollamaSettings(m).context_length,
+      NumParallel: ollamaSettings(m).num_parallel,
+      KvCacheType: ollamaSettings(m).kv_cache_type,
+      KeepAlive: ollamaSettings(m).keep_alive,
     }),
   },
   vllm: {

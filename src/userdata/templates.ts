@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { tmpdir } from "os";
 import * as path from "path";
 import { MAX_MODELS, MODEL_NAME_PARTS, RELEASE_PATTERN } from "../config/rules";
+import { KEEP_ALIVE_PATTERN, KV_CACHE_TYPES, OLLAMA_DEFAULT_SETTING, OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 
 // The user data template and the pull-models SSM document are generated at synth from one shell
 // body (bootstrap.sh), each with its own header: what runs at first boot and what State Manager
@@ -18,6 +19,9 @@ export const USER_DATA_VARIABLES = [
   "ollama_version",
   "app_port",
   "models",
+  "context_length",
+  "num_parallel",
+  "kv_cache_type",
   "keep_alive",
   "timeout_seconds",
   "log_group",
@@ -83,6 +87,30 @@ export const SSM_PARAMETERS = {
     // 120 to 999999 (aws:runShellScript itself stops at 172800)
     allowedPattern: "^(1[2-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$",
   },
+  ContextLength: {
+    type: "String",
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Tokens of context Ollama gives each request (OLLAMA_CONTEXT_LENGTH, 512-1048576), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^([1-9][0-9]{2,6}|${OLLAMA_DEFAULT_SETTING})$`,
+  },
+  NumParallel: {
+    type: "String",
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Requests Ollama answers at once (OLLAMA_NUM_PARALLEL, 1-64), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^([1-9][0-9]?|${OLLAMA_DEFAULT_SETTING})$`,
+  },
+  KvCacheType: {
+    type: "String",
+    default: OLLAMA_DEFAULT_SETTING,
+    description: `Precision of Ollama's KV cache (OLLAMA_KV_CACHE_TYPE: ${KV_CACHE_TYPES.join(", ")}), or ${OLLAMA_DEFAULT_SETTING} for Ollama's own`,
+    allowedPattern: `^(${KV_CACHE_TYPES.join("|")}|${OLLAMA_DEFAULT_SETTING})$`,
+  },
+  KeepAlive: {
+    type: "String",
+    default: OLLAMA_KEEP_ALIVE,
+    description: 'How long Ollama keeps a model loaded after its last request (OLLAMA_KEEP_ALIVE): -1, whole seconds, or a number and one unit s, m or h, e.g. 6h',
+    allowedPattern: KEEP_ALIVE_PATTERN,
+  },
   UpgradeInPlace: {
     type: "String",
     default: "true",
@@ -132,6 +160,9 @@ export function userDataTemplate(): string {
     "OLLAMA_VERSION='${ollama_version}'",
     "APP_PORT='${app_port}'",
     "MODELS='${models}'",
+    "CONTEXT_LENGTH='${context_length}'",
+    "NUM_PARALLEL='${num_parallel}'",
+    "KV_CACHE_TYPE='${kv_cache_type}'",
     "KEEP_ALIVE='${keep_alive}'",
     "RUN_TIMEOUT_SECONDS='${timeout_seconds}'",
     // First boot sets the server up whatever its kind.
@@ -149,7 +180,7 @@ export function userDataTemplate(): string {
  * The pull-models Command document, a template for templatefile() (the log group and metrics
  * namespace follow the prefix): the same body, its header filled from the document's parameters.
  */
-export function pullModelsDocument(keepAlive: string): string {
+export function pullModelsDocument(): string {
   const header = [
     "#!/bin/bash",
     "# ollama-fleet model server bootstrap, run by State Manager (document <prefix>-pull-models). Its",
@@ -157,7 +188,10 @@ export function pullModelsDocument(keepAlive: string): string {
     "OLLAMA_VERSION='{{ OllamaVersion }}'",
     "APP_PORT='{{ AppPort }}'",
     "MODELS='{{ Models }}'",
-    `KEEP_ALIVE='${keepAlive}'`,
+    "CONTEXT_LENGTH='{{ ContextLength }}'",
+    "NUM_PARALLEL='{{ NumParallel }}'",
+    "KV_CACHE_TYPE='{{ KvCacheType }}'",
+    "KEEP_ALIVE='{{ KeepAlive }}'",
     "RUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'",
     "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
     "LOG_GROUP='${log_group}'",

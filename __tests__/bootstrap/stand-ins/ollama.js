@@ -11,7 +11,9 @@
 // - `serve` listens where OLLAMA_HOST says, keeps pulled models as manifests and blobs under
 //   OLLAMA_MODELS, parses names as types/model/name.go does (400 "invalid model name" otherwise),
 //   matches a name's parts to existing ones regardless of case (getExistingName), and answers
-//   GET /, /api/version, /api/tags, POST /api/pull, GET /v1/models/<m>.
+//   GET /, /api/version, /api/tags, POST /api/pull, GET /v1/models/<m>; at start it logs the
+//   settings it read (context length, parallel requests, KV cache type, keep-alive, flash
+//   attention) as envconfig parses them.
 // Every client command is recorded in /run/ollama-fleet-test/calls.log. Faults, from
 // /run/ollama-fleet-test/faults: pull.json { "<model>": { "failTimes": N } } (connection reset),
 // { "notFound": true } (the registry has no such manifest: 404), { "endsEarlyTimes": N } (the
@@ -63,6 +65,63 @@ function host() {
   const n = Number(port);
   if (!/^\d+$/.test(port) || n > 65535) port = defaultPort;
   return { hostname, port: Number(port) };
+}
+
+/** envconfig.Var: the variable with surrounding spaces, then quotes, trimmed. */
+function envVar(key) {
+  return (process.env[key] || "").trim().replace(/^["']+|["']+$/g, "");
+}
+
+/** A duration as Go's time.Duration.String() writes it (whole nanoseconds as a BigInt). */
+function goDuration(ns) {
+  if (ns === 0n) return "0s";
+  const negative = ns < 0n;
+  let rest = negative ? -ns : ns;
+  const hours = rest / 3600000000000n;
+  rest %= 3600000000000n;
+  const minutes = rest / 60000000000n;
+  rest %= 60000000000n;
+  const seconds = rest / 1000000000n;
+  const fraction = (rest % 1000000000n).toString().padStart(9, "0").replace(/0+$/, "");
+  const s = `${seconds}${fraction ? `.${fraction}` : ""}s`;
+  return `${negative ? "-" : ""}${hours > 0n ? `${hours}h${minutes}m` : minutes > 0n ? `${minutes}m` : ""}${s}`;
+}
+
+/** Go's time.ParseDuration for whole numbers of h, m, s, ms, us, ns (what the scenarios use); null when it fails. */
+function parseGoDuration(text) {
+  const match = /^([-+]?)((?:\d+(?:h|m|s|ms|us|µs|ns))+)$/.exec(text);
+  if (!match) return text === "0" ? 0n : null;
+  const unit = { h: 3600000000000n, m: 60000000000n, s: 1000000000n, ms: 1000000n, us: 1000n, "µs": 1000n, ns: 1n };
+  let total = 0n;
+  for (const [, n, u] of match[2].matchAll(/(\d+)(h|ms|m|s|us|µs|ns)/g)) total += BigInt(n) * unit[u];
+  return match[1] === "-" ? -total : total;
+}
+
+/**
+ * The settings `serve` logs at start ("server config", server/routes.go), read as envconfig reads
+ * them in 0.13: a number that does not parse keeps the default; keep-alive is a Go duration or
+ * whole seconds, negative for ever, 5m by default; flash attention a Go bool (unparsable: true).
+ */
+function serverConfig() {
+  const uint = (key, fallback) => (/^\d+$/.test(envVar(key)) ? String(BigInt(envVar(key))) : fallback);
+  let keepAlive = 300000000000n;
+  const k = envVar("OLLAMA_KEEP_ALIVE");
+  if (k !== "") {
+    const parsed = parseGoDuration(k);
+    if (parsed !== null) keepAlive = parsed;
+    else if (/^[-+]?\d+$/.test(k)) keepAlive = BigInt(k) * 1000000000n;
+  }
+  if (keepAlive < 0n) keepAlive = 9223372036854775807n;
+  const fa = envVar("OLLAMA_FLASH_ATTENTION");
+  const flash = fa === "" ? "false" : /^(0|f|F|FALSE|false|False)$/.test(fa) ? "false" : "true";
+  const env = {
+    OLLAMA_CONTEXT_LENGTH: uint("OLLAMA_CONTEXT_LENGTH", "4096"),
+    OLLAMA_FLASH_ATTENTION: flash,
+    OLLAMA_KEEP_ALIVE: goDuration(keepAlive),
+    OLLAMA_KV_CACHE_TYPE: envVar("OLLAMA_KV_CACHE_TYPE"),
+    OLLAMA_NUM_PARALLEL: uint("OLLAMA_NUM_PARALLEL", "1"),
+  };
+  return `msg="server config" env="map[${Object.entries(env).map(([key, value]) => `${key}:${value}`).join(" ")}]"`;
 }
 
 function modelsDir() {
@@ -230,6 +289,7 @@ function serve() {
     process.exit(1);
   }
   const { hostname, port } = host();
+  console.log(serverConfig());
   const dir = modelsDir();
   try {
     fs.mkdirSync(dir, { recursive: true });

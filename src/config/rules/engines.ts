@@ -16,16 +16,28 @@ import {
   repoOf,
 } from "../../engines/vllm";
 import { hclTaggedModelName, taggedModelName } from "../derive";
+import { OLLAMA_KEEP_ALIVE } from "../ollama-settings";
 import { LlmEc2Config } from "../types";
 import { hclPerEngine, servedName } from "../../engines";
 import { eachModel, Finding, hclFamily, hclList, hclMatches, hclString, hclWhole, matches, Rule, valueRule, whole } from "./kit";
 
 // The rules of the models' engines: which engine, and for vLLM what it may serve, where it runs and
-// how it is told to. A vLLM setting on an Ollama model is refused: nothing would read it.
+// how it is told to. A vLLM setting on an Ollama model is refused, and an Ollama setting on a vLLM
+// model: nothing would read it.
 
 /** Whether the entry's model is served by vLLM. */
 const isVllm = (c: Pick<LlmEc2Config, "engine">): boolean => c.engine === "vllm";
 const HCL_VLLM = (c: string) => `(${c}.engine == "vllm")`;
+
+/** Ollama's settings, and what an entry that leaves them out has (the module's variable type fills keep_alive). */
+const OLLAMA_ONLY_FIELDS = ["context_length", "num_parallel", "kv_cache_type", "keep_alive"] as const;
+const OLLAMA_FIELD_DEFAULTS: Record<(typeof OLLAMA_ONLY_FIELDS)[number], string | null> = {
+  context_length: null,
+  num_parallel: null,
+  kv_cache_type: null,
+  keep_alive: OLLAMA_KEEP_ALIVE,
+};
+const hclOllamaDefault = (f: (typeof OLLAMA_ONLY_FIELDS)[number]): string => (OLLAMA_FIELD_DEFAULTS[f] === null ? "null" : JSON.stringify(OLLAMA_FIELD_DEFAULTS[f]));
 
 /**
  * The families vLLM's official image runs on: x86_64 (its published GPU images are built for it; vLLM
@@ -138,6 +150,24 @@ export const engineRules: readonly Rule[] = [
       offenders:
         `flatten([for i, c in var.llm_ec2_configs : [for f, v in { ${Object.keys(VLLM_FIELDS).map((f) => `${f} = c.${f}`).join(", ")} } : ` +
         `format("llm_ec2_configs[%d].%s = %s", i, f, jsonencode(v)) if v != lookup(${hclDefaults()}, f, null)] if c.engine == "ollama"])`,
+    },
+  },
+  {
+    id: "ollama-only-fields",
+    problem: "is an Ollama setting on a model served by vLLM, which would not read it",
+    fix: "remove it: vLLM's context is max_model_len, and it batches concurrent requests on its own (docs/engines.md)",
+    find: (inputs) =>
+      inputs.llm_ec2_configs.flatMap((c, i): Finding[] =>
+        !isVllm(c)
+          ? []
+          : OLLAMA_ONLY_FIELDS.filter((f) => (c[f] ?? null) !== OLLAMA_FIELD_DEFAULTS[f]).map((f): Finding => [`llm_ec2_configs[${i}].${f}`, c[f]]),
+      ),
+    hcl: {
+      variable: "llm_ec2_configs",
+      condition: `alltrue([for c in var.llm_ec2_configs : !${HCL_VLLM("c")} || (${OLLAMA_ONLY_FIELDS.map((f) => `c.${f} == ${hclOllamaDefault(f)}`).join(" && ")})])`,
+      offenders:
+        `flatten([for i, c in var.llm_ec2_configs : [for f, v in { ${OLLAMA_ONLY_FIELDS.map((f) => `${f} = c.${f}`).join(", ")} } : ` +
+        `format("llm_ec2_configs[%d].%s = %s", i, f, jsonencode(v)) if v != lookup({ keep_alive = ${JSON.stringify(OLLAMA_KEEP_ALIVE)} }, f, null)] if ${HCL_VLLM("c")}])`,
     },
   },
   {

@@ -9,6 +9,7 @@ import { engineRules } from "./engines";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
+import { ollamaSettingsRules } from "./ollama-settings";
 import { fleetRules } from "./fleet";
 import { rolloutRules } from "./rollout";
 import { monitoringRules } from "./monitoring";
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,
+  ...ollamaSettingsRules,
   ...fleetRules,
   ...rolloutRules,
   ...monitoringRules,

@@ -24,9 +24,6 @@ import { addTcpRules } from "../tcp-rules";
 import { ModelCache } from "../model-cache/model-cache";
 import { networkGbpsByType } from "../../catalog/instance-network";
 
-/** How long Ollama keeps a model loaded after its last request. */
-export const OLLAMA_KEEP_ALIVE = "6h";
-
 /** The bootstrap run's time limit unless the pull wait asks for longer. */
 export const PULL_MODELS_TIMEOUT_SECONDS = 3600;
 
@@ -249,7 +246,6 @@ export class ServerFoundation extends Construct {
     const cache = this.cacheVariables();
     return {
       ollamaVersion: hclText(this, this.props.ollamaVersion),
-      keepAlive: JSON.stringify(OLLAMA_KEEP_ALIVE),
       vllmImage: hclText(this, this.props.vllmImage ?? DEFAULT_VLLM_IMAGE),
       hfTokenParameter: hclText(this, this.props.hfTokenParameter ?? ""),
       timeoutSeconds: hclText(this, this.runTimeoutSeconds),
@@ -348,3 +344,4 @@ export class ServerFoundation extends Construct {
     }).overrideLogicalId("llm_ec2_ingress_app_port");
   }
 }
+

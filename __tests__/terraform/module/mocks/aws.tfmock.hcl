@@ -22,6 +22,11 @@ mock_data "aws_availability_zones" {
   defaults = { names = ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] }
 }
 
+# Every instance type is offered in every zone of the region, unless a run overrides one type's look-up.
+mock_data "aws_ec2_instance_type_offerings" {
+  defaults = { locations = ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] }
+}
+
 # The partition the provider's region is in: the commercial one (iam.tftest.hcl overrides it for aws-cn).
 mock_data "aws_partition" {
   defaults = { partition = "aws", dns_suffix = "amazonaws.com" }
