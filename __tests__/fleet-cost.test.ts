@@ -131,6 +131,25 @@ describe("the monthly cost summary", () => {
     expect(table).toContain("total of the lines with a price (without g5g.16xlarge in eu-west-1)");
   });
 
+  test("GIVEN two models of a type the region's catalog lacks THEN the total names that type once", () => {
+    const config = parseServiceConfig(
+      JSON.stringify({
+        ...BASE,
+        region: "eu-west-1",
+        azs: ["eu-west-1a", "eu-west-1b"],
+        llm_ec2_configs: [
+          { llm_model: "llama3:8b", instance_type: "g5g.16xlarge", ebs_volume_gb: 100, app_port: 11434 },
+          { llm_model: "qwen2:7b", instance_type: "g5g.16xlarge", ebs_volume_gb: 100, app_port: 11434 },
+        ],
+      }),
+      "test.json",
+    );
+    const table = costTable(config);
+    expect(costSummary(config).missing).toEqual(["g5g.16xlarge in eu-west-1"]);
+    expect(table.match(/no price in the catalog/g)).toHaveLength(2);
+    expect(table).toContain("total of the lines with a price (without g5g.16xlarge in eu-west-1)");
+  });
+
   test("scaling adds its alarm metrics per model: two alarms per target tracking policy on its metrics, four for the idle alarm", () => {
     // GIVEN one model scaling on requests and requests in flight and to zero, and one on GPU
     const config = parseServiceConfig(

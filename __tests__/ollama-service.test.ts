@@ -180,7 +180,7 @@ describeWithTerraform("OllamaService, evaluated by terraform", () => {
 
   // The original silently plans these (a partly set custom domain means none; extra zones are
   // ignored). The rule table stops them at plan on purpose, so a half-configured domain or a zone list
-  // that does not pair with the subnets is said, not guessed; the README lists the change.
+  // that does not pair with the subnets is said, not guessed; docs/getting-started.md and docs/MIGRATING.md list the change.
   test.each([
     ["a partly set custom domain (no certificate)", { ...DOMAIN, api_gw_domain_ssl_cert_arn: "" }, "custom-domain-complete"],
     ["more AZs than subnets", { azs: ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"] }, "az-subnet-pairs"],

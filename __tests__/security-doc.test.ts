@@ -43,10 +43,14 @@ describe("docs/security.md: what each door lets through", () => {
     expect([...off].sort()).toEqual(openEndpoints(false).map(routeKey).sort());
   });
 
-  test("the README points to it from its security section", () => {
-    const readme = read("README.md");
-    const security = readme.slice(readme.indexOf("## Security: what is on by default"), readme.indexOf("### Target group names"));
-    expect(security).toContain("(docs/security.md)");
-    expect(security).toContain("api_gw_allow_model_management");
+  test("the README links it, and its first section says what is open by default and how to close it", () => {
+    expect(read("README.md")).toContain("](docs/security.md)");
+    const start = doc.indexOf("## What is on by default, and what is not");
+    const end = doc.indexOf("## Policy rules as code");
+    expect({ start: start >= 0, end: end > start }).toEqual({ start: true, end: true });
+    const defaults = doc.slice(start, end);
+    for (const input of ["api_gw_authorization", "api_gw_acknowledge_no_authorization", "api_gw_allow_model_management", "router_enabled"]) {
+      expect(defaults).toContain(input);
+    }
   });
 });

@@ -4,7 +4,7 @@
 # API Gateway door. Plain resources, no other module.
 #
 #   terraform init && terraform apply
-#   npm run keys -- add <name> --parameter "$(terraform output -raw router_keys_parameter)"
+#   npm run keys -- add <name> --parameter "$(terraform output -raw router_keys_parameter)" --region <region>
 #   curl -N "$(terraform output -raw router_url)api/chat" -H "Authorization: Bearer <key>" \
 #     -d '{"model": "llama3:8b", "messages": [{"role": "user", "content": "Hi"}]}'
 

@@ -107,7 +107,8 @@ export function costSummary(config: ServiceConfig): CostSummary {
     const price = prices.ec2[model.instance_type];
     const spot = model.server_mode === "asg" && model.spot;
     if (price === undefined) {
-      missing.push(`${model.instance_type} in ${region}`);
+      const what = `${model.instance_type} in ${region}`;
+      if (!missing.includes(what)) missing.push(what);
       lines.push({ model: model.llm_model, item: `servers: ${count} x ${model.instance_type}: no price in the catalog`, estimate: false });
     } else {
       lines.push({

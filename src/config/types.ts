@@ -100,7 +100,7 @@ export interface LlmEc2ConfigEntry {
   min_size?: number;
   /** Auto Scaling groups only: most servers. @default 1 */
   max_size?: number;
-  /** Auto Scaling groups only: servers at creation (schedules own it afterwards, see README). @default 1 */
+  /** Auto Scaling groups only: servers at creation (schedules own it afterwards, see docs/fleet.md, "Schedules"). @default 1 */
   desired_capacity?: number;
   /** Auto Scaling groups only: run on spot capacity, with capacity rebalancing. Not with warm_pool. @default false */
   spot?: boolean;

@@ -198,7 +198,7 @@ export class ModelTable extends Construct {
       `stable_name = ${stableName}`,
       `target_group_name = ${targetGroupName}`,
       // Ollama answers 404 on its path until the model is pulled (a name with "/" is no single path
-      // segment, so its server is checked for running only; see README, health checks); vLLM's
+      // segment, so its server is checked for running only; see docs/fleet.md, "Health checks"); vLLM's
       // /health answers once the model is loaded.
       `health_check_path = ${hclPerEngine(engine, (e) => e.hcl.healthCheckPath("c"))}`,
       // What the model-ready hook polls, and what the answer must hold ("" : the status is enough).
@@ -219,7 +219,7 @@ export class ModelTable extends Construct {
       `ami_key = ${amiKey}`,
       `desired_capacity = ${size("desired_capacity")}`,
       // A scheduled group's bounds cover every schedule of it, so an apply between two scheduled
-      // actions widens them and never moves the capacity a schedule set (README, schedules).
+      // actions widens them and never moves the capacity a schedule set (docs/fleet.md, "Schedules").
       `min_size = min(concat([${size("min_size")}], ${scheduled("min_size")})...)`,
       `max_size = max(concat([${size("max_size")}], ${scheduled("max_size")})...)`,
       `scheduled = length(${scheduled("name")}) > 0`,

@@ -14,6 +14,12 @@ interface SchemaProperty {
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ").trim();
 const code = (text: string): string => `\`${cell(text)}\``;
+/** A table cell of prose: "<" outside code spans escaped, so `<prefix>` or `<region>` shows instead of vanishing as an HTML tag. */
+const prose = (text: string): string =>
+  cell(text)
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, "\\<")))
+    .join("");
 /** The stack's own settings, which the module leaves to its caller. */
 const STACK_SETTINGS = new Set(["region", "tags", "backend"]);
 
@@ -50,7 +56,7 @@ export function configurationReference(): string {
         code(typeOf(p, name)),
         required.has(name) ? "required" : p.default === undefined ? "none" : code(JSON.stringify(p.default)),
         STACK_SETTINGS.has(name) ? "stack" : "both",
-        cell(p.description ?? ""),
+        prose(p.description ?? ""),
         rulesOf(name).map((id) => code(id)).join(", "),
       ].join(" | "),
     )
@@ -58,7 +64,7 @@ export function configurationReference(): string {
   const rules = RULES.map((r) => {
     const validate = r.hcl.variable !== undefined;
     const reads = r.hcl.variable !== undefined ? [r.hcl.variable] : variablesOf(r.hcl.condition);
-    return `| ${code(r.id)} | ${reads.map((v) => code(v)).join(", ")} | ${cell(r.problem)} | yes | ${validate ? "yes" : "no"} | yes |`;
+    return `| ${code(r.id)} | ${reads.map((v) => code(v)).join(", ")} | ${prose(r.problem)} | ${prose(r.fix)} | yes | ${validate ? "yes" : "no"} | yes |`;
   });
   const planOnly = RULES.filter((r) => r.hcl.variable === undefined).map(
     (r) => `- ${code(r.id)} (${variablesOf(r.hcl.condition).map((v) => code(v)).join(", ")}): ${PLAN_ONLY_REASONS[r.id] ?? SEVERAL_VARIABLES}.`,
@@ -79,8 +85,8 @@ export function configurationReference(): string {
     "(and `terraform plan` again), or as a precondition on the load balancer, which only `terraform plan`",
     "evaluates.",
     "",
-    "| rule | reads | refuses a value that | synth | `terraform validate` | `terraform plan` |",
-    "|---|---|---|---|---|---|",
+    "| rule | reads | refuses a value that | fix | synth | `terraform validate` | `terraform plan` |",
+    "|---|---|---|---|---|---|---|",
     ...rules,
     "",
     "### What only `terraform plan` can check, and why",

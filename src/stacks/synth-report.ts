@@ -29,7 +29,7 @@ export function nextSteps(config: ServiceConfig, file: string | undefined, proje
     "  2. terraform apply; servers pull their models in the next minutes (output dashboard_url shows them)",
     ...(config.router_enabled && config.router_auth === "API_KEY"
       ? [
-          '  3. npm run keys -- add <name> --parameter "$(terraform output -raw router_keys_parameter)", then run the aws ssm command it prints',
+          `  3. npm run keys -- add <name> --parameter "$(terraform output -raw router_keys_parameter)" --region ${config.region}      (prints the key once; AWS credentials in the environment)`,
           '  4. curl -N "$(terraform output -raw router_url)api/chat" -H "Authorization: Bearer <key>" -d \'{"model": "' +
             config.llm_ec2_configs[0].llm_model +
             '", "messages": [{"role": "user", "content": "Hi"}]}\'',

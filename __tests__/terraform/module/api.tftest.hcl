@@ -281,7 +281,7 @@ run "complete_domain_keeps_the_execute_endpoint_when_asked" {
 }
 
 # The original silently drops an incomplete custom domain (no domain, execute-api endpoint kept).
-# This module stops the plan instead, on purpose (README, "Switching from the HCL module", step 3):
+# This module stops the plan instead, on purpose (docs/getting-started.md, "The module, for existing callers", step 3):
 # the precondition on aws_lb.llm names the empty field.
 run "domain_without_certificate_stops_the_plan" {
   command = plan

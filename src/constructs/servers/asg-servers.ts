@@ -214,7 +214,7 @@ export class AsgServers extends Construct implements ModelServers {
    * The model-ready hook of each group with a warm pool, as a resource of its own: turning the pool
    * on for a running group adds it, turning it off removes it, and a new grace period updates it in
    * place. It needs the group, so it comes after the group's update: a server the pool launches in
-   * that update runs before the hook exists (README, "Warm pools on running groups").
+   * that update runs before the hook exists (docs/changing-a-fleet.md, "Warm pools on running groups").
    */
   private addModelReadyHooks(props: AsgServersProps, heartbeat: number): AutoscalingLifecycleHook {
     const withPool = `\${{ for k, m in ${props.models.modelsOfOperand(this.serverMode)} : k => m if m.warm_pool }}`;

@@ -63,7 +63,7 @@ export class InstanceServers extends Construct implements ModelServers {
       // running GPU server, and neither may a newer Deep Learning AMI. A server stays in the subnet
       // and zone it was created in: placement follows the position, and another model added,
       // removed or reordered, or a subnet added, must not move it. Roll or move on purpose with
-      // `terraform apply -replace='aws_instance.llm["<key>"]'` (README).
+      // `terraform apply -replace='aws_instance.llm["<key>"]'` (docs/changing-a-fleet.md).
       lifecycle: {
         ignoreChanges: ["user_data", "user_data_base64", "ami", "subnet_id", "availability_zone"],
         postcondition: [rootVolumeFitsSnapshot(props.models, "ami")],
