@@ -109,6 +109,9 @@ const ADDED = [
   "data.aws_iam_policy_document.alarms[0]",
   "aws_sns_topic_subscription.alarm_email[0]",
   "aws_iam_role_policy.llm_ec2_model_ready[0]",
+  // vLLM's bootstrap document (while a model has engine "vllm"), and the read of its Hugging Face token
+  "aws_ssm_document.serve_vllm[0]",
+  "aws_iam_role_policy.llm_ec2_hf_token[0]",
   // the streaming router (router_enabled)
   "aws_lambda_function.router[0]",
   "aws_lambda_function_url.router[0]",

@@ -27,8 +27,11 @@ const MODELS = [
   entry("phi3:14b", { server_mode: "asg" }),
 ];
 const ADDED = entry("deepseek-r1:8b");
-const [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW] = [...MODELS, ADDED].map((m) => modelKey(m.llm_model));
-const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW];
+// A model served by vLLM (a Hugging Face repository), and gemma2:9b moved to vLLM (its repository is another key)
+const VLLM_MODEL = entry("mistralai/Mistral-7B-Instruct-v0.3", { engine: "vllm", served_model_name: "mistral-7b", app_port: 8000 });
+const GEMMA_ON_VLLM = { llm_model: "google/gemma-2-9b-it", engine: "vllm", app_port: 8000 };
+const [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM] = [...MODELS, ADDED, VLLM_MODEL, GEMMA_ON_VLLM].map((m) => modelKey(m.llm_model));
+const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM];
 
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
 // AND the same fleet deployed with target groups named "prefixed"
@@ -41,6 +44,8 @@ const editRouted = (i: number, change: object, top: object = {}) => ({ ...ROUTED
 // AND the same fleet deployed with the weight cache in an existing bucket
 const CACHED = { ...BASE, model_cache_bucket: "acme-model-weights" };
 const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
+// AND the fleet with a vLLM model on an instance
+const WITH_VLLM = withModels([...MODELS, VLLM_MODEL]);
 const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
 /** Ollama's settings of one model, each changed from Ollama's default (keep_alive from the original's 6h). */
@@ -137,6 +142,14 @@ const ROWS: Record<string, Row> = {
   "an Auto Scaling model's Ollama settings": { inputs: editModel(4, OLLAMA_SETTINGS), models: [PHI] },
   "an instance model's context_length back to Ollama's default": { base: editModel(1, { context_length: 32768 }), inputs: BASE, models: [QWEN] },
   "the prefix": { inputs: { ...BASE, prefix: "fleet2" }, models: [MAIN, QWEN, MISTRAL, GEMMA, PHI] },
+  "a model's engine, Ollama to vLLM": { inputs: editModel(3, GEMMA_ON_VLLM), models: [GEMMA, GEMMA_VLLM], pullListChanges: true },
+  "vllm_image": { base: WITH_VLLM, inputs: { ...WITH_VLLM, vllm_image: "vllm/vllm-openai:v0.29.0-cu129" }, models: [VLLM] },
+  "a vLLM model's max_model_len": {
+    base: WITH_VLLM,
+    inputs: withModels([...MODELS, { ...VLLM_MODEL, max_model_len: 8192 }]),
+    models: [VLLM],
+  },
+  "hf_token_parameter": { base: WITH_VLLM, inputs: { ...WITH_VLLM, hf_token_parameter: "/fleet/hf-token" }, models: [VLLM] },
   "scaling on load turned on for a running Auto Scaling model": {
     inputs: editModel(4, { max_size: 3, scaling: { requests_per_server_per_minute: 30, gpu_utilization_percent: 70 } }),
     models: [PHI],
@@ -238,7 +251,7 @@ describe.each(Object.entries(ROWS))("changing %s", (name, { models, pullListChan
   });
 
   test("no model's own association upgrades a server in place, and an Auto Scaling model's keeps its servers' port; only the release rollout upgrades, over the instance servers", () => {
-    const inputs = ROWS[name].inputs as { prefix: string; llm_ec2_configs: Array<{ llm_model: string; app_port: number; server_mode?: string }> };
+    const inputs = ROWS[name].inputs as { prefix: string; llm_ec2_configs: Array<{ llm_model: string; app_port: number; server_mode?: string; engine?: string }> };
     const models = new Map(inputs.llm_ec2_configs.map((m) => [modelKey(m.llm_model), m]));
     const planned = [...row(name).changes.entries()].filter(
       ([address, c]) => address.startsWith("aws_ssm_association.") && c.change.after !== null && !c.change.actions.includes("no-op"),
@@ -248,6 +261,9 @@ describe.each(Object.entries(ROWS))("changing %s", (name, { models, pullListChan
     expect(own.map(([address, c]) => ({ address, upgradeInPlace: parameters(c).UpgradeInPlace, appPort: parameters(c).AppPort }))).toEqual(
       own.map(([address]) => {
         const m = models.get(modelOf(address)!)!;
+        // A vLLM instance server takes a new image or setting from its own association (no release
+        // rollout serves it); a vLLM group's servers through the instance refresh, on their port.
+        if (m.engine === "vllm") return { address, upgradeInPlace: m.server_mode === "asg" ? "false" : "true", appPort: String(m.app_port) };
         return { address, upgradeInPlace: "false", appPort: m.server_mode === "asg" ? UNCHANGED_PORT : String(m.app_port) };
       }),
     );
@@ -279,6 +295,34 @@ describe("what each change plans", () => {
       [at.association(MAIN)]: "update: parameters.Models",
       ...dashboardUpdate,
     });
+  });
+
+  test("a model's engine, Ollama to vLLM: the model has another name (a Hugging Face repository), so its own resources are replaced under the new key; the main server stops pulling it; vLLM's document comes with the first vLLM model", () => {
+    expect(changesOf("a model's engine, Ollama to vLLM")).toEqual({
+      ...instanceModel(GEMMA, "delete"),
+      ...instanceModel(GEMMA_VLLM, "create"),
+      [at.association(MAIN)]: "update: parameters.Models",
+      "aws_ssm_document.serve_vllm[0]": "create",
+      'aws_vpc_security_group_egress_rule.llm_alb_egress_app_port["8000"]': "create",
+      'aws_vpc_security_group_ingress_rule.llm_ec2_ingress_app_port["8000"]': "create",
+      ...dashboardUpdate,
+    });
+    const after = (address: string) => row("a model's engine, Ollama to vLLM").changes.get(address)!.change.after as Record<string, unknown>;
+    expect((after(at.association(MAIN)).parameters as Record<string, string>).Models).toBe("llama3.1:8b,mistral:7b,phi3:14b,qwen2.5:7b");
+    expect(after(at.association(GEMMA_VLLM)).name).toBe("fleet-serve-vllm");
+    expect((after(at.instance(GEMMA_VLLM)).tags as Record<string, string>)[RELEASE_ROLLOUT_TAG]).toBeUndefined();
+  });
+
+  test.each([
+    ["vllm_image", "Image", "vllm/vllm-openai:v0.29.0-cu129"],
+    ["a vLLM model's max_model_len", "MaxModelLen", "8192"],
+    ["hf_token_parameter", "HfTokenParameter", "/fleet/hf-token"],
+  ])("%s: only the vLLM model's association, updated in place (its server applies it, restarting vLLM once; the instance ignores its new user data)", (name, parameter, value) => {
+    expect(changesOf(name)).toEqual({
+      [at.association(VLLM)]: `update: parameters.${parameter}`,
+      ...(name === "hf_token_parameter" ? { "aws_iam_role_policy.llm_ec2_hf_token[0]": "create" } : {}),
+    });
+    expect((row(name).changes.get(at.association(VLLM))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject({ [parameter]: value, UpgradeInPlace: "true" });
   });
 
   test("a model added in the middle plans exactly what one added at the end plans", () => {

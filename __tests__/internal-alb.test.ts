@@ -113,7 +113,7 @@ describe("InternalAlb", () => {
         {
           http_header: {
             http_header_name: ROUTING_HEADER,
-            values: "${each.value.alternate_llm_model == null ? [each.value.llm_model] : [each.value.llm_model, each.value.alternate_llm_model]}",
+            values: "${each.value.alternate_llm_model == null ? [each.value.served_name] : [each.value.served_name, each.value.alternate_llm_model]}",
           },
         },
       ],

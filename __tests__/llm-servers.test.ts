@@ -41,7 +41,6 @@ const INPUTS = {
 };
 // Stand-in instance ids: `i-<key>`, to see which instance a per-model resource points at.
 /** The association parameters that carry Ollama's settings. */
-const SETTINGS = ["parameters.ContextLength", "parameters.NumParallel", "parameters.KvCacheType", "parameters.KeepAlive"];
 const FAKE_INSTANCES = { "aws_instance.llm[": "local.fake_instances[" };
 const FAKE_INSTANCE_LOCALS = { fake_instances: '${{ for k, v in local.llm_models : k => { id = "i-${k}" } }}' };
 
@@ -136,8 +135,11 @@ describe("LlmServers: instances", () => {
         throughput: "${var.ebs_throughput_mibps}",
         iops: "${var.ebs_iops}",
       }),
-      tags: expect.objectContaining({ System: "${var.prefix}" }),
     });
+    // the release rollout's tag on Ollama's servers only: a vLLM server runs no Ollama release
+    expect(block(stack.json, "aws_instance", "llm").tags).toBe(
+      '${merge({ System = var.prefix, Name = each.value.name }, each.value.engine == "ollama" ? { OllamaReleaseRollout = var.prefix } : {})}',
+    );
   });
 
   test("a changed user data script does not replace a running server", () => {
@@ -149,17 +151,20 @@ describe("LlmServers: instances", () => {
   test("user data: the template asset rendered once per model (port, Ollama's settings, release, the server's model, time limit, log group, namespace, weight cache), gzip-compressed for EC2", () => {
     expect(block(stack.json, "aws_instance", "llm").user_data_base64).toBe("${base64gzip(local.server_user_data[each.key])}");
     expect(block(stack.json, "aws_instance", "llm").user_data).toBeUndefined();
-    const match = /^\$\{\{ for k, m in local\.llm_models : k => \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*)\}\)\) \}\}$/.exec(
+    // Ollama's models' template (a vLLM model's is its engine's: __tests__/mixed-engines-plan.test.ts)
+    const match = /: \(templatefile\("\$\{path\.module\}\/assets\/[^"]+\/user-data\.sh\.tftpl", \{(.*?)\}\)\)\) \}\}$/.exec(
       stack.json.locals?.server_user_data as string,
     );
     expect(match?.[1]).toBe(
-      '"app_port" = m.app_port, "context_length" = m.context_length == null ? "default" : tostring(m.context_length), ' +
-        '"num_parallel" = m.num_parallel == null ? "default" : tostring(m.num_parallel), "kv_cache_type" = m.kv_cache_type == null ? "default" : tostring(m.kv_cache_type), ' +
-        '"keep_alive" = m.keep_alive, "ollama_version" = var.ollama_version, "models" = m.llm_model, ' +
-        '"timeout_seconds" = max(3600, var.pull_models_wait_seconds), "log_group" = aws_cloudwatch_log_group.servers.name, ' +
-        '"metrics_namespace" = format("OllamaFleet/Servers/%s", var.prefix), ' +
-        CACHE_VARIABLES +
-        ', "transfer_gbps" = try(tostring(local.instance_network_gbps[m.instance_type]), "")',
+      ' app_port = m.app_port, context_length = (m.context_length == null ? "default" : tostring(m.context_length)), ' +
+        'num_parallel = (m.num_parallel == null ? "default" : tostring(m.num_parallel)), kv_cache_type = (m.kv_cache_type == null ? "default" : tostring(m.kv_cache_type)), ' +
+        'keep_alive = m.keep_alive, ollama_version = var.ollama_version, models = m.llm_model, ' +
+        "timeout_seconds = (max(3600, var.pull_models_wait_seconds)), log_group = aws_cloudwatch_log_group.servers.name, " +
+        'metrics_namespace = (format("OllamaFleet/Servers/%s", var.prefix)), ' +
+        'model_cache_bucket = ((var.model_cache_bucket == "create" ? one(aws_s3_bucket.model_cache[*].bucket) : var.model_cache_bucket)), ' +
+        'model_cache_prefix = ((var.model_cache_bucket != "") ? var.model_cache_prefix : ""), ' +
+        'model_cache_region = (((var.model_cache_bucket != "") ? data.aws_region.model_cache[0].id : "")), ' +
+        'transfer_gbps = try(tostring(local.instance_network_gbps[m.instance_type]), "") ',
     );
   });
 
@@ -231,7 +236,7 @@ describe("LlmServers: model pulls through SSM", () => {
 
   test("one association per model: that document, targeted at the model's own servers (instance or group), reporting compliance", () => {
     expect(stack.text).toHaveResourceWithProperties(SsmAssociation, {
-      name: "${aws_ssm_document.pull_models.name}",
+      name: '${(each.value.engine == "vllm" ? (aws_ssm_document.serve_vllm[0].name) : (aws_ssm_document.pull_models.name))}',
       targets: [
         {
           key: '${each.value.server_mode == "instance" ? "InstanceIds" : "tag:aws:autoscaling:groupName"}',
@@ -279,8 +284,7 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
           "subnet_id",
           "instance_type",
           "root_block_device.volume_size",
-          "tags.Name",
-          "tags.System",
+          "tags",
           "user_data_base64",
         ],
         // templatefile() reads the asset from the module folder; the asset is this source file.
@@ -297,10 +301,9 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
         subnet_id: "subnet-aaaa",
         instance_type: "g5g.xlarge",
         "root_block_device.volume_size": 200,
-        "tags.Name": "acme-main-llama3:8b",
-        "tags.System": "acme",
+        tags: { Name: "acme-main-llama3:8b", System: "acme", OllamaReleaseRollout: "acme" },
       });
-      expect(plan.mistralnemo12b).toMatchObject({ ami: DLAMI_X86, subnet_id: "subnet-bbbb", "tags.Name": "acme-mistral-nemo:12b" });
+      expect(plan.mistralnemo12b).toMatchObject({ ami: DLAMI_X86, subnet_id: "subnet-bbbb", tags: expect.objectContaining({ Name: "acme-mistral-nemo:12b" }) });
       expect(plan.qwen27b).toMatchObject({ ami: "ami-0123456789abcdef0", subnet_id: "subnet-aaaa", "root_block_device.volume_size": 100 });
     });
 
@@ -328,20 +331,29 @@ describeWithTerraform("LlmServers, planned by terraform", () => {
     const plan = planForEach(stack.json, {
       variables: INPUTS,
       resource: { type: "aws_ssm_association", name: "pull_models" },
-      attributes: ["parameters.Models", "targets.0.key", "targets.0.values", ...SETTINGS],
+      attributes: ["parameters", "targets.0.key", "targets.0.values"],
       replace: FAKE_INSTANCES,
       locals: FAKE_INSTANCE_LOCALS,
     });
-    const onInstance = (id: string) => ({ "targets.0.key": "InstanceIds", "targets.0.values": [id] });
-    const defaults = { "parameters.ContextLength": "default", "parameters.NumParallel": "default", "parameters.KvCacheType": "default", "parameters.KeepAlive": "6h" };
-    expect(plan).toEqual({
-      llama38b: { "parameters.Models": "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b"), ...defaults },
-      mistralnemo12b: {
-        "parameters.Models": "mistral-nemo:12b",
-        ...onInstance("i-mistralnemo12b"),
-        ...{ "parameters.ContextLength": "16384", "parameters.NumParallel": "4", "parameters.KvCacheType": "q8_0", "parameters.KeepAlive": "-1" },
-      },
-      qwen27b: { "parameters.Models": "qwen2:7b", ...onInstance("i-qwen27b"), ...defaults },
+    const picked = (row: Record<string, unknown>) => {
+      const p = row.parameters as Record<string, string>;
+      return {
+        Models: p.Models,
+        ContextLength: p.ContextLength,
+        NumParallel: p.NumParallel,
+        KvCacheType: p.KvCacheType,
+        KeepAlive: p.KeepAlive,
+        key: row["targets.0.key"],
+        values: row["targets.0.values"],
+      };
+    };
+    const models = Object.fromEntries(Object.entries(plan).map(([key, row]) => [key, picked(row)]));
+    const onInstance = (id: string) => ({ key: "InstanceIds", values: [id] });
+    const defaults = { ContextLength: "default", NumParallel: "default", KvCacheType: "default", KeepAlive: "6h" };
+    expect(models).toEqual({
+      llama38b: { Models: "llama3:8b,mistral-nemo:12b,qwen2:7b", ...onInstance("i-llama38b"), ...defaults },
+      mistralnemo12b: { Models: "mistral-nemo:12b", ...onInstance("i-mistralnemo12b"), ContextLength: "16384", NumParallel: "4", KvCacheType: "q8_0", KeepAlive: "-1" },
+      qwen27b: { Models: "qwen2:7b", ...onInstance("i-qwen27b"), ...defaults },
     });
   });
 

@@ -67,7 +67,7 @@ describe("ModelTable", () => {
 
   test("llm_models iterates the configs by position, subnet and AZ through element()", () => {
     const expression = stack.json.locals?.llm_models as string;
-    expect(expression).toMatch(/for i, c in var\.llm_ec2_configs/);
+    expect(expression).toMatch(/for i, c in \[for c in var\.llm_ec2_configs : merge\(local\.engine_field_defaults, c\)\]/);
     expect(expression).toContain("element(var.subnet_ids, i)");
     expect(expression).toContain("element(var.azs, i)");
   });

@@ -8,6 +8,8 @@ const LLM_EC2_CONFIG =
   "list(object({llm_model=string, instance_type=string, ami_id=string, ebs_volume_gb=number, app_port=number, " +
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
   "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number), " +
+  'engine=optional(string,"ollama"), served_model_name=optional(string,""), max_model_len=optional(number,0), ' +
+  'tensor_parallel_size=optional(number,0), gpu_memory_utilization=optional(number,0.9), dtype=optional(string,""), quantization=optional(string,""), ' +
   'context_length=optional(number), num_parallel=optional(number), kv_cache_type=optional(string), keep_alive=optional(string,"6h"), ' +
   "scaling=optional(object({requests_per_server_per_minute=optional(number), gpu_utilization_percent=optional(number), " +
   "concurrent_requests_per_server=optional(number), scale_to_zero_after_minutes=optional(number)}))}))";
@@ -51,6 +53,8 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   deregistration_delay_seconds: ["number", 900],
   pull_models_max_concurrency: ["string", "1"],
   pull_models_max_errors: ["string", "0"],
+  vllm_image: ["string", "vllm/vllm-openai:v0.29.0"],
+  hf_token_parameter: ["string", ""],
   schedules: [
     'list(object({name=string, recurrence=string, time_zone=optional(string,"UTC"), min_size=number, max_size=number, desired_capacity=number, models=optional(list(string))}))',
     [],

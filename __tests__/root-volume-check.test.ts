@@ -45,6 +45,14 @@ describe("weights on disk, estimated from the tag", () => {
     expect(fits[2]).toMatchObject({ weightsGiB: 31.5, fits: true });
     expect(fits[3]).toMatchObject({ weightsGiB: 0, fits: true, unknown: ["nomic-embed-text"] });
   });
+
+  test("a vLLM model is pulled by no Ollama server: the main server is the first Ollama model's, and the vLLM server pulls nothing", () => {
+    const vllm = { llm_model: "meta-llama/Llama-3.3-70B-Instruct", ebs_volume_gb: 50, engine: "vllm" as const };
+    const fits = rootVolumeFits([vllm, server("llama3:70b", 100), server("qwen2:7b", 50)]);
+    expect(fits[0]).toMatchObject({ model: vllm.llm_model, pulls: [], weightsGiB: 0, fits: true });
+    expect(fits[1]).toMatchObject({ pulls: ["llama3:70b", "qwen2:7b"], weightsGiB: 43.3, fits: true });
+    expect(fits[2]).toMatchObject({ pulls: ["qwen2:7b"] });
+  });
 });
 
 let stack: Synthesized;

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "os";
 import * as path from "path";
 import { routerKeysParameterName } from "../src/config/router-environment";
-import { ROUTER_ZIP, routerSourcesDigest, routerZipFile } from "../src/constructs/router/router-package";
+import { ROUTER_SOURCES, ROUTER_ZIP, routerSourcesDigest, routerZipFile } from "../src/constructs/router/router-package";
 import { MODULE_DIR } from "../src/module/module-files";
 import { sha256Hex } from "../src/router/auth";
 import { buildRouterZip } from "../src/router/bundle";
@@ -42,7 +42,7 @@ describe("the package cache", () => {
   beforeAll(() => {
     // GIVEN a copy of the router's sources, as a checkout of its own
     root = mkdtempSync(path.join(tmpdir(), "router-package-"));
-    cpSync(path.join(ROOT, "src", "router"), path.join(root, "src", "router"), { recursive: true });
+    for (const source of ROUTER_SOURCES) cpSync(path.join(ROOT, source), path.join(root, source), { recursive: true });
     cpSync(path.join(ROOT, "tsconfig.json"), path.join(root, "tsconfig.json"));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,6 +70,13 @@ describe("the package cache", () => {
     const before = routerSourcesDigest(root);
     mkdirSync(path.join(root, "src", "router", "extra"), { recursive: true });
     writeFileSync(path.join(root, "src", "router", "extra", "new.ts"), "export {};\n");
+    expect(routerSourcesDigest(root)).not.toBe(before);
+  });
+
+  test("a changed engine (what the router refuses for its models) changes the digest too", () => {
+    const before = routerSourcesDigest(root);
+    const file = path.join(root, "src", "engines", "vllm.ts");
+    writeFileSync(file, `${readFileSync(file, "utf8")}\n// changed\n`);
     expect(routerSourcesDigest(root)).not.toBe(before);
   });
 });

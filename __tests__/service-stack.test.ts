@@ -85,7 +85,23 @@ describe("ServiceStack (llm-service)", () => {
 
   test("every module variable defaults to the config's value", () => {
     // The entries' optional fields filled as the module's type fills them; server_mode from default_server_mode.
-    const filled = { ami_id: "", server_mode: "instance", min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false, keep_alive: "6h" };
+    const filled = {
+      ami_id: "",
+      server_mode: "instance",
+      min_size: 1,
+      max_size: 1,
+      desired_capacity: 1,
+      spot: false,
+      warm_pool: false,
+      engine: "ollama",
+      served_model_name: "",
+      max_model_len: 0,
+      tensor_parallel_size: 0,
+      gpu_memory_utilization: 0.9,
+      dtype: "",
+      quantization: "",
+      keep_alive: "6h",
+    };
     expect(json.variable.llm_ec2_configs.default).toEqual(config.llm_ec2_configs.map((c: object) => ({ ...filled, ...c })));
     expect(json.variable.prefix.default).toBe("llm");
     expect(json.variable.router_enabled.default).toBe(true);

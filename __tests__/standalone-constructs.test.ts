@@ -100,7 +100,9 @@ describe("the constructs on their own, from literal props", () => {
     expect(json.resource?.aws_apigatewayv2_authorizer).toBeUndefined();
     expect(json.resource?.aws_apigatewayv2_domain_name).toBeUndefined();
     expect(json.locals?.api_gw_custom_domain).toBe(false);
-    expect(block(json, "aws_instance", "llm").tags).toEqual({ System: "demo", Name: "${each.value.name}", OllamaReleaseRollout: "demo" });
+    expect(block(json, "aws_instance", "llm").tags).toBe(
+      '${merge({ System = "demo", Name = each.value.name }, each.value.engine == "ollama" ? { OllamaReleaseRollout = "demo" } : {})}',
+    );
     const quota = block(json, "aws_servicequotas_service_quota", "lambda_concurrency", "data");
     expect(quota).toMatchObject({ count: "${true ? 1 : 0}", service_code: "lambda", quota_code: "L-B99A9384" });
     expect((quota.lifecycle as { postcondition: Array<{ condition: string }> }).postcondition[0].condition).toBe("${20 <= (self.value - min(100, self.value))}");

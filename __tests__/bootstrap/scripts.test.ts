@@ -12,6 +12,10 @@ import { sourcePath, SSM_PARAMETERS } from "../../src/userdata/templates";
 import { planForEach } from "../helpers/terraform";
 import { CONTEXT_LENGTH, KV_CACHE_TYPES, NUM_PARALLEL } from "../../src/config/ollama-settings";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
+import { VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
+import { SHARED_FUNCTIONS } from "../../src/userdata/shell-helpers";
+import { modelKey } from "../../src/config/derive";
+import { VLLM_IMAGE_PATTERN, VLLM_REPO_PATTERN, SERVED_NAME_PATTERN } from "../../src/engines/vllm";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
 import { inputs, MODULE_PATH, renderFromModule } from "./harness/render";
 
@@ -181,7 +185,8 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
       expect({ name, pattern: models.test(name) }).toEqual({ name, pattern: ollamaAcceptsName(name) && !name.includes("://") });
     }
     for (const { name, config } of configsOf("good")) {
-      const listed: string[] = config.llm_ec2_configs.map((c: { llm_model: string }) => c.llm_model);
+      // what a pull list holds: the Ollama models (a vLLM model's repository goes to its own document)
+      const listed: string[] = config.llm_ec2_configs.filter((c: { engine?: string }) => (c.engine ?? "ollama") === "ollama").map((c: { llm_model: string }) => c.llm_model);
       expect({ name, ok: models.test(listed.join(",")) }).toEqual({ name, ok: true });
     }
     for (const bad of ["llama;id", "llama$x", "llama'", 'llama"', "llama`", "llama\\", "llama\n", "llama 3", "llama*", "llama?"]) {
@@ -267,5 +272,77 @@ describe("model names: the rules, the SSM pattern and the script follow Ollama's
     expect(() => commandFromDocument(rendered.document, { ...rendered.associations.qwen27b.parameters, Extra: "x" })).toThrow(InvalidParameters);
     const { AppPort: _omitted, ...withoutPort } = rendered.associations.qwen27b.parameters;
     expect(() => commandFromDocument(rendered.document, withoutPort)).toThrow(/AppPort is required/);
+  });
+});
+
+/** The functions a script defines and their text as bash reads them: the script up to its first step, run with `declare -f`. */
+function definedFunctions(script: string): Record<string, string> {
+  const definitions = script.slice(0, script.indexOf('\nmkdir -p "${LOG_FILE%/*}"\n'));
+  expect(definitions.length).toBeGreaterThan(1000);
+  const run = spawnSync("bash", ["--norc", "--noprofile", "-c", `${definitions}\ndeclare -f`], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+  expect(run.stderr).toBe("");
+  const functions: Record<string, string> = {};
+  for (const text of run.stdout.split(/\n(?=[a-z_][a-z0-9_]* \(\) \n)/)) functions[text.slice(0, text.indexOf(" "))] = text.trim();
+  return functions;
+}
+
+describe("the vLLM server's rendered scripts", () => {
+  const MODEL = "mistralai/Mistral-7B-Instruct-v0.3";
+  const KEY = modelKey(MODEL);
+  // GIVEN an Ollama model and a vLLM model, rendered from the committed module
+  const fleet = renderFromModule(
+    inputs({
+      hf_token_parameter: "/acme/hf-token",
+      llm_ec2_configs: [
+        { llm_model: "llama3:8b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
+        { llm_model: MODEL, engine: "vllm", instance_type: "g4dn.12xlarge", ami_id: "", ebs_volume_gb: 300, app_port: 8000 },
+      ],
+    }),
+  );
+  const vllmUserData = fleet.userData[KEY];
+  const vllmSsm = commandFromDocument(fleet.vllmDocument, fleet.associations[KEY].parameters).script;
+
+  test("shellcheck passes the vLLM user data and the serve-vllm document's script, at every severity", () => {
+    expect(shellcheck(vllmUserData)).toEqual({ status: 0, output: "" });
+    expect(shellcheck(vllmSsm)).toEqual({ status: 0, output: "" });
+  });
+
+  test("user data and the document run one body; the defaults resolve per family (T4: half, every GPU of the instance)", () => {
+    expect(bodyAfterHeader(vllmUserData)).toBe(bodyAfterHeader(vllmSsm));
+    expect(vllmUserData).toContain(`MODEL='${MODEL}'\nSERVED_NAME='${MODEL}'\n`);
+    expect(vllmUserData).toContain("TENSOR_PARALLEL_SIZE='4'\nGPU_MEMORY_UTILIZATION='0.9'\nDTYPE='half'\n");
+    expect(fleet.associations[KEY].parameters).toMatchObject({ TensorParallelSize: "4", Dtype: "half", ServedModelName: MODEL });
+    expect(fleet.userDataBytes[KEY]).toBeLessThan(16 * 1024);
+    expect(Buffer.byteLength(fleet.vllmDocument)).toBeLessThan(64 * 1024);
+  });
+
+  test("the helpers both engines share are Ollama's own, function for function, as bash reads them", () => {
+    const ollama = definedFunctions(userData);
+    const vllm = definedFunctions(vllmUserData);
+    for (const name of SHARED_FUNCTIONS) expect({ name, text: vllm[name] }).toEqual({ name, text: ollama[name] });
+    // and the vLLM script defines every function it calls (a helper cut short would leave some undefined)
+    const called = new Set([...vllmUserData.matchAll(/^\s*([a-z_]+)(?:\s|$)/gm)].map((m) => m[1]).filter((n) => /^(ensure|check|validate|wait|use|mark|take)_/.test(n)));
+    expect(called.size).toBeGreaterThan(8);
+    for (const name of called) expect({ name, defined: name in vllm }).toEqual({ name, defined: true });
+    expect(vllm.agent_config).toContain('"log_stream_name": "{instance_id}/ollama-bootstrap"');
+  });
+
+  test("the serve-vllm document's patterns admit what the rules admit and no shell metacharacter", () => {
+    const model = new RegExp(VLLM_SSM_PARAMETERS.Model.allowedPattern);
+    expect(VLLM_SSM_PARAMETERS.Model.allowedPattern).toBe(VLLM_REPO_PATTERN);
+    expect(VLLM_SSM_PARAMETERS.ServedModelName.allowedPattern).toBe(SERVED_NAME_PATTERN);
+    expect(VLLM_SSM_PARAMETERS.Image.allowedPattern).toBe(VLLM_IMAGE_PATTERN);
+    for (const good of [MODEL, "Qwen/Qwen2.5-7B-Instruct-AWQ", "org/name@main", "org/name@0123abcd"]) expect({ good, ok: model.test(good) }).toEqual({ good, ok: true });
+    for (const bad of ["llama3:8b", "name", "org/name;id", "org/$x", "org/name'", "org/ name", "org/name@", "-org/name", "org/name.", "a/b/c"]) {
+      expect({ bad, ok: model.test(bad) }).toEqual({ bad, ok: false });
+    }
+    const served = new RegExp(SERVED_NAME_PATTERN);
+    for (const bad of ["", "a,b", "a=b", "a*", "a?", "a b", "-a", "a'", "x".repeat(129)]) expect({ bad, ok: served.test(bad) }).toEqual({ bad, ok: false });
+    const util = new RegExp(VLLM_SSM_PARAMETERS.GpuMemoryUtilization.allowedPattern);
+    expect(["0.9", ".5", "1", "1.0", "0.05"].every((v) => util.test(v))).toBe(true);
+    expect(["0", "0.0", "1.1", "2", "-0.5", "0.9;id"].some((v) => util.test(v))).toBe(false);
+    const token = new RegExp(VLLM_SSM_PARAMETERS.HfTokenParameter.allowedPattern);
+    expect(["", "/acme/hf-token", "hf_token"].every((v) => token.test(v))).toBe(true);
+    expect(["/a b", "/a;b", "arn:aws:ssm:x", "/a//b"].some((v) => token.test(v))).toBe(false);
   });
 });

@@ -49,6 +49,13 @@ export const SCHEMA_STOPPED: ReadonlyArray<{
   { name: "default-server-mode-spot", rule: "default-server-mode", spoil: (c) => ({ ...c, default_server_mode: "spot" }), path: "default_server_mode", value: "spot" },
   { name: "dashboard-widgets-string", rule: "dashboard-widgets", spoil: (c) => ({ ...c, dashboard_extra_widgets: "router" }), path: "dashboard_extra_widgets", value: "router" },
   { name: "router-auth-none", rule: "router-auth", spoil: (c) => ({ ...c, router_enabled: true, router_auth: "NONE" }), path: "router_auth", value: "NONE" },
+  {
+    name: "engine-upper-case",
+    rule: "engine",
+    spoil: (c) => ({ ...c, llm_ec2_configs: [{ ...c.llm_ec2_configs[0], engine: "VLLM" }, ...c.llm_ec2_configs.slice(1)] }),
+    path: "llm_ec2_configs[0].engine",
+    value: "VLLM",
+  },
   { name: "target-group-names-prefix", rule: "target-group-names", spoil: (c) => ({ ...c, target_group_names: "prefix" }), path: "target_group_names", value: "prefix" },
   { name: "api-authorization-cognito", rule: "api-authorization", spoil: (c) => ({ ...c, api_gw_authorization: "COGNITO" }), path: "api_gw_authorization", value: "COGNITO" },
 ];

@@ -7,6 +7,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { sha256Hex } from "../../src/router/auth";
 import { buildRouterBundle, buildRouterZip, LAMBDA_HANDLER } from "../../src/router/bundle";
+import { ROUTER_SOURCES } from "../../src/constructs/router/router-package";
 import { call, eventually, postJson } from "./helpers/http-client";
 import { FakeSsm } from "./helpers/fake-ssm";
 import { Fleet, startFleet } from "./helpers/setup";
@@ -47,11 +48,12 @@ describe("the deployment package", () => {
     expect(JSON.parse(py.stdout)).toEqual([["index.js", [1980, 1, 1, 0, 0, 0], "0o100644", 3, 0, 8, Buffer.byteLength(code)]]);
   });
 
-  test("only the router's own sources go in, and it requires nothing but Node's built-in modules", () => {
+  test("only the router's own sources (and the engines' facts) go in, and it requires nothing but Node's built-in modules", () => {
     const { code, metafile } = buildRouterBundle();
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.length).toBeGreaterThan(5);
-    expect(inputs.filter((p) => !p.startsWith("src/router/"))).toEqual([]);
+    expect(inputs.filter((p) => !ROUTER_SOURCES.some((source) => p.startsWith(source)))).toEqual([]);
+    expect(inputs).toEqual(expect.arrayContaining(["src/engines/vllm.ts", "src/engines/ollama.ts"]));
     const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
     expect(required.length).toBeGreaterThan(0);
     expect(required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")))).toEqual([]);

@@ -8,6 +8,7 @@ import { Broken, forward } from "../../src/router/forward";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "../../src/router/headers";
 import { logLine } from "../../src/router/log";
 import { canonicalModelName, ModelTable } from "../../src/router/models";
+import { parseModelList } from "../../src/router/config";
 import { PassThrough, Writable } from "stream";
 import { TailSniffer } from "../../src/router/tokens";
 import { emfProblems } from "./helpers/emf";
@@ -27,6 +28,32 @@ describe("model names", () => {
     expect(table.resolve("hf.co/org/repo:q4")).toBe("hf.co/org/Repo:Q4");
     expect(table.resolve("qwen2:7b")).toBeUndefined();
     expect(() => new ModelTable(["llama3", "LLAMA3:latest"])).toThrow(/"llama3" and "LLAMA3:latest" are the same model/);
+  });
+
+  test("a vLLM model resolves only as it is served (vLLM compares names exactly), and its engine says which calls reach it", () => {
+    const table = new ModelTable(["llama3", "mistral-7b"], { "mistral-7b": "vllm" });
+    expect(table.resolve("mistral-7b")).toBe("mistral-7b");
+    expect(table.resolve("Mistral-7B")).toBeUndefined();
+    expect(table.resolve("mistral-7b:latest")).toBeUndefined();
+    expect(table.resolve("LLAMA3:latest")).toBe("llama3");
+    expect([table.engineOf("llama3").name, table.engineOf("mistral-7b").name]).toEqual(["ollama", "vllm"]);
+    expect(table.servedFor("/v1/models")).toEqual(["llama3", "mistral-7b"]);
+    expect(table.servedFor("/api/tags")).toEqual(["llama3"]);
+    expect(table.servedFor("/v1/models/{model}")).toEqual(["llama3"]);
+    // an Ollama name and a vLLM name the ALB would match alike are one model twice
+    expect(() => new ModelTable(["llama3", "LLAMA3"], { LLAMA3: "vllm" })).toThrow(/are the same model/);
+    expect(() => new ModelTable(["llama3"], { "mistral-7b": "vllm" })).toThrow(/"mistral-7b" has an engine but is not served/);
+  });
+
+  test("the model list names another engine than Ollama after =; a name with two = or an unknown engine is refused", () => {
+    const table = parseModelList("llama3:8b, org/Model-7B=vllm");
+    expect(table).toBeInstanceOf(ModelTable);
+    expect((table as ModelTable).served).toEqual(["llama3:8b", "org/Model-7B"]);
+    expect((table as ModelTable).engineOf("org/Model-7B").name).toBe("vllm");
+    expect(parseModelList("llama3=ollama")).toBeInstanceOf(ModelTable);
+    expect(parseModelList("m=vllm=x")).toBe('has an empty or invalid model name "m=vllm=x" (no spaces, * or ?)');
+    expect(parseModelList("m=tgi")).toBe('names the engine "tgi" for "m"; engines: ollama, vllm');
+    expect(parseModelList("=vllm")).toBe('has an empty or invalid model name "=vllm" (no spaces, * or ?)');
   });
 });
 

@@ -54,7 +54,7 @@ export interface RootVolumeFit {
   /** The server's own model (its position names it). */
   readonly model: string;
   readonly volumeGiB: number;
-  /** Every model the server pulls: all of them on the main server, its own elsewhere. */
+  /** Every model the server pulls: every Ollama model on the main server, its own on another Ollama server, none on a vLLM server. */
   readonly pulls: readonly string[];
   /** Sum of the known weights estimates; models without one count 0. */
   readonly weightsGiB: number;
@@ -64,13 +64,17 @@ export interface RootVolumeFit {
 }
 
 /**
- * Will the pulled models fit each server's root volume? The first server (the main one) pulls
- * every model, the others their own. The volume also holds the AMI's system: this counts the
- * models only, so a warning means the volume is short even before the system is counted.
+ * Will the pulled models fit each server's root volume? The main server (the first Ollama model's)
+ * pulls every Ollama model, the other Ollama servers their own. The volume also holds the AMI's
+ * system: this counts the models only, so a warning means the volume is short even before the
+ * system is counted.
  */
-export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb">>): RootVolumeFit[] {
-  return configs.map((config, i) => {
-    const pulls = i === 0 ? configs.map((c) => c.llm_model) : [config.llm_model];
+export function rootVolumeFits(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "ebs_volume_gb" | "engine">>): RootVolumeFit[] {
+  // Ollama pulls its models onto the root volume, the main server (the first Ollama model's) all of
+  // them; vLLM's weights go to a cache of their own (docs/engines.md).
+  const ollama = configs.filter((c) => (c.engine ?? "ollama") === "ollama");
+  return configs.map((config) => {
+    const pulls = config === ollama[0] ? ollama.map((c) => c.llm_model) : ollama.includes(config) ? [config.llm_model] : [];
     const estimates = pulls.map((model) => [model, weightsGiB(model)] as const);
     const weights = estimates.reduce((sum, [, w]) => sum + (w ?? 0), 0);
     return {

@@ -91,7 +91,22 @@ export function validateServiceConfig(config: ServiceConfig, source: string): Se
 }
 
 /** The optional fields of an llm_ec2_configs entry, as the module's variable type fills them. */
-const MODEL_DEFAULTS = { min_size: 1, max_size: 1, desired_capacity: 1, spot: false, warm_pool: false, keep_alive: OLLAMA_KEEP_ALIVE, scaling: null } as const;
+const MODEL_DEFAULTS = {
+  min_size: 1,
+  max_size: 1,
+  desired_capacity: 1,
+  spot: false,
+  warm_pool: false,
+  engine: "ollama",
+  served_model_name: "",
+  max_model_len: 0,
+  tensor_parallel_size: 0,
+  gpu_memory_utilization: 0.9,
+  dtype: "",
+  quantization: "",
+  keep_alive: OLLAMA_KEEP_ALIVE,
+  scaling: null,
+} as const;
 
 /** Fills the module's variable defaults (and each model's optional fields) into a config file's content. */
 function withDefaults(file: Omit<ServiceConfigFile, "$schema">): ServiceConfig {

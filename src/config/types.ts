@@ -3,6 +3,8 @@
  * meanings and defaults), so one config file reads like the module call it replaces. The config
  * file's JSON Schema is generated from `ServiceConfigFile` (npm run build:schema).
  */
+import type { EngineName } from "../engines/engine";
+
 /**
  * One model server, every field set but those that may stay unset: Ollama's settings and
  * `listener_priority` (its absence means "derived"); `scaling` is null when the entry has none.
@@ -105,23 +107,47 @@ export interface LlmEc2ConfigEntry {
   /** Auto Scaling groups only: keep stopped servers with the model on disk for fast scale-out. Not with spot. @default false */
   warm_pool?: boolean;
   /**
-   * Tokens of context Ollama gives each request unless the request asks for another (OLLAMA_CONTEXT_LENGTH),
+   * The engine that serves the model: "ollama" (llm_model is an Ollama model name) or "vllm" (llm_model
+   * is a Hugging Face repository, `org/name` or `org/name@revision`, served by vLLM's OpenAI-compatible
+   * server; docs/engines.md). @default "ollama"
+   */
+  engine?: EngineName;
+  /** vLLM only: the name clients send as `model`; "" serves the model as its repository, `org/name`. @default "" */
+  served_model_name?: string;
+  /** vLLM only: the longest context (prompt and answer) in tokens, vLLM's `--max-model-len`; 0 takes the model's own. @default 0 */
+  max_model_len?: number;
+  /** vLLM only: the GPUs the model is split over, `--tensor-parallel-size`; 0 takes every GPU of the instance type. @default 0 */
+  tensor_parallel_size?: number;
+  /** vLLM only: the fraction of each GPU's memory vLLM takes for weights, activations and KV cache, above 0 and at most 1. @default 0.9 */
+  gpu_memory_utilization?: number;
+  /**
+   * vLLM only: `--dtype` (auto, half, float16, bfloat16, float, float32); "" takes half on a GPU without
+   * bfloat16 (the T4 of g4dn), else auto. @default ""
+   */
+  dtype?: string;
+  /**
+   * vLLM only: `--quantization` (awq, awq_marlin, gptq, gptq_marlin, fp8); "" lets vLLM read the method
+   * from the model's configuration, as AWQ, GPTQ and FP8 checkpoints say it. @default ""
+   */
+  quantization?: string;
+  /**
+   * Ollama only: tokens of context Ollama gives each request unless the request asks for another (OLLAMA_CONTEXT_LENGTH),
    * 512 to 1048576; Ollama caps it at the model's own. Left out: Ollama's default (4096 up to release
    * 0.15.5; later releases choose by GPU memory). Costs GPU memory: the KV cache grows with it (docs/sizing.md).
    */
   context_length?: number;
   /**
-   * Requests the server answers at once (OLLAMA_NUM_PARALLEL), 1 to 64; more wait in Ollama's queue. Each
+   * Ollama only: requests the server answers at once (OLLAMA_NUM_PARALLEL), 1 to 64; more wait in Ollama's queue. Each
    * holds a context_length of KV cache. Left out: Ollama's default, 1.
    */
   num_parallel?: number;
   /**
-   * Precision of the KV cache (OLLAMA_KV_CACHE_TYPE): "f16" (Ollama's default), "q8_0" (half its memory) or
+   * Ollama only: precision of the KV cache (OLLAMA_KV_CACHE_TYPE): "f16" (Ollama's default), "q8_0" (half its memory) or
    * "q4_0" (a quarter, at some cost in quality). Quantized caches need flash attention, which the servers turn on.
    */
   kv_cache_type?: KvCacheType;
   /**
-   * How long Ollama keeps the model in GPU memory after its last request (OLLAMA_KEEP_ALIVE): "-1" for ever,
+   * Ollama only: how long Ollama keeps the model in GPU memory after its last request (OLLAMA_KEEP_ALIVE): "-1" for ever,
    * "0" to unload at once, whole seconds ("3600") or a number and one unit ("30m", "6h"). @default "6h"
    */
   keep_alive?: string;
@@ -208,13 +234,15 @@ export interface ServiceConfigFile {
   azs: string[];
   /**
    * One entry per model server: llm_model (Ollama model:tag), instance_type, ami_id (empty for the
-   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server. Optional:
-   * server_mode ("instance" or "asg", default default_server_mode) and, for "asg", min_size,
-   * max_size, desired_capacity (1, 1, 1), spot and warm_pool (false), and scaling (none:
-   * requests_per_server_per_minute, gpu_utilization_percent, concurrent_requests_per_server,
-   * scale_to_zero_after_minutes; docs/scaling.md); listener_priority (derived from the model
-   * when left out); Ollama's settings context_length, num_parallel, kv_cache_type (Ollama's
-   * defaults when left out) and keep_alive ("6h").
+   * Deep Learning AMI), ebs_volume_gb, app_port. The first entry is the main server (the first with
+   * engine "ollama" when there is one). Optional: server_mode ("instance" or "asg", default
+   * default_server_mode) and, for "asg", min_size, max_size, desired_capacity (1, 1, 1), spot and
+   * warm_pool (false), and scaling (none: requests_per_server_per_minute, gpu_utilization_percent,
+   * concurrent_requests_per_server, scale_to_zero_after_minutes; docs/scaling.md);
+   * listener_priority (derived from the model when left out); engine ("ollama" or "vllm") and, for
+   * "vllm", served_model_name, max_model_len, tensor_parallel_size, gpu_memory_utilization, dtype
+   * and quantization; for "ollama", Ollama's settings context_length, num_parallel, kv_cache_type
+   * (Ollama's defaults when left out) and keep_alive ("6h").
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];
   /** VPC of every resource. */
@@ -279,6 +307,18 @@ export interface ServiceConfigFile {
    * the release rollout, one at a time; Auto Scaling groups through their instance refresh. @default "0.13.0"
    */
   ollama_version?: string;
+  /**
+   * The container image of the models with engine "vllm": vLLM's official `vllm/vllm-openai`, pinned by
+   * a release tag, a digest or both (docs/engines.md). @default "vllm/vllm-openai:v0.29.0"
+   */
+  vllm_image?: string;
+  /**
+   * Name of an SSM SecureString parameter holding a Hugging Face access token, for vLLM models from
+   * gated or private repositories; "" for none. The servers read it at bootstrap (their role may read
+   * this parameter only) into a root-only file the container mounts; it is never in user data, logs
+   * or a process's arguments. @default ""
+   */
+  hf_token_parameter?: string;
   /** Seconds `terraform apply` waits for the model pulls to succeed; 0 does not wait. @default 0 */
   pull_models_wait_seconds?: number;
   /**

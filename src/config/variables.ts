@@ -16,6 +16,8 @@ export const LLM_EC2_CONFIG_TYPE =
   "list(object({llm_model = string, instance_type = string, ami_id = string, ebs_volume_gb = number, app_port = number, " +
   "server_mode = optional(string), min_size = optional(number, 1), max_size = optional(number, 1), desired_capacity = optional(number, 1), " +
   "spot = optional(bool, false), warm_pool = optional(bool, false), listener_priority = optional(number), " +
+  'engine = optional(string, "ollama"), served_model_name = optional(string, ""), max_model_len = optional(number, 0), ' +
+  'tensor_parallel_size = optional(number, 0), gpu_memory_utilization = optional(number, 0.9), dtype = optional(string, ""), quantization = optional(string, ""), ' +
   `context_length = optional(number), num_parallel = optional(number), kv_cache_type = optional(string), keep_alive = optional(string, "${OLLAMA_KEEP_ALIVE}"), ` +
   "scaling = optional(object({requests_per_server_per_minute = optional(number), gpu_utilization_percent = optional(number), " +
   "concurrent_requests_per_server = optional(number), scale_to_zero_after_minutes = optional(number)}))}))";
@@ -52,6 +54,8 @@ const TYPES: ReadonlyArray<[InputName, string]> = [
   ["api_gw_jwt_audiences", "list(string)"],
   ["api_gw_allow_model_management", "bool"],
   ["ollama_version", "string"],
+  ["vllm_image", "string"],
+  ["hf_token_parameter", "string"],
   ["pull_models_wait_seconds", "number"],
   ["pull_models_schedule", "string"],
   ["server_log_retention_days", "number"],

@@ -115,7 +115,8 @@ export class InternalAlb extends Construct {
       // replacement) finishes its generations before the load balancer cuts them.
       deregistrationDelay: numberAsText(props.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
       stickiness: { type: "lb_cookie", enabled: true, cookieDuration: 86400 },
-      // Healthy only once the model is pulled (404 before); 10 s timeout for a server busy
+      // Healthy only once the model is served (the engine's path: Ollama's 404s until the model is
+      // pulled, vLLM's /health answers once it is loaded); 10 s timeout for a server busy
       // generating, two passes to come in, three misses to go out.
       healthCheck: {
         enabled: true,
@@ -176,14 +177,15 @@ export class InternalAlb extends Construct {
 }
 
 /**
- * The routing-header values a model's listener rule matches, either one sufficing: the model's name,
- * and for a model without a tag or with `:latest` its other spelling too (Ollama reads `llama3` as
- * `llama3:latest`). Two values of one condition: a rule compares five values at most, three per condition.
+ * The routing-header values a model's listener rule matches, either one sufficing: the name it is
+ * served under (an Ollama model's name, a vLLM model's served name), and for an Ollama model without
+ * a tag or with `:latest` its other spelling too (Ollama reads `llama3` as `llama3:latest`). Two
+ * values of one condition: a rule compares five values at most, three per condition.
  */
 function modelHeaderValues(): string[] {
   // Inside the rule's for_each over the model table: `each.value` is the model's row.
   return Token.asList(
-    "${each.value.alternate_llm_model == null ? [each.value.llm_model] : [each.value.llm_model, each.value.alternate_llm_model]}",
+    "${each.value.alternate_llm_model == null ? [each.value.served_name] : [each.value.served_name, each.value.alternate_llm_model]}",
   );
 }
 

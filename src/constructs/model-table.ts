@@ -1,14 +1,17 @@
 import { ListTerraformIterator, MapTerraformIterator, TerraformIterator, TerraformLocal, Token } from "cdktf";
 import { Construct } from "constructs";
-import { familyArchitectures } from "../catalog/instance-families";
+import { familyArchitectures, INSTANCE_FAMILIES } from "../catalog/instance-families";
+import { gpusByInstanceType } from "../config/rules/engines";
 import {
   ELB_NAME_PATTERN,
-  hclAlternateModelName,
   hclDerivedListenerPriority,
   hclPrefixedTargetGroupName,
   TARGET_GROUP_STEM_LENGTH,
   TargetGroupNames,
 } from "../config/derive";
+import { DEFAULT_ENGINE, hclPerEngine } from "../engines";
+import { OLLAMA_HEALTH_CHECK_FALLBACK_PATH, OLLAMA_HEALTH_CHECK_PATH_PREFIX } from "../engines/ollama";
+import { BFLOAT16_MIN_COMPUTE_CAPABILITY } from "../engines/vllm";
 import { OLLAMA_KEEP_ALIVE } from "../config/ollama-settings";
 import { LlmEc2ConfigEntry, ScalingSchedule, ServerMode } from "../config/types";
 import { CustomAmis } from "./custom-amis";
@@ -22,10 +25,24 @@ export const SCALING_FIELDS = ["requests_per_server_per_minute", "gpu_utilizatio
 /** Characters the original module strips from a model name to make its key (`llama3:8b` -> `llama38b`). */
 export const KEY_STRIP_REGEX = "/[-_.:]/";
 
-/** Model-ready health check: `GET /v1/models/<model>` (OpenAI-compatible route of Ollama). */
-export const HEALTH_CHECK_PATH_PREFIX = "/v1/models/";
-/** For model names with `/`: Ollama's root, "Ollama is running". */
-export const HEALTH_CHECK_FALLBACK_PATH = "/";
+/** Ollama's model-ready health check: `GET /v1/models/<model>` (its OpenAI-compatible route). */
+export const HEALTH_CHECK_PATH_PREFIX = OLLAMA_HEALTH_CHECK_PATH_PREFIX;
+/** For Ollama model names with `/`: Ollama's root, "Ollama is running". */
+export const HEALTH_CHECK_FALLBACK_PATH = OLLAMA_HEALTH_CHECK_FALLBACK_PATH;
+
+/**
+ * The fields an entry may leave out and their values, as the module's variable type fills them: a
+ * literal list (the constructs built from literal values) gets them filled the same way.
+ */
+export const ENGINE_FIELD_DEFAULTS = {
+  engine: DEFAULT_ENGINE,
+  served_model_name: "",
+  max_model_len: 0,
+  tensor_parallel_size: 0,
+  gpu_memory_utilization: 0.9,
+  dtype: "",
+  quantization: "",
+} as const;
 
 export interface ModelTableProps {
   /** The model servers, in order: the first is the main server, which pulls every model. */
@@ -75,6 +92,30 @@ export class ModelTable extends Construct {
 
     const familyArch = new TerraformLocal(this, "instance_family_arch", familyArchitectures());
     familyArch.overrideLogicalId("instance_family_arch");
+    // What an engine needs of the instance type: its GPUs and their compute capability (from the catalog).
+    const typeGpus = new TerraformLocal(this, "instance_type_gpus", gpusByInstanceType());
+    typeGpus.overrideLogicalId("instance_type_gpus");
+    const familyCc = new TerraformLocal(
+      this,
+      "instance_family_compute_capability",
+      Object.fromEntries(Object.entries(INSTANCE_FAMILIES).map(([name, f]) => [name, f.computeCapability])),
+    );
+    familyCc.overrideLogicalId("instance_family_compute_capability");
+    // Each entry with the engine fields it left out filled, as the module's variable type fills them
+    // (the defaults in a local of their own: hcl() explains why).
+    const fieldDefaults = new TerraformLocal(this, "engine_field_defaults", { ...ENGINE_FIELD_DEFAULTS });
+    fieldDefaults.overrideLogicalId("engine_field_defaults");
+    const entries = `[for c in ${configs} : merge(${hclText(this, fieldDefaults.expression)}, c)]`;
+    // The main server: the load balancer's default target, which answers the calls that name no model
+    // (Ollama's /api/tags, /api/version through the API door). The first Ollama model's, so adding a
+    // model of another engine anywhere in the list moves nothing; the first model's when none is Ollama's.
+    this.mainKey = new TerraformLocal(
+      this,
+      "main_model_key",
+      `\${replace(try([for c in ${entries} : c.llm_model if c.engine == "ollama"][0], ${configs}[0].llm_model), "${KEY_STRIP_REGEX}", "")}`,
+    );
+    this.mainKey.overrideLogicalId("main_model_key");
+    const mainKey = hclText(this, this.mainKey.expression);
 
     const key = `replace(c.llm_model, "${KEY_STRIP_REGEX}", "")`;
     // Mirrors targetGroupName() in src/config/derive.ts: valid keys stay as they are.
@@ -121,12 +162,18 @@ export class ModelTable extends Construct {
     const size = (field: string) => `try(c.${field}, 1)`;
     const scheduled = (field: string) =>
       `[for s in ${schedules} : s.${field} if ${mode} == "asg" && (try(s.models, null) == null ? true : contains(try(s.models, []), c.llm_model))]`;
+    const engine = `c.engine`;
+    const gpus = `lookup(${hclText(this, typeGpus.expression)}, c.instance_type, 1)`;
+    const computeCapability = `lookup(${hclText(this, familyCc.expression)}, ${family}, 0)`;
     const subnets = hclText(this, props.subnetIds);
     const row = [
       `index = i`,
       `llm_model = c.llm_model`,
+      // The engine that serves it, and the name clients send as `model` (the listener rule's value).
+      `engine = ${engine}`,
+      `served_name = ${hclPerEngine(engine, (e) => e.hcl.servedName("c"))}`,
       // The same model spelled the other way (`llama3` / `llama3:latest`), or null: requests may use either.
-      `alternate_llm_model = ${hclAlternateModelName("c.llm_model")}`,
+      `alternate_llm_model = ${hclPerEngine(engine, (e) => e.hcl.alternateName("c"))}`,
       `instance_type = c.instance_type`,
       `ami = c.ami_id != "" ? c.ami_id : (${defaultAmi})`,
       // Where a new server goes: by position, round robin over the subnets, as the original. The
@@ -135,23 +182,37 @@ export class ModelTable extends Construct {
       `availability_zone = element(${hclText(this, props.availabilityZones)}, i)`,
       `ebs_volume_gb = c.ebs_volume_gb`,
       `app_port = c.app_port`,
-      `is_main = i == 0`,
-      // The main server's own model first, then the others sorted: a reorder of the list does not
-      // change its association (whose every update runs it again).
-      `pull_models = i == 0 ? concat([c.llm_model], sort([for m in ${configs} : m.llm_model if m.llm_model != c.llm_model])) : [c.llm_model]`,
+      `is_main = ${key} == ${mainKey}`,
+      // What the bootstrap pulls with `ollama pull`: on the main server its own model first, then
+      // the other Ollama models sorted (a reorder of the list does not change its association, whose
+      // every update runs it again); the server's own on the others; nothing on another engine's.
+      `pull_models = ${engine} != "ollama" ? [] : (${key} == ${mainKey} ? concat([c.llm_model], sort([for m in ${entries} : m.llm_model if m.engine == "ollama" && m.llm_model != c.llm_model])) : [c.llm_model])`,
       // Derived from the model's key unless the entry sets it: other models never move it, and it
       // is 1000 or more, so it never takes a priority the original module gave by position (1-100).
       `listener_priority = coalesce(try(c.listener_priority, null), ${hclDerivedListenerPriority(key)})`,
-      `name = i == 0 ? format("%s-main-%s", ${prefix}, c.llm_model) : format("%s-%s", ${prefix}, c.llm_model)`,
+      `name = ${key} == ${mainKey} ? format("%s-main-%s", ${prefix}, c.llm_model) : format("%s-%s", ${prefix}, c.llm_model)`,
       // The same without the main server's mark: what a launch template writes into its versions,
       // so a new first entry does not roll a group's servers.
       `server_name = format("%s-%s", ${prefix}, c.llm_model)`,
       // The model in names that must not follow target_group_names or the port (groups, alarms).
       `stable_name = ${stableName}`,
       `target_group_name = ${targetGroupName}`,
-      // Ollama answers 404 here until the model is pulled; a name with "/" is no single path
-      // segment, so its server is checked for running only (see docs/fleet.md, "Health checks").
-      `health_check_path = strcontains(c.llm_model, "/") ? "${HEALTH_CHECK_FALLBACK_PATH}" : format("${HEALTH_CHECK_PATH_PREFIX}%s", c.llm_model)`,
+      // Ollama answers 404 on its path until the model is pulled (a name with "/" is no single path
+      // segment, so its server is checked for running only; see docs/fleet.md, "Health checks"); vLLM's
+      // /health answers once the model is loaded.
+      `health_check_path = ${hclPerEngine(engine, (e) => e.hcl.healthCheckPath("c"))}`,
+      // What the model-ready hook polls, and what the answer must hold ("" : the status is enough).
+      `ready_path = ${hclPerEngine(engine, (e) => e.hcl.readyPath("c"))}`,
+      `ready_match = ${hclPerEngine(engine, (e) => e.hcl.readyMatch("c"))}`,
+      // The engine's settings, resolved for the instance type: every GPU unless told otherwise, and
+      // float16 ("half") where the GPU has no bfloat16.
+      `tensor_parallel_size = c.tensor_parallel_size != 0 ? c.tensor_parallel_size : ${gpus}`,
+      `dtype = c.dtype != "" ? c.dtype : (${computeCapability} > 0 && ${computeCapability} < ${BFLOAT16_MIN_COMPUTE_CAPABILITY} ? "half" : "auto")`,
+      `max_model_len = c.max_model_len`,
+      `gpu_memory_utilization = c.gpu_memory_utilization`,
+      `quantization = c.quantization`,
+      // A warm pool stops its servers, which empties an instance store: their weights stay on the root volume.
+      `cache_on_instance_store = !try(c.warm_pool, false)`,
       `server_mode = ${mode}`,
       // The Auto Scaling group and launch template name: the prefix and the stable name (valid, unique per model).
       `group_name = format("%s-%s", ${prefix}, ${stableName})`,
@@ -172,11 +233,8 @@ export class ModelTable extends Construct {
       // Load scaling (docs/scaling.md): each target null when the entry sets none.
       ...SCALING_FIELDS.map((f) => `${f} = ${mode} == "asg" ? try(c.scaling.${f}, null) : null`),
     ];
-    this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${configs} : ${key} => { ${row.join(", ")} } }}`);
+    this.models = new TerraformLocal(this, "llm_models", `\${{ for i, c in ${entries} : ${key} => { ${row.join(", ")} } }}`);
     this.models.overrideLogicalId("llm_models");
-
-    this.mainKey = new TerraformLocal(this, "main_model_key", `\${replace(${configs}[0].llm_model, "${KEY_STRIP_REGEX}", "")}`);
-    this.mainKey.overrideLogicalId("main_model_key");
 
     this.appPorts = new TerraformLocal(this, "app_ports", `\${toset([for m in ${this.models.expression} : tostring(m.app_port)])}`);
     this.appPorts.overrideLogicalId("app_ports");

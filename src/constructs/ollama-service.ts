@@ -86,6 +86,8 @@ export class OllamaService extends Construct {
       rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
       rootVolumeIops: v.ebs_iops.numberValue,
       logRetentionDays: v.server_log_retention_days.numberValue,
+      vllmImage: v.vllm_image.stringValue,
+      hfTokenParameter: v.hf_token_parameter.stringValue,
       modelCache: {
         bucket: v.model_cache_bucket.stringValue,
         prefix: v.model_cache_prefix.stringValue,

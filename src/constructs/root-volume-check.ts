@@ -15,8 +15,9 @@ export interface RootVolumeCheckProps {
 
 /**
  * A warning at plan, not an error, when a server's models probably do not fit its root volume:
- * the main server pulls every model. The estimate is `weightsGiB` of src/catalog/weights-on-disk.ts, in
- * HCL; the stack prints the same warning at synth from the TypeScript.
+ * the main server pulls every Ollama model (a vLLM server's `pull_models` is empty: vLLM downloads
+ * its own weights into a cache of its own). The estimate is `weightsGiB` of
+ * src/catalog/weights-on-disk.ts, in HCL; the stack prints the same warning at synth from the TypeScript.
  */
 export class RootVolumeCheck extends Construct {
   public readonly weights: TerraformLocal;
@@ -36,7 +37,7 @@ export class RootVolumeCheck extends Construct {
           condition: `\${length(${short}) == 0}`,
           error_message:
             `\${join("; ", ${short})}: the models probably do not fit (estimated from the tags as parameters x bits per weight / 8; ` +
-            "the main server pulls every model, and the volume also holds the AMI's system). Raise that entry's ebs_volume_gb.",
+            "the main server pulls every Ollama model, and the volume also holds the AMI's system). Raise that entry's ebs_volume_gb.",
         },
       ],
     });

@@ -1,5 +1,6 @@
 // The router's one configuration object. The edges fill it: the Lambda adapter from environment
 // variables (lambda-env.ts), local mode from command-line flags (local-args.ts).
+import { DEFAULT_ENGINE, ENGINE_NAMES, EngineName, ROUTER_ENGINE_SEPARATOR } from "../engines";
 import { ModelTable } from "./models";
 
 export type AuthMode = "NONE" | "API_KEY" | "AWS_IAM";
@@ -7,7 +8,7 @@ export type AuthMode = "NONE" | "API_KEY" | "AWS_IAM";
 export interface RouterConfig {
   /** The internal ALB every request goes to, e.g. `http://internal-llm-alb-1.ap-southeast-1.elb.amazonaws.com`. */
   readonly albUrl: URL;
-  /** The served models, as the module's `llm_ec2_configs[*].llm_model` spell them. */
+  /** The served models, as clients name them (an Ollama model's `llm_model`, a vLLM model's served name), each with its engine. */
   readonly models: ModelTable;
   /**
    * `API_KEY`: bearer keys checked against a key store; `AWS_IAM`: SigV4 checked by the function URL
@@ -90,14 +91,26 @@ export function parseAlbUrl(text: string): URL | string {
   return url;
 }
 
-/** Parses `m1,m2,...`; returns the table or a problem. */
+/**
+ * Parses `m1,m2=vllm,...`: each served model's name, and `=<engine>` after one served by another
+ * engine than Ollama. Returns the table or a problem.
+ */
 export function parseModelList(text: string): ModelTable | string {
-  const names = text.split(",").map((s) => s.trim());
-  if (names.length === 0 || names.every((n) => n === "")) return "names no model";
-  const bad = names.find((n) => n === "" || /[\s*?]/.test(n));
-  if (bad !== undefined) return `has an empty or invalid model name "${bad}" (no spaces, * or ?)`;
+  const items = text.split(",").map((s) => s.trim());
+  if (items.length === 0 || items.every((n) => n === "")) return "names no model";
+  const names: string[] = [];
+  const engines: Record<string, EngineName> = {};
+  for (const item of items) {
+    const [name, engine, ...rest] = item.split(ROUTER_ENGINE_SEPARATOR);
+    if (name === "" || /[\s*?]/.test(name) || rest.length > 0) return `has an empty or invalid model name "${item}" (no spaces, * or ?)`;
+    if (engine !== undefined) {
+      if (!(ENGINE_NAMES as readonly string[]).includes(engine)) return `names the engine "${engine}" for "${name}"; engines: ${ENGINE_NAMES.join(", ")}`;
+      if (engine !== DEFAULT_ENGINE) engines[name] = engine as EngineName;
+    }
+    names.push(name);
+  }
   try {
-    return new ModelTable(names);
+    return new ModelTable(names, engines);
   } catch (err) {
     return (err as Error).message;
   }

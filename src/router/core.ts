@@ -20,6 +20,7 @@ import {
   WAKE_POLL_MS,
   WAKE_RETRY_AFTER_SECONDS,
 } from "./config";
+import type { Engine } from "../engines";
 import { Endpoint, ROUTING_HEADER } from "./endpoints";
 import { Dialect, dialectOf, errorBody } from "./errors";
 import { forward } from "./forward";
@@ -221,7 +222,17 @@ export class Router {
     }
     const endpoint = found.endpoint;
     if (endpoint.kind === "index") return this.send(x, 200, "text/plain; charset=utf-8", "Ollama is running");
-    if (endpoint.kind === "list" && endpoint.method === "GET") return this.mergeLists(x, MERGED_LISTS[endpoint.path]);
+    if (endpoint.kind === "list" && endpoint.method === "GET") return this.mergeLists(x, endpoint, MERGED_LISTS[endpoint.path]);
+    // A call that names no model goes to the load balancer's default target: only if an engine here speaks it.
+    if (endpoint.model === "none" && this.config.models.servedFor(endpoint.path).length === 0) {
+      return this.reply(
+        x,
+        404,
+        `${endpoint.method} ${endpoint.path} is a call no model served here answers: the served models' engines speak ` +
+          `${[...new Set(this.config.models.served.map((m) => this.config.models.engineOf(m).routing.speaks))].join("; ")}`,
+        "unknown_endpoint",
+      );
+    }
 
     let model = found.model;
     let held: HeldBody | undefined;
@@ -258,6 +269,11 @@ export class Router {
         );
       }
       x.record.servedModel = served;
+      const engine = this.config.models.engineOf(served);
+      if (!engine.routing.serves(endpoint.path)) {
+        held?.release();
+        return this.refuseForEngine(x, endpoint, served, engine);
+      }
       this.tickBusy(x, served);
     }
     const group = served === undefined || this.waker === undefined ? undefined : this.config.wakeGroups?.get(served);
@@ -356,6 +372,24 @@ export class Router {
       { "retry-after": String(seconds) },
     );
     x.record.error = `${model} has no server and ${outcome.group} was not started: ${outcome.reason}`;
+  }
+
+  /**
+   * A call the model's engine does not speak (Ollama's /api/chat for a vLLM model): refused in the
+   * caller's dialect, saying which engine serves the model and what to call instead. Forwarded, it
+   * would get the engine's bare 404.
+   */
+  private refuseForEngine(x: Exchange, endpoint: Endpoint, served: string, engine: Engine): void {
+    const call = `${endpoint.method} ${endpoint.path}`;
+    const instead = engine.routing.equivalent(endpoint.path);
+    const management = endpoint.kind === "management" ? "; its weights are set by the deployment (llm_model), not through this API" : "";
+    return this.reply(
+      x,
+      400,
+      `model "${clip(served)}" is served by ${engine.title}, which speaks ${engine.routing.speaks}, not ${call}${management}` +
+        (instead === undefined ? "" : `: call ${instead} instead`),
+      "model_engine_mismatch",
+    );
   }
 
   private refuseBody(x: Exchange, reason: "too-large" | "over-budget" | "timeout"): void {
@@ -679,14 +713,16 @@ export class Router {
   }
 
   /**
-   * GET /api/tags, /api/ps, /v1/models: every model's server, asked in parallel through the ALB,
-   * merged. A model that scales to zero and has no server now (the ALB's "no registered target") is
-   * no failure: it is listed by name for /api/tags and /v1/models, so a client can pick it and so start
+   * GET /api/tags, /api/ps, /v1/models: the server of every model whose engine answers the call, asked
+   * in parallel through the ALB, merged (Ollama's lists hold its models only; /v1/models every model).
+   * A model that scales to zero and has no server now (the ALB's "no registered target") is no
+   * failure: it is listed by name for /api/tags and /v1/models, so a client can pick it and so start
    * it, and left out of /api/ps (nothing runs). Each ask that reached a server of such a model is
    * counted (ListRequests), so its idle alarm can tell the router's lists from real use.
    */
-  private async mergeLists(x: Exchange, shape: ListShape): Promise<void> {
-    const served = this.config.models.served;
+  private async mergeLists(x: Exchange, endpoint: Endpoint, shape: ListShape): Promise<void> {
+    const served = this.config.models.servedFor(endpoint.path);
+    if (served.length === 0) return this.send(x, 200, "application/json; charset=utf-8", JSON.stringify(mergeLists(this.config.models, [], shape, []).body));
     const timeoutMs = this.config.listTimeoutMs;
     const sentAt = Date.now();
     const results = await Promise.all(served.map((m) => this.upstream.getJson(upstreamPath(x.written, m), { [ROUTING_HEADER]: m }, timeoutMs)));
@@ -700,7 +736,7 @@ export class Router {
         this.log(metricLine("list", model, { [LIST_REQUESTS_METRIC]: { value: 1, unit: "Count" } }, this.config.metricsNamespace, sentAt));
       }
     }
-    const { body, failed, reasons } = mergeLists(this.config.models, results, shape, x.path === "/api/ps" ? [] : sleeping, sleeping);
+    const { body, failed, reasons } = mergeLists(this.config.models, results, shape, served, x.path === "/api/ps" ? [] : sleeping, sleeping);
     if (sleeping.length > 0) x.record.sleepingModels = sleeping;
     if (failed.length > 0) {
       x.record.failedModels = failed;

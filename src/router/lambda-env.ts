@@ -3,8 +3,9 @@
 //
 //   ROUTER_ALB_URL                   required  the internal ALB's origin, e.g.
 //                                              http://internal-llm-alb-123.ap-southeast-1.elb.amazonaws.com
-//   ROUTER_MODELS                    required  the served models, comma-separated, spelled as in
-//                                              llm_ec2_configs[*].llm_model (e.g. llama3:8b,qwen2:7b)
+//   ROUTER_MODELS                    required  the served models, comma-separated, as clients name them
+//                                              (an Ollama model's llm_model, a vLLM model's served name
+//                                              followed by =vllm), e.g. llama3:8b,qwen2:7b,mistral-7b=vllm
 //   ROUTER_AUTH_MODE                 optional  API_KEY (default): bearer keys checked against the SSM
 //                                              parameter; AWS_IAM: the function URL checks SigV4 before
 //                                              the function runs, the router checks nothing
@@ -78,7 +79,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): LambdaSettings {
   }
   const models = parseModelList(env.ROUTER_MODELS ?? "");
   if (typeof models === "string") {
-    problems.push(`${show("ROUTER_MODELS")} ${models}. Fix: list the served models, comma-separated, e.g. llama3:8b,qwen2:7b`);
+    problems.push(`${show("ROUTER_MODELS")} ${models}. Fix: list the served models, comma-separated, e.g. llama3:8b,qwen2:7b,mistral-7b=vllm`);
   }
   const authMode = (env.ROUTER_AUTH_MODE ?? "API_KEY") as AuthMode;
   if (authMode !== "API_KEY" && authMode !== "AWS_IAM") {

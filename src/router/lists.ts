@@ -1,5 +1,6 @@
 // One model list from many servers: each server's answer to /api/tags, /api/ps or /v1/models,
-// merged without duplicates and kept to the served models (the router refuses the others anyway).
+// merged without duplicates and kept to the served models (the router refuses the others anyway),
+// each listed only by a server of its own engine.
 import { JsonResult } from "./upstream";
 import { canonicalModelName, ModelTable } from "./models";
 
@@ -15,6 +16,7 @@ export interface MergedList {
 }
 
 /**
+/**
  * What a list says of a model with no server now, which a request for it would start: its name, as
  * Ollama writes it (OpenAI's `owned_by` is the name's namespace, "library" without one); the sizes
  * and digests only its server knows are left out.
@@ -26,7 +28,8 @@ export function asleepEntry(model: string, shape: ListShape): unknown {
 }
 
 /**
- * @param results one per served model, in `table.served` order
+ * @param results one per asked model, in `asked` order
+ * @param asked the served models whose servers were asked (those whose engine answers the list)
  * @param asleep models with no server now: listed by name (asleepEntry), whatever their result
  * @param skipped models whose result is no failure however it reads (asleep, or absent from /api/ps)
  */
@@ -34,6 +37,7 @@ export function mergeLists(
   table: ModelTable,
   results: readonly JsonResult[],
   shape: ListShape,
+  asked: readonly string[] = table.served,
   asleep: readonly string[] = [],
   skipped: readonly string[] = asleep,
 ): MergedList {
@@ -42,7 +46,7 @@ export function mergeLists(
   const failed: string[] = [];
   const reasons: string[] = [];
   results.forEach((result, i) => {
-    const model = table.served[i];
+    const model = asked[i];
     if (asleep.includes(model)) {
       const key = canonicalModelName(model);
       if (!seen.has(key)) {
@@ -61,7 +65,10 @@ export function mergeLists(
     for (const entry of list) {
       const e = entry as { id?: unknown; model?: unknown; name?: unknown };
       const name = shape === "openai" ? e.id : (e.model ?? e.name);
-      if (typeof name !== "string" || table.resolve(name) === undefined) continue;
+      if (typeof name !== "string") continue;
+      const served = table.resolve(name);
+      // a model is listed by a server of its own engine only
+      if (served === undefined || table.engineOf(served) !== table.engineOf(model)) continue;
       const key = canonicalModelName(name);
       if (seen.has(key)) continue;
       seen.add(key);

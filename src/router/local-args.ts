@@ -20,7 +20,7 @@ per request.
 
   --listen HOST:PORT          address to listen on ([::1]:8080 for IPv6; port 0 picks a free one)
   --alb URL                   the ALB's origin, http:// or https://, no path
-  --models m1,m2,...          the served models, spelled as in llm_ec2_configs[*].llm_model
+  --models m1,m2,...          the served models, as clients name them; a vLLM model's as <served name>=vllm
   --keys-file FILE            check API keys against this list (npm run keys); without it keys are NOT checked
   --allow-model-management    open /api/pull, /api/delete, /api/create, /api/copy, /api/push, /api/blobs/*
   --upstream-timeout SECONDS  wait for the headers of an answer asked for without streaming (default ${DEFAULTS.upstreamTimeoutSeconds})

@@ -1,6 +1,7 @@
 import { Annotations, Aspects, LocalBackend, S3Backend, TerraformResource, TerraformStack } from "cdktf";
 import { modelFit } from "../catalog/model-fit";
 import { fitWarning } from "../catalog/fit-report";
+import { vllmFitWarning } from "../catalog/vllm-fit";
 import { rootVolumeFits } from "../catalog/weights-on-disk";
 import { Construct } from "constructs";
 import { PolicyAspect } from "../policy/policy-aspect";
@@ -66,8 +67,11 @@ export class ServiceStack extends TerraformStack {
     const openDoor = openDoorWarning(config);
     if (openDoor) Annotations.of(this).addWarning(openDoor);
     this.addOverride("moved", movedFromModuleCall(this));
-    for (const fit of config.llm_ec2_configs.map(modelFit).filter((f) => f.fits === false)) {
+    for (const fit of config.llm_ec2_configs.filter((c) => c.engine === "ollama").map(modelFit).filter((f) => f.fits === false)) {
       Annotations.of(this).addWarning(fitWarning(fit, config.region));
+    }
+    for (const warning of config.llm_ec2_configs.filter((c) => c.engine === "vllm").map(vllmFitWarning)) {
+      if (warning !== undefined) Annotations.of(this).addWarning(warning);
     }
     for (const fit of rootVolumeFits(config.llm_ec2_configs).filter((f) => !f.fits)) {
       Annotations.of(this).addWarning(

@@ -148,7 +148,7 @@ function body(): string {
 }
 
 /** `${` and `%{` escaped for templatefile(); a function replacement, as "$$" in a replacement string means one "$". */
-const escapeTemplate = (text: string): string => text.replace(/[$%]\{/g, (match) => `${match[0]}${match}`);
+export const escapeTemplate = (text: string): string => text.replace(/[$%]\{/g, (match) => `${match[0]}${match}`);
 
 /** The user data: a header of template variables, then the body with `${` and `%{` escaped for templatefile(). */
 export function userDataTemplate(): string {

@@ -22,8 +22,10 @@ export interface Rendered {
   readonly userData: Record<string, string>;
   /** Model key -> the bytes of user data EC2 receives (compressed), which EC2 limits to 16 KB. */
   readonly userDataBytes: Record<string, number>;
-  /** The pull-models document's content (JSON). */
+  /** The pull-models document's content (JSON): the bootstrap of the Ollama models. */
   readonly document: string;
+  /** The serve-vllm document's content (JSON): the bootstrap of the vLLM models. */
+  readonly vllmDocument: string;
   /** Model key -> its association's parameters and schedule. */
   readonly associations: Record<string, Association>;
   /** The release rollout's parameters and schedule (the association over every instance server), or null when there is none. */
@@ -55,28 +57,18 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
   const associations = planForEach(json, {
     variables,
     resource: { type: "aws_ssm_association", name: "pull_models" },
-    attributes: [
-      "parameters.Models",
-      "parameters.AppPort",
-      "parameters.OllamaVersion",
-      "parameters.TimeoutSeconds",
-      "parameters.UpgradeInPlace",
-      "parameters.ContextLength",
-      "parameters.NumParallel",
-      "parameters.KvCacheType",
-      "parameters.KeepAlive",
-      "schedule_expression",
-    ],
+    attributes: ["parameters", "schedule_expression"],
     replace,
   });
   const rollout = block(json, "aws_ssm_association", "release_rollout");
   // Literal parameters as they are; the others evaluated.
   const rolloutParameters = rollout.parameters as Record<string, string>;
   const literal = Object.fromEntries(Object.entries(rolloutParameters).filter(([, v]) => !v.includes("${")));
-  const { document, rolloutCount, rolloutSchedule, ...rolloutValues } = evaluate(json, {
+  const { document, vllmDocument, rolloutCount, rolloutSchedule, ...rolloutValues } = evaluate(json, {
     variables,
     expressions: {
       document: block(json, "aws_ssm_document", "pull_models").content as string,
+      vllmDocument: block(json, "aws_ssm_document", "serve_vllm").content as string,
       rolloutCount: rollout.count as string,
       rolloutSchedule: rollout.schedule_expression as string,
       ...Object.fromEntries(Object.entries(rolloutParameters).filter(([name]) => !(name in literal))),
@@ -87,17 +79,11 @@ export function renderFromModule(variables: Record<string, unknown>): Rendered {
     userData: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, gunzipSync(raw(row)).toString("utf8")])),
     userDataBytes: Object.fromEntries(Object.entries(instances).map(([key, row]) => [key, raw(row).length])),
     document: document as string,
+    vllmDocument: vllmDocument as string,
     associations: Object.fromEntries(
       Object.entries(associations).map(([key, row]) => [
         key,
-        {
-          parameters: Object.fromEntries(
-            Object.entries(row)
-              .filter(([name]) => name.startsWith("parameters."))
-              .map(([name, value]) => [name.slice("parameters.".length), value as string]),
-          ),
-          schedule: row.schedule_expression as string | null,
-        },
+        { parameters: row.parameters as Record<string, string>, schedule: row.schedule_expression as string | null },
       ]),
     ),
     rollout:

@@ -14,6 +14,8 @@ const path = require("path");
 
 const HOST = process.argv[2];
 const plan = JSON.parse(fs.readFileSync(path.join(HOST, "plan.json"), "utf8"));
+/** When the scenario began: a file untouched since then holds nothing the scenario wrote. */
+const SCENARIO_START_MS = Date.now();
 const T = "/run/ollama-fleet-test";
 const OUT = `${T}/host/out`;
 /** The stand-ins, copied beside the plan by sandbox.ts (the checkout may be hidden under the fresh /tmp). */
@@ -68,6 +70,7 @@ function prepare() {
     for (const dir of ["/usr/bin", "/usr/sbin"]) fs.rmSync(`${dir}/${tool}`, { force: true });
   }
   for (const manager of plan.packageManagers) fs.copyFileSync(`${STAND_INS}/package-manager`, `/usr/local/sbin/${manager}`);
+  prepareVllmMachine();
   for (const tool of fs.readdirSync("/usr/local/sbin")) fs.chmodSync(`/usr/local/sbin/${tool}`, 0o755);
   fs.copyFileSync(run("sh", ["-c", "command -v zstd"]).trim(), `${T}/bin/zstd`);
   if (!plan.zstd) for (const tool of ["zstd", "unzstd", "zstdcat", "zstdmt", "pzstd"]) fs.rmSync(`/usr/bin/${tool}`, { force: true });
@@ -111,7 +114,17 @@ function prepareS3() {
  * loaded), the instance store comes back empty, then systemd starts the enabled units in order.
  */
 async function reboot(index, step) {
-  const pids = fs.existsSync("/run/fake-systemd") ? fs.readdirSync("/run/fake-systemd").filter((f) => f.endsWith(".pid")) : [];
+  const state = fs.existsSync("/run/fake-systemd") ? fs.readdirSync("/run/fake-systemd") : [];
+  // A restarting service's supervisor first (the stand-in's Restart=), so it starts nothing again.
+  for (const file of state.filter((f) => f.endsWith(".supervisor"))) {
+    try {
+      process.kill(Number(fs.readFileSync(`/run/fake-systemd/${file}`, "utf8")), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const file of state.filter((f) => /\.(supervisor|stopping|nrestarts)$/.test(f))) fs.rmSync(`/run/fake-systemd/${file}`, { force: true });
+  const pids = state.filter((f) => f.endsWith(".pid"));
   for (const file of pids) {
     const pid = Number(fs.readFileSync(`/run/fake-systemd/${file}`, "utf8"));
     try {
@@ -129,6 +142,74 @@ async function reboot(index, step) {
     mountInstanceStore();
   }
   return spawnStep(index, "/usr/local/sbin/systemctl", ["boot"], { env: { PATH: SERVICE_PATH } }, step.timeoutMs);
+}
+
+/**
+ * What a vLLM server's machine has: docker (its CLI and daemon, one stand-in) and the NVIDIA Container
+ * Toolkit unless the plan leaves them out, nvidia-smi, the AWS CLI and SSM's parameters (the
+ * instance store is prepare()'s). The machine's own docker and aws are hidden.
+ */
+function prepareVllmMachine() {
+  for (const tool of ["docker", "aws", "nvidia-smi", "nvidia-container-cli", "nvidia-ctk"]) {
+    for (const dir of ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin"]) fs.rmSync(`${dir}/${tool}`, { force: true });
+  }
+  const node = (name, file) => fs.writeFileSync(`/usr/local/sbin/${name}`, `#!${process.execPath}\n${fs.readFileSync(`${STAND_INS}/${file}`, "utf8")}`, { mode: 0o755 });
+  node("fake-http-get", "fake-http-get.js");
+  fs.copyFileSync(`${STAND_INS}/vllm-server.js`, `${T}/bin/vllm-server.js`);
+  if (plan.docker) {
+    node("docker", "docker.js");
+    fs.copyFileSync(`${STAND_INS}/dockerd`, "/usr/local/sbin/dockerd");
+    // docker.service as the docker package installs it (enabled; the bootstrap starts it when it is not running)
+    fs.writeFileSync("/etc/systemd/system/docker.service", "[Unit]\nDescription=Docker Application Container Engine\n\n[Service]\nType=notify\nExecStart=/usr/local/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n\n[Install]\nWantedBy=multi-user.target\n");
+    mkdir("/etc/systemd/system/multi-user.target.wants");
+    fs.symlinkSync("/etc/systemd/system/docker.service", "/etc/systemd/system/multi-user.target.wants/docker.service");
+  }
+  if (plan.nvidiaToolkit) fs.copyFileSync(`${STAND_INS}/nvidia-container-cli`, "/usr/local/sbin/nvidia-container-cli");
+  fs.copyFileSync(`${STAND_INS}/nvidia-smi`, "/usr/local/sbin/nvidia-smi");
+  // SSM's AWS CLI; a scenario with a weight cache bucket (an Ollama server's) gets the S3 one instead (prepareS3).
+  if (!plan.s3) fs.copyFileSync(`${STAND_INS}/aws`, "/usr/local/sbin/aws");
+  mkdir(`${T}/faults/ssm`);
+  for (const [name, value] of Object.entries(plan.ssmParameters)) fs.writeFileSync(`${T}/faults/ssm/${name.split("/").join("%2F")}`, value);
+}
+
+/**
+ * The files below `roots` whose content holds one of `secrets`, and the processes whose arguments or
+ * environment do. Only files written or changed during the scenario are read (their mtime or ctime,
+ * which a copy that keeps the mtime still sets): the machine's own files cannot hold a value the
+ * scenario invented, and reading gigabytes of them would take minutes.
+ */
+function holdingSecrets(secrets, roots) {
+  if (secrets.length === 0) return { files: [], processes: [] };
+  const files = [];
+  const walk = (p) => {
+    // the test's own world (the plan, the stand-ins' faults and answers), not the machine's
+    if (p === `${T}/host` || p === `${T}/faults`) return;
+    let stat;
+    try {
+      stat = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(p)) walk(path.join(p, name));
+    } else if (stat.isFile() && stat.size < 16 * 1024 * 1024 && Math.max(stat.mtimeMs, stat.ctimeMs) >= SCENARIO_START_MS - 2000) {
+      const text = fs.readFileSync(p, "latin1");
+      if (secrets.some((secret) => text.includes(secret))) files.push(p);
+    }
+  };
+  roots.forEach(walk);
+  const processes = [];
+  for (const pid of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    for (const what of ["cmdline", "environ"]) {
+      try {
+        const text = fs.readFileSync(`/proc/${pid}/${what}`, "latin1");
+        if (secrets.some((secret) => text.includes(secret))) processes.push(`${pid} ${what}: ${fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").join(" ").slice(0, 200)}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return { files, processes };
 }
 
 /** The CloudWatch agent as its package installs it: the control script, the agent, its unit. */
@@ -244,19 +325,21 @@ function fingerprint(dir, withTimes) {
 
 /** What the machine looks like now, but for the log: compared between runs to prove a re-run changed nothing. */
 function snapshot() {
-  const mainPid = (() => {
+  const pidOf = (unit) => {
     try {
-      return run("/usr/local/sbin/systemctl", ["show", "-p", "MainPID", "ollama"]).trim();
+      return run("/usr/local/sbin/systemctl", ["show", "-p", "MainPID", unit]).trim();
     } catch {
       return "MainPID=?";
     }
-  })();
+  };
+  const mainPid = pidOf("ollama");
   return {
     mainPid,
+    vllmPid: pidOf("vllm"),
     calls: fs.readFileSync(`${T}/calls.log`, "utf8").split("\n").filter(Boolean).length,
     files: Object.assign(
       {},
-      ...["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/systemd/system", "/usr/local/bin", "/usr/local/lib", "/usr/share/ollama"].map(
+      ...["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/systemd/system", "/usr/local/bin", "/usr/local/lib", "/usr/share/ollama", "/etc/ollama-fleet"].map(
         (p) => fingerprint(p, p.startsWith("/usr/share/ollama")),
       ),
     ),
@@ -309,6 +392,37 @@ function modelsOnDisk() {
 }
 
 const read = (file) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null);
+
+function vllmResult() {
+  const tokenPath = "/etc/ollama-fleet/vllm/hf-token";
+  const containers = {};
+  const dir = `${T}/state/docker/containers`;
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) containers[f.replace(/\.json$/, "")] = JSON.parse(fs.readFileSync(`${dir}/${f}`, "utf8"));
+  const starts = read(`${T}/state/vllm-starts.log`);
+  const cacheFiles = [];
+  const walk = (p) => {
+    if (!fs.existsSync(p)) return;
+    if (fs.statSync(p).isDirectory()) fs.readdirSync(p).forEach((n) => walk(path.join(p, n)));
+    else cacheFiles.push(p);
+  };
+  ["/opt/dlami/nvme", "/var/lib/ollama-fleet"].forEach(walk);
+  const secrets = Object.values(plan.ssmParameters);
+  const held = holdingSecrets(secrets, ["/etc", "/var", "/usr/local", "/opt", "/run", "/tmp", "/root"]);
+  return {
+    unit: read("/etc/systemd/system/vllm.service"),
+    serveScript: read("/usr/local/lib/ollama-fleet/vllm-serve"),
+    journal: read("/run/fake-systemd/vllm.service.journal"),
+    starts: starts === null ? [] : starts.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)),
+    containers,
+    tokenFile: fs.existsSync(tokenPath)
+      ? { mode: (fs.statSync(tokenPath).mode & 0o777).toString(8), owner: run("stat", ["-c", "%U:%G", tokenPath]).trim(), content: read(tokenPath) }
+      : null,
+    cacheFiles: cacheFiles.sort(),
+    // the token file itself is where it belongs
+    filesHoldingSecret: held.files.filter((f) => f !== tokenPath),
+    processesHoldingSecret: held.processes,
+  };
+}
 
 async function main() {
   isolate();
@@ -371,6 +485,7 @@ async function main() {
     s3Requests: (read(`${T}/s3-requests.log`) || "").split("\n").filter(Boolean),
     weightsUnit: read("/etc/systemd/system/ollama-fleet-weights.service"),
     weightsJournal: read("/run/fake-systemd/ollama-fleet-weights.service.journal"),
+    vllm: vllmResult(),
   };
   fs.writeFileSync(`${OUT}/result.json`, JSON.stringify(result, null, 2));
 }

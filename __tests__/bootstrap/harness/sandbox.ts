@@ -7,6 +7,7 @@ import { createHash } from "crypto";
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { DEFAULT_VLLM_IMAGE } from "../../../src/engines/vllm";
 
 const HERE = __dirname;
 const STAND_INS = path.join(HERE, "..", "stand-ins");
@@ -78,6 +79,35 @@ export interface Scenario {
   readonly cloudWatchAgent?: boolean;
   /** Whether the Deep Learning AMI's `dlami-cloudwatch-agent@partial` unit is enabled. @default false */
   readonly dlamiAgentUnit?: boolean;
+  // The vLLM servers' machine: Docker, the NVIDIA Container Toolkit, GPUs, Hugging Face, SSM.
+  /** Whether docker is installed (the stand-in and its daemon). @default true */
+  readonly docker?: boolean;
+  /** Whether the NVIDIA Container Toolkit is installed (nvidia-container-cli, the runtime for --gpus). @default true */
+  readonly nvidiaToolkit?: boolean;
+  /** GPUs nvidia-smi lists and a container with --gpus gets. @default 1 */
+  readonly gpus?: number;
+  /** The NVIDIA driver's version nvidia-smi reports. @default "580.95.05" */
+  readonly nvidiaDriver?: string;
+  /** The images the fake registry has. @default the module's default vLLM image */
+  readonly dockerRegistry?: readonly string[];
+  /** The first N docker pulls time out. @default 0 */
+  readonly dockerPullFailTimes?: number;
+  /** The docker daemon does not answer. @default false */
+  readonly dockerDaemonDown?: boolean;
+  /** The first N starts of the fake vLLM die of CUDA out of memory. @default 0 */
+  readonly vllmExitTimes?: number;
+  /** Gated Hugging Face repositories and the token each needs. @default {} */
+  readonly hfGated?: Readonly<Record<string, string>>;
+  /** Hugging Face cannot be reached. @default false */
+  readonly hfUnreachable?: boolean;
+  /** Seconds systemd waits before restarting a service that exited (the units' own RestartSec, shortened). @default 0.2 */
+  readonly restartSec?: number;
+  /** SSM parameters and their values (aws ssm get-parameter). @default {} */
+  readonly ssmParameters?: Readonly<Record<string, string>>;
+  /** The first N aws calls cannot reach the endpoint. @default 0 */
+  readonly awsFailTimes?: number;
+  /** aws ssm get-parameter is denied. @default false */
+  readonly awsAccessDenied?: boolean;
   /** The weight cache's bucket, reached through the AWS CLI stand-in. @default none */
   readonly s3?: FakeBucket;
   /** Whether the AWS CLI is installed (with `s3`). @default true */
@@ -109,6 +139,8 @@ export interface StepResult {
 
 export interface Snapshot {
   readonly mainPid: string;
+  /** vllm.service's MainPID (`MainPID=0` when it does not run). */
+  readonly vllmPid: string;
   /** How many stand-in calls `calls` held when the snapshot was taken (the calls after it: `calls.split("\n").slice(n)`). */
   readonly calls: number;
   readonly files: Record<string, string>;
@@ -129,6 +161,21 @@ export interface ScenarioResult {
   readonly agent: { readonly config: string | null; readonly applied: readonly string[]; readonly journal: string | null; readonly dlamiUnitEnabled: boolean };
   readonly ollamaUser: string | null;
   readonly modelsOwner: string | null;
+  /** The vLLM server: its unit, the script the unit runs, its journal, each start of the fake vLLM, the docker containers, the token file. */
+  readonly vllm: {
+    readonly unit: string | null;
+    readonly serveScript: string | null;
+    readonly journal: string | null;
+    readonly starts: ReadonlyArray<Record<string, unknown>>;
+    readonly containers: Record<string, unknown>;
+    readonly tokenFile: { readonly mode: string; readonly owner: string; readonly content: string } | null;
+    /** Files under the instance store and the root volume's cache, relative to /. */
+    readonly cacheFiles: readonly string[];
+    /** The files (under /etc, /var, /usr/local, /opt, /run, /tmp, /root) that hold a value of `ssmParameters`, but its own file. */
+    readonly filesHoldingSecret: readonly string[];
+    /** The processes still running at the end whose arguments or environment hold one. */
+    readonly processesHoldingSecret: readonly string[];
+  };
   /** The models' folder Ollama's unit names. */
   readonly modelsDir: string;
   /** Blob file name -> its state, in the models' folder. */
@@ -226,7 +273,8 @@ function hostFingerprint(): Record<string, string> {
     "/usr/share/ollama", "/usr/bin/zstd", "/usr/bin/apt-get", "/usr/bin/uname", "/usr/bin/sleep",
     "/var/log/ollama-bootstrap.log", "/var/lib/cloud", "/var/lib/amazon", "/run/lock/ollama-bootstrap.lock",
     "/run/fake-systemd", "/run/ollama-fleet-test", "/root/.ollama", "/opt/aws", "/usr/bin/getconf",
-    "/opt/dlami", "/usr/local/lib/ollama-fleet", "/etc/systemd/system/ollama-fleet-weights.service", "/usr/local/sbin/aws",
+    "/etc/systemd/system/vllm.service", "/etc/ollama-fleet", "/usr/local/lib/ollama-fleet", "/var/lib/ollama-fleet", "/opt/dlami",
+    "/etc/systemd/system/ollama-fleet-weights.service", "/usr/local/sbin/aws",
   ];
   for (const p of paths) describe(p);
   return result;
@@ -266,6 +314,18 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       ...(scenario.serveFails ? { "serve-fails": 1 } : {}),
       ...(scenario.listHangs ? { "list-hangs": scenario.listHangs } : {}),
       ...(scenario.glibc ? { glibc: scenario.glibc } : {}),
+      gpus: scenario.gpus ?? 1,
+      ...(scenario.nvidiaDriver ? { "nvidia-driver": scenario.nvidiaDriver } : {}),
+      "restart-sec": scenario.restartSec ?? 0.2,
+      "docker-registry.json": JSON.stringify(scenario.dockerRegistry ?? [DEFAULT_VLLM_IMAGE]),
+      "docker-pull-fail-times": scenario.dockerPullFailTimes ?? 0,
+      "vllm-exit-times": scenario.vllmExitTimes ?? 0,
+      "hf-gated.json": JSON.stringify(scenario.hfGated ?? {}),
+      "aws-fail-times": scenario.awsFailTimes ?? 0,
+      ...(scenario.dockerDaemonDown ? { "docker-daemon-down": 1 } : {}),
+      ...(scenario.nvidiaToolkit === false ? { "no-nvidia": 1 } : {}),
+      ...(scenario.hfUnreachable ? { "hf-unreachable": 1 } : {}),
+      ...(scenario.awsAccessDenied ? { "aws-access-denied": 1 } : {}),
     };
     const plan = {
       steps,
@@ -277,6 +337,9 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
       getconf: scenario.getconf ?? true,
       cloudWatchAgent: scenario.cloudWatchAgent ?? true,
       dlamiAgentUnit: scenario.dlamiAgentUnit ?? false,
+      docker: scenario.docker ?? true,
+      nvidiaToolkit: scenario.nvidiaToolkit ?? true,
+      ssmParameters: scenario.ssmParameters ?? {},
       s3: scenario.s3 ? { ...scenario.s3, objects: undefined } : undefined,
       awsCli: scenario.awsCli ?? true,
       instanceStore: scenario.instanceStore ?? false,

@@ -5,6 +5,7 @@
  * One file per area; the order of RULES is the order of the module's validations.
  */
 import { modelsRules } from "./models";
+import { engineRules } from "./engines";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
@@ -46,6 +47,7 @@ export { MODEL_CACHE_CREATE, MODEL_CACHE_OFF } from "./weight-cache";
 
 export const RULES: readonly Rule[] = [
   ...modelsRules,
+  ...engineRules,
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,

@@ -282,9 +282,14 @@ export function repeats(values: string[], path: (i: number) => string): Array<[s
 export const hclRepeats = (list: string, label: string): string =>
   `[for i, x in ${list} : format("${label} = %s", i, jsonencode(x)) if index(${list}, x) < i]`;
 
-/** How many entries before entry `i` (`c`) name the same model spelled differently. */
+/** Whether an entry's model is served by Ollama (its name follows Ollama's rules; the main server pulls it). */
+export const isOllama = (c: Pick<LlmEc2Config, "engine">): boolean => (c.engine ?? "ollama") === "ollama";
+/** The entry `c` names a model of another engine than Ollama (an HCL condition). */
+export const HCL_NOT_OLLAMA = (c: string): string => `${c}.engine != "ollama"`;
+
+/** How many Ollama entries before entry `i` (`c`) name the same model spelled differently (0 for an entry of another engine). */
 export const sameModelEarlier = (i: string, c: string): string =>
-  `length([for j, d in var.llm_ec2_configs : j if j < ${i} && d.llm_model != ${c}.llm_model && ${hclTaggedModelName(
+  `length([for j, d in var.llm_ec2_configs : j if ${c}.engine == "ollama" && d.engine == "ollama" && j < ${i} && d.llm_model != ${c}.llm_model && ${hclTaggedModelName(
     "d.llm_model"
   )} == ${hclTaggedModelName(`${c}.llm_model`)}])`;
 export const keyOf = (c: string): string => `replace(${c}.llm_model, "/[-_.:]/", "")`;

@@ -13,8 +13,10 @@ import {
   hclMatches,
   hclRepeats,
   hclSizeKnown,
+  HCL_NOT_OLLAMA,
   hclWhole,
   INSTANCE_TYPE_PATTERN,
+  isOllama,
   keyOf,
   matches,
   MAX_MODEL_NAME_LENGTH,
@@ -46,8 +48,8 @@ function namePartRule(part: keyof typeof MODEL_NAME_PART_PATTERNS, problem: stri
     "llm_model",
     problem,
     fix,
-    (c) => namePartOk(part, c.llm_model),
-    `!${hclNameShapeOk("c.llm_model")} || ${hclMatches(MODEL_NAME_PART_PATTERNS[part], "c.llm_model")}`
+    (c) => !isOllama(c) || namePartOk(part, c.llm_model),
+    `${HCL_NOT_OLLAMA("c")} || !${hclNameShapeOk("c.llm_model")} || ${hclMatches(MODEL_NAME_PART_PATTERNS[part], "c.llm_model")}`
   );
 }
 
@@ -66,8 +68,8 @@ export const modelsRules: readonly Rule[] = [
     "llm_model",
     `is not an Ollama model name of the form [host/][namespace/]model[:tag] (1-${MAX_MODEL_NAME_LENGTH} characters, at most two "/")`,
     'write the name as `ollama pull` takes it, e.g. "llama3:8b", "library/llama3:8b" or "hf.co/org/Model-GGUF:Q4_K_M"',
-    (c) => nameShapeOk(c.llm_model),
-    hclNameShapeOk("c.llm_model")
+    (c) => !isOllama(c) || nameShapeOk(c.llm_model),
+    `${HCL_NOT_OLLAMA("c")} || ${hclNameShapeOk("c.llm_model")}`
   ),
   namePartRule(
     "host",
@@ -129,7 +131,8 @@ export const modelsRules: readonly Rule[] = [
       const configs = inputs.llm_ec2_configs;
       return configs.flatMap(
         (c, i): Array<[string, unknown]> =>
-          configs.some((d, j) => j < i && d.llm_model !== c.llm_model && taggedModelName(d.llm_model) === taggedModelName(c.llm_model))
+          isOllama(c) &&
+          configs.some((d, j) => j < i && isOllama(d) && d.llm_model !== c.llm_model && taggedModelName(d.llm_model) === taggedModelName(c.llm_model))
             ? [[`llm_ec2_configs[${i}].llm_model`, c.llm_model]]
             : []
       );

@@ -1,3 +1,4 @@
+import { DEFAULT_ENGINE, ENGINE_NAMES, hclPerEngine, ROUTER_ENGINE_SEPARATOR, routerModelItem } from "../../engines";
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, maxWakeEntryBytes, wakeVariablesBytes } from "../router-environment";
 import { hclScaling, MAX_WAKE_WAIT_SECONDS } from "./scaling";
 import {
@@ -16,6 +17,13 @@ import {
   valueRule,
   whole,
 } from "./kit";
+
+/** The length of the router's model list: each model's served name, and `=<engine>` for another engine than Ollama's. */
+const ROUTER_MODELS_LENGTH = `length(join(",", [for c in var.llm_ec2_configs : ${hclPerEngine("c.engine", (e) =>
+  e.name === DEFAULT_ENGINE ? e.hcl.servedName("c") : `format("%s${ROUTER_ENGINE_SEPARATOR}%s", ${e.hcl.servedName("c")}, "${e.name}")`,
+)}]))`;
+
+const knownEngine = (c: { engine: string }) => (ENGINE_NAMES as readonly string[]).includes(c.engine);
 
 /** How many entries name scale_to_zero_after_minutes (HCL). */
 const WAKING = `length([for c in var.llm_ec2_configs : c if ${hclScaling("c", "scale_to_zero_after_minutes")} != null])`;
@@ -81,12 +89,12 @@ export const routerRules: readonly Rule[] = [
   {
     id: "router-models-fit",
     problem:
-      `is too long a model list for the router (router_enabled): its function gets the model names comma-separated in ROUTER_MODELS, ` +
+      `is too long a model list for the router (router_enabled): its function gets the served model names comma-separated in ROUTER_MODELS (a vLLM model's with "=vllm"), ` +
       `and the groups of the models that scale to zero in ROUTER_WAKE_GROUPS (up to ${maxWakeEntryBytes(0)} bytes and the prefix each), ` +
       `and Lambda takes at most ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes of environment variables, which leaves ${MAX_ROUTER_MODELS_LENGTH} bytes for both`,
     fix: "serve fewer or shorter-named models per deployment (a second deployment under another prefix has its own router), let fewer models scale to zero, or set router_enabled = false",
     find: (inputs) => {
-      const length = inputs.llm_ec2_configs.map((c) => c.llm_model).join(",").length;
+      const length = inputs.llm_ec2_configs.map((c) => (knownEngine(c) ? routerModelItem(c) : c.llm_model)).join(",").length;
       const waking = inputs.llm_ec2_configs.filter((c) => c.scaling?.scale_to_zero_after_minutes != null).length;
       const wake = waking === 0 ? 0 : wakeVariablesBytes(MAX_WAKE_WAIT_SECONDS) + waking * maxWakeEntryBytes(inputs.prefix.length);
       return !inputs.router_enabled || length + wake <= MAX_ROUTER_MODELS_LENGTH
@@ -95,11 +103,11 @@ export const routerRules: readonly Rule[] = [
     },
     hcl: {
       condition:
-        `!var.router_enabled || length(join(",", var.llm_ec2_configs[*].llm_model)) + (${WAKING} == 0 ? 0 : ` +
+        `!var.router_enabled || ${ROUTER_MODELS_LENGTH} + (${WAKING} == 0 ? 0 : ` +
         `${wakeVariablesBytes(MAX_WAKE_WAIT_SECONDS)} + ${WAKING} * (${maxWakeEntryBytes(0)} + length(var.prefix))) <= ${MAX_ROUTER_MODELS_LENGTH}`,
       offenders:
         `[format("llm_ec2_configs = \\"%d models, %d characters in ROUTER_MODELS, %d scale to zero\\"", length(var.llm_ec2_configs), ` +
-        `length(join(",", var.llm_ec2_configs[*].llm_model)), ${WAKING})]`,
+        `${ROUTER_MODELS_LENGTH}, ${WAKING})]`,
     },
   },
 ];

@@ -26,12 +26,21 @@ function filesBelow(dir: string): string[] {
 }
 
 /**
- * What decides the package's bytes: every file of src/router (the bundle takes nothing else, a test
- * checks it), tsconfig.json (esbuild reads it), esbuild's version, and Node's zlib (the zip is deflated).
+ * The sources the router's bundle takes, relative to the project root: the router, the engines (what
+ * each model's engine speaks) and the model-name twins they use. A test checks the bundle takes nothing else.
+ */
+export const ROUTER_SOURCES = ["src/router/", "src/engines/", "src/config/derive.ts"] as const;
+
+/**
+ * What decides the package's bytes: every file of ROUTER_SOURCES, tsconfig.json (esbuild reads it),
+ * esbuild's version, and Node's zlib (the zip is deflated).
  */
 export function routerSourcesDigest(root: string = routerSourceRoot()): string {
   const hash = createHash("sha256").update(`esbuild ${esbuildVersion}\0zlib ${process.versions.zlib}\0`);
-  const files = [...filesBelow(path.join(root, "src", "router")), path.join(root, "tsconfig.json")];
+  const files = [
+    ...ROUTER_SOURCES.flatMap((source) => (source.endsWith("/") ? filesBelow(path.join(root, source)) : [path.join(root, source)])),
+    path.join(root, "tsconfig.json"),
+  ];
   for (const file of files) hash.update(`${path.relative(root, file).split(path.sep).join("/")}\0`).update(readFileSync(file)).update("\0");
   return hash.digest("hex");
 }

@@ -1,5 +1,6 @@
 import { AssetType, Fn, IResolvable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
+import { hclRouterModelItem } from "../../engines";
 import {
   AutoscalingGroup,
   CloudwatchLogGroup,
@@ -291,7 +292,7 @@ export class StreamingRouter extends Construct {
     const timeoutText = hclText(this, timeout);
     const values = {
       albUrl: `format("http://%s", ${address(props.loadBalancer)}.dns_name)`,
-      models: `join(",", [for k, m in ${props.models.modelsOperand} : m.llm_model])`,
+      models: `join(",", [for k, m in ${props.models.modelsOperand} : ${hclRouterModelItem("m")}])`,
       authMode: hclText(this, props.auth ?? "API_KEY"),
       allowModelManagement: `tostring(${hclText(this, props.allowModelManagement ?? false)})`,
       metricsNamespace: this.names.namespace,

@@ -238,7 +238,7 @@ export class AsgServers extends Construct implements ModelServers {
   private withModelReady(props: AsgServersProps, userData: string): string {
     const asset = new TerraformAsset(this, "model_ready", { path: MODEL_READY_SCRIPT, type: AssetType.FILE });
     const script =
-      `templatefile("\${path.module}/${asset.path}", { app_port = each.value.app_port, health_check_path = each.value.health_check_path, ` +
+      `templatefile("\${path.module}/${asset.path}", { app_port = each.value.app_port, health_check_path = each.value.ready_path, ready_match = each.value.ready_match, ` +
       `timeout_seconds = ${hclText(this, props.healthCheckGracePeriodSeconds)}, group_name = each.value.group_name, hook_name = "${MODEL_READY_HOOK}" })`;
     const boundary = "==MODEL-READY==";
     const head =

@@ -1,6 +1,7 @@
-import { Fn } from "cdktf";
+import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Instance, LbTargetGroup, LbTargetGroupAttachment, SecurityGroup } from "../../aws";
+import { hclText } from "../hcl";
 import { ModelTable } from "../model-table";
 import { sameKey } from "../refs";
 import { ModelServers, PullTarget } from "./model-servers";
@@ -53,8 +54,11 @@ export class InstanceServers extends Construct implements ModelServers {
         instanceMetadataTags: "disabled",
       },
       rootBlockDevice: props.foundation.rootVolume(models),
-      // The release rollout finds every instance server by its tag (an Auto Scaling group's servers have none).
-      tags: { System: props.prefix, Name: models.getString("name"), [RELEASE_ROLLOUT_TAG]: props.prefix },
+      // The release rollout finds every Ollama instance server by its tag (an Auto Scaling group's
+      // servers have none, nor has a server of another engine: Ollama's release is not theirs).
+      tags: Token.asStringMap(
+        `\${merge({ System = ${hclText(this, props.prefix)}, Name = each.value.name }, each.value.engine == "ollama" ? { ${RELEASE_ROLLOUT_TAG} = ${hclText(this, props.prefix)} } : {})}`,
+      ),
       // cloud-init runs user data once, at first boot: a new script must not stop or replace a
       // running GPU server, and neither may a newer Deep Learning AMI. A server stays in the subnet
       // and zone it was created in: placement follows the position, and another model added,

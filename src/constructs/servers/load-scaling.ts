@@ -95,7 +95,7 @@ export class LoadScaling extends Construct {
       column: "concurrent_requests_per_server",
       suffix: "in-flight",
       metrics: [
-        { id: "busy", returnData: false, metricStat: stat(`\${format(${JSON.stringify(routerMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})}`, BUSY_SECONDS_METRIC, { [MODEL_DIMENSION]: "${each.value.llm_model}" }, "Sum") },
+        { id: "busy", returnData: false, metricStat: stat(`\${format(${JSON.stringify(routerMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})}`, BUSY_SECONDS_METRIC, { [MODEL_DIMENSION]: "${each.value.served_name}" }, "Sum") },
         { id: "servers", returnData: false, metricStat: stat("AWS/AutoScaling", "GroupInServiceInstances", { AutoScalingGroupName: group }, "Average") },
         { id: "per_server", label: "Requests in flight per server", returnData: true, expression: floored(perServer) },
       ],

@@ -1,12 +1,10 @@
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { SsmAssociation } from "../../aws";
 import { hcl } from "../hcl";
 import { ModelTable } from "../model-table";
-import { ServerMode } from "../../config/types";
 import { ModelServers, PullTarget } from "./model-servers";
-import { ollamaSettings, ServerFoundation } from "./server-foundation";
-import { UNCHANGED_PORT } from "../../userdata/templates";
+import { ServerFoundation } from "./server-foundation";
 
 export interface ModelPullsProps {
   /** The pull document, and the Ollama release and time limit every run passes it. */
@@ -26,23 +24,9 @@ export interface ModelPullsProps {
 }
 
 /**
- * The `UpgradeInPlace` parameter of each kind's per-model association: `false` for both. An
- * association runs on all its servers as soon as it changes, and each instance model has its own,
- * so a new release carried by them would restart every instance server at once: the release
- * rollout (release-rollout.ts) brings it, one server at a time. An Auto Scaling group's servers
- * take it through the instance refresh of a new launch template. Either way a model's own
- * association keeps the release a server runs, and installs one only where none is.
+ * One State Manager association per model: runs its engine's bootstrap on its servers (Ollama's
+ * pulls its models) and records compliance.
  */
-export const UPGRADE_IN_PLACE: Record<ServerMode, "true" | "false"> = { instance: "false", asg: "false" };
-
-/**
- * The `AppPort` each kind's association passes: an instance moves to its model's new port and Ollama
- * settings when its association runs (one server, restarted once); an Auto Scaling group's servers
- * keep theirs (`unchanged`) until its instance refresh replaces them with servers on the new ones.
- */
-const APP_PORT: Record<ServerMode, string> = { instance: "tostring(each.value.app_port)", asg: JSON.stringify(UNCHANGED_PORT) };
-
-/** One State Manager association per model: pulls its models onto its servers and records compliance. */
 export class ModelPulls extends Construct {
   public readonly associations: SsmAssociation;
 
@@ -52,24 +36,11 @@ export class ModelPulls extends Construct {
     const wait = hcl(props.waitSeconds ?? 0);
     const schedule = hcl(props.schedule ?? "");
     const foundation = props.foundation;
-    const settings = ollamaSettings("each.value");
+    // Each model's servers run its engine's bootstrap document, with that engine's parameters.
     this.associations = new SsmAssociation(this, "pull_models", {
       forEach: models,
-      name: foundation.pullModelsDocument.name,
-      parameters: {
-        Models: Fn.join(",", Token.asList(models.getList("pull_models"))),
-        AppPort: Token.asString(`\${each.value.server_mode == "asg" ? ${APP_PORT.asg} : ${APP_PORT.instance}}`),
-        OllamaVersion: foundation.ollamaVersion,
-        TimeoutSeconds: Fn.tostring(foundation.runTimeoutSeconds),
-        UpgradeInPlace: Token.asString(`\${each.value.server_mode == "asg" ? "${UPGRADE_IN_PLACE.asg}" : "${UPGRADE_IN_PLACE.instance}"}`),
-        // A changed setting changes the parameters and State Manager runs the association again: an
-        // instance's script rewrites the unit and restarts Ollama once; a group's servers keep theirs
-        // (AppPort unchanged) until the instance refresh of the new launch template replaces them.
-        ContextLength: settings.context_length,
-        NumParallel: settings.num_parallel,
-        KvCacheType: settings.kv_cache_type,
-        KeepAlive: settings.keep_alive,
-      },
+      name: Token.asString(`\${${foundation.documentNameOperand()}}`),
+      parameters: Token.asStringMap(`\${${foundation.documentParametersOperand()}}`),
       // One server of a model at a time, stopping at the first failure: a bad pull or port reaches
       // one server, not a whole group (an instance model has one server anyway).
       maxConcurrency: props.maxConcurrency ?? "1",

@@ -13,7 +13,7 @@ export const RELEASE_ROLLOUT_TAG = "OllamaReleaseRollout";
 export interface ReleaseRolloutProps {
   /** The bootstrap document, and the Ollama release and time limit the rollout passes it. */
   readonly foundation: ServerFoundation;
-  /** The models: the rollout exists while one of them runs on an instance. */
+  /** The models: the rollout exists while an Ollama model runs on an instance. */
   readonly models: ModelTable;
   /** The instance servers, by their rollout tag. */
   readonly target: PullTarget;
@@ -46,7 +46,8 @@ export class ReleaseRollout extends Construct {
     super(scope, id);
     const schedule = hcl(props.schedule ?? "");
     const foundation = props.foundation;
-    this.exists = `(length(${props.models.modelsOfOperand("instance")}) > 0)`;
+    // Ollama's instance servers only: a server of another engine runs no Ollama release.
+    this.exists = `(length([for k, m in ${props.models.modelsOfOperand("instance")} : k if m.engine == "ollama"]) > 0)`;
     this.association = new SsmAssociation(this, "release_rollout", {
       count: Token.asNumber(`\${${this.exists} ? 1 : 0}`),
       name: foundation.pullModelsDocument.name,

@@ -70,7 +70,8 @@ export class ScaleToZero extends Construct {
       period: 60,
     });
     const router = `\${format(${JSON.stringify(routerMetricsNamespace("%s"))}, ${hclText(this, props.prefix)})}`;
-    const model = { [MODEL_DIMENSION]: "${each.value.llm_model}" };
+    // the name the router logs a request under: the served one (a vLLM model may serve another name)
+    const model = { [MODEL_DIMENSION]: "${each.value.served_name}" };
     this.alarms = new CloudwatchMetricAlarm(this, "idle", {
       forEach: each,
       alarmName: Token.asString(`\${format("%s-%s-idle", ${hclText(this, props.prefix)}, each.value.stable_name)}`),

@@ -5,18 +5,21 @@ import {
   DataAwsIamPolicyDocument,
   DataAwsPartition,
   IamInstanceProfile,
+  IamRolePolicy,
   IamRole,
   IamRolePolicyAttachment,
   SecurityGroup,
   SsmDocument,
   VpcSecurityGroupIngressRule,
 } from "../../aws";
-import { generatedAsset, PULL_MODELS_DOCUMENT, pullModelsDocument, USER_DATA_TEMPLATE, userDataTemplate } from "../../userdata/templates";
-import { OLLAMA_DEFAULT_SETTING } from "../../config/ollama-settings";
+import { DEFAULT_ENGINE, ENGINE_NAMES, ENGINES, EngineName, hclPerEngine } from "../../engines";
+import { DEFAULT_VLLM_IMAGE } from "../../engines/vllm";
+import { BOOTSTRAPS, BootstrapInputs, hclObjectOf } from "../../userdata/bootstraps";
+import { generatedAsset } from "../../userdata/templates";
 import { serverLogGroupName, serverMetricsNamespace } from "./server-telemetry";
 import { ModelTable } from "../model-table";
 import { hclText } from "../hcl";
-import { moduleFile } from "../refs";
+import { address, moduleFile } from "../refs";
 import { addTcpRules } from "../tcp-rules";
 import { ModelCache } from "../model-cache/model-cache";
 import { networkGbpsByType } from "../../catalog/instance-network";
@@ -53,6 +56,13 @@ export interface ServerFoundationProps {
   readonly rootVolumeIops: number;
   /** Days the servers' log group keeps the bootstrap's log. @default 30 */
   readonly logRetentionDays?: number;
+  /** The image the servers of vLLM models run. @default DEFAULT_VLLM_IMAGE */
+  readonly vllmImage?: string;
+  /**
+   * Name of an SSM SecureString holding a Hugging Face token for the vLLM models; `""` for none.
+   * The servers' role may read that parameter only. @default ""
+   */
+  readonly hfTokenParameter?: string;
   /** The weight cache in S3 the servers restore models from and seed. @default - no cache */
   readonly modelCache?: ServerModelCacheProps;
 }
@@ -86,7 +96,10 @@ export class ServerFoundation extends Construct {
   public readonly role: IamRole;
   public readonly instanceProfile: IamInstanceProfile;
   public readonly securityGroup: SecurityGroup;
+  /** Ollama's bootstrap document, `<prefix>-pull-models`. */
   public readonly pullModelsDocument: SsmDocument;
+  /** Each engine's bootstrap document; one of another engine than Ollama exists only while a model uses it. */
+  public readonly documents: Readonly<Record<EngineName, SsmDocument>>;
   /** The partition the module is planned in (`aws`, `aws-cn`, `aws-us-gov`), as an HCL operand: every ARN we write uses it. */
   public readonly partition: string;
   /** Where every server's CloudWatch agent sends the bootstrap's log (`<instance id>/ollama-bootstrap` streams). */
@@ -96,9 +109,11 @@ export class ServerFoundation extends Construct {
   public readonly ollamaVersion: string;
   /** The bootstrap run's time limit, seconds: the larger of 3600 and the pull wait. */
   public readonly runTimeoutSeconds: number;
-  /** The weight cache the servers use (its bucket and access exist only when one is configured). */
+  /** The weight cache Ollama's servers use (its bucket and access exist only when one is configured). */
   public readonly modelCache: ModelCache;
-  private readonly userDataTemplate: TerraformAsset;
+  private readonly userDataTemplates: Record<EngineName, TerraformAsset>;
+  /** The local mapping an instance type to its network bandwidth (the AWS CLI's transfer target). */
+  private readonly networkGbps: TerraformLocal;
   private readonly props: ServerFoundationProps;
   private userDataLocal?: TerraformLocal;
 
@@ -169,22 +184,97 @@ export class ServerFoundation extends Construct {
       metricsNamespace: Token.asString(ref(this.metricsNamespaceExpression())),
     });
 
-    this.userDataTemplate = new TerraformAsset(this, "user_data", {
-      path: generatedAsset(USER_DATA_TEMPLATE, userDataTemplate()),
-      type: AssetType.FILE,
-    });
+    // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
+    this.networkGbps = new TerraformLocal(this, "instance_network_gbps", networkGbpsByType());
+    this.networkGbps.overrideLogicalId("instance_network_gbps");
 
-    const document = new TerraformAsset(this, "pull_models_document", {
-      path: generatedAsset(PULL_MODELS_DOCUMENT, pullModelsDocument()),
-      type: AssetType.FILE,
-    });
-    this.pullModelsDocument = new SsmDocument(this, "pull_models_document_resource", {
-      name: `${prefix}-pull-models`,
-      documentType: "Command",
-      documentFormat: "JSON",
-      content: Fn.templatefile(moduleFile(document), { ...this.telemetry(), ...this.cacheVariables() }),
-    });
-    this.pullModelsDocument.overrideLogicalId("pull_models");
+    // Each engine's user data template and SSM document, generated from its bootstrap script (the
+    // Ollama ones keep the construct ids, so the module's asset paths, they always had).
+    const assetId = (engine: EngineName, ollamaId: string, suffix: string) => (engine === DEFAULT_ENGINE ? ollamaId : `${engine}_${suffix}`);
+    const inputs = this.bootstrapInputs();
+    const templates = {} as Record<EngineName, TerraformAsset>;
+    const documents = {} as Record<EngineName, SsmDocument>;
+    for (const engine of ENGINE_NAMES) {
+      const files = BOOTSTRAPS[engine];
+      templates[engine] = new TerraformAsset(this, assetId(engine, "user_data", "user_data"), {
+        path: generatedAsset(files.userDataFile, files.userDataTemplate()),
+        type: AssetType.FILE,
+      });
+      const asset = new TerraformAsset(this, assetId(engine, "pull_models_document", "document"), {
+        path: generatedAsset(files.documentFile, files.document(inputs)),
+        type: AssetType.FILE,
+      });
+      const { documentId, documentSuffix } = ENGINES[engine].bootstrap;
+      const document = new SsmDocument(this, assetId(engine, "pull_models_document_resource", "document_resource"), {
+        name: `${prefix}-${documentSuffix}`,
+        documentType: "Command",
+        documentFormat: "JSON",
+        content: Fn.templatefile(moduleFile(asset), files.weightCache ? { ...this.telemetry(), ...this.cacheVariables() } : this.telemetry()),
+      });
+      // Ollama's always exists (the original module's); another engine's only while a model uses it.
+      if (engine !== DEFAULT_ENGINE) document.count = Token.asNumber(`\${${this.usesEngine(engine)} ? 1 : 0}`);
+      document.overrideLogicalId(documentId);
+      documents[engine] = document;
+    }
+    this.userDataTemplates = templates;
+    this.documents = documents;
+    this.pullModelsDocument = documents[DEFAULT_ENGINE];
+    this.allowHfTokenParameter();
+  }
+
+  /** Whether any model is served by `engine` (an HCL operand). */
+  public usesEngine(engine: EngineName): string {
+    return `length([for k, m in ${this.props.models.modelsOperand} : k if m.engine == "${engine}"]) > 0`;
+  }
+
+  /** Inside a `for_each` over the model table: the name of the model's engine's document (an operand). */
+  public documentNameOperand(): string {
+    return hclPerEngine("each.value.engine", (e) =>
+      e.name === DEFAULT_ENGINE ? `${address(this.documents[e.name])}.name` : `${address(this.documents[e.name])}[0].name`,
+    );
+  }
+
+  /** Inside a `for_each` over the model table: the model's association parameters (a map operand). */
+  public documentParametersOperand(): string {
+    const inputs = this.bootstrapInputs();
+    return hclPerEngine("each.value.engine", (e) => hclObjectOf(BOOTSTRAPS[e.name].documentParameters("each.value", inputs)));
+  }
+
+  /** The module's inputs the bootstraps read, as operands. */
+  private bootstrapInputs(): BootstrapInputs {
+    const telemetry = this.telemetry();
+    const cache = this.cacheVariables();
+    return {
+      ollamaVersion: hclText(this, this.props.ollamaVersion),
+      vllmImage: hclText(this, this.props.vllmImage ?? DEFAULT_VLLM_IMAGE),
+      hfTokenParameter: hclText(this, this.props.hfTokenParameter ?? ""),
+      timeoutSeconds: hclText(this, this.runTimeoutSeconds),
+      logGroup: hclText(this, telemetry.log_group),
+      metricsNamespace: hclText(this, telemetry.metrics_namespace),
+      modelCacheBucket: hclText(this, cache.model_cache_bucket),
+      modelCachePrefix: hclText(this, cache.model_cache_prefix),
+      modelCacheRegion: hclText(this, cache.model_cache_region),
+      networkGbps: hclText(this, this.networkGbps.expression),
+    };
+  }
+
+  /**
+   * With a Hugging Face token parameter and a vLLM model, the servers may read that parameter (and
+   * nothing else of SSM's parameters). A SecureString under the AWS managed key aws/ssm needs no KMS
+   * grant (its key policy lets the account's principals decrypt through SSM); a customer managed
+   * key's policy must let the role decrypt.
+   */
+  private allowHfTokenParameter(): void {
+    const parameter = hclText(this, this.props.hfTokenParameter ?? "");
+    new IamRolePolicy(this, "hf_token_policy", {
+      count: Token.asNumber(`\${${parameter} != "" && ${this.usesEngine("vllm")} ? 1 : 0}`),
+      name: Token.asString(`\${format("%s-hf-token", ${hclText(this, this.props.prefix)})}`),
+      role: this.role.name,
+      policy: Token.asString(
+        `\${jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "ReadHuggingFaceToken", Effect = "Allow", Action = "ssm:GetParameter", ` +
+          `Resource = format("arn:%s:ssm:*:*:parameter/%s", ${this.partition}, trimprefix(${parameter}, "/")) }] })}`,
+      ),
+    }).overrideLogicalId("llm_ec2_hf_token");
   }
 
   /**
@@ -194,22 +284,11 @@ export class ServerFoundation extends Construct {
    */
   public userData(_row: TerraformIterator): string {
     if (this.userDataLocal === undefined) {
-      // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
-      const gbps = new TerraformLocal(this, "instance_network_gbps", networkGbpsByType());
-      gbps.overrideLogicalId("instance_network_gbps");
-      const rendered = Fn.templatefile(moduleFile(this.userDataTemplate), {
-        app_port: Token.asNumber(ref("m.app_port")),
-        ...ollamaSettings("m"),
-        ollama_version: this.ollamaVersion,
-        // The server's own model at first boot; the association pulls the main server's full list.
-        models: Token.asString(ref("m.llm_model")),
-        timeout_seconds: this.runTimeoutSeconds,
-        ...this.telemetry(),
-        ...this.cacheVariables(),
-        transfer_gbps: Token.asString(ref(`try(tostring(${hclText(this, gbps.expression)}[m.instance_type]), "")`)),
-      });
+      const inputs = this.bootstrapInputs();
+      const rendered = (engine: EngineName) =>
+        `templatefile("\${path.module}/${this.userDataTemplates[engine].path}", ${hclObjectOf(BOOTSTRAPS[engine].templateVariables("m", inputs))})`;
       const models = this.props.models.modelsOperand;
-      this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclText(this, rendered)} }}`);
+      this.userDataLocal = new TerraformLocal(this, "server_user_data", `\${{ for k, m in ${models} : k => ${hclPerEngine("m.engine", (e) => rendered(e.name))} }}`);
       this.userDataLocal.overrideLogicalId("server_user_data");
     }
     return Token.asString(ref(`${hclText(this, this.userDataLocal.expression)}[each.key]`));
@@ -266,16 +345,3 @@ export class ServerFoundation extends Construct {
   }
 }
 
-/**
- * A model row's Ollama settings as the bootstrap's text parameters, for the row expression `row`
- * (`m`, or `each.value`): a setting left unset is OLLAMA_DEFAULT_SETTING (Ollama's own default).
- */
-export function ollamaSettings(row: string): { context_length: string; num_parallel: string; kv_cache_type: string; keep_alive: string } {
-  const text = (field: string) => Token.asString(ref(`${row}.${field} == null ? ${JSON.stringify(OLLAMA_DEFAULT_SETTING)} : tostring(${row}.${field})`));
-  return {
-    context_length: text("context_length"),
-    num_parallel: text("num_parallel"),
-    kv_cache_type: text("kv_cache_type"),
-    keep_alive: Token.asString(ref(`${row}.keep_alive`)),
-  };
-}

@@ -1,0 +1,127 @@
+// The fake vLLM of the fake image: `vllm serve <repo> [options]` as the docker stand-in starts it,
+// with the container's environment, port map and mounts (FAKE_CONTAINER_*). It parses its options as
+// vLLM's argparse does (an unknown one is an error, exit 2), checks tensor parallelism against the
+// container's GPUs, finds the weights in the Hugging Face cache mounted at /root/.cache/huggingface
+// or downloads them (refusing offline, as huggingface_hub does with HF_HUB_OFFLINE=1, and refusing a
+// gated repository without the right token, read from HF_TOKEN_PATH), then serves /health and
+// /v1/models on the published port, as vLLM does only once the model is loaded. Faults:
+// vllm-exit-times (the first N starts die of CUDA out of memory), hf-gated.json ({repo: token}),
+// hf-unreachable (no network to Hugging Face). Each start is a JSON line of state/vllm-starts.log.
+"use strict";
+const fs = require("fs");
+const http = require("http");
+const path = require("path");
+
+const T = "/run/ollama-fleet-test";
+const fault = (name) => (fs.existsSync(`${T}/faults/${name}`) ? fs.readFileSync(`${T}/faults/${name}`, "utf8").trim() : undefined);
+const log = (line) => process.stdout.write(`INFO ${line}\n`);
+const die = (line, status = 1) => {
+  process.stderr.write(`${line}\n`);
+  process.exit(status);
+};
+
+const [entrypoint, subcommand, repo, ...options] = process.argv.slice(2);
+if (entrypoint !== "vllm" || subcommand !== "serve" || !repo || repo.startsWith("-")) die("usage: vllm serve [model_tag] [options]", 2);
+const VALUED = ["--served-model-name", "--host", "--port", "--tensor-parallel-size", "--gpu-memory-utilization", "--dtype", "--revision", "--max-model-len", "--quantization"];
+const args = {};
+for (let i = 0; i < options.length; i++) {
+  if (!VALUED.includes(options[i]) || i + 1 >= options.length) die(`vllm serve: error: unrecognized arguments: ${options[i]}`, 2);
+  args[options[i]] = options[++i];
+}
+const served = args["--served-model-name"] ?? repo;
+const containerPort = args["--port"] ?? "8000";
+const tp = Number(args["--tensor-parallel-size"] ?? 1);
+const mounts = JSON.parse(process.env.FAKE_CONTAINER_MOUNTS ?? "{}");
+const hostPath = (p) => {
+  const mount = Object.keys(mounts).find((m) => p === m || p.startsWith(`${m}/`));
+  return mount === undefined ? undefined : path.join(mounts[mount].source, p.slice(mount.length));
+};
+
+const startCount = (() => {
+  const file = `${T}/state/vllm-starts`;
+  const n = Number(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : 0) + 1;
+  fs.writeFileSync(file, String(n));
+  return n;
+})();
+const tokenFile = process.env.HF_TOKEN_PATH ? hostPath(process.env.HF_TOKEN_PATH) : undefined;
+const token = tokenFile && fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, "utf8").trim() : undefined;
+const cacheRoot = hostPath("/root/.cache/huggingface");
+const record = {
+  args: process.argv.slice(3),
+  offline: process.env.HF_HUB_OFFLINE ?? "",
+  usageStats: process.env.VLLM_NO_USAGE_STATS ?? "",
+  ipc: process.env.FAKE_CONTAINER_IPC,
+  gpus: Number(process.env.FAKE_CONTAINER_GPUS ?? 0),
+  tokenInEnvironment: "HF_TOKEN" in process.env,
+  token: token === undefined ? null : "read",
+  cache: cacheRoot ?? null,
+  downloaded: false,
+};
+const finish = (extra) => fs.appendFileSync(`${T}/state/vllm-starts.log`, `${JSON.stringify({ ...record, ...extra })}\n`);
+
+log(`vLLM API server version 0.29.0 (fake); model ${repo} served as ${served}, tensor parallel ${tp}, dtype ${args["--dtype"] ?? "auto"}`);
+if (record.gpus < tp) {
+  finish({ outcome: "too few GPUs" });
+  die(`ValueError: The number of required GPUs exceeds the total number of available GPUs in the placement group (tensor_parallel_size=${tp}, available GPUs: ${record.gpus}).`);
+}
+if (cacheRoot === undefined) {
+  finish({ outcome: "no cache" });
+  die("the fake image keeps its Hugging Face cache at /root/.cache/huggingface: mount one");
+}
+const revision = args["--revision"] ?? "main";
+const snapshot = path.join(cacheRoot, "hub", `models--${repo.replace("/", "--")}`, "snapshots", revision);
+if (!fs.existsSync(path.join(snapshot, "config.json"))) {
+  if (process.env.HF_HUB_OFFLINE === "1") {
+    finish({ outcome: "offline without weights" });
+    die(`OSError: We couldn't connect to 'https://huggingface.co' to load the files, and couldn't find them in the cached files. Check your internet connection or see how to run the library in offline mode (HF_HUB_OFFLINE=1).`);
+  }
+  if (fault("hf-unreachable")) {
+    finish({ outcome: "hub unreachable" });
+    die(`requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/${repo}/revision/${revision}`);
+  }
+  const gated = JSON.parse(fault("hf-gated.json") ?? "{}");
+  if (gated[repo] !== undefined && token !== gated[repo]) {
+    finish({ outcome: "gated" });
+    die(`huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/${repo}/resolve/${revision}/config.json. Access to model ${repo} is restricted. You must have access to it and be authenticated to access it.`);
+  }
+  fs.mkdirSync(snapshot, { recursive: true });
+  fs.writeFileSync(path.join(snapshot, "model.safetensors"), `fake weights of ${repo}@${revision}\n`);
+  fs.writeFileSync(path.join(snapshot, "config.json"), JSON.stringify({ model_type: "fake" }));
+  record.downloaded = true;
+  log(`downloaded ${repo}@${revision} to ${snapshot}`);
+}
+if (startCount <= Number(fault("vllm-exit-times") ?? 0)) {
+  finish({ outcome: "out of memory" });
+  die("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 22.05 GiB of which 1.06 GiB is free.");
+}
+
+const portMap = JSON.parse(process.env.FAKE_CONTAINER_PORT_MAP ?? "{}");
+const hostPort = portMap[containerPort];
+if (hostPort === undefined) {
+  finish({ outcome: "no published port" });
+  die(`the container's port ${containerPort} is not published`);
+}
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://vllm");
+  if (req.method === "GET" && url.pathname === "/health") {
+    res.writeHead(200, { "content-length": 0 });
+    return res.end();
+  }
+  if (req.method === "GET" && url.pathname === "/v1/models") {
+    const body = JSON.stringify({ object: "list", data: [{ id: served, object: "model", created: 1733356800, owned_by: "vllm", root: repo, parent: null, max_model_len: Number(args["--max-model-len"] ?? 8192) }] });
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    return res.end(body);
+  }
+  const body = JSON.stringify({ detail: "Not Found" });
+  res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+});
+server.listen(Number(hostPort), "0.0.0.0", () => {
+  finish({ outcome: "serving", port: Number(hostPort) });
+  log(`Started server process; Uvicorn running on http://0.0.0.0:${containerPort}`);
+});
+process.on("SIGTERM", () => {
+  log("Shutting down");
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 500).unref();
+});
