@@ -206,7 +206,7 @@ describe("the weight cache on a server", () => {
       expect(result.steps.map((s) => s.exitCode)).toEqual([0, 0]);
       expect(result.log).toContain(`${cacheLogMarker("miss")} llama3:8b (the cache's manifest names ${license}, which the cache does not give (exit 1: download failed:`);
       expect(Object.keys(result.blobs).every((name) => /^sha256-[0-9a-f]{64}$/.test(name))).toBe(true);
-      // and the seed of qwen2:7b does not replace the manifest the other server wrote
+      // and seeding qwen2:7b does not replace the manifest the other server wrote
       expect(result.log).toContain("qwen2:7b: another server seeded it first; the cache keeps its copy");
       expect(result.log).not.toContain(`${cacheLogMarker("seeded")} qwen2:7b`);
       expect(result.s3[`${OLLAMA}manifests/${QWEN[1]}`].sha256).toBe(createHash("sha256").update(theirs).digest("hex"));
