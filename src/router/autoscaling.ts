@@ -1,9 +1,8 @@
 // The two Auto Scaling calls the router makes to start a model that has no server (Query API,
 // version 2011-01-01, form-encoded POST, XML answers), signed with SigV4 like the SSM calls: no AWS
 // SDK in the bundle.
-import * as http from "http";
-import * as https from "https";
-import { AwsCredentials, signRequest } from "./sigv4";
+import { signedPost } from "./signed-post";
+import { AwsCredentials } from "./sigv4";
 import { at, child, parseXml, XmlElement } from "./xml";
 
 /** Where and as whom to call Auto Scaling. */
@@ -40,67 +39,33 @@ export function autoScalingEndpoint(region: string, override?: URL): URL {
 const encode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** One Query API action; resolves with the answer's root element, rejects with AutoScalingError or a network error. */
-function callAutoScaling(target: AutoScalingTarget, action: string, params: Record<string, string>): Promise<XmlElement> {
-  const endpoint = autoScalingEndpoint(target.region, target.endpoint);
+async function callAutoScaling(target: AutoScalingTarget, action: string, params: Record<string, string>): Promise<XmlElement> {
   const body = Object.entries({ Action: action, Version: "2011-01-01", ...params })
     .map(([name, value]) => `${encode(name)}=${encode(value)}`)
     .join("&");
-  const signed = signRequest({
-    method: "POST",
-    host: endpoint.host,
-    path: "/",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
-    body,
+  const { status, text } = await signedPost({
+    endpoint: autoScalingEndpoint(target.region, target.endpoint),
     region: target.region,
     service: "autoscaling",
     credentials: target.credentials,
-    date: new Date((target.now ?? Date.now)()),
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body,
+    timeoutMs: target.timeoutMs,
+    // a group's description is a few KB; a runaway answer is cut
+    maxAnswerBytes: 1024 * 1024,
+    now: target.now,
   });
-  const transport = endpoint.protocol === "http:" ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = transport.request({
-      method: "POST",
-      hostname: endpoint.hostname,
-      port: endpoint.port || undefined,
-      path: "/",
-      headers: { ...signed.headers, "content-length": Buffer.byteLength(body) },
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${target.timeoutMs / 1000} s`)), target.timeoutMs);
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        // a group's description is a few KB; a runaway answer is cut
-        if (size > 1024 * 1024) res.destroy(new Error("answer larger than 1 MB"));
-        else chunks.push(c);
-      });
-      res.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString("utf8");
-        let root: XmlElement | undefined;
-        try {
-          root = parseXml(text);
-        } catch {
-          // reported below with the status
-        }
-        if (res.statusCode === 200 && root !== undefined) return resolve(root);
-        const error = at(root, "Error");
-        const code = child(error, "Code")?.text.trim() ?? "";
-        const message = child(error, "Message")?.text.trim() ?? text.slice(0, 200);
-        reject(new AutoScalingError(code, `${res.statusCode} ${code || "error"}: ${message}`));
-      });
-    });
-    req.end(body);
-  });
+  let root: XmlElement | undefined;
+  try {
+    root = parseXml(text);
+  } catch {
+    // reported below with the status
+  }
+  if (status === 200 && root !== undefined) return root;
+  const error = at(root, "Error");
+  const code = child(error, "Code")?.text.trim() ?? "";
+  const message = child(error, "Message")?.text.trim() ?? text.slice(0, 200);
+  throw new AutoScalingError(code, `${status} ${code || "error"}: ${message}`);
 }
 
 const whole = (element: XmlElement | undefined, name: string): number => {

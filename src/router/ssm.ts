@@ -3,10 +3,9 @@
 // cached for at most a minute. When a later read fails, the keys last read keep serving for a
 // bounded time (an SSM hiccup is not an outage of the fleet), then every request is refused.
 // No AWS SDK: the bundle must load with nothing beside it.
-import * as http from "http";
-import * as https from "https";
 import { ApiKey, KeyStore, KeysUnavailableError, parseKeyList } from "./auth";
-import { AwsCredentials, signRequest } from "./sigv4";
+import { signedPost } from "./signed-post";
+import { AwsCredentials } from "./sigv4";
 
 export interface SsmKeyStoreOptions extends SsmTarget {
   readonly parameter: string;
@@ -127,59 +126,27 @@ export function ssmEndpoint(region: string, override?: URL): URL {
 }
 
 /** One SSM action (JSON 1.1 protocol), signed with SigV4; resolves with the answer's JSON, rejects with SsmError or a network error. */
-function callSsm(target: SsmTarget, endpoint: URL, action: string, payload: object): Promise<Record<string, unknown>> {
-  const body = JSON.stringify(payload);
-  const signed = signRequest({
-    method: "POST",
-    host: endpoint.host,
-    path: "/",
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AmazonSSM.${action}` },
-    body,
+async function callSsm(target: SsmTarget, endpoint: URL, action: string, payload: object): Promise<Record<string, unknown>> {
+  const { status, text } = await signedPost({
+    endpoint,
     region: target.region,
     service: "ssm",
     credentials: target.credentials,
-    date: new Date((target.now ?? Date.now)()),
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AmazonSSM.${action}` },
+    body: JSON.stringify(payload),
+    timeoutMs: target.timeoutMs,
+    now: target.now,
   });
-  const transport = endpoint.protocol === "http:" ? http : https;
-  return new Promise((resolve, reject) => {
-    const req = transport.request({
-      method: "POST",
-      hostname: endpoint.hostname,
-      port: endpoint.port || undefined,
-      path: "/",
-      headers: { ...signed.headers, "content-length": Buffer.byteLength(body) },
-    });
-    const timer = setTimeout(() => {
-      req.destroy(new Error(`no answer within ${target.timeoutMs / 1000} s`));
-    }, target.timeoutMs);
-    req.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: Record<string, unknown> = {};
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // an answer that is not JSON is reported below with its status
-        }
-        if (res.statusCode === 200) return resolve(json);
-        const type = String(json.__type ?? "").split("#").pop() ?? "";
-        const message = String(json.message ?? json.Message ?? text.slice(0, 200));
-        reject(new SsmError(type, `${res.statusCode} ${type || "error"}: ${message}`));
-      });
-    });
-    req.end(body);
-  });
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // an answer that is not JSON is reported below with its status
+  }
+  if (status === 200) return json;
+  const type = String(json.__type ?? "").split("#").pop() ?? "";
+  const message = String(json.message ?? json.Message ?? text.slice(0, 200));
+  throw new SsmError(type, `${status} ${type || "error"}: ${message}`);
 }
 
 /** The parameter's decrypted value, or undefined when it does not exist. */
