@@ -57,14 +57,15 @@ const after = (address: string): Record<string, unknown> => {
 };
 const MODULE_JSON = JSON.parse(readFileSync(path.join(OURS, "main.tf.json"), "utf8"));
 /** The router function's environment, unknown at plan (it names the ALB's DNS name): computed from the module's own expression. */
+let routerEnv: Record<string, string> | undefined;
 const routerEnvironment = () =>
-  (
+  (routerEnv ??= (
     evaluate(MODULE_JSON, {
       variables: INPUTS,
       expressions: { env: MODULE_JSON.resource.aws_lambda_function.router.environment.variables },
       replace: { "aws_lb.llm.dns_name": '"internal-acme.elb.amazonaws.com"', "aws_ssm_parameter.router_keys[0].name": '"/acme/router-keys"' },
     }) as { env: Record<string, string> }
-  ).env;
+  ).env);
 const keys = (resource: string) => [...plan.instances.values()].filter((i) => i.resource === resource).map((i) => JSON.parse(i.key)[0] as string).sort();
 
 describe("a mixed fleet (Ollama and vLLM, instances and an Auto Scaling group), planned offline with the real provider", () => {
@@ -334,6 +335,17 @@ describe("through the API Gateway door, as planned: the planned routes and mappi
     expect(alb.received.at(-1)?.routedTo).toBe("default");
   });
 
+  test("a vLLM model named in another case: the listener rule matches it (AWS compares header values case-insensitively), and vLLM, comparing names exactly, answers 404", async () => {
+    const server = vllm.get("qwen2.5-7b")!;
+    const before = counts();
+    const err = await openai.chat.completions.create({ model: "QWEN2.5-7B", messages: hi }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as Error).message).toContain("The model `QWEN2.5-7B` does not exist.");
+    const reached = since(before);
+    expect(reached.map((r) => r.length)).toEqual(all().map((s) => (s === server ? 1 : 0)));
+    expect(alb.received.at(-1)?.routedTo).toBe(keyOfServed.get("qwen2.5-7b"));
+  });
+
   test("Ollama's /api/chat naming a vLLM model: the door forwards it to the vLLM server, which answers FastAPI's bare 404; the router refuses it itself, saying what to call", async () => {
     const server = vllm.get("qwen2.5-7b")!;
     const before = counts();
@@ -356,6 +368,7 @@ describe("through the API Gateway door, as planned: the planned routes and mappi
     for (const [method, call] of [
       ["POST", "/v1/audio/transcriptions"], // vLLM serves it; the door opens only the listed calls
       ["POST", "/tokenize"],
+      ["POST", "/v1/load_lora_adapter"], // vLLM's adapter loading, when enabled: never through the door
       ["GET", "/v1/chat/completions"],
       ["POST", "/api/pull"], // model management is closed in this plan
     ]) {

@@ -78,15 +78,23 @@ export function plannedDoors(plan: ModulePlan, module: TerraformJson, variables:
     if (planned) ids[`aws_apigatewayv2_integration.${name}[0].id`] = JSON.stringify(name);
   }
   const targets = new Map<string, string>();
+  const single: Record<string, string> = {};
   for (const [name, body] of Object.entries(resources.aws_apigatewayv2_route)) {
     if (body.for_each !== undefined) {
       const planned = planForEach(module, { variables, resource: { type: "aws_apigatewayv2_route", name }, attributes: ["route_key", "target"], replace: ids });
       for (const value of Object.values(planned)) targets.set(`${name} ${value.route_key}`, value.target as string);
-    } else {
-      const { target } = evaluate(module, { variables, expressions: { target: body.target as string }, replace: ids });
-      targets.set(`${name} ${body.route_key}`, target as string);
-    }
+    } else single[`${name} ${body.route_key}`] = body.target as string;
   }
+  // The routes of one instance each, and the listener's default target group, in one evaluation.
+  const listener = resources.aws_lb_listener.llm_http as { default_action: Array<{ type: string; target_group_arn: string }> };
+  const defaultTarget = /^\$\{aws_lb_target_group\.llm_http\[(local\.\w+)\]\.arn\}$/.exec(listener.default_action[0]?.target_group_arn ?? "");
+  if (listener.default_action.length !== 1 || listener.default_action[0].type !== "forward" || !defaultTarget) {
+    throw new Error(`the listener's default action ${JSON.stringify(listener.default_action)} is not a forward to one target group`);
+  }
+  const evaluated = evaluate(module, { variables, expressions: { ...single, "default target group": defaultTarget[1] }, replace: ids }) as Record<string, string>;
+  for (const key of Object.keys(single)) targets.set(key, evaluated[key]);
+  const defaultTargetGroup = evaluated["default target group"];
+
   const routes = of("aws_apigatewayv2_route").map((i): StandInRoute => {
     const { after, afterUnknown } = i;
     if (after.authorization_type !== "NONE") throw new Error(`${i.resource}${i.key}: authorization ${after.authorization_type} is not modelled`);
@@ -114,13 +122,6 @@ export function plannedDoors(plan: ModulePlan, module: TerraformJson, variables:
     if (actions.length !== 1 || actions[0].type !== "forward") throw new Error(`${i.resource}${i.key}: actions ${JSON.stringify(actions)}`);
     return { key: keyOf(i), priority: i.after.priority as number, values: header.values };
   });
-
-  const listener = resources.aws_lb_listener.llm_http as { default_action: Array<{ type: string; target_group_arn: string }> };
-  const defaultTarget = /^\$\{aws_lb_target_group\.llm_http\[(local\.\w+)\]\.arn\}$/.exec(listener.default_action[0]?.target_group_arn ?? "");
-  if (listener.default_action.length !== 1 || listener.default_action[0].type !== "forward" || !defaultTarget) {
-    throw new Error(`the listener's default action ${JSON.stringify(listener.default_action)} is not a forward to one target group`);
-  }
-  const { key: defaultTargetGroup } = evaluate(module, { variables, expressions: { key: defaultTarget[1] } }) as { key: string };
 
   const targetGroupPorts = Object.fromEntries(of("aws_lb_target_group").map((i) => [keyOf(i), i.after.port as number]));
   for (const key of [defaultTargetGroup, ...rules.map((r) => r.key)]) {
