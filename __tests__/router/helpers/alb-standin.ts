@@ -1,21 +1,33 @@
 // An ALB stand-in on loopback: routes each request on the routing header the way the module's
-// listener rules do (its value compared case-insensitively; no match: the default action, the main
-// server), or, for a deployment whose rules predate the header, on the `redirect_model` query-string
-// value. It streams both ways and records everything the router sent it. A target group with no
-// registered target (a group scaled to zero) is answered as the real ALB answers it: 503 with its
-// own HTML page and `Server: awselb/2.0` (AWS: "HTTP 503: Service unavailable. The target groups for
-// the load balancer have no registered targets"); a target that refuses the connection (a server
-// registered before its Ollama listens, which the ALB sends requests to while the group has no
-// healthy one: it fails open) with its own 502 (AWS: "HTTP 502: Bad gateway ... The load balancer
-// received a TCP RST from the target when attempting to establish a connection").
+// listener rules do (rules in priority order, lowest first; a rule's values compared with the
+// header case-insensitively, `*` and `?` as wildcards, every copy of the header searched in order,
+// as AWS documents an http-header condition (CloudFormation, ListenerRule HttpHeaderConfig); no
+// match: the default action, the main server), with one rule per target or with given rules
+// (`startWithRules`, a planned listener); or, for a deployment whose rules predate the header, on
+// the `redirect_model` query-string value. It streams both ways and records everything the router
+// sent it. A target group with no registered target (a group scaled to zero) is answered as the
+// real ALB answers it: 503 with its own HTML page and `Server: awselb/2.0` (AWS: "HTTP 503: Service
+// unavailable. The target groups for the load balancer have no registered targets"); a target that
+// refuses the connection (a server registered before its Ollama listens, which the ALB sends
+// requests to while the group has no healthy one: it fails open) with its own 502 (AWS: "HTTP 502:
+// Bad gateway ... The load balancer received a TCP RST from the target when attempting to establish
+// a connection").
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { ROUTING_HEADER } from "../../../src/router/endpoints";
 
 export interface AlbTarget {
-  /** The model as the listener rule spells it. */
+  /** The model as the listener rule spells it (with `startWithRules`: any name for the target, e.g. its target group's key). */
   readonly model: string;
   readonly url: string;
+}
+
+/** A listener rule: an http-header condition on the routing header, and the target it forwards to. */
+export interface AlbRule {
+  readonly priority: number;
+  /** The condition's values. */
+  readonly values: readonly string[];
+  readonly target: AlbTarget;
 }
 
 export interface AlbRecord {
@@ -49,17 +61,38 @@ export class AlbStandIn {
   private readonly agent = new http.Agent({ keepAlive: true });
   private readonly sockets = new Set<import("net").Socket>();
 
+  private readonly rules: readonly AlbRule[];
+  private readonly targets: readonly AlbTarget[];
+
   private constructor(
     readonly server: http.Server,
-    private readonly targets: readonly AlbTarget[],
+    rules: readonly AlbRule[],
+    private readonly defaultTarget: AlbTarget,
     readonly routeOn: RouteOn,
-  ) {}
+  ) {
+    this.rules = [...rules].sort((a, b) => a.priority - b.priority);
+    if (new Set(this.rules.map((r) => r.priority)).size !== this.rules.length) throw new Error("AlbStandIn: two rules share a priority (AWS refuses that)");
+    this.targets = [...new Set([defaultTarget, ...rules.map((r) => r.target)])];
+  }
 
-  /** The first target is the default action's (the main server). */
+  /** One rule per target, on its model; the first target is the default action's (the main server). */
   static async start(targets: readonly AlbTarget[], routeOn: RouteOn = "header"): Promise<AlbStandIn> {
+    return AlbStandIn.listen(
+      targets.map((target, i) => ({ priority: i + 1, values: [target.model], target })),
+      targets[0],
+      routeOn,
+    );
+  }
+
+  /** The given listener rules and default action (a listener as planned). */
+  static async startWithRules(rules: readonly AlbRule[], defaultTarget: AlbTarget): Promise<AlbStandIn> {
+    return AlbStandIn.listen(rules, defaultTarget, "header");
+  }
+
+  private static async listen(rules: readonly AlbRule[], defaultTarget: AlbTarget, routeOn: RouteOn): Promise<AlbStandIn> {
     let alb!: AlbStandIn;
     const server = http.createServer((req, res) => alb.forward(req, res));
-    alb = new AlbStandIn(server, targets, routeOn);
+    alb = new AlbStandIn(server, rules, defaultTarget, routeOn);
     server.on("connection", (s) => {
       alb.sockets.add(s);
       s.on("close", () => alb.sockets.delete(s));
@@ -81,8 +114,8 @@ export class AlbStandIn {
   private route(req: http.IncomingMessage): AlbTarget | undefined {
     const named = (value: string) => this.targets.find((t) => t.model.toLowerCase() === value.toLowerCase());
     if (this.routeOn === "header") {
-      const value = req.headers[ROUTING_HEADER];
-      return typeof value === "string" ? named(value) : undefined;
+      const copies = req.rawHeaders.filter((_, i) => i % 2 === 1 && req.rawHeaders[i - 1].toLowerCase() === ROUTING_HEADER);
+      return this.rules.find((rule) => rule.values.some((value) => copies.some((copy) => headerValueMatches(value, copy))))?.target;
     }
     const query = new URL(req.url ?? "/", "http://alb").searchParams;
     for (const [key, value] of query) {
@@ -95,7 +128,7 @@ export class AlbStandIn {
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse): void {
     const matched = this.route(req);
-    const target = matched ?? this.targets[0];
+    const target = matched ?? this.defaultTarget;
     const record: AlbRecord = {
       method: req.method ?? "",
       url: req.url ?? "",
@@ -150,4 +183,10 @@ export class AlbStandIn {
     res.writeHead(502, "Bad Gateway", { server: "awselb/2.0", "content-type": "text/html", "content-length": Buffer.byteLength(ALB_502_PAGE) });
     res.end(ALB_502_PAGE);
   }
+}
+
+/** An http-header condition's value against one copy of the header: case-insensitive, `*` any run of characters, `?` exactly one. */
+export function headerValueMatches(value: string, header: string): boolean {
+  const pattern = value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${pattern}$`, "is").test(header);
 }
