@@ -23,10 +23,49 @@ const die = (line, status = 1) => {
 const [entrypoint, subcommand, repo, ...options] = process.argv.slice(2);
 if (entrypoint !== "vllm" || subcommand !== "serve" || !repo || repo.startsWith("-")) die("usage: vllm serve [model_tag] [options]", 2);
 const VALUED = ["--served-model-name", "--host", "--port", "--tensor-parallel-size", "--gpu-memory-utilization", "--dtype", "--revision", "--max-model-len", "--quantization"];
+// The tuning options of vLLM's parser the fleet may pass (vllm/engine/arg_utils.py, cli_args.py):
+// typed (argparse's type= and choices=), and the bool fields, which argparse's BooleanOptionalAction
+// spells --x and --no-x and which take no value.
+const INT = (v) => /^-?[0-9]+$/.test(v);
+const FLOAT = (v) => /^-?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v);
+const TYPED = {
+  "--max-num-seqs": { type: "int", ok: INT },
+  "--max-num-batched-tokens": { type: "int", ok: INT },
+  "--seed": { type: "int", ok: INT },
+  "--max-logprobs": { type: "int", ok: INT },
+  "--cpu-offload-gb": { type: "float", ok: FLOAT },
+  "--block-size": { choices: ["1", "8", "16", "32", "64", "128"] },
+  "--kv-cache-dtype": { choices: ["auto", "bfloat16", "float16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc"] },
+  "--scheduling-policy": { choices: ["fcfs", "priority"] },
+  "--generation-config": { type: "str", ok: () => true },
+  "--tool-call-parser": { type: "str", ok: () => true },
+  "--reasoning-parser": { choices: ["deepseek_r1", "granite", "mistral", "qwen3"] },
+};
+const BOOLEAN = ["enable-prefix-caching", "enable-chunked-prefill", "enforce-eager", "enable-auto-tool-choice"];
+const argError = (flag, text) => die(`usage: vllm serve [model_tag] [options]\nvllm serve: error: argument ${flag}: ${text}`, 2);
 const args = {};
 for (let i = 0; i < options.length; i++) {
-  if (!VALUED.includes(options[i]) || i + 1 >= options.length) die(`vllm serve: error: unrecognized arguments: ${options[i]}`, 2);
-  args[options[i]] = options[++i];
+  const o = options[i];
+  const bool = BOOLEAN.find((b) => o === `--${b}` || o === `--no-${b}`);
+  if (bool !== undefined) {
+    args[`--${bool}`] = o === `--${bool}`;
+    continue;
+  }
+  const typed = TYPED[o];
+  if (typed !== undefined) {
+    if (i + 1 >= options.length || options[i + 1].startsWith("--")) argError(o, "expected one argument");
+    const v = options[++i];
+    if (typed.choices && !typed.choices.includes(v)) argError(o, `invalid choice: '${v}' (choose from ${typed.choices.map((c) => `'${c}'`).join(", ")})`);
+    if (typed.ok && !typed.ok(v)) argError(o, `invalid ${typed.type} value: '${v}'`);
+    args[o] = v;
+    continue;
+  }
+  if (!VALUED.includes(o) || i + 1 >= options.length) die(`usage: vllm serve [model_tag] [options]\nvllm serve: error: unrecognized arguments: ${o}`, 2);
+  args[o] = options[++i];
+}
+// vLLM's own check of the parsed serve arguments (validate_parsed_serve_args)
+if (args["--enable-auto-tool-choice"] === true && args["--tool-call-parser"] === undefined) {
+  die("TypeError: Error: --enable-auto-tool-choice requires --tool-call-parser", 1);
 }
 const served = args["--served-model-name"] ?? repo;
 const containerPort = args["--port"] ?? "8000";
