@@ -85,7 +85,7 @@ export const VLLM_REFUSED_ARGS: Readonly<Record<string, string>> = {
   "download-dir": "the bootstrap keeps the weights in its cache (instance store or root volume)",
   "trust-remote-code": "it runs code from the model's repository on the server",
   "code-revision": "it picks code from the model's repository to run",
-  "api-key": "keys are the router's (router_api_keys); the load balancer sends vLLM requests already checked",
+  "api-key": "keys are the router's (output router_keys_parameter): neither door sends vLLM a key, and one on its command line is in every process listing",
   "chat-template": "it reads a file on the server, or takes a template that runs on every request",
   "tool-parser-plugin": "it loads a Python file on the server",
   middleware: "it imports Python code into the server",
