@@ -102,6 +102,21 @@ describe("engine_args on the server (user data and the serve-vllm document from 
     SCENARIO_TIMEOUT_MS,
   );
 
+  test(
+    "every allowlisted flag at once (the worst case): vLLM's parser takes them all and the server serves",
+    async () => {
+      const result = await runScenario({ ...DLAMI, steps: [{ kind: "cloud-init", script: fleet.userData[WORST_KEY] }] });
+      expect(result.steps[0].exitCode).toBe(0);
+      const [start] = result.vllm.starts;
+      expect(start.outcome).toBe("serving");
+      for (const a of VLLM_ARGS) {
+        const words = a.value.kind === "boolean" ? [WORST_ARGS[a.flag] === "true" ? `--${a.flag}` : `--no-${a.flag}`] : [`--${a.flag}`, WORST_ARGS[a.flag]];
+        expect((start.args as string[]).join(" ")).toContain(` ${words.join(" ")}`);
+      }
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
   test("the SSM agent refuses a parameter value with a space, quote or shell metacharacter before any script runs", () => {
     for (const value of ["max-num-seqs=1; rm -rf /", "max-num-seqs=$(id)", "max-num-seqs=`id`", "max-num-seqs='1'", "max-num-seqs=1|id", "--max-num-seqs=1"]) {
       expect(() => ssm({ EngineArgs: value })).toThrow(InvalidParameters);

@@ -34,12 +34,25 @@ const TYPED = {
   "--seed": { type: "int", ok: INT },
   "--max-logprobs": { type: "int", ok: INT },
   "--cpu-offload-gb": { type: "float", ok: FLOAT },
-  "--block-size": { choices: ["1", "8", "16", "32", "64", "128"] },
-  "--kv-cache-dtype": { choices: ["auto", "bfloat16", "float16", "fp8", "fp8_e4m3", "fp8_e5m2", "fp8_inc"] },
+  "--block-size": { type: "int", ok: INT },
+  "--kv-cache-dtype": {
+    choices: [
+      "auto", "bfloat16", "float16", "fp8", "fp8_ds_mla", "fp8_e4m3", "fp8_e5m2", "fp8_inc", "fp8_per_token_head", "int4_per_token_head",
+      "int8_per_token_head", "nvfp4", "nvfp4_4over6", "nvfp4_ds_mla", "turboquant_3bit_nc", "turboquant_4bit_nc", "turboquant_k3v4_nc", "turboquant_k8v4",
+    ],
+  },
   "--scheduling-policy": { choices: ["fcfs", "priority"] },
   "--generation-config": { type: "str", ok: () => true },
   "--tool-call-parser": { type: "str", ok: () => true },
-  "--reasoning-parser": { choices: ["deepseek_r1", "granite", "mistral", "qwen3"] },
+  // choices: the reasoning parsers vLLM registers (vllm/reasoning/__init__.py); the tool-call
+  // parser is a plain string to argparse (vLLM checks it when the server starts)
+  "--reasoning-parser": {
+    choices: [
+      "cohere_command3", "cohere_command4", "deepseek_r1", "deepseek_v3", "deepseek_v4", "ernie45", "gemma4", "glm45", "glm47", "granite", "holo2",
+      "hunyuan_a13b", "hy_v3", "inkling", "kimi_k2", "kimi_k3", "mimo", "minimax_m2", "minimax_m2_append_think", "minimax_m3", "mistral",
+      "nemotron_v3", "olmo3", "openai_gptoss", "poolside_v1", "qwen3", "seed_oss", "solar_open2", "step3", "step3p5",
+    ],
+  },
 };
 const BOOLEAN = ["enable-prefix-caching", "enable-chunked-prefill", "enforce-eager", "enable-auto-tool-choice"];
 const argError = (flag, text) => die(`usage: vllm serve [model_tag] [options]\nvllm serve: error: argument ${flag}: ${text}`, 2);
