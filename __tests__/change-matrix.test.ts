@@ -150,6 +150,11 @@ const ROWS: Record<string, Row> = {
     models: [VLLM],
   },
   "hf_token_parameter": { base: WITH_VLLM, inputs: { ...WITH_VLLM, hf_token_parameter: "/fleet/hf-token" }, models: [VLLM] },
+  "a vLLM model's engine_args": {
+    base: WITH_VLLM,
+    inputs: withModels([...MODELS, { ...VLLM_MODEL, engine_args: { "max-num-seqs": "64", "enable-prefix-caching": "false" } }]),
+    models: [VLLM],
+  },
   "scaling on load turned on for a running Auto Scaling model": {
     inputs: editModel(4, { max_size: 3, scaling: { requests_per_server_per_minute: 30, gpu_utilization_percent: 70 } }),
     models: [PHI],
@@ -317,6 +322,7 @@ describe("what each change plans", () => {
     ["vllm_image", "Image", "vllm/vllm-openai:v0.29.0-cu129"],
     ["a vLLM model's max_model_len", "MaxModelLen", "8192"],
     ["hf_token_parameter", "HfTokenParameter", "/fleet/hf-token"],
+    ["a vLLM model's engine_args", "EngineArgs", "enable-prefix-caching=false,max-num-seqs=64"],
   ])("%s: only the vLLM model's association, updated in place (its server applies it, restarting vLLM once; the instance ignores its new user data)", (name, parameter, value) => {
     expect(changesOf(name)).toEqual({
       [at.association(VLLM)]: `update: parameters.${parameter}`,

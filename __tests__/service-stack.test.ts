@@ -100,6 +100,7 @@ describe("ServiceStack (llm-service)", () => {
       gpu_memory_utilization: 0.9,
       dtype: "",
       quantization: "",
+      engine_args: {},
       keep_alive: "6h",
     };
     expect(json.variable.llm_ec2_configs.default).toEqual(config.llm_ec2_configs.map((c: object) => ({ ...filled, ...c })));

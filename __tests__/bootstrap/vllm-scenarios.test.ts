@@ -65,6 +65,8 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       GpuMemoryUtilization: "0.9",
       Dtype: "auto",
       Quantization: "",
+      // no engine_args: no extra flags
+      EngineArgs: "",
       HfTokenParameter: TOKEN_PARAMETER,
       CacheOnInstanceStore: "true",
       TimeoutSeconds: "3600",

@@ -104,6 +104,7 @@ const MODEL_DEFAULTS = {
   gpu_memory_utilization: 0.9,
   dtype: "",
   quantization: "",
+  engine_args: {},
   keep_alive: OLLAMA_KEEP_ALIVE,
   scaling: null,
 } as const;

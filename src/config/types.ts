@@ -131,6 +131,12 @@ export interface LlmEc2ConfigEntry {
    */
   quantization?: string;
   /**
+   * vLLM only: extra flags of vLLM's command line, flag (without the leading --) to value, both strings,
+   * from an allowlist with each value checked (docs/engines.md, "Engine arguments"), e.g.
+   * { "max-num-seqs": "128", "enable-prefix-caching": "true" }. @default {}
+   */
+  engine_args?: Record<string, string>;
+  /**
    * Ollama only: tokens of context Ollama gives each request unless the request asks for another (OLLAMA_CONTEXT_LENGTH),
    * 512 to 1048576; Ollama caps it at the model's own. Left out: Ollama's default (4096 up to release
    * 0.15.5; later releases choose by GPU memory). Costs GPU memory: the KV cache grows with it (docs/sizing.md).
@@ -241,7 +247,7 @@ export interface ServiceConfigFile {
    * concurrent_requests_per_server, scale_to_zero_after_minutes; docs/scaling.md);
    * listener_priority (derived from the model when left out); engine ("ollama" or "vllm") and, for
    * "vllm", served_model_name, max_model_len, tensor_parallel_size, gpu_memory_utilization, dtype
-   * and quantization; for "ollama", Ollama's settings context_length, num_parallel, kv_cache_type
+   * quantization and engine_args; for "ollama", Ollama's settings context_length, num_parallel, kv_cache_type
    * (Ollama's defaults when left out) and keep_alive ("6h").
    */
   llm_ec2_configs: LlmEc2ConfigEntry[];

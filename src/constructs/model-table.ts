@@ -211,6 +211,8 @@ export class ModelTable extends Construct {
       `max_model_len = c.max_model_len`,
       `gpu_memory_utilization = c.gpu_memory_utilization`,
       `quantization = c.quantization`,
+      // vLLM's extra flags as the bootstrap reads them: flag=value pairs in the flags' order (a map's).
+      `engine_args = join(",", [for k, v in try(c.engine_args, {}) : format("%s=%s", k, v)])`,
       // A warm pool stops its servers, which empties an instance store: their weights stay on the root volume.
       `cache_on_instance_store = !try(c.warm_pool, false)`,
       `server_mode = ${mode}`,

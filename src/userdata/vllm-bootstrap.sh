@@ -67,6 +67,42 @@ validate_inputs() {
   [[ "$MODEL" == *@* ]] && REVISION=${MODEL#*@}
 }
 
+# vLLM's extra flags: ENGINE_ARGS (set by the header too) holds engine_args as flag=value pairs
+# joined by commas. Each flag and value is checked again against the allowlist (engine_arg_ok,
+# generated from it): an SSM parameter can be edited by hand. The words become ENGINE_ARGV, written
+# into the serve script quoted (printf %q), never evaluated by a shell on the way.
+ENGINE_ARGV=()
+validate_engine_args() {
+  local pair flag value required seen="," shape='^[a-z][a-z0-9-]*=[A-Za-z0-9_.-]+(,[a-z][a-z0-9-]*=[A-Za-z0-9_.-]+)*$'
+  local -a pairs=()
+  [ -z "$ENGINE_ARGS" ] && return 0
+  [[ "$ENGINE_ARGS" =~ $shape ]] ||
+    finish 10 "inputs: ENGINE_ARGS is not flag=value pairs joined by commas (letters, digits, _ . - only); engine_args takes allowed vLLM flags only"
+  IFS=, read -r -a pairs <<<"$ENGINE_ARGS"
+  for pair in "${pairs[@]}"; do
+    flag=${pair%%=*}
+    value=${pair#*=}
+    [[ "$seen" == *",$flag,"* ]] && finish 10 "inputs: ENGINE_ARGS names $flag twice"
+    seen+="$flag,"
+    engine_arg_ok "$flag" "$value" ||
+      finish 10 "inputs: ENGINE_ARGS $flag=$value is not an allowed vLLM flag with a value it takes (engine_args; docs/engines.md)"
+    if ! engine_arg_boolean "$flag"; then
+      ENGINE_ARGV+=("--$flag" "$value")
+    elif [ "$value" = true ]; then
+      ENGINE_ARGV+=("--$flag")
+    else
+      ENGINE_ARGV+=("--no-$flag")
+    fi
+  done
+  for pair in "${pairs[@]}"; do
+    flag=${pair%%=*}
+    required=$(engine_arg_requires "$flag")
+    if [ -n "$required" ] && [ "${pair#*=}" = true ] && [[ "$seen" != *",$required,"* ]]; then
+      finish 10 "inputs: ENGINE_ARGS sets $flag without $required, which vLLM needs with it"
+    fi
+  done
+}
+
 # Docker with the NVIDIA Container Toolkit (what `docker run --gpus` needs) and enough GPUs. The
 # Deep Learning AMIs ship both; another AMI without them is refused, not patched.
 check_platform() {
@@ -217,8 +253,13 @@ token=()
 [ -s $TOKEN_FILE ] && token=(-v $TOKEN_FILE:$CONTAINER_TOKEN:ro -e HF_TOKEN_PATH=$CONTAINER_TOKEN)
 exec $DOCKER run --name $CONTAINER --gpus all --ipc=host -p $APP_PORT:$CONTAINER_PORT \\
   -v "\$cache:$CONTAINER_CACHE" -e HF_HUB_OFFLINE=\$offline -e VLLM_NO_USAGE_STATS=1 -e DO_NOT_TRACK=1 \\
-  \${token[@]+"\${token[@]}"} --entrypoint vllm $IMAGE ${args[*]}
+  \${token[@]+"\${token[@]}"} --entrypoint vllm $IMAGE ${args[*]}$(engine_argv_text)
 EOF
+}
+
+# The extra flags as words of the serve script, each quoted for bash ("" when there are none).
+engine_argv_text() {
+  [ "${#ENGINE_ARGV[@]}" -eq 0 ] || printf ' %q' "${ENGINE_ARGV[@]}"
 }
 
 ensure_unit() {
@@ -345,6 +386,7 @@ WORK=""
 mkdir -p "${LOG_FILE%/*}"
 log "start: vllm $IMAGE, model $MODEL as $SERVED_NAME, port $APP_PORT, tensor parallel $TENSOR_PARALLEL_SIZE, dtype $DTYPE, upgrade in place: $UPGRADE_IN_PLACE, at most ${RUN_TIMEOUT_SECONDS}s; the whole run: $LOG_FILE, CloudWatch log group $LOG_GROUP"
 validate_inputs
+validate_engine_args
 WORK=$(mktemp -d /run/vllm-bootstrap.XXXXXX) || finish 11 "lock: cannot create a working folder under /run"
 [ "$CALLER" = ssm ] && wait_for_cloud_init
 take_lock

@@ -1,5 +1,6 @@
 import { readFileSync } from "fs";
 import { VLLM } from "../engines/vllm";
+import { ENGINE_ARGS_ENCODED_PATTERN, vllmArgsShell } from "../engines/vllm-args";
 import { sharedHelpers } from "./shell-helpers";
 import { escapeTemplate, sourcePath, SSM_PARAMETERS } from "./templates";
 
@@ -21,6 +22,7 @@ export const VLLM_USER_DATA_VARIABLES = [
   "gpu_memory_utilization",
   "dtype",
   "quantization",
+  "engine_args",
   "hf_token_parameter",
   "cache_on_instance_store",
   "timeout_seconds",
@@ -63,6 +65,12 @@ export const VLLM_SSM_PARAMETERS = {
   },
   Dtype: { type: "String", description: "vLLM's --dtype", allowedPattern: "^(auto|half|float16|bfloat16|float|float32)$" },
   Quantization: { type: "String", default: "", description: "vLLM's --quantization; empty: from the model's configuration", allowedPattern: "^(awq|awq_marlin|gptq|gptq_marlin|fp8)?$" },
+  EngineArgs: {
+    type: "String",
+    default: "",
+    description: "vLLM's extra flags from the engine_args allowlist, flag=value pairs joined by commas; the script checks each again",
+    allowedPattern: ENGINE_ARGS_ENCODED_PATTERN,
+  },
   HfTokenParameter: {
     type: "String",
     default: "",
@@ -87,7 +95,7 @@ export type VllmSsmParameterName = keyof typeof VLLM_SSM_PARAMETERS;
 
 /** The body after the shared helpers. */
 function body(): string {
-  const text = `${sharedHelpers(readFileSync(sourcePath("bootstrap.sh"), "utf8"))}\n${readFileSync(sourcePath(VLLM.bootstrap.script), "utf8")}`;
+  const text = `${sharedHelpers(readFileSync(sourcePath("bootstrap.sh"), "utf8"))}\n${vllmArgsShell()}\n${readFileSync(sourcePath(VLLM.bootstrap.script), "utf8")}`;
   if (text.includes("{{")) throw new Error(`${VLLM.bootstrap.script} must not contain "{{" (SSM document parameter syntax)`);
   return text;
 }
@@ -107,6 +115,7 @@ export function vllmUserDataTemplate(): string {
     "GPU_MEMORY_UTILIZATION='${gpu_memory_utilization}'",
     "DTYPE='${dtype}'",
     "QUANTIZATION='${quantization}'",
+    "ENGINE_ARGS='${engine_args}'",
     "HF_TOKEN_PARAMETER='${hf_token_parameter}'",
     "CACHE_ON_INSTANCE_STORE='${cache_on_instance_store}'",
     "RUN_TIMEOUT_SECONDS='${timeout_seconds}'",
@@ -133,6 +142,7 @@ export function serveVllmDocument(): string {
     "GPU_MEMORY_UTILIZATION='{{ GpuMemoryUtilization }}'",
     "DTYPE='{{ Dtype }}'",
     "QUANTIZATION='{{ Quantization }}'",
+    "ENGINE_ARGS='{{ EngineArgs }}'",
     "HF_TOKEN_PARAMETER='{{ HfTokenParameter }}'",
     "CACHE_ON_INSTANCE_STORE='{{ CacheOnInstanceStore }}'",
     "RUN_TIMEOUT_SECONDS='{{ TimeoutSeconds }}'",

@@ -23,10 +23,62 @@ const die = (line, status = 1) => {
 const [entrypoint, subcommand, repo, ...options] = process.argv.slice(2);
 if (entrypoint !== "vllm" || subcommand !== "serve" || !repo || repo.startsWith("-")) die("usage: vllm serve [model_tag] [options]", 2);
 const VALUED = ["--served-model-name", "--host", "--port", "--tensor-parallel-size", "--gpu-memory-utilization", "--dtype", "--revision", "--max-model-len", "--quantization"];
+// The tuning options of vLLM's parser the fleet may pass (vllm/engine/arg_utils.py, cli_args.py):
+// typed (argparse's type= and choices=), and the bool fields, which argparse's BooleanOptionalAction
+// spells --x and --no-x and which take no value.
+const INT = (v) => /^-?[0-9]+$/.test(v);
+const FLOAT = (v) => /^-?([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v);
+const TYPED = {
+  "--max-num-seqs": { type: "int", ok: INT },
+  "--max-num-batched-tokens": { type: "int", ok: INT },
+  "--seed": { type: "int", ok: INT },
+  "--max-logprobs": { type: "int", ok: INT },
+  "--cpu-offload-gb": { type: "float", ok: FLOAT },
+  "--block-size": { type: "int", ok: INT },
+  "--kv-cache-dtype": {
+    choices: [
+      "auto", "bfloat16", "float16", "fp8", "fp8_ds_mla", "fp8_e4m3", "fp8_e5m2", "fp8_inc", "fp8_per_token_head", "int4_per_token_head",
+      "int8_per_token_head", "nvfp4", "nvfp4_4over6", "nvfp4_ds_mla", "turboquant_3bit_nc", "turboquant_4bit_nc", "turboquant_k3v4_nc", "turboquant_k8v4",
+    ],
+  },
+  "--scheduling-policy": { choices: ["fcfs", "priority"] },
+  "--generation-config": { type: "str", ok: () => true },
+  "--tool-call-parser": { type: "str", ok: () => true },
+  // choices: the reasoning parsers vLLM registers (vllm/reasoning/__init__.py); the tool-call
+  // parser is a plain string to argparse (vLLM checks it when the server starts)
+  "--reasoning-parser": {
+    choices: [
+      "cohere_command3", "cohere_command4", "deepseek_r1", "deepseek_v3", "deepseek_v4", "ernie45", "gemma4", "glm45", "glm47", "granite", "holo2",
+      "hunyuan_a13b", "hy_v3", "inkling", "kimi_k2", "kimi_k3", "mimo", "minimax_m2", "minimax_m2_append_think", "minimax_m3", "mistral",
+      "nemotron_v3", "olmo3", "openai_gptoss", "poolside_v1", "qwen3", "seed_oss", "solar_open2", "step3", "step3p5",
+    ],
+  },
+};
+const BOOLEAN = ["enable-prefix-caching", "enable-chunked-prefill", "enforce-eager", "enable-auto-tool-choice"];
+const argError = (flag, text) => die(`usage: vllm serve [model_tag] [options]\nvllm serve: error: argument ${flag}: ${text}`, 2);
 const args = {};
 for (let i = 0; i < options.length; i++) {
-  if (!VALUED.includes(options[i]) || i + 1 >= options.length) die(`vllm serve: error: unrecognized arguments: ${options[i]}`, 2);
-  args[options[i]] = options[++i];
+  const o = options[i];
+  const bool = BOOLEAN.find((b) => o === `--${b}` || o === `--no-${b}`);
+  if (bool !== undefined) {
+    args[`--${bool}`] = o === `--${bool}`;
+    continue;
+  }
+  const typed = TYPED[o];
+  if (typed !== undefined) {
+    if (i + 1 >= options.length || options[i + 1].startsWith("--")) argError(o, "expected one argument");
+    const v = options[++i];
+    if (typed.choices && !typed.choices.includes(v)) argError(o, `invalid choice: '${v}' (choose from ${typed.choices.map((c) => `'${c}'`).join(", ")})`);
+    if (typed.ok && !typed.ok(v)) argError(o, `invalid ${typed.type} value: '${v}'`);
+    args[o] = v;
+    continue;
+  }
+  if (!VALUED.includes(o) || i + 1 >= options.length) die(`usage: vllm serve [model_tag] [options]\nvllm serve: error: unrecognized arguments: ${o}`, 2);
+  args[o] = options[++i];
+}
+// vLLM's own check of the parsed serve arguments (validate_parsed_serve_args)
+if (args["--enable-auto-tool-choice"] === true && args["--tool-call-parser"] === undefined) {
+  die("TypeError: Error: --enable-auto-tool-choice requires --tool-call-parser", 1);
 }
 const served = args["--served-model-name"] ?? repo;
 const containerPort = args["--port"] ?? "8000";

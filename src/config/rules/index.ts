@@ -6,6 +6,7 @@
  */
 import { modelsRules } from "./models";
 import { engineRules } from "./engines";
+import { engineArgsRules } from "./engine-args";
 import { networkRules } from "./network";
 import { frontDoorRules } from "./front-door";
 import { bootstrapRules } from "./bootstrap";
@@ -48,6 +49,7 @@ export { MODEL_CACHE_CREATE, MODEL_CACHE_OFF } from "./weight-cache";
 export const RULES: readonly Rule[] = [
   ...modelsRules,
   ...engineRules,
+  ...engineArgsRules,
   ...networkRules,
   ...frontDoorRules,
   ...bootstrapRules,
