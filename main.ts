@@ -26,7 +26,7 @@ try {
   if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
   if (vllm.length > 0) {
     console.log(
-      `\nHealth check grace period of each vLLM model's Auto Scaling group (its first load, see src/catalog/first-load.ts):\n` +
+      `\nHealth check grace period of each vLLM model's Auto Scaling group (its first load: docs/engines.md):\n` +
         gracePeriodTable(vllm, config.ebs_throughput_mibps, config.asg_health_check_grace_period_seconds),
     );
   }

@@ -34,9 +34,9 @@ export const GRACE_PERIOD_FLOOR_SECONDS = 1800;
  */
 export const VLLM_IMAGE_BYTES = 13e9;
 /**
- * Pulling and unpacking the image, bytes of the compressed image per second. Assumed: docker downloads
- * three layers at a time and unpacks each with one core's gzip; a tenth of the 5 Gbps an instance gets
- * through the NAT gateway, taken as the slowest of the two.
+ * Pulling and unpacking the image, bytes of the compressed image per second, end to end. Assumed: docker
+ * downloads three layers at a time and unpacks each with gzip on one core, which is slower than the
+ * 5 Gbps (625 MB/s) an instance gets through a NAT gateway.
  */
 export const IMAGE_PULL_RATE = 50e6;
 /**

@@ -108,8 +108,8 @@ export const fleetRules: readonly Rule[] = [
             const grace = derivedGracePeriod(c, inputs.ebs_throughput_mibps).seconds;
             return c.server_mode === "asg" && grace > MAX_GRACE_PERIOD_SECONDS ? [[`llm_ec2_configs[${i}].llm_model`, `${c.llm_model} (about ${grace} s)`]] : [];
           }),
+    // A precondition, not a validation: it reads three variables (as asg-options does).
     hcl: {
-      variable: "llm_ec2_configs",
       condition:
         `var.asg_health_check_grace_period_seconds != null ? true : alltrue([for c in var.llm_ec2_configs : ` +
         `${HCL_MODE("c")} != "asg" ? true : ${hclDerivedGracePeriod("c", "var.ebs_throughput_mibps")} <= ${MAX_GRACE_PERIOD_SECONDS}])`,
