@@ -3,6 +3,7 @@ import * as path from "path";
 import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/fit-report";
+import { gracePeriodTable } from "./src/catalog/first-load";
 import { vllmFitTable } from "./src/catalog/vllm-fit";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
@@ -23,6 +24,12 @@ try {
   const vllm = config.llm_ec2_configs.filter((c) => c.engine === "vllm");
   if (ollama.length > 0) console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(ollama)}`);
   if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
+  if (vllm.length > 0) {
+    console.log(
+      `\nHealth check grace period of each vLLM model's Auto Scaling group (its first load: docs/engines.md):\n` +
+        gracePeriodTable(vllm, config.ebs_throughput_mibps, config.asg_health_check_grace_period_seconds),
+    );
+  }
   // The weight cache serves Ollama's models; a vLLM server gets its weights from Hugging Face.
   if (ollama.length > 0) {
     const cache = config.model_cache_bucket !== "";

@@ -13,6 +13,9 @@ import { NETWORK_INPUTS } from "./helpers/network-inputs";
 
 Testing.setupJest();
 
+/** The grace period of a group: the input when the caller sets it, else the model's row (src/catalog/first-load.ts). */
+const GRACE = "(var.asg_health_check_grace_period_seconds != null ? var.asg_health_check_grace_period_seconds : each.value.derived_grace_period)";
+
 const EC2_SG = "${aws_security_group.llm_ec2_sg.id}";
 
 const HF_MODEL = "hf.co/org/Model-GGUF:Q4_K_M";
@@ -59,6 +62,8 @@ describe("AsgServers: launch templates", () => {
     expect(template.startsWith("${base64gzip(each.value.warm_pool ? format(")).toBe(true);
     expect(template.endsWith(" : (local.server_user_data[each.key]))}")).toBe(true);
     expect(template).toContain("/var/lib/cloud/scripts/per-boot/model-ready.sh");
+    // the model-ready wait is the group's grace period, the same operand as the group's
+    expect(template).toContain(`timeout_seconds = ${GRACE},`);
   });
 
   test("a newer AMI does not roll the servers, and a root volume smaller than the AMI's snapshot stops the plan", () => {
@@ -75,10 +80,10 @@ describe("AsgServers: launch templates", () => {
 });
 
 describe("AsgServers: groups", () => {
-  test("ELB health checks with the grace period input, registered with the model's target group, every subnet", () => {
+  test("ELB health checks with the grace period input, else the model's derived one, registered with the model's target group, every subnet", () => {
     expect(stack.text).toHaveResourceWithProperties(AutoscalingGroup, {
       health_check_type: "ELB",
-      health_check_grace_period: "${var.asg_health_check_grace_period_seconds}",
+      health_check_grace_period: `\${${GRACE}}`,
       target_group_arns: ["${aws_lb_target_group.llm_http[each.key].arn}"],
       vpc_zone_identifier: "${var.subnet_ids}",
       capacity_rebalance: "${each.value.spot}",
@@ -89,7 +94,7 @@ describe("AsgServers: groups", () => {
     const group = block(stack.json, "aws_autoscaling_group", "llm");
     expect(group.instance_refresh).toEqual({
       strategy: "Rolling",
-      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: "${var.asg_health_check_grace_period_seconds}" },
+      preferences: { min_healthy_percentage: 100, max_healthy_percentage: 200, instance_warmup: `\${${GRACE}}` },
     });
     // initial_lifecycle_hook is ForceNew in the provider: a change of it (a warm pool turned on or off,
     // a new grace period) would replace the group; the hook resource follows the config instead.
@@ -98,7 +103,7 @@ describe("AsgServers: groups", () => {
 
   test("the model-ready hook: given at creation to a warm-pool group, then a resource of its own per warm-pool group, heartbeat 30-7200 s", () => {
     const dynamic = block(stack.json, "aws_autoscaling_group", "llm").dynamic as Record<string, { for_each: string; content: Record<string, unknown> }>;
-    const heartbeat = "${max(30, min(7200, var.asg_health_check_grace_period_seconds))}";
+    const heartbeat = `\${max(30, min(7200, ${GRACE}))}`;
     const settings = { name: "model-ready", lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING", default_result: "CONTINUE", heartbeat_timeout: heartbeat };
     expect(dynamic.initial_lifecycle_hook).toEqual({ for_each: "${each.value.warm_pool ? [each.key] : []}", content: settings });
     const hook = block(stack.json, "aws_autoscaling_lifecycle_hook", "model_ready");

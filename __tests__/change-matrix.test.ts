@@ -31,7 +31,7 @@ const ADDED = entry("deepseek-r1:8b");
 const VLLM_MODEL = entry("mistralai/Mistral-7B-Instruct-v0.3", { engine: "vllm", served_model_name: "mistral-7b", app_port: 8000 });
 const GEMMA_ON_VLLM = { llm_model: "google/gemma-2-9b-it", engine: "vllm", app_port: 8000 };
 const [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM] = [...MODELS, ADDED, VLLM_MODEL, GEMMA_ON_VLLM].map((m) => modelKey(m.llm_model));
-const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM];
+const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM, modelKey("meta-llama/Llama-3.3-70B-Instruct")];
 
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
 // AND the same fleet deployed with target groups named "prefixed"
@@ -46,6 +46,13 @@ const CACHED = { ...BASE, model_cache_bucket: "acme-model-weights" };
 const withModels = (models: object[]) => ({ ...BASE, llm_ec2_configs: models });
 // AND the fleet with a vLLM model on an instance
 const WITH_VLLM = withModels([...MODELS, VLLM_MODEL]);
+// AND the fleet with a 70B vLLM model in an Auto Scaling group with a warm pool, its grace period derived
+// from its size (asg_health_check_grace_period_seconds left out)
+const VLLM_70B = entry("meta-llama/Llama-3.3-70B-Instruct", {
+  engine: "vllm", served_model_name: "llama-70b", instance_type: "g6e.12xlarge", ebs_volume_gb: 300, app_port: 8000, server_mode: "asg", warm_pool: true,
+});
+const VLLM_GROUP = modelKey(VLLM_70B.llm_model);
+const WITH_VLLM_GROUP = withModels([...MODELS, VLLM_70B]);
 const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
 /** Ollama's settings of one model, each changed from Ollama's default (keep_alive from the original's 6h). */
@@ -174,6 +181,16 @@ const ROWS: Record<string, Row> = {
   },
   "model_cache_prefix, the cache on": { base: CACHED, inputs: { ...CACHED, model_cache_prefix: "weights/" }, models: [MISTRAL, PHI] },
   "the weight cache turned off": { base: CACHED, inputs: BASE, models: [MISTRAL, PHI] },
+  "asg_health_check_grace_period_seconds set, a vLLM Auto Scaling model's derived before": {
+    base: WITH_VLLM_GROUP,
+    inputs: { ...WITH_VLLM_GROUP, asg_health_check_grace_period_seconds: 2400 },
+    models: [MISTRAL, PHI, VLLM_GROUP],
+  },
+  "asg_health_check_grace_period_seconds set to the Ollama models' 1800, a vLLM Auto Scaling model's derived before": {
+    base: WITH_VLLM_GROUP,
+    inputs: { ...WITH_VLLM_GROUP, asg_health_check_grace_period_seconds: 1800 },
+    models: [VLLM_GROUP],
+  },
 };
 
 /** One line per change: "create", "update: a, b", "replace (new first) for port: name, port". */
@@ -631,6 +648,29 @@ describe("what each change plans", () => {
 // A model's scaling is its policies and alarms: turning it on, changing a target or turning it off
 // never touches a server, a launch template or another model; the group changes in place (its
 // warm-up, and the sizes the row sets), and the router learns which groups it may start.
+describe("what a grace period changes plan", () => {
+  // The vLLM group's warm pool: its model-ready hook and wait follow the grace period, and so does the
+  // model-ready part of its user data (a new launch template version, rolled by the instance refresh).
+  const graceChanged = (k: string, warmPool: boolean) => ({
+    [at.group(k)]: `update: health_check_grace_period, instance_refresh[0].preferences[0].instance_warmup${warmPool ? ", launch_template[0].version, wait_for_capacity_timeout" : ""}`,
+    ...(warmPool ? { [at.hook(k)]: "update: heartbeat_timeout", [at.template(k)]: "update: default_version, latest_version, user_data" } : {}),
+  });
+
+  test("set on a fleet with a vLLM Auto Scaling model: every group (and warm-pool hook) takes it in place, nothing is replaced", () => {
+    const name = "asg_health_check_grace_period_seconds set, a vLLM Auto Scaling model's derived before";
+    expect(changesOf(name)).toEqual({ ...graceChanged(MISTRAL, true), ...graceChanged(PHI, false), ...graceChanged(VLLM_GROUP, true) });
+    const after = row(name).changes.get(at.group(VLLM_GROUP))!.change.after as { health_check_grace_period: number };
+    expect(after.health_check_grace_period).toBe(2400);
+  });
+
+  test("set to 1800: only the vLLM model's group changes (from its derived 3540 s), the Ollama groups have 1800 already", () => {
+    const name = "asg_health_check_grace_period_seconds set to the Ollama models' 1800, a vLLM Auto Scaling model's derived before";
+    expect(changesOf(name)).toEqual(graceChanged(VLLM_GROUP, true));
+    const group = row(name).changes.get(at.group(VLLM_GROUP))!.change;
+    expect([(group.before as { health_check_grace_period: number }).health_check_grace_period, (group.after as { health_check_grace_period: number }).health_check_grace_period]).toEqual([3540, 1800]);
+  });
+});
+
 describe("what scaling changes plan", () => {
   test("scaling on load turned on (with the max_size a target needs): the group in place, one policy per target; no launch template, so no server rolls", () => {
     expect(changesOf("scaling on load turned on for a running Auto Scaling model")).toEqual({

@@ -48,7 +48,8 @@ const ADDED_VARIABLES: Record<string, [string, unknown]> = {
   ebs_throughput_mibps: ["number", 500],
   ebs_iops: ["number", 3000],
   default_server_mode: ["string", "instance"],
-  asg_health_check_grace_period_seconds: ["number", 1800],
+  // null: derived per model (1800 for Ollama's, from the size for vLLM's)
+  asg_health_check_grace_period_seconds: ["number", null],
   target_group_names: ["string", "model"],
   deregistration_delay_seconds: ["number", 900],
   pull_models_max_concurrency: ["string", "1"],

@@ -72,3 +72,6 @@ export const networkFamilies = (): Record<string, string[]> => Object.fromEntrie
 export function networkGbpsByType(): Record<string, number> {
   return Object.fromEntries(Object.entries(NETWORK).flatMap(([family, n]) => Object.entries(n.gbps).map(([size, gbps]) => [`${family}.${size}`, gbps])));
 }
+
+/** The families with an instance store (where a vLLM server keeps its weights' cache). */
+export const familiesWithInstanceStore = (): string[] => Object.entries(NETWORK).filter(([, n]) => n.instanceStore).map(([f]) => f);

@@ -60,10 +60,13 @@ export interface VllmFit {
   readonly fits?: boolean;
 }
 
+/** A quantization method the repository's name says (`...-AWQ`, `...-FP8`): the second group, lower-cased name. */
+export const QUANTIZATION_IN_NAME_PATTERN = "(^|[^a-z0-9])(awq|gptq|fp8)([^a-z0-9]|$)";
+
 /** The weights' format: the quantization asked for, else one the repository's name says, else the dtype. */
 export function weightFormat(entry: Pick<VllmEntry, "llm_model" | "instance_type" | "dtype" | "quantization">): { format: string; bits: number } {
   const name = repoOf(entry.llm_model).toLowerCase();
-  const method: string = entry.quantization !== "" ? entry.quantization : (/(^|[^a-z0-9])(awq|gptq|fp8)([^a-z0-9]|$)/.exec(name)?.[2] ?? "");
+  const method: string = entry.quantization !== "" ? entry.quantization : (new RegExp(QUANTIZATION_IN_NAME_PATTERN).exec(name)?.[2] ?? "");
   if (method.startsWith("awq") || method.startsWith("gptq")) return { format: `${method.replace(/_marlin$/, "")} 4-bit`, bits: FOUR_BIT_BITS };
   if (method === "fp8") return { format: "fp8", bits: 8 };
   if (entry.dtype === "float" || entry.dtype === "float32") return { format: "float32", bits: 32 };

@@ -353,9 +353,12 @@ export interface ServiceConfigFile {
   default_server_mode?: ServerMode;
   /**
    * Seconds a new server of an Auto Scaling group has before its target group's health check counts:
-   * long enough for the Ollama install and the model pulls. @default 1800
+   * long enough for the install and the model's first load. null (the default): derived per model,
+   * 1800 for an Ollama model, and for a vLLM model from its size (the image, the weights' download and
+   * load, vLLM's warm-up, plus a quarter; at least 1800; docs/engines.md). A number applies to every group.
+   * @default null
    */
-  asg_health_check_grace_period_seconds?: number;
+  asg_health_check_grace_period_seconds?: number | null;
   /**
    * How instance models' target groups are named: "model" (the model's key, the original's names) or
    * "prefixed" (`<prefix>-<model>-<hash of prefix, model and port>`, at most 32 characters): unique per

@@ -9,6 +9,8 @@ import {
   TARGET_GROUP_STEM_LENGTH,
   TargetGroupNames,
 } from "../config/derive";
+import { hclDerivedGracePeriod } from "../catalog/first-load";
+import { GP3 } from "../config/rules/kit";
 import { DEFAULT_ENGINE, hclPerEngine } from "../engines";
 import { OLLAMA_HEALTH_CHECK_FALLBACK_PATH, OLLAMA_HEALTH_CHECK_PATH_PREFIX } from "../engines/ollama";
 import { BFLOAT16_MIN_COMPUTE_CAPABILITY } from "../engines/vllm";
@@ -64,6 +66,11 @@ export interface ModelTableProps {
   readonly schedules?: readonly ScalingSchedule[];
   /** Target groups named after the model's key ("model"), or with the prefix and port too ("prefixed"). @default "model" */
   readonly targetGroupNames?: TargetGroupNames;
+  /**
+   * The servers' root volume throughput, MiB/s: how fast a vLLM model without an instance store reads
+   * its weights, for its derived grace period. @default 125 (gp3's baseline: the longest grace)
+   */
+  readonly rootVolumeThroughputMibps?: number;
 }
 
 /**
@@ -215,6 +222,9 @@ export class ModelTable extends Construct {
       `engine_args = join(",", [for k, v in try(c.engine_args, {}) : format("%s=%s", k, v)])`,
       // A warm pool stops its servers, which empties an instance store: their weights stay on the root volume.
       `cache_on_instance_store = !try(c.warm_pool, false)`,
+      // The health check grace period of the model's group when the caller sets none: the model's
+      // first load (src/catalog/first-load.ts); 1800 for an Ollama model.
+      `derived_grace_period = ${hclDerivedGracePeriod("c", hclText(this, props.rootVolumeThroughputMibps ?? GP3.minThroughput))}`,
       `server_mode = ${mode}`,
       // The Auto Scaling group and launch template name: the prefix and the stable name (valid, unique per model).
       `group_name = format("%s-%s", ${prefix}, ${stableName})`,

@@ -69,6 +69,7 @@ export class OllamaService extends Construct {
       defaultServerMode: v.default_server_mode.stringValue as ServerMode,
       schedules: v.schedules.value,
       targetGroupNames: v.target_group_names.stringValue as TargetGroupNames,
+      rootVolumeThroughputMibps: v.ebs_throughput_mibps.numberValue,
     });
     new RootVolumeCheck(this, "root_volume", { models: this.models });
     // The zones of the region this is planned in (opted-in Local Zones included), for the

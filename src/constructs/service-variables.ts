@@ -21,9 +21,11 @@ export function declareServiceVariables(scope: Construct, values?: ServiceInputs
     variables[spec.name] = new TerraformVariable(scope, spec.name, {
       type: spec.type,
       description: spec.description,
-      ...(value === undefined ? {} : { default: value }),
+      ...(value === undefined || value === null ? {} : { default: value }),
       ...(validation.length > 0 ? { validation } : {}),
     });
+    // A null default (optional, "derived"): cdktf cannot write null as a variable's default, an override can.
+    if (value === null) variables[spec.name].addOverride("default", null);
     variables[spec.name].overrideLogicalId(spec.name);
   }
   return variables;

@@ -1,6 +1,7 @@
 import { Annotations, Aspects, LocalBackend, S3Backend, TerraformResource, TerraformStack } from "cdktf";
 import { modelFit } from "../catalog/model-fit";
 import { fitWarning } from "../catalog/fit-report";
+import { unknownFirstLoadWarnings } from "../catalog/first-load";
 import { vllmFitWarning } from "../catalog/vllm-fit";
 import { rootVolumeFits } from "../catalog/weights-on-disk";
 import { Construct } from "constructs";
@@ -73,6 +74,7 @@ export class ServiceStack extends TerraformStack {
     for (const warning of config.llm_ec2_configs.filter((c) => c.engine === "vllm").map(vllmFitWarning)) {
       if (warning !== undefined) Annotations.of(this).addWarning(warning);
     }
+    for (const warning of unknownFirstLoadWarnings(config)) Annotations.of(this).addWarning(warning);
     for (const fit of rootVolumeFits(config.llm_ec2_configs).filter((f) => !f.fits)) {
       Annotations.of(this).addWarning(
         `The server of ${fit.model} pulls about ${fit.weightsGiB} GiB of model weights (${fit.pulls.join(", ")}) onto a root volume of ` +

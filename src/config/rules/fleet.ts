@@ -1,3 +1,4 @@
+import { derivedGracePeriod, hclDerivedGracePeriod } from "../../catalog/first-load";
 import {
   asgModelNames,
   capacityOf,
@@ -85,11 +86,38 @@ export const fleetRules: readonly Rule[] = [
   valueRule(
     "asg-grace-period",
     "asg_health_check_grace_period_seconds",
-    `is not a health check grace period (a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS})`,
-    "use the seconds a new server needs to install Ollama and pull its models, e.g. 1800",
-    (g: number) => whole(g, 0, MAX_GRACE_PERIOD_SECONDS),
-    (v) => hclWhole(v, 0, MAX_GRACE_PERIOD_SECONDS)
+    `is not a health check grace period (a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}, or null: derived per model)`,
+    "use the seconds a new server needs to install its engine and load its model, e.g. 1800, or leave it out",
+    (g: number | null) => g === null || whole(g, 0, MAX_GRACE_PERIOD_SECONDS),
+    (v) => `${v} == null ? true : (${hclWhole(v, 0, MAX_GRACE_PERIOD_SECONDS)})`
   ),
+  // The derived grace period of a vLLM model in a group (src/catalog/first-load.ts) must fit what Auto
+  // Scaling waits: a warm pool's model-ready hook times out after at most MAX_GRACE_PERIOD_SECONDS.
+  {
+    id: "vllm-first-load",
+    problem:
+      `is a vLLM model in an Auto Scaling group whose first load (image, weights' download and load, warm-up, plus a quarter) ` +
+      `probably takes longer than the ${MAX_GRACE_PERIOD_SECONDS} s a group can wait for it, with asg_health_check_grace_period_seconds left to be derived`,
+    fix:
+      'serve a quantized checkpoint (FP8, AWQ, GPTQ), use server_mode = "instance" (no grace period), or set asg_health_check_grace_period_seconds ' +
+      `(up to ${MAX_GRACE_PERIOD_SECONDS}; it then applies to every group)`,
+    find: (inputs) =>
+      inputs.asg_health_check_grace_period_seconds !== null
+        ? []
+        : inputs.llm_ec2_configs.flatMap((c, i): Array<[string, unknown]> => {
+            const grace = derivedGracePeriod(c, inputs.ebs_throughput_mibps).seconds;
+            return c.server_mode === "asg" && grace > MAX_GRACE_PERIOD_SECONDS ? [[`llm_ec2_configs[${i}].llm_model`, `${c.llm_model} (about ${grace} s)`]] : [];
+          }),
+    // A precondition, not a validation: it reads three variables (as asg-options does).
+    hcl: {
+      condition:
+        `var.asg_health_check_grace_period_seconds != null ? true : alltrue([for c in var.llm_ec2_configs : ` +
+        `${HCL_MODE("c")} != "asg" ? true : ${hclDerivedGracePeriod("c", "var.ebs_throughput_mibps")} <= ${MAX_GRACE_PERIOD_SECONDS}])`,
+      offenders:
+        `[for i, c in var.llm_ec2_configs : format("llm_ec2_configs[%d].llm_model = %s (about %d s)", i, jsonencode(c.llm_model), ${hclDerivedGracePeriod("c", "var.ebs_throughput_mibps")}) ` +
+        `if var.asg_health_check_grace_period_seconds == null && ${HCL_MODE("c")} == "asg" && ${hclDerivedGracePeriod("c", "var.ebs_throughput_mibps")} > ${MAX_GRACE_PERIOD_SECONDS}]`,
+    },
+  },
   eachSchedule(
     "schedule-name",
     "name",

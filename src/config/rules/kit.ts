@@ -111,7 +111,10 @@ export const ALB_LISTENER_PORT = 80;
 export const SERVER_MODES = ["instance", "asg"] as const;
 /** Most servers one model's Auto Scaling group (or a schedule) may ask for. */
 export const MAX_GROUP_SIZE = 100;
-/** Longest health check grace period we accept: two hours covers an install and a pull of the largest models. */
+/**
+ * Longest health check grace period we accept: a warm pool's model-ready hook waits the grace period, and
+ * Auto Scaling takes a lifecycle hook's heartbeat timeout from 30 to 7200 s (PutLifecycleHook).
+ */
 export const MAX_GRACE_PERIOD_SECONDS = 7200;
 /** A field of a model's `scaling`. */
 export type LlmScalingField = keyof ModelScaling;

@@ -43,6 +43,16 @@ function launchTemplateVolume(volume: RootVolume) {
   };
 }
 
+/**
+ * Inside a `for_each` over the models: the group's grace period as an operand, the one given for every
+ * group, else the model's derived one (1800 for an Ollama model, from its size for a vLLM model).
+ */
+function gracePeriod(scope: Construct, given: number | null | undefined): string {
+  if (given === undefined || given === null) return "each.value.derived_grace_period";
+  const value = hclText(scope, given);
+  return Token.isUnresolved(given) ? `(${value} != null ? ${value} : each.value.derived_grace_period)` : value;
+}
+
 /** The tag Auto Scaling puts on every instance of a group: the pull association finds a group's servers by it. */
 export const GROUP_NAME_TAG = "aws:autoscaling:groupName";
 
@@ -55,8 +65,12 @@ export interface AsgServersProps {
   readonly prefix: string;
   /** Subnets a group may launch in: every one, so a zone out of GPU capacity does not stop the healing. */
   readonly subnetIds: string[];
-  /** Seconds a new server has, before its target group's health check counts, to install Ollama and pull its models. */
-  readonly healthCheckGracePeriodSeconds: number;
+  /**
+   * Seconds a new server has, before its target group's health check counts, to install its engine and
+   * load its model: one figure for every group; null derives it per model (the model table's
+   * `derived_grace_period`). @default null
+   */
+  readonly healthCheckGracePeriodSeconds?: number | null;
 }
 
 /**
@@ -120,7 +134,7 @@ export class AsgServers extends Construct implements ModelServers {
     });
     this.launchTemplates.overrideLogicalId("llm");
 
-    const grace = props.healthCheckGracePeriodSeconds;
+    const grace = gracePeriod(this, props.healthCheckGracePeriodSeconds);
     this.groups = new AutoscalingGroup(this, "llm_asg", {
       forEach: models,
       name: models.getString("group_name"),
@@ -129,23 +143,23 @@ export class AsgServers extends Construct implements ModelServers {
       desiredCapacity: models.getNumber("desired_capacity"),
       vpcZoneIdentifier: props.subnetIds,
       healthCheckType: "ELB",
-      healthCheckGracePeriod: grace,
+      healthCheckGracePeriod: Token.asNumber(`\${${grace}}`),
       // A group that scales on load or to zero: a new server counts in the scaling metrics, and the
       // policies may remove servers, only once it is warm (its model loaded: the grace period, at most
       // the hour Auto Scaling takes). Target tracking has no cooldowns; this is its pacing.
       defaultInstanceWarmup: Token.asNumber(
-        `\${${SCALING_FIELDS.map((f) => `each.value.${f} != null`).join(" || ")} ? min(${hclText(this, grace)}, ${MAX_DEFAULT_INSTANCE_WARMUP_SECONDS}) : null}`,
+        `\${${SCALING_FIELDS.map((f) => `each.value.${f} != null`).join(" || ")} ? min(${grace}, ${MAX_DEFAULT_INSTANCE_WARMUP_SECONDS}) : null}`,
       ),
       // Terraform waits for the first servers to be in service; a warm-pool group's wait in the
       // model-ready hook up to the grace period, so it waits that long plus ten minutes.
-      waitForCapacityTimeout: Token.asString(`\${each.value.warm_pool ? format("%ds", ${hclText(this, grace)} + 600) : "10m"}`),
+      waitForCapacityTimeout: Token.asString(`\${each.value.warm_pool ? format("%ds", ${grace} + 600) : "10m"}`),
       capacityRebalance: Token.asAny(models.getBoolean("spot")),
       enabledMetrics: GROUP_METRICS,
       metricsGranularity: "1Minute",
       // Launch the new server before the old one goes: a one-server group keeps serving.
       instanceRefresh: {
         strategy: "Rolling",
-        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: Token.asString(`\${${hclText(this, grace)}}`) },
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: Token.asString(`\${${grace}}`) },
       },
       tag: [
         { key: "Name", value: tags.Name, propagateAtLaunch: true },
@@ -158,7 +172,7 @@ export class AsgServers extends Construct implements ModelServers {
       lifecycle: { ignoreChanges: ["desired_capacity", "initial_lifecycle_hook"] },
     });
     this.groups.overrideLogicalId("llm");
-    const heartbeat = Token.asNumber(`\${max(${HOOK_HEARTBEAT_SECONDS.min}, min(${HOOK_HEARTBEAT_SECONDS.max}, ${hclText(this, grace)}))}`);
+    const heartbeat = Token.asNumber(`\${max(${HOOK_HEARTBEAT_SECONDS.min}, min(${HOOK_HEARTBEAT_SECONDS.max}, ${grace}))}`);
     this.addPerModelBlocks(heartbeat);
     this.modelReadyHooks = this.addModelReadyHooks(props, heartbeat);
     this.allowModelReady(props);
@@ -239,7 +253,7 @@ export class AsgServers extends Construct implements ModelServers {
     const asset = new TerraformAsset(this, "model_ready", { path: MODEL_READY_SCRIPT, type: AssetType.FILE });
     const script =
       `templatefile("\${path.module}/${asset.path}", { app_port = each.value.app_port, health_check_path = each.value.ready_path, ready_match = each.value.ready_match, ` +
-      `timeout_seconds = ${hclText(this, props.healthCheckGracePeriodSeconds)}, group_name = each.value.group_name, hook_name = "${MODEL_READY_HOOK}" })`;
+      `timeout_seconds = ${gracePeriod(this, props.healthCheckGracePeriodSeconds)}, group_name = each.value.group_name, hook_name = "${MODEL_READY_HOOK}" })`;
     const boundary = "==MODEL-READY==";
     const head =
       `Content-Type: multipart/mixed; boundary=\\"${boundary}\\"\\nMIME-Version: 1.0\\n\\n--${boundary}\\nContent-Type: text/cloud-config; charset=\\"us-ascii\\"\\n\\n` +
