@@ -4,6 +4,7 @@ import { coldStartTable } from "./src/catalog/cold-start";
 import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/fit-report";
 import { vllmFitTable } from "./src/catalog/vllm-fit";
+import { vllmColdStartTable } from "./src/catalog/vllm-cold-start";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
@@ -23,12 +24,18 @@ try {
   const vllm = config.llm_ec2_configs.filter((c) => c.engine === "vllm");
   if (ollama.length > 0) console.log(`\nModels and their GPU memory, GiB (the estimate: docs/sizing.md):\n${fitTable(ollama)}`);
   if (vllm.length > 0) console.log(`\nvLLM models (GPU memory estimate, see src/catalog/vllm-fit.ts):\n${vllmFitTable(vllm)}`);
-  // The weight cache serves Ollama's models; a vLLM server gets its weights from Hugging Face.
   if (ollama.length > 0) {
     const cache = config.model_cache_bucket !== "";
     console.log(
       `\nCold start of a new Ollama server, its weights ${cache ? `from the registry, and from the weight cache (model_cache_bucket)` : "from the registry (now), and from a weight cache (model_cache_bucket, off)"}:\n` +
         coldStartTable(ollama, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
+    );
+  }
+  if (vllm.length > 0) {
+    const cache = config.model_cache_bucket !== "";
+    console.log(
+      `\nCold start of a new vLLM server, its weights from Hugging Face, and from the weight cache (model_cache_bucket${cache ? "" : ", off"}):\n` +
+        vllmColdStartTable(vllm, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
     );
   }
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);
