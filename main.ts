@@ -5,6 +5,7 @@ import { costTable } from "./src/catalog/fleet-cost";
 import { fitTable } from "./src/catalog/fit-report";
 import { gracePeriodTable } from "./src/catalog/first-load";
 import { vllmFitTable } from "./src/catalog/vllm-fit";
+import { vllmColdStartTable } from "./src/catalog/vllm-cold-start";
 import { ConfigError, loadServiceConfig } from "./src/config/load";
 import { PolicyError } from "./src/policy/check";
 import { ModuleStack } from "./src/stacks/module-stack";
@@ -30,12 +31,18 @@ try {
         gracePeriodTable(vllm, config.ebs_throughput_mibps, config.asg_health_check_grace_period_seconds),
     );
   }
-  // The weight cache serves Ollama's models; a vLLM server gets its weights from Hugging Face.
   if (ollama.length > 0) {
     const cache = config.model_cache_bucket !== "";
     console.log(
       `\nCold start of a new Ollama server, its weights ${cache ? `from the registry, and from the weight cache (model_cache_bucket)` : "from the registry (now), and from a weight cache (model_cache_bucket, off)"}:\n` +
         coldStartTable(ollama, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
+    );
+  }
+  if (vllm.length > 0) {
+    const cache = config.model_cache_bucket !== "";
+    console.log(
+      `\nCold start of a new vLLM server, its weights from Hugging Face, and from the weight cache (model_cache_bucket${cache ? "" : ", off"}):\n` +
+        vllmColdStartTable(vllm, { ebsThroughputMibps: config.ebs_throughput_mibps, region: config.region, cache }),
     );
   }
   console.log(`\nWhat it costs a month:\n${costTable(config)}`);

@@ -9,6 +9,7 @@ import { RELEASE_ROLLOUT_TAG } from "../src/constructs/servers/release-rollout";
 import { UNCHANGED_PORT } from "../src/userdata/templates";
 import { MODULE_DIR } from "../src/module/module-files";
 import { ChangePlans, planChanges, PlannedRow } from "./helpers/change-planner";
+import { OFFLINE_REGION } from "./helpers/offline-root";
 import { NETWORK_INPUTS } from "./helpers/network-inputs";
 import { PlannedChange } from "./helpers/plan-json";
 import { killAllChildren } from "./helpers/processes";
@@ -31,7 +32,10 @@ const ADDED = entry("deepseek-r1:8b");
 const VLLM_MODEL = entry("mistralai/Mistral-7B-Instruct-v0.3", { engine: "vllm", served_model_name: "mistral-7b", app_port: 8000 });
 const GEMMA_ON_VLLM = { llm_model: "google/gemma-2-9b-it", engine: "vllm", app_port: 8000 };
 const [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM] = [...MODELS, ADDED, VLLM_MODEL, GEMMA_ON_VLLM].map((m) => modelKey(m.llm_model));
-const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM, modelKey("meta-llama/Llama-3.3-70B-Instruct")];
+// The weight cache with vLLM models: VLLM on an instance, and a second one in an Auto Scaling group
+const VLLM_CACHE_GROUP_MODEL = entry("Qwen/Qwen2.5-7B-Instruct", { engine: "vllm", app_port: 8000, server_mode: "asg" });
+const VLLM_CACHE_GROUP = modelKey(VLLM_CACHE_GROUP_MODEL.llm_model);
+const ALL_KEYS = [MAIN, QWEN, MISTRAL, GEMMA, PHI, NEW, VLLM, GEMMA_VLLM, modelKey("meta-llama/Llama-3.3-70B-Instruct"), VLLM_CACHE_GROUP];
 
 const BASE = { ...NETWORK_INPUTS, prefix: "fleet", llm_ec2_configs: MODELS };
 // AND the same fleet deployed with target groups named "prefixed"
@@ -53,6 +57,9 @@ const VLLM_70B = entry("meta-llama/Llama-3.3-70B-Instruct", {
 });
 const VLLM_GROUP = modelKey(VLLM_70B.llm_model);
 const WITH_VLLM_GROUP = withModels([...MODELS, VLLM_70B]);
+// AND the fleet with both vLLM models, without and with the weight cache
+const WITH_VLLMS = withModels([...MODELS, VLLM_MODEL, VLLM_CACHE_GROUP_MODEL]);
+const WITH_VLLMS_CACHED = { ...WITH_VLLMS, model_cache_bucket: "acme-model-weights" };
 const editModel = (i: number, change: object, base: object = BASE) => ({ ...base, llm_ec2_configs: MODELS.map((m, j) => (j === i ? { ...m, ...change } : m)) });
 
 /** Ollama's settings of one model, each changed from Ollama's default (keep_alive from the original's 6h). */
@@ -191,6 +198,8 @@ const ROWS: Record<string, Row> = {
     inputs: { ...WITH_VLLM_GROUP, asg_health_check_grace_period_seconds: 1800 },
     models: [VLLM_GROUP],
   },
+  "the weight cache turned on, with vLLM models": { base: WITH_VLLMS, inputs: WITH_VLLMS_CACHED, models: [MISTRAL, PHI, VLLM, VLLM_CACHE_GROUP] },
+  "the weight cache turned off, with vLLM models": { base: WITH_VLLMS_CACHED, inputs: WITH_VLLMS, models: [MISTRAL, PHI, VLLM, VLLM_CACHE_GROUP] },
 };
 
 /** One line per change: "create", "update: a, b", "replace (new first) for port: name, port". */
@@ -638,6 +647,29 @@ describe("what each change plans", () => {
       ...groupsRoll,
       ...dashboardUpdate,
     });
+  });
+
+  // vLLM's servers learn the cache from their association's parameters: turning it on or off runs
+  // each vLLM model's association at once (an instance server restores or seeds, restarting nothing);
+  // a vLLM group's new launch template rolls its servers like an Ollama group's.
+  test.each([
+    ["the weight cache turned on, with vLLM models", "create", { ModelCacheBucket: "acme-model-weights", ModelCachePrefix: "model-cache/", ModelCacheRegion: OFFLINE_REGION }],
+    ["the weight cache turned off, with vLLM models", "delete", { ModelCacheBucket: "-", ModelCachePrefix: "-", ModelCacheRegion: "-" }],
+  ])("%s: what the Ollama-only fleet plans, and each vLLM model's association and a vLLM group's launch template version; no server replaced", (name, action, parameters) => {
+    const cacheParameters = "update: parameters.ModelCacheBucket, parameters.ModelCachePrefix, parameters.ModelCacheRegion";
+    expect(changesOf(name)).toEqual({
+      ...Object.fromEntries([CACHE_POLICY, ...CACHE_METRICS].map((a) => [a, action])),
+      ...documentUpdate,
+      ...groupsRoll,
+      ...dashboardUpdate,
+      [at.association(VLLM)]: cacheParameters,
+      [at.association(VLLM_CACHE_GROUP)]: cacheParameters,
+      [at.template(VLLM_CACHE_GROUP)]: "update: default_version, latest_version, user_data",
+      [at.group(VLLM_CACHE_GROUP)]: "update: launch_template[0].version",
+    });
+    for (const k of [VLLM, VLLM_CACHE_GROUP]) {
+      expect((row(name).changes.get(at.association(k))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject(parameters);
+    }
   });
 
   test("a model's instance_type: its server is updated in place (stopped and started), nothing else", () => {

@@ -70,6 +70,10 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       HfTokenParameter: TOKEN_PARAMETER,
       CacheOnInstanceStore: "true",
       TimeoutSeconds: "3600",
+      // no weight cache (vllm-weight-cache.test.ts has one)
+      ModelCacheBucket: "-",
+      ModelCachePrefix: "-",
+      ModelCacheRegion: "-",
       // an instance model's association applies a new image or setting (no release rollout serves vLLM)
       UpgradeInPlace: "true",
     });
@@ -121,7 +125,7 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       ]);
       expect(second).toMatchObject({ offline: "1", downloaded: false, outcome: "serving" });
       expect(result.vllm.cacheFiles).toEqual(
-        expect.arrayContaining([`/opt/dlami/nvme/huggingface/hub/models--mistralai--Mistral-7B-Instruct-v0.3/snapshots/main/config.json`]),
+        expect.arrayContaining([`/opt/dlami/nvme/huggingface/hub/models--mistralai--Mistral-7B-Instruct-v0.3/snapshots/${first.commit}/config.json`]),
       );
       // docker inspect shows the token's path, not the token; the file is root's alone
       const env = (result.vllm.containers.vllm as { Config: { Env: string[] } }).Config.Env;

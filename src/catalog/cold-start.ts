@@ -19,7 +19,7 @@ export interface Throughput {
 const GB = 1e9;
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const gbps = (n: number): number => (n * 1e9) / 8;
+export const gbps = (n: number): number => (n * 1e9) / 8;
 
 /** One `ollama pull` from the Ollama registry. */
 export const REGISTRY_RATE: Throughput = {
@@ -43,10 +43,10 @@ export const INSTANCE_STORE_RATE: Throughput = {
   source: "AWS publishes an instance store's IOPS, not its throughput; 1 GiB/s is a conservative sequential write for one NVMe volume",
 };
 
-const CRT_SOURCE =
+export const CRT_SOURCE =
   "the bootstrap sets the AWS CLI's CRT client's target_bandwidth to it (the CLI's S3 configuration topic: without one it aims at 10 Gb/s unless it knows the type)";
-const GP3_SOURCE = "https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html (gp3: the provisioned throughput, ebs_throughput_mibps)";
-const INTERNET_SOURCE = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html (traffic through an internet gateway: 5 Gbps below 32 vCPUs, else half the bandwidth)";
+export const GP3_SOURCE = "https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html (gp3: the provisioned throughput, ebs_throughput_mibps)";
+export const INTERNET_SOURCE = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html (traffic through an internet gateway: 5 Gbps below 32 vCPUs, else half the bandwidth)";
 
 export interface Leg {
   readonly seconds: number;
@@ -67,11 +67,11 @@ export interface ColdStart {
   readonly natUsdPerStart?: number;
 }
 
-const rateText = (bytesPerSecond: number): string =>
+export const rateText = (bytesPerSecond: number): string =>
   bytesPerSecond >= GB ? `${+(bytesPerSecond / GB).toFixed(2)} GB/s` : `${Math.round(bytesPerSecond / 1e6)} MB/s`;
 
 /** The slowest of `limits` (name, bytes per second). */
-function slowest(limits: ReadonlyArray<readonly [string, number]>): readonly [string, number] {
+export function slowest(limits: ReadonlyArray<readonly [string, number]>): readonly [string, number] {
   return limits.reduce((a, b) => (b[1] < a[1] ? b : a));
 }
 
@@ -115,7 +115,21 @@ const seconds = (s: number): string => (s < 90 ? `${Math.round(s)} s` : `${(s / 
 
 /** The synth report: per model, its weights' way onto a new server from the registry and from the cache. */
 export function coldStartTable(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "llm_model" | "instance_type">>, inputs: ColdStartInputs): string {
-  const rows = configs.map((c) => coldStart(c, inputs)).map((c) => [
+  return coldStartRows(
+    configs.map((c) => coldStart(c, inputs)),
+    "from the registry",
+    [`registry: ${rateText(REGISTRY_RATE.bytesPerSecond)}, ${REGISTRY_RATE.status}: ${REGISTRY_RATE.source}`],
+  );
+}
+
+/** The cold starts as a table (`from` names the first way), then the figures they rest on. */
+export function coldStartRows(
+  starts: readonly ColdStart[],
+  from: string,
+  sourceFigures: readonly string[],
+  note = "Weights on disk and verified; boot, install and the load into GPU memory come on top, the same either way.",
+): string {
+  const rows = starts.map((c) => [
     c.model,
     c.instanceType,
     c.weightsGiB === undefined ? "?" : `${+c.weightsGiB.toFixed(1)} GiB`,
@@ -124,11 +138,11 @@ export function coldStartTable(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "l
     c.cache?.disk ?? "?",
     c.natUsdPerStart === undefined ? "?" : `$${c.natUsdPerStart.toFixed(2)}`,
   ]);
-  const header = ["model", "instance type", "weights", "from the registry", "from the cache", "onto", "NAT per start"];
+  const header = ["model", "instance type", "weights", from, "from the cache", "onto", "NAT per start"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   const figures = [
-    `registry: ${rateText(REGISTRY_RATE.bytesPerSecond)}, ${REGISTRY_RATE.status}: ${REGISTRY_RATE.source}`,
+    ...sourceFigures,
     `internet through NAT: ${INTERNET_SOURCE}`,
     `S3 in the region: the instance's bandwidth (${NETWORK_SOURCE}); ${CRT_SOURCE}`,
     `root volume: ${GP3_SOURCE}; instance store: ${rateText(INSTANCE_STORE_RATE.bytesPerSecond)}, ${INSTANCE_STORE_RATE.status}: ${INSTANCE_STORE_RATE.source}`,
@@ -137,7 +151,7 @@ export function coldStartTable(configs: ReadonlyArray<Pick<LlmEc2ConfigEntry, "l
   return [
     line(header),
     ...rows.map(line),
-    "Weights on disk and verified; boot, install and the load into GPU memory come on top, the same either way. Figures (docs/weight-cache.md):",
+    `${note} Figures (docs/weight-cache.md):`,
     ...figures.map((f) => `  ${f}`),
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import { ModelScaling, ScalingSchedule, ServiceConfig } from "../config/types";
 import { averageCapacity } from "./cron-week";
 import { weightsGiB } from "./weights-on-disk";
+import { vllmFit } from "./vllm-fit";
 import { GP3_INCLUDED, HOURS_PER_MONTH, Price, regionPrices, RegionPrices, SPOT_NOTE } from "./prices";
 import { S3_PRICES } from "./s3-prices";
 
@@ -155,8 +156,9 @@ export function costSummary(config: ServiceConfig): CostSummary {
   }
   if (config.model_cache_bucket) {
     const s3 = S3_PRICES[region];
-    const models = [...new Set(config.llm_ec2_configs.map((c) => c.llm_model))];
-    const gib = models.reduce((sum, m) => sum + (weightsGiB(m) ?? 0), 0);
+    // Each model once: a vLLM repository's weights in the format it is served in (the fit estimate's), an Ollama model's by its tag.
+    const models = new Map(config.llm_ec2_configs.map((c) => [c.llm_model, c.engine === "vllm" ? vllmFit(c).weightsGiB : weightsGiB(c.llm_model)]));
+    const gib = [...models.values()].reduce((sum: number, w) => sum + (w ?? 0), 0);
     const gb = (gib * 1024 ** 3) / 1e9;
     if (s3 === undefined) missing.push(`S3 in ${region}`);
     lines.push({

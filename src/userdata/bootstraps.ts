@@ -2,7 +2,15 @@ import { ServerMode } from "../config/types";
 import { EngineName } from "../engines";
 import { OLLAMA_DEFAULT_SETTING } from "../config/ollama-settings";
 import { PULL_MODELS_DOCUMENT, pullModelsDocument, UNCHANGED_PORT, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
-import { SERVE_VLLM_DOCUMENT, serveVllmDocument, VLLM_USER_DATA_TEMPLATE, vllmUserDataTemplate } from "./vllm-templates";
+import {
+  NO_MODEL_CACHE,
+  SERVE_VLLM_DOCUMENT,
+  serveVllmDocument,
+  VLLM_CACHE_PARAMETERS,
+  VLLM_CACHE_VARIABLES,
+  VLLM_USER_DATA_TEMPLATE,
+  vllmUserDataTemplate,
+} from "./vllm-templates";
 
 // Each engine's bootstrap as the servers' constructs use it: its user data template and SSM document
 // (generated at synth from its script), and what a model's row passes each. The values are HCL
@@ -70,8 +78,9 @@ export interface EngineBootstrapFiles {
   readonly documentFile: string;
   document(inputs: BootstrapInputs): string;
   /**
-   * Whether the bootstrap restores and seeds the weight cache (its templates get where the cache is).
-   * Ollama's does; a vLLM server gets its weights from Hugging Face and runs without the cache.
+   * Whether the SSM document itself is a template of where the weight cache is (Ollama's: one
+   * document for the fleet's pull runs). vLLM's association passes it as parameters instead, so
+   * turning the cache on or off updates each vLLM model's association and runs it at once.
    */
   readonly weightCache: boolean;
   /** templatefile()'s variables for the row `m`. */
@@ -139,6 +148,7 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       timeout_seconds: inputs.timeoutSeconds,
       log_group: inputs.logGroup,
       metrics_namespace: inputs.metricsNamespace,
+      ...vllmCacheVariables(m, inputs),
     }),
     documentParameters: (m, inputs) => ({
       Model: `${m}.llm_model`,
@@ -154,10 +164,31 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       HfTokenParameter: inputs.hfTokenParameter,
       CacheOnInstanceStore: `tostring(${m}.cache_on_instance_store)`,
       TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
+      ...vllmCacheParameters(inputs),
       UpgradeInPlace: upgradeInPlace("vllm", m),
     }),
   },
 };
+
+/** The weight cache's template variables of a vLLM model's user data, for the row `m` (each "" without a cache). */
+function vllmCacheVariables(m: string, inputs: BootstrapInputs): Record<(typeof VLLM_CACHE_VARIABLES)[number], string> {
+  return {
+    model_cache_bucket: inputs.modelCacheBucket,
+    model_cache_prefix: inputs.modelCachePrefix,
+    model_cache_region: inputs.modelCacheRegion,
+    transfer_gbps: `try(tostring(${inputs.networkGbps}[${m}.instance_type]), "")`,
+  };
+}
+
+/** The weight cache's association parameters of a vLLM model: NO_MODEL_CACHE for each without a cache. */
+function vllmCacheParameters(inputs: BootstrapInputs): Record<keyof typeof VLLM_CACHE_PARAMETERS, string> {
+  const orNone = (operand: string) => `(${inputs.modelCacheBucket} == "" ? ${JSON.stringify(NO_MODEL_CACHE)} : ${operand})`;
+  return {
+    ModelCacheBucket: orNone(inputs.modelCacheBucket),
+    ModelCachePrefix: orNone(inputs.modelCachePrefix),
+    ModelCacheRegion: orNone(inputs.modelCacheRegion),
+  };
+}
 
 /** An HCL object literal of operands. */
 export function hclObjectOf(values: Readonly<Record<string, string>>): string {

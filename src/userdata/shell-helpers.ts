@@ -18,6 +18,7 @@ export const SHARED_VARIABLES = [
   "CWA_APPLIED",
   "MARGIN",
   "PERMANENT",
+  "FLEET_LIB",
   "START",
 ] as const;
 
@@ -33,6 +34,13 @@ export const SHARED_FUNCTIONS = [
   "agent_config",
   "ensure_log_shipping",
   "write_file",
+  // the weight cache's transfers, checks and log lines
+  "ensure_aws_configs",
+  "aws_s3",
+  "cache_get",
+  "cache_put",
+  "sha256_of",
+  "cache_event",
 ] as const;
 
 /** The preamble, the variables and the functions above, in the order they have in `body`. */
@@ -91,4 +99,24 @@ function leadingBlock(lines: readonly string[], start: number): number {
   let first = start;
   while (first > 0 && lines[first - 1].trim() !== "" && !lines[first - 1].startsWith("}")) first--;
   return first;
+}
+
+/**
+ * A script without its comment lines (shellcheck's directives kept), here-documents left whole: EC2
+ * takes at most 16 KB of user data, compressed, and a script's comments are a third of it.
+ */
+export function withoutComments(text: string): string {
+  const kept: string[] = [];
+  let terminator: string | undefined;
+  for (const line of text.split("\n")) {
+    if (terminator !== undefined) {
+      kept.push(line);
+      if (line.trim() === terminator) terminator = undefined;
+      continue;
+    }
+    if (/^\s*#/.test(line) && !/^\s*# shellcheck /.test(line)) continue;
+    kept.push(line);
+    terminator = /(?<!<)<<(?!<)-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?/.exec(line)?.[1];
+  }
+  return kept.join("\n");
 }

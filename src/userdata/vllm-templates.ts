@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { VLLM } from "../engines/vllm";
 import { ENGINE_ARGS_ENCODED_PATTERN, vllmArgsShell } from "../engines/vllm-args";
-import { sharedHelpers } from "./shell-helpers";
+import { sharedHelpers, withoutComments } from "./shell-helpers";
 import { escapeTemplate, sourcePath, SSM_PARAMETERS } from "./templates";
 
 // The vLLM server's user data template and its SSM document, generated at synth like Ollama's: one
@@ -10,6 +10,33 @@ import { escapeTemplate, sourcePath, SSM_PARAMETERS } from "./templates";
 /** Asset file names, as they appear under the module's `assets/`. */
 export const VLLM_USER_DATA_TEMPLATE = "vllm-user-data.sh.tftpl";
 export const SERVE_VLLM_DOCUMENT = "serve-vllm.ssm.json";
+
+/** The weight cache's variables of the vLLM user data ("" without a cache), and the type's bandwidth. */
+export const VLLM_CACHE_VARIABLES = ["model_cache_bucket", "model_cache_prefix", "model_cache_region", "transfer_gbps"] as const;
+
+/**
+ * The association's word for "no weight cache" in its cache parameters: the AWS provider reads an
+ * empty string in `parameters` as no value (see UNCHANGED_PORT), and no bucket, prefix or region is
+ * spelt `-`.
+ */
+export const NO_MODEL_CACHE = "-";
+
+/** The weight cache's parameters of the serve-vllm document (the association's, so turning the cache on or off updates it and runs it). */
+export const VLLM_CACHE_PARAMETERS = {
+  ModelCacheBucket: {
+    type: "String",
+    default: NO_MODEL_CACHE,
+    description: "The weight cache's S3 bucket; - for none",
+    allowedPattern: "^(-|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$",
+  },
+  ModelCachePrefix: {
+    type: "String",
+    default: NO_MODEL_CACHE,
+    description: "The weight cache's key prefix, ending in /; - for none",
+    allowedPattern: "^(-|([A-Za-z0-9_-][A-Za-z0-9_.-]*/){1,64})$",
+  },
+  ModelCacheRegion: { type: "String", default: NO_MODEL_CACHE, description: "The weight cache's region; - for none", allowedPattern: "^(-|[a-z]{2}(-[a-z]+)+-[0-9]+)$" },
+} as const;
 
 /** The variables `templatefile()` passes to the vLLM user data template. */
 export const VLLM_USER_DATA_VARIABLES = [
@@ -28,6 +55,7 @@ export const VLLM_USER_DATA_VARIABLES = [
   "timeout_seconds",
   "log_group",
   "metrics_namespace",
+  ...VLLM_CACHE_VARIABLES,
 ] as const;
 
 /**
@@ -84,6 +112,7 @@ export const VLLM_SSM_PARAMETERS = {
     allowedPattern: "^(true|false)$",
   },
   TimeoutSeconds: SSM_PARAMETERS.TimeoutSeconds,
+  ...VLLM_CACHE_PARAMETERS,
   UpgradeInPlace: {
     ...SSM_PARAMETERS.UpgradeInPlace,
     description:
@@ -93,9 +122,11 @@ export const VLLM_SSM_PARAMETERS = {
 
 export type VllmSsmParameterName = keyof typeof VLLM_SSM_PARAMETERS;
 
-/** The body after the shared helpers. */
+/** The body after the shared helpers, without their comments (the servers' user data must stay within 16 KB, compressed). */
 function body(): string {
-  const text = `${sharedHelpers(readFileSync(sourcePath("bootstrap.sh"), "utf8"))}\n${vllmArgsShell()}\n${readFileSync(sourcePath(VLLM.bootstrap.script), "utf8")}`;
+  const text = withoutComments(
+    `${sharedHelpers(readFileSync(sourcePath("bootstrap.sh"), "utf8"))}\n${vllmArgsShell()}\n${readFileSync(sourcePath(VLLM.bootstrap.script), "utf8")}`,
+  );
   if (text.includes("{{")) throw new Error(`${VLLM.bootstrap.script} must not contain "{{" (SSM document parameter syntax)`);
   return text;
 }
@@ -105,7 +136,8 @@ export function vllmUserDataTemplate(): string {
   const header = [
     "#!/bin/bash",
     "# ollama-fleet vLLM server bootstrap, run once by cloud-init at first boot. The SSM document",
-    "# <prefix>-serve-vllm runs the same script at creation and on a schedule.",
+    "# <prefix>-serve-vllm runs the same script at creation and on a schedule. Its comments are in",
+    "# src/userdata/vllm-bootstrap.sh of ollama-fleet (the servers get it without them).",
     "MODEL='${model}'",
     "SERVED_NAME='${served_name}'",
     "APP_PORT='${app_port}'",
@@ -123,6 +155,10 @@ export function vllmUserDataTemplate(): string {
     "UPGRADE_IN_PLACE=true",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    "MODEL_CACHE_BUCKET='${model_cache_bucket}'",
+    "MODEL_CACHE_PREFIX='${model_cache_prefix}'",
+    "MODEL_CACHE_REGION='${model_cache_region}'",
+    "TRANSFER_GBPS='${transfer_gbps}'",
     "CALLER=user-data",
   ];
   return `${header.join("\n")}\n${escapeTemplate(body())}`;
@@ -149,6 +185,11 @@ export function serveVllmDocument(): string {
     "UPGRADE_IN_PLACE='{{ UpgradeInPlace }}'",
     "LOG_GROUP='${log_group}'",
     "METRICS_NAMESPACE='${metrics_namespace}'",
+    "MODEL_CACHE_BUCKET='{{ ModelCacheBucket }}'",
+    "MODEL_CACHE_PREFIX='{{ ModelCachePrefix }}'",
+    "MODEL_CACHE_REGION='{{ ModelCacheRegion }}'",
+    // The document serves every vLLM model: the user data's figure stays in the CLI's configuration.
+    "TRANSFER_GBPS=''",
     "CALLER=ssm",
   ];
   const document = {

@@ -418,6 +418,9 @@ function vllmResult() {
       ? { mode: (fs.statSync(tokenPath).mode & 0o777).toString(8), owner: run("stat", ["-c", "%U:%G", tokenPath]).trim(), content: read(tokenPath) }
       : null,
     cacheFiles: cacheFiles.sort(),
+    hfRequests: (read(`${T}/state/hf-requests.log`) || "").split("\n").filter(Boolean),
+    weightsUnit: read("/etc/systemd/system/ollama-fleet-vllm-weights.service"),
+    weightsJournal: read("/run/fake-systemd/ollama-fleet-vllm-weights.service.journal"),
     // the token file itself is where it belongs
     filesHoldingSecret: held.files.filter((f) => f !== tokenPath),
     processesHoldingSecret: held.processes,

@@ -171,6 +171,11 @@ export interface ScenarioResult {
     readonly tokenFile: { readonly mode: string; readonly owner: string; readonly content: string } | null;
     /** Files under the instance store and the root volume's cache, relative to /. */
     readonly cacheFiles: readonly string[];
+    /** Every request the fake vLLM sent to Hugging Face: `GET <url>` (a download, or the revision's commit), `HEAD <url>` (a cached file checked). */
+    readonly hfRequests: readonly string[];
+    /** ollama-fleet-vllm-weights.service as written, and its output at boots. */
+    readonly weightsUnit: string | null;
+    readonly weightsJournal: string | null;
     /** The files (under /etc, /var, /usr/local, /opt, /run, /tmp, /root) that hold a value of `ssmParameters`, but its own file. */
     readonly filesHoldingSecret: readonly string[];
     /** The processes still running at the end whose arguments or environment hold one. */

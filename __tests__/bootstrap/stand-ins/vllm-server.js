@@ -1,13 +1,21 @@
-// The fake vLLM of the fake image: `vllm serve <repo> [options]` as the docker stand-in starts it,
-// with the container's environment, port map and mounts (FAKE_CONTAINER_*). It parses its options as
-// vLLM's argparse does (an unknown one is an error, exit 2), checks tensor parallelism against the
-// container's GPUs, finds the weights in the Hugging Face cache mounted at /root/.cache/huggingface
-// or downloads them (refusing offline, as huggingface_hub does with HF_HUB_OFFLINE=1, and refusing a
-// gated repository without the right token, read from HF_TOKEN_PATH), then serves /health and
-// /v1/models on the published port, as vLLM does only once the model is loaded. Faults:
-// vllm-exit-times (the first N starts die of CUDA out of memory), hf-gated.json ({repo: token}),
-// hf-unreachable (no network to Hugging Face). Each start is a JSON line of state/vllm-starts.log.
+// The fake vLLM of the fake image: `vllm serve <repo or folder> [options]` as the docker stand-in
+// starts it, with the container's environment, port map and mounts (FAKE_CONTAINER_*). It parses its
+// options as vLLM's argparse does (an unknown one is an error, exit 2), checks tensor parallelism
+// against the container's GPUs, and loads the weights: a folder (an absolute path) from the
+// container's mounts, with no call to Hugging Face (as transformers loads a local folder; a folder
+// that is not there is an invalid repository id, as huggingface_hub says); a repository from the
+// Hugging Face cache mounted at /root/.cache/huggingface, laid out as huggingface_hub lays it out
+// (hub/models--org--name/refs/<revision> holds the commit, snapshots/<commit>/<file> are relative
+// links into blobs/, .locks/ and .no_exist/ beside them), asking Hugging Face for each file unless
+// HF_HUB_OFFLINE=1 (a HEAD for a cached file, a GET for a missing one; each request is a line of
+// state/hf-requests.log), refusing offline without the files, and refusing a gated repository
+// without the right token, read from HF_TOKEN_PATH. Then it serves /health and /v1/models on the
+// published port, as vLLM does only once the model is loaded. A revision's commit is the sha1 of
+// `<repo>@<revision>` (a 40-hex revision is its own commit), and a file's content names its commit.
+// Faults: vllm-exit-times (the first N starts die of CUDA out of memory), hf-gated.json ({repo:
+// token}), hf-unreachable (no network to Hugging Face). Each start is a JSON line of state/vllm-starts.log.
 "use strict";
+const crypto = require("crypto");
 const fs = require("fs");
 const http = require("http");
 const path = require("path");
@@ -120,27 +128,77 @@ if (cacheRoot === undefined) {
   finish({ outcome: "no cache" });
   die("the fake image keeps its Hugging Face cache at /root/.cache/huggingface: mount one");
 }
-const revision = args["--revision"] ?? "main";
-const snapshot = path.join(cacheRoot, "hub", `models--${repo.replace("/", "--")}`, "snapshots", revision);
-if (!fs.existsSync(path.join(snapshot, "config.json"))) {
+const hfRequest = (line) => fs.appendFileSync(`${T}/state/hf-requests.log`, `${line}\n`);
+/** The files of a fake repository, each naming its repository and commit. */
+const repoFiles = (commit) => ({
+  "config.json": JSON.stringify({ model_type: "fake", commit }),
+  "model.safetensors": `fake weights of ${repo}@${commit}\n`,
+  "tokenizer.json": JSON.stringify({ version: "1.0", commit }),
+});
+if (repo.startsWith("/")) {
+  // A folder: loaded from the container's mounts alone.
+  const folder = hostPath(repo);
+  if (folder === undefined || !fs.existsSync(path.join(folder, "config.json"))) {
+    finish({ outcome: "no such folder" });
+    die(`huggingface_hub.errors.HFValidationError: Repo id must be in the form 'repo_name' or 'namespace/repo_name': '${repo}'. Use \`repo_type\` argument if needed.`);
+  }
+  const mount = Object.keys(mounts).find((m) => repo === m || repo.startsWith(`${m}/`));
+  record.source = "folder";
+  record.folder = { path: repo, readOnly: mounts[mount].readOnly, files: fs.readdirSync(folder).sort() };
+  record.weights = fs.readFileSync(path.join(folder, "model.safetensors"), "utf8");
+} else {
+  const revision = args["--revision"] ?? "main";
+  const storage = path.join(cacheRoot, "hub", `models--${repo.replace("/", "--")}`);
+  const refFile = path.join(storage, "refs", revision);
+  let commit = /^[0-9a-f]{40}$/.test(revision) ? revision : fs.existsSync(refFile) ? fs.readFileSync(refFile, "utf8") : undefined;
+  const cached = (c) => c !== undefined && Object.keys(repoFiles(c)).every((f) => fs.existsSync(path.join(storage, "snapshots", c, f)));
   if (process.env.HF_HUB_OFFLINE === "1") {
-    finish({ outcome: "offline without weights" });
-    die(`OSError: We couldn't connect to 'https://huggingface.co' to load the files, and couldn't find them in the cached files. Check your internet connection or see how to run the library in offline mode (HF_HUB_OFFLINE=1).`);
+    if (!cached(commit)) {
+      finish({ outcome: "offline without weights" });
+      die(`OSError: We couldn't connect to 'https://huggingface.co' to load the files, and couldn't find them in the cached files. Check your internet connection or see how to run the library in offline mode (HF_HUB_OFFLINE=1).`);
+    }
+  } else {
+    if (fault("hf-unreachable")) {
+      finish({ outcome: "hub unreachable" });
+      die(`requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/${repo}/revision/${revision}`);
+    }
+    hfRequest(`GET https://huggingface.co/api/models/${repo}/revision/${revision}`);
+    const gated = JSON.parse(fault("hf-gated.json") ?? "{}");
+    if (gated[repo] !== undefined && token !== gated[repo]) {
+      finish({ outcome: "gated" });
+      die(`huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/${repo}/resolve/${revision}/config.json. Access to model ${repo} is restricted. You must have access to it and be authenticated to access it.`);
+    }
+    commit = /^[0-9a-f]{40}$/.test(revision) ? revision : crypto.createHash("sha1").update(`${repo}@${revision}`).digest("hex");
+    if (commit !== revision) {
+      fs.mkdirSync(path.dirname(refFile), { recursive: true });
+      fs.writeFileSync(refFile, commit);
+    }
+    for (const [file, content] of Object.entries(repoFiles(commit))) {
+      const pointer = path.join(storage, "snapshots", commit, file);
+      if (fs.existsSync(pointer)) {
+        hfRequest(`HEAD https://huggingface.co/${repo}/resolve/${commit}/${file}`);
+        continue;
+      }
+      hfRequest(`GET https://huggingface.co/${repo}/resolve/${commit}/${file}`);
+      const etag = crypto.createHash("sha256").update(content).digest("hex");
+      const blob = path.join(storage, "blobs", etag);
+      fs.mkdirSync(path.join(cacheRoot, "hub", ".locks", path.basename(storage)), { recursive: true });
+      fs.writeFileSync(path.join(cacheRoot, "hub", ".locks", path.basename(storage), `${etag}.lock`), "");
+      fs.mkdirSync(path.dirname(blob), { recursive: true });
+      fs.writeFileSync(`${blob}.incomplete`, content);
+      fs.renameSync(`${blob}.incomplete`, blob);
+      fs.mkdirSync(path.dirname(pointer), { recursive: true });
+      fs.symlinkSync(path.relative(path.dirname(pointer), blob), pointer);
+      record.downloaded = true;
+    }
+    // what huggingface_hub remembers of a file the repository lacks
+    fs.mkdirSync(path.join(storage, ".no_exist", commit), { recursive: true });
+    fs.writeFileSync(path.join(storage, ".no_exist", commit, "generation_config.json"), "");
+    if (record.downloaded) log(`downloaded ${repo}@${revision} (${commit}) to ${path.join(storage, "snapshots", commit)}`);
   }
-  if (fault("hf-unreachable")) {
-    finish({ outcome: "hub unreachable" });
-    die(`requests.exceptions.ConnectionError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /api/models/${repo}/revision/${revision}`);
-  }
-  const gated = JSON.parse(fault("hf-gated.json") ?? "{}");
-  if (gated[repo] !== undefined && token !== gated[repo]) {
-    finish({ outcome: "gated" });
-    die(`huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/${repo}/resolve/${revision}/config.json. Access to model ${repo} is restricted. You must have access to it and be authenticated to access it.`);
-  }
-  fs.mkdirSync(snapshot, { recursive: true });
-  fs.writeFileSync(path.join(snapshot, "model.safetensors"), `fake weights of ${repo}@${revision}\n`);
-  fs.writeFileSync(path.join(snapshot, "config.json"), JSON.stringify({ model_type: "fake" }));
-  record.downloaded = true;
-  log(`downloaded ${repo}@${revision} to ${snapshot}`);
+  record.source = "hub";
+  record.commit = commit;
+  record.weights = fs.readFileSync(path.join(storage, "snapshots", commit, "model.safetensors"), "utf8");
 }
 if (startCount <= Number(fault("vllm-exit-times") ?? 0)) {
   finish({ outcome: "out of memory" });

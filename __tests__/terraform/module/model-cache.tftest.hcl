@@ -192,6 +192,63 @@ run "the_servers_may_read_and_create_under_the_prefix_only" {
   }
 }
 
+run "a_vllm_model_adds_the_vllm_prefix_with_the_same_rules" {
+  command = plan
+
+  variables {
+    model_cache_bucket = "create"
+    model_cache_prefix = "teams/ml/"
+    llm_ec2_configs = [
+      { llm_model = "llama3:8b", instance_type = "g5g.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 11434 },
+      { llm_model = "mistralai/Mistral-7B-Instruct-v0.3", engine = "vllm", instance_type = "g5.xlarge", ami_id = "", ebs_volume_gb = 200, app_port = 8000 },
+    ]
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_role_policy.llm_ec2_model_cache[0].policy) == {
+      Version = "2012-10-17"
+      Statement = [
+        { Sid = "ReadModelCache", Effect = "Allow", Action = "s3:GetObject", Resource = [
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/manifests/*", "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/blobs/*",
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/releases/*", "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/vllm/*",
+        ] },
+        { Sid = "CreateModelCacheObjects", Effect = "Allow", Action = "s3:PutObject", Resource = [
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/manifests/*", "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/blobs/*",
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/vllm/*",
+        ], Condition = { Null = { "s3:if-none-match" = "false" } } },
+        { Sid = "UploadModelCacheParts", Effect = "Allow", Action = "s3:PutObject", Resource = [
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/manifests/*", "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/blobs/*",
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/vllm/*",
+        ], Condition = { Bool = { "s3:ObjectCreationOperation" = "false" } } },
+        { Sid = "AbortModelCacheUploads", Effect = "Allow", Action = "s3:AbortMultipartUpload", Resource = [
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/manifests/*", "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/blobs/*",
+          "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/vllm/*",
+        ] },
+      ]
+    }
+    error_message = "With a vLLM model the servers must also read vllm/ and create objects there only where none is (If-None-Match), and still nothing else: no list, no delete, no other key."
+  }
+
+  assert {
+    condition = jsonencode(sort(data.aws_iam_policy_document.model_cache_bucket[0].statement[1].resources)) == jsonencode([
+      "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/blobs/*",
+      "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/ollama/manifests/*",
+      "arn:aws:s3:::acme-model-cache-20250101000000000000000001/teams/ml/vllm/*",
+    ])
+    error_message = "The bucket policy must deny every upload without If-None-Match under vllm/ too: no upload replaces a vLLM manifest or file."
+  }
+
+  assert {
+    condition = (
+      aws_ssm_association.pull_models["mistralai/Mistral7BInstructv03"].parameters["ModelCacheBucket"] == "acme-model-cache-20250101000000000000000001" &&
+      aws_ssm_association.pull_models["mistralai/Mistral7BInstructv03"].parameters["ModelCachePrefix"] == "teams/ml/" &&
+      aws_ssm_association.pull_models["mistralai/Mistral7BInstructv03"].parameters["ModelCacheRegion"] == "ap-southeast-1" &&
+      strcontains(local.server_user_data["mistralai/Mistral7BInstructv03"], "MODEL_CACHE_BUCKET='acme-model-cache-20250101000000000000000001'\nMODEL_CACHE_PREFIX='teams/ml/'\nMODEL_CACHE_REGION='ap-southeast-1'\nTRANSFER_GBPS='10'\n")
+    )
+    error_message = "The vLLM model's association and user data must tell its bootstrap the bucket, the prefix, the region (and the user data the type's bandwidth)."
+  }
+}
+
 run "route_tables_without_a_cache_are_refused" {
   command = plan
 

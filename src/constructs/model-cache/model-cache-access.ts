@@ -18,6 +18,20 @@ export interface ModelCacheAccessProps {
   readonly readPrefixes: readonly string[];
   /** Sub-prefixes of the cache prefix the role may create objects in, never replacing one (`If-None-Match: *`). */
   readonly writeOncePrefixes: readonly string[];
+  /** Sub-prefixes the role may read and create objects in (never replacing one) only while a condition holds (an HCL operand). */
+  readonly conditionalPrefixes?: ConditionalPrefixes;
+}
+
+/** Sub-prefixes that apply while `when` (an HCL condition) holds. */
+export interface ConditionalPrefixes {
+  readonly when: string;
+  readonly prefixes: readonly string[];
+}
+
+/** A list of sub-prefixes as an HCL operand: `fixed`, and `extra`'s while its condition holds. */
+export function prefixList(scope: Construct, fixed: readonly string[], extra?: ConditionalPrefixes): string {
+  const list = hclText(scope, fixed);
+  return extra === undefined ? list : `concat(${list}, ${hclText(scope, extra.when)} ? ${hclText(scope, extra.prefixes)} : [])`;
 }
 
 /**
@@ -34,7 +48,8 @@ export class ModelCacheAccess extends Construct {
     super(scope, id);
     const arn = hclText(this, props.bucketArn);
     const prefix = hclText(this, props.cachePrefix);
-    const objects = (prefixes: readonly string[]) => `[for p in ${hclText(this, prefixes)} : format("%s/%s%s*", ${arn}, ${prefix}, p)]`;
+    const objects = (prefixes: readonly string[]) =>
+      `[for p in ${prefixList(this, prefixes, props.conditionalPrefixes)} : format("%s/%s%s*", ${arn}, ${prefix}, p)]`;
     const read = objects(props.readPrefixes);
     const writeOnce = objects(props.writeOncePrefixes);
     const statements = [

@@ -12,6 +12,7 @@ import {
 import { hclText } from "../hcl";
 import { address, only } from "../refs";
 import { ABORT_UPLOADS_DAYS, TRASH_DAYS, TRASH_PREFIX } from "./layout";
+import { ConditionalPrefixes, prefixList } from "./model-cache-access";
 
 /** The created bucket's name is `<prefix>-model-cache-` and a suffix Terraform makes unique: `bucket_prefix` takes 37 characters. */
 export const BUCKET_NAME_STEM_LENGTH = 24;
@@ -29,6 +30,8 @@ export interface ModelCacheBucketProps {
    * must create them with `If-None-Match: *` (an upload's parts excepted), so no upload replaces one.
    */
   readonly writeOncePrefixes: readonly string[];
+  /** More write-once sub-prefixes, while a condition holds. */
+  readonly conditionalPrefixes?: ConditionalPrefixes;
 }
 
 /**
@@ -81,7 +84,7 @@ export class ModelCacheBucket extends Construct {
     }).overrideLogicalId("model_cache");
 
     const arn = only(this.bucket, "arn");
-    const writeOnce = `[for p in ${hclText(this, props.writeOncePrefixes)} : format("%s/%s%s*", ${this.arn}, ${cachePrefix}, p)]`;
+    const writeOnce = `[for p in ${prefixList(this, props.writeOncePrefixes, props.conditionalPrefixes)} : format("%s/%s%s*", ${this.arn}, ${cachePrefix}, p)]`;
     const policy = new DataAwsIamPolicyDocument(this, "policy_document", {
       count,
       statement: [

@@ -4,8 +4,8 @@ import { DataAwsRegion, IamRole } from "../../aws";
 import { MODEL_CACHE_CREATE, MODEL_CACHE_OFF } from "../../config/rules";
 import { hclText } from "../hcl";
 import { address } from "../refs";
-import { OLLAMA_READABLE, OLLAMA_WRITE_ONCE } from "./layout";
-import { ModelCacheAccess } from "./model-cache-access";
+import { OLLAMA_READABLE, OLLAMA_WRITE_ONCE, VLLM_ENGINE_PREFIX } from "./layout";
+import { ConditionalPrefixes, ModelCacheAccess } from "./model-cache-access";
 import { ModelCacheBucket } from "./model-cache-bucket";
 import { ModelCacheMetrics } from "./model-cache-metrics";
 import { S3GatewayEndpoint } from "./s3-gateway-endpoint";
@@ -29,6 +29,8 @@ export interface ModelCacheProps {
   /** The servers' log group and metrics namespace: the cache's events are counted there. */
   readonly logGroupName: string;
   readonly metricsNamespace: string;
+  /** Whether a model uses vLLM (an HCL condition): its servers then read and seed `vllm/` too. @default false */
+  readonly vllmInUse?: string;
 }
 
 /**
@@ -64,11 +66,15 @@ export class ModelCache extends Construct {
     region.overrideLogicalId("model_cache");
     this.region = `(${this.enabled} ? ${address(region, true)}[0].id : "")`;
 
+    // vLLM's prefix only while a model uses vLLM: an Ollama fleet's servers get nothing there.
+    const vllm: ConditionalPrefixes | undefined =
+      props.vllmInUse === undefined ? undefined : { when: Token.asString(ref(props.vllmInUse)), prefixes: [VLLM_ENGINE_PREFIX] };
     this.bucket = new ModelCacheBucket(this, "bucket", {
       create: Token.asString(ref(create)),
       namePrefix: props.namePrefix,
       cachePrefix,
       writeOncePrefixes: OLLAMA_WRITE_ONCE,
+      conditionalPrefixes: vllm,
     });
     this.bucketName = `(${create} ? one(${address(this.bucket.bucket)}[*].bucket) : ${bucket})`;
     const bucketArn = `(${create} ? one(${address(this.bucket.bucket)}[*].arn) : format("arn:%s:s3:::%s", ${props.partition}, ${bucket}))`;
@@ -81,6 +87,7 @@ export class ModelCache extends Construct {
       cachePrefix,
       readPrefixes: OLLAMA_READABLE,
       writeOncePrefixes: OLLAMA_WRITE_ONCE,
+      conditionalPrefixes: vllm,
     });
     this.access.policy.overrideLogicalId("llm_ec2_model_cache");
 

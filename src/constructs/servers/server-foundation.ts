@@ -182,6 +182,7 @@ export class ServerFoundation extends Construct {
       routeTableIds: props.modelCache?.gatewayEndpointRouteTableIds,
       logGroupName: this.logGroup.name,
       metricsNamespace: Token.asString(ref(this.metricsNamespaceExpression())),
+      vllmInUse: this.usesEngine("vllm"),
     });
 
     // What the AWS CLI's transfer client may aim at: the type's bandwidth ("" for a type the catalog does not know).
