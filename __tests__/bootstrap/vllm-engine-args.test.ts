@@ -4,6 +4,7 @@
 // that try to reach a shell are refused and never run. See README.md beside this file.
 import { spawnSync } from "child_process";
 import * as path from "path";
+import { WORST_ENGINE_ARGS } from "../helpers/vllm-worst-args";
 import { modelKey } from "../../src/config/derive";
 import { VLLM_ARGS } from "../../src/engines/vllm-args";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
@@ -18,16 +19,7 @@ const WORST_KEY = modelKey(WORST);
 const PORT = 8000;
 const ARGS = { "max-num-seqs": "128", "enable-prefix-caching": "false", "enable-auto-tool-choice": "true", "tool-call-parser": "hermes" };
 const ENCODED = "enable-auto-tool-choice=true,enable-prefix-caching=false,max-num-seqs=128,tool-call-parser=hermes";
-/** Every allowlisted flag at its longest value: the largest user data engine_args can make. */
-const WORST_ARGS = Object.fromEntries(
-  VLLM_ARGS.map((a) => {
-    const v = a.value;
-    if (v.kind === "whole") return [a.flag, String(v.max)];
-    if (v.kind === "number") return [a.flag, `${v.max - 1}.999`];
-    if (v.kind === "boolean") return [a.flag, "false"];
-    return [a.flag, [...v.values].sort((x, y) => y.length - x.length)[0]];
-  }),
-);
+const WORST_ARGS = WORST_ENGINE_ARGS;
 const PWNED = "/run/engine-args-pwned";
 const STAND_IN = path.join(__dirname, "stand-ins", "vllm-server.js");
 const DLAMI = { releases: [] as string[], gpus: 1 } as const;

@@ -11,6 +11,7 @@ import { modelKey } from "../../src/config/derive";
 import { OLLAMA_READABLE, OLLAMA_WRITE_ONCE, VLLM_ENGINE_PREFIX } from "../../src/constructs/model-cache/layout";
 import { cacheLogMarker } from "../../src/constructs/model-cache/cache-events";
 import { NO_MODEL_CACHE } from "../../src/userdata/vllm-templates";
+import { WORST_ENGINE_ARGS } from "../helpers/vllm-worst-args";
 import { PLANNED_REGION, planForEach } from "../helpers/terraform";
 import { inputs, MODULE_PATH, Rendered, renderFromModule } from "./harness/render";
 import { cleanUpReleases, FakeBucket, requireSandbox, runScenario, ScenarioResult, StepResult } from "./harness/sandbox";
@@ -39,6 +40,8 @@ const CACHED_FILES: Record<string, string> = {
   "original/params.json": JSON.stringify({ dim: 4096 }),
 };
 const DLAMI = { releases: [] as string[], gpus: 4 } as const;
+/** Engine arguments ride along whether vLLM serves the cache's copy or a download. */
+const ENGINE_ARGS = { "max-num-seqs": "64", "enable-prefix-caching": "false" };
 
 let fleet: Rendered;
 let fleetWithout: Rendered;
@@ -48,7 +51,7 @@ beforeAll(() => {
   // GIVEN an Ollama model (the main server) and a vLLM model on a 4-GPU g5.12xlarge, with the weight cache
   const configs = [
     { llm_model: "llama3:8b", instance_type: "g5.xlarge", ami_id: "", ebs_volume_gb: 200, app_port: 11434 },
-    { llm_model: MODEL, engine: "vllm", served_model_name: SERVED, instance_type: "g5.12xlarge", ami_id: "", ebs_volume_gb: 300, app_port: PORT },
+    { llm_model: MODEL, engine: "vllm", served_model_name: SERVED, instance_type: "g5.12xlarge", ami_id: "", ebs_volume_gb: 300, app_port: PORT, engine_args: ENGINE_ARGS },
   ];
   fleet = renderFromModule(inputs({ model_cache_bucket: BUCKET, model_cache_prefix: CACHE_PREFIX, llm_ec2_configs: configs }));
   fleetWithout = renderFromModule(inputs({ llm_ec2_configs: configs }));
@@ -102,7 +105,7 @@ describe("a vLLM server's weights from the weight cache", () => {
     expect(fleet.vllmDocument).toBe(fleetWithout.vllmDocument);
   });
 
-  test("a warm pool's vLLM launch template with the cache, the longest names and the model-ready part, stays under EC2's 16 KB of user data", () => {
+  test("a warm pool's vLLM launch template with the cache, the longest names, every engine argument and the model-ready part, stays under EC2's 16 KB of user data", () => {
     const repo = `${"o".repeat(40)}/${"n".repeat(55)}`;
     const variables = inputs({
       prefix: "a".repeat(28),
@@ -117,6 +120,7 @@ describe("a vLLM server's weights from the weight cache", () => {
           served_model_name: `s${"x".repeat(127)}`,
           max_model_len: 16777216,
           quantization: "awq",
+          engine_args: WORST_ENGINE_ARGS,
           instance_type: "g5.12xlarge",
           ami_id: "",
           ebs_volume_gb: 300,
@@ -134,6 +138,8 @@ describe("a vLLM server's weights from the weight cache", () => {
     expect(text).toContain("model-ready.sh");
     expect(text).toContain(`MODEL_CACHE_PREFIX='${"p".repeat(255)}/'`);
     expect(text).toContain("restore_weights()");
+    expect(text).toMatch(/\nENGINE_ARGS='[^']*tool-call-parser=[^']*'\n/);
+    if (process.env.SHOW_USER_DATA_BYTES) process.stdout.write(`worst-case vLLM user data: ${bytes.length} gzip bytes\n`);
     expect(bytes.length).toBeLessThan(16 * 1024);
   });
 
@@ -166,6 +172,7 @@ describe("a vLLM server's weights from the weight cache", () => {
       expect(start.folder).toEqual({ path: IN_CONTAINER, readOnly: true, files: ["config.json", "model.safetensors", "original", "tokenizer.json"] });
       expect((start.args as string[]).slice(0, 4)).toEqual(["serve", IN_CONTAINER, "--served-model-name", SERVED]);
       expect(start.args).not.toContain("--revision");
+      expect((start.args as string[]).slice(-3)).toEqual(["--no-enable-prefix-caching", "--max-num-seqs", "64"]);
       // the local copy: the cache's files, nothing else (no staging folder left)
       expect(localCopy(result).sort()).toEqual(Object.keys(CACHED_FILES).map((p) => `/${p}`).sort());
       // read only: no upload, no listing
