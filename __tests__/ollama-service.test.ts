@@ -9,7 +9,7 @@ const LLM_EC2_CONFIG =
   "server_mode=optional(string), min_size=optional(number,1), max_size=optional(number,1), desired_capacity=optional(number,1), " +
   "spot=optional(bool,false), warm_pool=optional(bool,false), listener_priority=optional(number), " +
   'engine=optional(string,"ollama"), served_model_name=optional(string,""), max_model_len=optional(number,0), ' +
-  'tensor_parallel_size=optional(number,0), gpu_memory_utilization=optional(number,0.9), dtype=optional(string,""), quantization=optional(string,""), ' +
+  'tensor_parallel_size=optional(number,0), gpu_memory_utilization=optional(number,0.9), dtype=optional(string,""), quantization=optional(string,""), engine_args=optional(map(string),{}), ' +
   'context_length=optional(number), num_parallel=optional(number), kv_cache_type=optional(string), keep_alive=optional(string,"6h"), ' +
   "scaling=optional(object({requests_per_server_per_minute=optional(number), gpu_utilization_percent=optional(number), " +
   "concurrent_requests_per_server=optional(number), scale_to_zero_after_minutes=optional(number)}))}))";

@@ -1,6 +1,7 @@
 import { LlmEc2Config } from "../config/types";
 import { repoOf } from "../engines/vllm";
 import { ColdStart, ColdStartInputs, coldStartRows, gbps, INSTANCE_STORE_RATE, rateText, slowest, Throughput, VERIFY_RATE } from "./cold-start";
+import { HF_DOWNLOAD_RATE } from "./first-load";
 import { instanceNetwork } from "./instance-network";
 import { regionPrices } from "./prices";
 import { VllmEntry, weightFormat } from "./vllm-fit";
@@ -10,12 +11,12 @@ const GB = 1e9;
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
-/** vLLM's download of a repository from Hugging Face (huggingface_hub, into its cache). */
+/** vLLM's download of a repository from Hugging Face (huggingface_hub, into its cache): the rate the grace period is derived with. */
 export const HUB_RATE: Throughput = {
-  bytesPerSecond: 100e6,
+  bytesPerSecond: HF_DOWNLOAD_RATE,
   status: "assumed",
   source:
-    "what one download from Hugging Face commonly reaches on EC2 (docs/engines.md, the first load); Hugging Face publishes no figure, and the server's journal (journalctl -u vllm) shows the download",
+    "a fifth of the ~500 MB/s huggingface_hub's own downloader reaches on fast networks (docs/engines.md, the first load); Hugging Face publishes no figure, and the server's journal (journalctl -u vllm) shows the download",
 };
 
 /**
