@@ -38,6 +38,6 @@ export const OLLAMA: Engine = {
     documentId: "pull_models",
     documentSuffix: "pull-models",
     pulledByMainServer: true,
-    weights: "pulled from the Ollama registry by `ollama pull` (the main server pulls every Ollama model)",
+    weights: "pulled from the Ollama registry by `ollama pull` (the main server pulls every Ollama model), or copied from the S3 weight cache when there is one",
   },
 };

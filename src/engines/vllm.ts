@@ -70,8 +70,8 @@ export function repoOf(llmModel: string): string {
 /**
  * vLLM: the pinned `vllm/vllm-openai` image run by a systemd unit around `docker run`; the weights
  * come from the weight cache (a checked local copy) when there is one, else from Hugging Face on the
- * first start, into a cache on the instance store where there is one, and every later start is offline. It speaks OpenAI's API and Anthropic's Messages API, not
- * Ollama's; the target group checks `/health`, and readiness waits for the served name in `/v1/models`.
+ * first start, into a cache on the instance store where there is one, and every later start is
+ * offline. It speaks OpenAI's API and Anthropic's Messages API, not Ollama's; the target group checks `/health`, and readiness waits for the served name in `/v1/models`.
  */
 export const VLLM: Engine = {
   name: "vllm",
@@ -98,7 +98,8 @@ export const VLLM: Engine = {
     documentId: "serve_vllm",
     documentSuffix: "serve-vllm",
     pulledByMainServer: false,
-    weights: "downloaded from Hugging Face by vLLM at its first start, into a cache on the instance store where the instance has one; later starts run offline",
+    weights:
+      "copied from the S3 weight cache, each file checked, when there is one; else downloaded from Hugging Face by vLLM at its first start, into a cache on the instance store where the instance has one; later starts run offline",
   },
 };
 
