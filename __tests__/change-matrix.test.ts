@@ -7,6 +7,7 @@ import * as path from "path";
 import { modelKey } from "../src/config/derive";
 import { RELEASE_ROLLOUT_TAG } from "../src/constructs/servers/release-rollout";
 import { UNCHANGED_PORT } from "../src/userdata/templates";
+import { NO_VALUE } from "../src/userdata/vllm-templates";
 import { MODULE_DIR } from "../src/module/module-files";
 import { ChangePlans, planChanges, PlannedRow } from "./helpers/change-planner";
 import { OFFLINE_REGION } from "./helpers/offline-root";
@@ -169,6 +170,14 @@ const ROWS: Record<string, Row> = {
     inputs: withModels([...MODELS, { ...VLLM_MODEL, engine_args: { "max-num-seqs": "64", "enable-prefix-caching": "false" } }]),
     models: [VLLM],
   },
+  // AND back: a vLLM setting taken out again (the association must say so: an empty value would keep the old one)
+  "a vLLM model's quantization taken out": { base: withModels([...MODELS, { ...VLLM_MODEL, quantization: "awq" }]), inputs: WITH_VLLM, models: [VLLM] },
+  "a vLLM model's engine_args taken out": {
+    base: withModels([...MODELS, { ...VLLM_MODEL, engine_args: { "max-num-seqs": "64" } }]),
+    inputs: WITH_VLLM,
+    models: [VLLM],
+  },
+  "hf_token_parameter taken out": { base: { ...WITH_VLLM, hf_token_parameter: "/fleet/hf-token" }, inputs: WITH_VLLM, models: [VLLM] },
   "scaling on load turned on for a running Auto Scaling model": {
     inputs: editModel(4, { max_size: 3, scaling: { requests_per_server_per_minute: 30, gpu_utilization_percent: 70 } }),
     models: [PHI],
@@ -355,6 +364,18 @@ describe("what each change plans", () => {
       ...(name === "hf_token_parameter" ? { "aws_iam_role_policy.llm_ec2_hf_token[0]": "create" } : {}),
     });
     expect((row(name).changes.get(at.association(VLLM))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject({ [parameter]: value, UpgradeInPlace: "true" });
+  });
+
+  test.each([
+    ["a vLLM model's quantization taken out", "Quantization"],
+    ["a vLLM model's engine_args taken out", "EngineArgs"],
+    ["hf_token_parameter taken out", "HfTokenParameter"],
+  ])("%s: the vLLM model's association says none (%s), updated in place; nothing else but the token's grant", (name, parameter) => {
+    expect(changesOf(name)).toEqual({
+      [at.association(VLLM)]: `update: parameters.${parameter}`,
+      ...(name === "hf_token_parameter taken out" ? { "aws_iam_role_policy.llm_ec2_hf_token[0]": "delete" } : {}),
+    });
+    expect((row(name).changes.get(at.association(VLLM))!.change.after as { parameters: Record<string, string> }).parameters[parameter]).toBe(NO_VALUE);
   });
 
   test("a model added in the middle plans exactly what one added at the end plans", () => {

@@ -23,6 +23,7 @@ import { AlbRule, AlbStandIn, AlbTarget } from "./router/helpers/alb-standin";
 import { FakeOllama, RecordedRequest } from "./router/helpers/fake-ollama";
 import { FakeVllm, VLLM_PROMPT_TOKENS } from "./router/helpers/fake-vllm";
 import { RouterUnderTest, startLocal } from "./router/helpers/setup";
+import { NO_VALUE } from "../src/userdata/vllm-templates";
 
 const OURS = path.resolve(__dirname, "..", MODULE_DIR);
 const mixed = JSON.parse(readFileSync(path.join(__dirname, "corpus", "good", "mixed-engines.json"), "utf8"));
@@ -114,7 +115,7 @@ describe("a mixed fleet (Ollama and vLLM, instances and an Auto Scaling group), 
       MaxModelLen: "16384",
       TensorParallelSize: "1",
       Dtype: "half",
-      Quantization: "",
+      Quantization: NO_VALUE,
       HfTokenParameter: "/llm/hf-token",
       CacheOnInstanceStore: "true",
     });

@@ -12,7 +12,7 @@ import { sourcePath, SSM_PARAMETERS } from "../../src/userdata/templates";
 import { planForEach } from "../helpers/terraform";
 import { CONTEXT_LENGTH, KV_CACHE_TYPES, NUM_PARALLEL } from "../../src/config/ollama-settings";
 import { ollamaAcceptsName } from "../helpers/ollama-name";
-import { VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
+import { NO_VALUE, VLLM_SSM_PARAMETERS } from "../../src/userdata/vllm-templates";
 import { SHARED_FUNCTIONS } from "../../src/userdata/shell-helpers";
 import { modelKey } from "../../src/config/derive";
 import { VLLM_IMAGE_PATTERN, VLLM_REPO_PATTERN, SERVED_NAME_PATTERN } from "../../src/engines/vllm";
@@ -342,7 +342,7 @@ describe("the vLLM server's rendered scripts", () => {
     expect(["0.9", ".5", "1", "1.0", "0.05"].every((v) => util.test(v))).toBe(true);
     expect(["0", "0.0", "1.1", "2", "-0.5", "0.9;id"].some((v) => util.test(v))).toBe(false);
     const token = new RegExp(VLLM_SSM_PARAMETERS.HfTokenParameter.allowedPattern);
-    expect(["", "/acme/hf-token", "hf_token"].every((v) => token.test(v))).toBe(true);
-    expect(["/a b", "/a;b", "arn:aws:ssm:x", "/a//b"].some((v) => token.test(v))).toBe(false);
+    expect([NO_VALUE, "/acme/hf-token", "hf_token"].every((v) => token.test(v))).toBe(true);
+    expect(["", "/a b", "/a;b", "arn:aws:ssm:x", "/a//b"].some((v) => token.test(v))).toBe(false);
   });
 });

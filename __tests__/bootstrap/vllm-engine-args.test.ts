@@ -10,6 +10,7 @@ import { VLLM_ARGS } from "../../src/engines/vllm-args";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
 import { inputs, Rendered, renderFromModule } from "./harness/render";
 import { cleanUpReleases, requireSandbox, runScenario, StepResult } from "./harness/sandbox";
+import { NO_VALUE } from "../../src/userdata/vllm-templates";
 
 const SCENARIO_TIMEOUT_MS = 240_000;
 const MODEL = "mistralai/Mistral-7B-Instruct-v0.3";
@@ -90,6 +91,35 @@ describe("engine_args on the server (user data and the serve-vllm document from 
         [...BASE_ARGV, "--enable-auto-tool-choice", "--max-num-seqs", "64", "--tool-call-parser", "hermes"],
       ]);
       expect(result.vllm.starts.map((s) => s.outcome)).toEqual(["serving", "serving"]);
+    },
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  test(
+    "engine_args and quantization taken out: the association's word for none (an empty value would keep the old one) takes the flags off, restarting vLLM once",
+    async () => {
+      const result = await runScenario({
+        ...DLAMI,
+        steps: [
+          { kind: "cloud-init", script: fleet.userData[KEY] },
+          { kind: "ssm", script: ssm({ Quantization: "awq" }) },
+          { kind: "snapshot", name: "tuned" },
+          { kind: "ssm", script: ssm({ EngineArgs: NO_VALUE, Quantization: NO_VALUE }) },
+          { kind: "snapshot", name: "plain" },
+          { kind: "ssm", script: ssm({ EngineArgs: NO_VALUE, Quantization: NO_VALUE }) },
+          { kind: "snapshot", name: "again" },
+        ],
+      });
+      expect(result.steps.filter((s) => s.kind !== "snapshot").map((s) => s.exitCode)).toEqual([0, 0, 0, 0]);
+      const { tuned, plain, again } = result.snapshots;
+      expect(plain.vllmPid).not.toBe(tuned.vllmPid);
+      expect(result.vllm.starts.map((s) => s.args).slice(-2)).toEqual([
+        [...BASE_ARGV, "--quantization", "awq", "--enable-auto-tool-choice", "--no-enable-prefix-caching", "--max-num-seqs", "128", "--tool-call-parser", "hermes"],
+        BASE_ARGV,
+      ]);
+      // "-" and "" are the same setting: the next run changes nothing
+      expect(again.vllmPid).toBe(plain.vllmPid);
+      expect(again.files).toEqual(plain.files);
     },
     SCENARIO_TIMEOUT_MS,
   );

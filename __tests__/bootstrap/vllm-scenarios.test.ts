@@ -8,6 +8,7 @@ import { DEFAULT_VLLM_IMAGE } from "../../src/engines/vllm";
 import { commandFromDocument, InvalidParameters } from "./harness/ssm-agent";
 import { inputs, Rendered, renderFromModule } from "./harness/render";
 import { cleanUpReleases, requireSandbox, runScenario, ScenarioResult, StepResult } from "./harness/sandbox";
+import { NO_VALUE } from "../../src/userdata/vllm-templates";
 
 const SCENARIO_TIMEOUT_MS = 240_000;
 const MODEL = "mistralai/Mistral-7B-Instruct-v0.3";
@@ -64,9 +65,9 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
       TensorParallelSize: "4",
       GpuMemoryUtilization: "0.9",
       Dtype: "auto",
-      Quantization: "",
+      Quantization: NO_VALUE,
       // no engine_args: no extra flags
-      EngineArgs: "",
+      EngineArgs: NO_VALUE,
       HfTokenParameter: TOKEN_PARAMETER,
       CacheOnInstanceStore: "true",
       TimeoutSeconds: "3600",
@@ -197,7 +198,7 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
         ...DLAMI,
         hfGated: { [MODEL]: TOKEN },
         bootFinished: true,
-        steps: [{ kind: "ssm", script: ssm({ HfTokenParameter: "", TimeoutSeconds: "180" }) }],
+        steps: [{ kind: "ssm", script: ssm({ HfTokenParameter: NO_VALUE, TimeoutSeconds: "180" }) }],
       });
       expect(result.steps[0].exitCode).toBe(24);
       expect(result.vllm.journal).toContain(`Access to model ${MODEL} is restricted`);
@@ -279,7 +280,7 @@ describe("vLLM bootstrap scenarios (user data and the serve-vllm document from t
         awsFailTimes: 2,
         steps: [
           { kind: "cloud-init", script: fleet.userData[KEY] },
-          { kind: "ssm", script: ssm({ HfTokenParameter: "" }) },
+          { kind: "ssm", script: ssm({ HfTokenParameter: NO_VALUE }) },
         ],
       });
       expect([result.steps[0].exitCode, result.steps[1].exitCode]).toEqual([0, 0]);

@@ -4,6 +4,7 @@ import { OLLAMA_DEFAULT_SETTING } from "../config/ollama-settings";
 import { PULL_MODELS_DOCUMENT, pullModelsDocument, UNCHANGED_PORT, USER_DATA_TEMPLATE, userDataTemplate } from "./templates";
 import {
   NO_MODEL_CACHE,
+  NO_VALUE,
   SERVE_VLLM_DOCUMENT,
   serveVllmDocument,
   VLLM_CACHE_PARAMETERS,
@@ -159,9 +160,9 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
       TensorParallelSize: `tostring(${m}.tensor_parallel_size)`,
       GpuMemoryUtilization: `tostring(${m}.gpu_memory_utilization)`,
       Dtype: `${m}.dtype`,
-      Quantization: `${m}.quantization`,
-      EngineArgs: `${m}.engine_args`,
-      HfTokenParameter: inputs.hfTokenParameter,
+      Quantization: orNoValue(`${m}.quantization`),
+      EngineArgs: orNoValue(`${m}.engine_args`),
+      HfTokenParameter: orNoValue(inputs.hfTokenParameter),
       CacheOnInstanceStore: `tostring(${m}.cache_on_instance_store)`,
       TimeoutSeconds: `tostring(${inputs.timeoutSeconds})`,
       ...vllmCacheParameters(inputs),
@@ -169,6 +170,9 @@ export const BOOTSTRAPS: Readonly<Record<EngineName, EngineBootstrapFiles>> = {
     }),
   },
 };
+
+/** An association parameter's operand, NO_VALUE where it is empty (an empty value would keep the old one). */
+const orNoValue = (operand: string) => `(${operand} == "" ? ${JSON.stringify(NO_VALUE)} : ${operand})`;
 
 /** The weight cache's template variables of a vLLM model's user data, for the row `m` (each "" without a cache). */
 function vllmCacheVariables(m: string, inputs: BootstrapInputs): Record<(typeof VLLM_CACHE_VARIABLES)[number], string> {

@@ -2,7 +2,7 @@
 # serve-vllm SSM document (State Manager, at creation and on a schedule). Each caller prepends a
 # header that sets MODEL (a Hugging Face repository, org/name or org/name@revision), SERVED_NAME,
 # APP_PORT, IMAGE, MAX_MODEL_LEN (0: the model's own), TENSOR_PARALLEL_SIZE, GPU_MEMORY_UTILIZATION,
-# DTYPE, QUANTIZATION ("": from the model), HF_TOKEN_PARAMETER ("": none), CACHE_ON_INSTANCE_STORE,
+# DTYPE, QUANTIZATION ("" or "-": from the model), ENGINE_ARGS and HF_TOKEN_PARAMETER ("" or "-": none), CACHE_ON_INSTANCE_STORE,
 # RUN_TIMEOUT_SECONDS, UPGRADE_IN_PLACE (false: leave the running server as it is and only check
 # it), LOG_GROUP, METRICS_NAMESPACE, MODEL_CACHE_BUCKET, MODEL_CACHE_PREFIX, MODEL_CACHE_REGION (the
 # weight cache in S3; "" or "-" for none), TRANSFER_GBPS and CALLER (user-data or ssm). The helpers
@@ -44,6 +44,10 @@ MAX_RESTARTS=5
 IMDS=http://169.254.169.254/latest
 
 validate_inputs() {
+  # "-" is the association's word for none (an empty parameter would keep the old value)
+  [ "$QUANTIZATION" = - ] && QUANTIZATION=""
+  [ "$ENGINE_ARGS" = - ] && ENGINE_ARGS=""
+  [ "$HF_TOKEN_PARAMETER" = - ] && HF_TOKEN_PARAMETER=""
   [[ "$MODEL" =~ ^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?/[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?(@[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$ ]] ||
     finish 10 "inputs: MODEL '$MODEL' is not a Hugging Face repository org/name or org/name@revision"
   [[ "$SERVED_NAME" =~ ^[A-Za-z0-9][A-Za-z0-9_./:-]{0,127}$ ]] || finish 10 "inputs: SERVED_NAME '$SERVED_NAME' is not a served name"
@@ -586,10 +590,10 @@ weights_source() {
 }
 
 # This script as the boot-time copy runs it: this run's settings, whoever ran it (the user data, the
-# association), so a later run with the same settings leaves the copy as it is.
+# association: its "-" for none is the user data's ""), so a later run with the same settings leaves the copy as it is.
 boot_copy() {
   printf '#!/bin/bash\n'
-  sed -n '1,/^CALLER=/p' "$0" | grep -E '^[A-Z_]+=' | grep -Ev '^(CALLER|UPGRADE_IN_PLACE|TRANSFER_GBPS)='
+  sed -n '1,/^CALLER=/p' "$0" | grep -E '^[A-Z_]+=' | grep -Ev '^(CALLER|UPGRADE_IN_PLACE|TRANSFER_GBPS)=' | sed -E "s/^([A-Z_]+)='-'$/\\1=''/"
   printf '%s\n' "UPGRADE_IN_PLACE=true" "TRANSFER_GBPS=''" "CALLER=boot"
   sed '1,/^CALLER=/d' "$0"
 }

@@ -15,11 +15,13 @@ export const SERVE_VLLM_DOCUMENT = "serve-vllm.ssm.json";
 export const VLLM_CACHE_VARIABLES = ["model_cache_bucket", "model_cache_prefix", "model_cache_region", "transfer_gbps"] as const;
 
 /**
- * The association's word for "no weight cache" in its cache parameters: the AWS provider reads an
- * empty string in `parameters` as no value (see UNCHANGED_PORT), and no bucket, prefix or region is
- * spelt `-`.
+ * The association's word for "none" in a parameter whose value may be empty (no weight cache, no
+ * quantization, no engine arguments, no token): the AWS provider reads an empty string in
+ * `parameters` as no value (see UNCHANGED_PORT), so taking a setting out would leave the servers
+ * with the old one. No bucket, prefix, region, method, flag list or parameter name is spelt `-`.
  */
-export const NO_MODEL_CACHE = "-";
+export const NO_VALUE = "-";
+export const NO_MODEL_CACHE = NO_VALUE;
 
 /** The weight cache's parameters of the serve-vllm document (the association's, so turning the cache on or off updates it and runs it). */
 export const VLLM_CACHE_PARAMETERS = {
@@ -92,18 +94,18 @@ export const VLLM_SSM_PARAMETERS = {
     allowedPattern: "^(0?\\.[0-9]*[1-9][0-9]*|1(\\.0*)?)$",
   },
   Dtype: { type: "String", description: "vLLM's --dtype", allowedPattern: "^(auto|half|float16|bfloat16|float|float32)$" },
-  Quantization: { type: "String", default: "", description: "vLLM's --quantization; empty: from the model's configuration", allowedPattern: "^(awq|awq_marlin|gptq|gptq_marlin|fp8)?$" },
+  Quantization: { type: "String", default: NO_VALUE, description: "vLLM's --quantization; - : from the model's configuration", allowedPattern: "^(-|awq|awq_marlin|gptq|gptq_marlin|fp8)$" },
   EngineArgs: {
     type: "String",
-    default: "",
-    description: "vLLM's extra flags from the engine_args allowlist, flag=value pairs joined by commas; the script checks each again",
-    allowedPattern: ENGINE_ARGS_ENCODED_PATTERN,
+    default: NO_VALUE,
+    description: "vLLM's extra flags from the engine_args allowlist, flag=value pairs joined by commas, - for none; the script checks each again",
+    allowedPattern: `^(-|${ENGINE_ARGS_ENCODED_PATTERN.slice(1, -1)})$`,
   },
   HfTokenParameter: {
     type: "String",
-    default: "",
-    description: "Name of the SSM SecureString holding a Hugging Face token; empty: none",
-    allowedPattern: "^(/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,14})?$",
+    default: NO_VALUE,
+    description: "Name of the SSM SecureString holding a Hugging Face token; - for none",
+    allowedPattern: "^(-|/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,14})$",
   },
   CacheOnInstanceStore: {
     type: "String",
