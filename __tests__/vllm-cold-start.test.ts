@@ -2,25 +2,14 @@ import { INSTANCE_STORE_RATE, VERIFY_RATE } from "../src/catalog/cold-start";
 import { costSummary } from "../src/catalog/fleet-cost";
 import { S3_PRICES } from "../src/catalog/s3-prices";
 import { weightsGiB } from "../src/catalog/weights-on-disk";
-import { loadServiceConfig } from "../src/config/load";
+import { loadServiceConfig, MODEL_DEFAULTS } from "../src/config/load";
 import { regionPrices } from "../src/catalog/prices";
 import { HUB_RATE, vllmColdStart, vllmColdStartTable } from "../src/catalog/vllm-cold-start";
 import { vllmFit } from "../src/catalog/vllm-fit";
 
 const GiB = 1024 ** 3;
 const DEFAULTS = { ebsThroughputMibps: 500, region: "ap-southeast-1", cache: true };
-const entry = (llm_model: string, instance_type: string, more: object = {}) => ({
-  llm_model,
-  instance_type,
-  served_model_name: "",
-  max_model_len: 0,
-  tensor_parallel_size: 0,
-  gpu_memory_utilization: 0.9,
-  dtype: "",
-  quantization: "",
-  warm_pool: false,
-  ...more,
-});
+const entry = (llm_model: string, instance_type: string, more: object = {}) => ({ ...MODEL_DEFAULTS, engine: "vllm" as const, llm_model, instance_type, ...more });
 
 describe("a vLLM model's cold start", () => {
   test("from Hugging Face at its rate, unchecked; from the cache at the slower of the network and the instance store, then checked; the weights are the fit estimate's", () => {

@@ -1,16 +1,8 @@
+import { MODEL_DEFAULTS } from "../src/config/load";
 import { vllmFit, vllmFitTable, vllmFitWarning, weightFormat, VllmEntry } from "../src/catalog/vllm-fit";
 
-const entry = (llm_model: string, instance_type: string, more: Partial<VllmEntry> = {}): VllmEntry => ({
-  llm_model,
-  instance_type,
-  served_model_name: "",
-  max_model_len: 0,
-  tensor_parallel_size: 0,
-  gpu_memory_utilization: 0.9,
-  dtype: "",
-  quantization: "",
-  ...more,
-});
+const VLLM_DEFAULTS = { ...MODEL_DEFAULTS, engine: "vllm" as const };
+const entry = (llm_model: string, instance_type: string, more: Partial<VllmEntry> = {}): VllmEntry => ({ ...VLLM_DEFAULTS, llm_model, instance_type, ...more });
 const LLAMA_8B = "meta-llama/Llama-3.1-8B-Instruct";
 
 describe("vLLM weights' format", () => {

@@ -91,7 +91,7 @@ export function validateServiceConfig(config: ServiceConfig, source: string): Se
 }
 
 /** The optional fields of an llm_ec2_configs entry, as the module's variable type fills them. */
-const MODEL_DEFAULTS = {
+export const MODEL_DEFAULTS = {
   min_size: 1,
   max_size: 1,
   desired_capacity: 1,
