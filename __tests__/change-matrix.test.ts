@@ -207,6 +207,11 @@ const ROWS: Record<string, Row> = {
     inputs: { ...WITH_VLLM_GROUP, asg_health_check_grace_period_seconds: 1800 },
     models: [VLLM_GROUP],
   },
+  "a vLLM Auto Scaling model's engine_args": {
+    base: WITH_VLLMS,
+    inputs: withModels([...MODELS, VLLM_MODEL, { ...VLLM_CACHE_GROUP_MODEL, engine_args: { "max-num-seqs": "64" } }]),
+    models: [VLLM_CACHE_GROUP],
+  },
   "the weight cache turned on, with vLLM models": { base: WITH_VLLMS, inputs: WITH_VLLMS_CACHED, models: [MISTRAL, PHI, VLLM, VLLM_CACHE_GROUP] },
   "the weight cache turned off, with vLLM models": { base: WITH_VLLMS_CACHED, inputs: WITH_VLLMS, models: [MISTRAL, PHI, VLLM, VLLM_CACHE_GROUP] },
 };
@@ -376,6 +381,19 @@ describe("what each change plans", () => {
       ...(name === "hf_token_parameter taken out" ? { "aws_iam_role_policy.llm_ec2_hf_token[0]": "delete" } : {}),
     });
     expect((row(name).changes.get(at.association(VLLM))!.change.after as { parameters: Record<string, string> }).parameters[parameter]).toBe(NO_VALUE);
+  });
+
+  test("a vLLM Auto Scaling model's engine_args: its association (which leaves running servers as they are) and a new launch template version its instance refresh rolls; nothing replaced", () => {
+    const name = "a vLLM Auto Scaling model's engine_args";
+    expect(changesOf(name)).toEqual({
+      [at.association(VLLM_CACHE_GROUP)]: "update: parameters.EngineArgs",
+      [at.template(VLLM_CACHE_GROUP)]: "update: default_version, latest_version, user_data",
+      [at.group(VLLM_CACHE_GROUP)]: "update: launch_template[0].version",
+    });
+    expect((row(name).changes.get(at.association(VLLM_CACHE_GROUP))!.change.after as { parameters: Record<string, string> }).parameters).toMatchObject({
+      EngineArgs: "max-num-seqs=64",
+      UpgradeInPlace: "false",
+    });
   });
 
   test("a model added in the middle plans exactly what one added at the end plans", () => {
