@@ -29,7 +29,7 @@ export const GRACE_PERIOD_FLOOR_SECONDS = 1800;
 
 /**
  * The compressed size of `vllm/vllm-openai`, bytes. Assumed from published figures: "around 12 GB" for
- * `vllm/vllm-openai:latest` (vllm-project/vllm issue 27154, October 2025) and 12.64 GB (discuss.vllm.ai,
+ * `vllm/vllm-openai:latest` (a report on vLLM's GitHub tracker, October 2025) and 12.64 GB (discuss.vllm.ai,
  * "Current vLLM docker image size is 12.64GB"), rounded up; the image has grown with each CUDA release.
  */
 export const VLLM_IMAGE_BYTES = 13e9;
